@@ -1,0 +1,23 @@
+/** Unit specs live beside the code (*.spec.ts); integration tests in test/ (*.test.ts). */
+module.exports = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  testMatch: [
+    '<rootDir>/libs/**/*.spec.ts',
+    '<rootDir>/services/**/*.spec.ts',
+    '<rootDir>/test/**/*.test.ts',
+  ],
+  transform: {
+    '^.+\\.ts$': [
+      'ts-jest',
+      { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true, diagnostics: false },
+    ],
+  },
+  moduleNameMapper: {
+    '^@flowbridge/(contracts|platform|outbound|testing)$': '<rootDir>/libs/$1/src',
+    '^@flowbridge/(contracts|platform|outbound|testing)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  },
+  globalSetup: '<rootDir>/test/global-setup.js',
+  testTimeout: 30000,
+  maxWorkers: process.env.CI ? 2 : '50%',
+};

@@ -1,0 +1,14 @@
+// Request/response patterns and cache-hint events carried by @nestjs/microservices over Redis.
+// The Redis transport drops messages nobody listens to: nothing that must arrive goes through here.
+export const RpcPattern = {
+  ConnectionsResolve: 'connections.resolve.v1',
+  FlowsVersion: 'flows.version.v1',
+  FlowsMatchTrigger: 'flows.match-trigger.v1',
+} as const;
+export type RpcPattern = (typeof RpcPattern)[keyof typeof RpcPattern];
+
+export const EventPattern = {
+  ConnectionChanged: 'connection.changed.v1',
+  FlowPublished: 'flow.published.v1',
+} as const;
+export type EventPattern = (typeof EventPattern)[keyof typeof EventPattern];

@@ -1,0 +1,3 @@
+export * from './address-policy';
+export * from './allow-list';
+export * from './url-policy';

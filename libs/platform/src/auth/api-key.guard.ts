@@ -1,0 +1,49 @@
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { AppError, CommonErrorCode } from '../errors';
+import { ApiKeysService, type Principal } from './api-keys.service';
+import { IS_PUBLIC } from './public.decorator';
+
+/** Global guard: every HTTP route needs a workspace key unless it is marked @Public(). */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly keys: ApiKeysService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (isPublic) return true;
+
+    const request = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
+    const key = extractKey(request);
+    if (!key) {
+      throw new AppError(
+        CommonErrorCode.Unauthorized,
+        'An admin API key is required: send "Authorization: Bearer <key>" or "X-API-Key: <key>"',
+        401,
+      );
+    }
+    const principal = await this.keys.verify(key);
+    if (!principal)
+      throw new AppError(CommonErrorCode.Unauthorized, 'The API key is invalid or revoked', 401);
+    request.principal = principal;
+    return true;
+  }
+}
+
+function extractKey(request: Request): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header === 'string') {
+    const match = /^Bearer\s+(\S{1,200})$/i.exec(header.trim());
+    if (match) return match[1];
+  }
+  const apiKey = request.headers['x-api-key'];
+  return typeof apiKey === 'string' && apiKey.length > 0 && apiKey.length <= 200 ? apiKey : undefined;
+}

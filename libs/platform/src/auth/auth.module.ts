@@ -1,0 +1,30 @@
+import { Injectable, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { PlatformConfig } from '../config';
+import { ApiKeyGuard } from './api-key.guard';
+import { ApiKeysService } from './api-keys.service';
+
+@Injectable()
+class AdminKeySeeder implements OnApplicationBootstrap {
+  private readonly logger = new Logger('AdminKeySeeder');
+
+  constructor(
+    private readonly config: PlatformConfig,
+    private readonly keys: ApiKeysService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.ADMIN_API_KEY) return;
+    await this.keys.seed(this.config.ADMIN_API_KEY, this.config.ADMIN_WORKSPACE);
+    this.logger.log(
+      { workspaceId: this.config.ADMIN_WORKSPACE },
+      'admin API key from ADMIN_API_KEY is active',
+    );
+  }
+}
+
+@Module({
+  providers: [ApiKeysService, AdminKeySeeder, { provide: APP_GUARD, useClass: ApiKeyGuard }],
+  exports: [ApiKeysService],
+})
+export class AuthModule {}

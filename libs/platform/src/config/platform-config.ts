@@ -1,0 +1,64 @@
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { ToBoolean, ToInt } from './env-transforms';
+
+export const NODE_ENVS = ['development', 'test', 'production'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Variables every service reads. A service's own config class extends this one. */
+export class PlatformConfig {
+  @IsIn(NODE_ENVS)
+  NODE_ENV: (typeof NODE_ENVS)[number] = 'development';
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
+
+  @ToBoolean()
+  @IsBoolean({ message: 'must be true or false' })
+  LOG_PRETTY = false;
+
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// connection URL' })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/flowbridge';
+
+  @ToInt()
+  @IsInt({ message: 'must be an integer' })
+  @Min(1)
+  @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** Seeds one admin key at start-up, for local use. */
+  @IsOptional()
+  @IsString()
+  @MinLength(24, {
+    message: 'must be at least 24 characters (use `npm run cli -- keys:create` for a real key)',
+  })
+  ADMIN_API_KEY?: string;
+
+  @Matches(/^[a-z0-9][a-z0-9_-]{0,62}$/, {
+    message: 'must be 1-63 characters of a-z, 0-9, "_" or "-", starting with a letter or digit',
+  })
+  ADMIN_WORKSPACE = 'default';
+
+  /** Largest JSON body an admin route accepts. */
+  @ToInt()
+  @IsInt({ message: 'must be an integer number of bytes' })
+  @Min(1024)
+  @Max(10 * 1024 * 1024)
+  HTTP_BODY_LIMIT_BYTES = 256 * 1024;
+
+  /** Longest a graceful shutdown may take before the process exits anyway. */
+  @ToInt()
+  @IsInt({ message: 'must be an integer number of milliseconds' })
+  @Min(100)
+  @Max(600_000)
+  SHUTDOWN_TIMEOUT_MS = 25_000;
+
+  /** Time between "not ready" and closing the listener, so that load balancers stop routing first. */
+  @ToInt()
+  @IsInt({ message: 'must be an integer number of milliseconds' })
+  @Min(0)
+  @Max(60_000)
+  SHUTDOWN_DRAIN_DELAY_MS = 0;
+}

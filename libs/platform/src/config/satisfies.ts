@@ -1,0 +1,24 @@
+import { registerDecorator, type ValidationArguments, type ValidationOptions } from 'class-validator';
+
+/** Validates with a parse function that throws: its message (never the value) becomes the error. */
+export function Satisfies(check: (value: unknown) => void, options?: ValidationOptions): PropertyDecorator {
+  const problem = (value: unknown): string | null => {
+    try {
+      check(value);
+      return null;
+    } catch (error) {
+      return error instanceof Error ? error.message : 'is invalid';
+    }
+  };
+  return (target, propertyKey) =>
+    registerDecorator({
+      name: 'satisfies',
+      target: target.constructor,
+      propertyName: String(propertyKey),
+      options,
+      validator: {
+        validate: (value: unknown) => problem(value) === null,
+        defaultMessage: (args: ValidationArguments) => problem(args.value) ?? 'is invalid',
+      },
+    });
+}

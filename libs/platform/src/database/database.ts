@@ -1,0 +1,22 @@
+import type { DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
+import type { PlatformConfig } from '../config';
+
+export type EntityList = MixedList<string | (new () => unknown) | EntitySchema>;
+
+/** Connection options every service uses; entities and migrations are listed as classes, never globs. */
+export function dataSourceOptions(
+  config: Pick<PlatformConfig, 'DATABASE_URL' | 'DATABASE_POOL_SIZE'>,
+  options: { service: string; schema: string; entities: Array<new () => unknown> },
+): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: config.DATABASE_URL,
+    schema: options.schema,
+    entities: options.entities,
+    synchronize: false,
+    migrationsRun: false,
+    poolSize: config.DATABASE_POOL_SIZE,
+    applicationName: `flowbridge-${options.service}`,
+    extra: { connectionTimeoutMillis: 5000, statement_timeout: 15000 },
+  };
+}

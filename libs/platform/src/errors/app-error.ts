@@ -1,0 +1,58 @@
+/** Codes every service may answer with. A module adds its own codes beside these. */
+export const CommonErrorCode = {
+  ValidationFailed: 'VALIDATION_FAILED',
+  UnknownField: 'UNKNOWN_FIELD',
+  MalformedJson: 'MALFORMED_JSON',
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
+  Unauthorized: 'UNAUTHORIZED',
+  Forbidden: 'FORBIDDEN',
+  NotFound: 'NOT_FOUND',
+  RouteNotFound: 'ROUTE_NOT_FOUND',
+  MethodNotAllowed: 'METHOD_NOT_ALLOWED',
+  Conflict: 'CONFLICT',
+  RateLimited: 'RATE_LIMITED',
+  ServiceUnavailable: 'SERVICE_UNAVAILABLE',
+  Internal: 'INTERNAL_ERROR',
+} as const;
+
+export interface ErrorBody {
+  code: string;
+  message: string;
+  field?: string;
+}
+
+/** An error that is a value: a stable code, a message for a human, the HTTP status, the offending field. */
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  toBody(): ErrorBody {
+    return this.field === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, field: this.field };
+  }
+
+  static validation(
+    field: string,
+    message: string,
+    code: string = CommonErrorCode.ValidationFailed,
+  ): AppError {
+    return new AppError(code, message, 400, field);
+  }
+
+  static notFound(what: string, field?: string): AppError {
+    return new AppError(CommonErrorCode.NotFound, `${what} not found`, 404, field);
+  }
+
+  static conflict(code: string, message: string, field?: string): AppError {
+    return new AppError(code, message, 409, field);
+  }
+}

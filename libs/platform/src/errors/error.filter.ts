@@ -1,0 +1,97 @@
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import { AppError, CommonErrorCode, type ErrorBody } from './app-error';
+
+const STATUS_CODES: Record<number, string> = {
+  400: CommonErrorCode.ValidationFailed,
+  401: CommonErrorCode.Unauthorized,
+  403: CommonErrorCode.Forbidden,
+  404: CommonErrorCode.RouteNotFound,
+  405: CommonErrorCode.MethodNotAllowed,
+  409: CommonErrorCode.Conflict,
+  413: CommonErrorCode.PayloadTooLarge,
+  415: CommonErrorCode.UnsupportedMediaType,
+  429: CommonErrorCode.RateLimited,
+  503: CommonErrorCode.ServiceUnavailable,
+};
+
+/** Errors thrown by body-parser carry a `type`; they are the client's mistakes, not ours. */
+interface BodyParserError {
+  type?: string;
+  status?: number;
+}
+
+export function toErrorResponse(exception: unknown): { status: number; body: ErrorBody } {
+  if (exception instanceof AppError) return { status: exception.status, body: exception.toBody() };
+
+  const parserError = exception as BodyParserError;
+  if (parserError && typeof parserError === 'object' && typeof parserError.type === 'string') {
+    switch (parserError.type) {
+      case 'entity.parse.failed':
+        return {
+          status: 400,
+          body: { code: CommonErrorCode.MalformedJson, message: 'The body is not valid JSON' },
+        };
+      case 'entity.too.large':
+        return {
+          status: 413,
+          body: {
+            code: CommonErrorCode.PayloadTooLarge,
+            message: 'The body is larger than this route accepts',
+          },
+        };
+      case 'encoding.unsupported':
+      case 'charset.unsupported':
+        return {
+          status: 415,
+          body: {
+            code: CommonErrorCode.UnsupportedMediaType,
+            message: 'Unsupported body encoding or charset',
+          },
+        };
+    }
+  }
+
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    const message =
+      typeof response === 'object' && response !== null && 'message' in response
+        ? String((response as { message: unknown }).message)
+        : exception.message;
+    return {
+      status,
+      body: {
+        code: STATUS_CODES[status] ?? (status < 500 ? 'BAD_REQUEST' : CommonErrorCode.Internal),
+        message,
+      },
+    };
+  }
+
+  return {
+    status: HttpStatus.INTERNAL_SERVER_ERROR,
+    body: { code: CommonErrorCode.Internal, message: 'An unexpected error occurred; it has been logged' },
+  };
+}
+
+/** The one place where errors become HTTP: `{ code, message, field? }`, never a stack trace. */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ErrorFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const response = host.switchToHttp().getResponse<Response>();
+    const { status, body } = toErrorResponse(exception);
+    if (status >= 500) this.logger.error({ err: exception, code: body.code }, 'request failed');
+    if (response.headersSent) return;
+    response.status(status).json(body);
+  }
+}

@@ -1,0 +1,3 @@
+export * from './app-error';
+export * from './validation';
+export * from './error.filter';

@@ -1,0 +1,92 @@
+import { type DynamicModule, Logger, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { ConfigError, type PlatformConfig } from '../config';
+import { ShutdownState } from '../lifecycle';
+import { redisOptionsFromUrl } from '../redis';
+import { configureHttpApp, type HttpAppOptions } from './http-app';
+
+export interface ServiceDefinition {
+  name: string;
+  module: Type | DynamicModule;
+  config: PlatformConfig;
+  port: number;
+  host?: string;
+  swagger?: HttpAppOptions['swagger'];
+  /** Serve @MessagePattern/@EventPattern handlers over the Redis transport. */
+  rpc?: boolean;
+}
+
+export async function createServiceApp(definition: ServiceDefinition): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(definition.module, {
+    bufferLogs: true,
+    bodyParser: false,
+    abortOnError: false,
+  });
+  configureHttpApp(app, { config: definition.config, swagger: definition.swagger });
+  if (definition.rpc) {
+    app.connectMicroservice<MicroserviceOptions>(
+      {
+        transport: Transport.REDIS,
+        options: {
+          ...redisOptionsFromUrl(definition.config.REDIS_URL),
+          retryAttempts: 1_000_000,
+          retryDelay: 1000,
+        },
+      },
+      { inheritAppConfig: true },
+    );
+  }
+  return app;
+}
+
+/**
+ * Starts one service and owns its lifetime. On SIGTERM/SIGINT: readiness turns red, the drain delay lets
+ * load balancers notice, the listener closes once in-flight requests finish, queues and connections close,
+ * and the process exits 0; if that takes longer than SHUTDOWN_TIMEOUT_MS it exits 1.
+ */
+export async function runService(definition: ServiceDefinition): Promise<NestExpressApplication> {
+  const app = await createServiceApp(definition);
+  const logger = new Logger('Lifecycle');
+  if (definition.rpc) await app.startAllMicroservices();
+  await app.listen(definition.port, definition.host ?? '0.0.0.0');
+  logger.log({ port: definition.port }, `${definition.name} listening`);
+
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    const { SHUTDOWN_TIMEOUT_MS, SHUTDOWN_DRAIN_DELAY_MS } = definition.config;
+    logger.log({ signal }, 'shutdown started');
+    setTimeout(() => {
+      logger.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out; exiting');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+    app.get(ShutdownState).begin();
+    if (SHUTDOWN_DRAIN_DELAY_MS > 0)
+      await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_DRAIN_DELAY_MS));
+    try {
+      await app.close();
+      logger.log('shutdown complete');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', (signal) => void stop(signal));
+  process.once('SIGINT', (signal) => void stop(signal));
+  return app;
+}
+
+/** The entry points' guard: a configuration error is one clear message and exit code 78 (EX_CONFIG). */
+export function exitOnStartupError(service: string, error: unknown): never {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${service}: ${error.message}\n`);
+    process.exit(78);
+  }
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  process.stderr.write(`${service}: failed to start: ${message}\n`);
+  process.exit(1);
+}

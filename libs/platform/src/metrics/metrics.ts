@@ -1,0 +1,45 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { PrometheusController } from '@willsoto/nestjs-prometheus';
+import type { NextFunction, Request, Response } from 'express';
+import { Histogram, register } from 'prom-client';
+import { Public } from '../auth/public.decorator';
+
+@ApiExcludeController()
+@Public()
+@Controller()
+export class MetricsController extends PrometheusController {
+  @Get()
+  override async index(@Res({ passthrough: true }) response: Response): Promise<string> {
+    return super.index(response);
+  }
+}
+
+function httpDuration(): Histogram<'method' | 'route' | 'status'> {
+  const name = 'http_request_duration_seconds';
+  const existing = register.getSingleMetric(name);
+  if (existing) return existing as Histogram<'method' | 'route' | 'status'>;
+  return new Histogram({
+    name,
+    help: 'HTTP requests by method, matched route and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  });
+}
+
+/** Records every request under its route pattern (`/connections/:id`), never the raw path (cardinality). */
+export function httpMetricsMiddleware(): (req: Request, res: Response, next: NextFunction) => void {
+  const histogram = httpDuration();
+  return (req, res, next) => {
+    const end = histogram.startTimer();
+    res.on('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path;
+      end({
+        method: req.method,
+        route: route ? `${req.baseUrl}${route}` : 'unmatched',
+        status: String(res.statusCode),
+      });
+    });
+    next();
+  };
+}

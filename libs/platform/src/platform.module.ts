@@ -1,0 +1,69 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PrometheusModule } from '@willsoto/nestjs-prometheus';
+import type { DestinationStream } from 'pino';
+import { ApiKeyEntity, AuthModule } from './auth';
+import { PlatformConfig } from './config';
+import { dataSourceOptions } from './database';
+import { HealthController } from './health';
+import { ShutdownState } from './lifecycle';
+import { LoggingModule } from './logging';
+import { MetricsController } from './metrics';
+import { RedisModule } from './redis';
+
+export interface PlatformOptions<C extends PlatformConfig> {
+  service: string;
+  /** The validated configuration; also provided under its own class, for the service's code. */
+  config: C;
+  /** The Postgres schema this service owns. */
+  schema: string;
+  entities?: Array<new () => unknown>;
+  logDestination?: DestinationStream;
+}
+
+/** What every service stands on: config, logs, Postgres, Redis, admin keys, health, metrics, shutdown. */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot<C extends PlatformConfig>(options: PlatformOptions<C>): DynamicModule {
+    const configProviders = [{ provide: PlatformConfig, useValue: options.config }];
+    if (options.config.constructor !== PlatformConfig) {
+      configProviders.push({
+        provide: options.config.constructor as typeof PlatformConfig,
+        useValue: options.config,
+      });
+    }
+    return {
+      module: PlatformModule,
+      imports: [
+        LoggingModule.forRoot({
+          service: options.service,
+          config: options.config,
+          destination: options.logDestination,
+        }),
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions(options.config, {
+            service: options.service,
+            schema: options.schema,
+            entities: [ApiKeyEntity, ...(options.entities ?? [])],
+          }),
+          // Start-up fails fast when Postgres is unreachable; the orchestrator restarts the process.
+          retryAttempts: 3,
+          retryDelay: 1000,
+        }),
+        TerminusModule.forRoot({ logger: false }),
+        PrometheusModule.register({
+          controller: MetricsController,
+          path: '/metrics',
+          defaultLabels: { service: options.service },
+        }),
+        RedisModule,
+        AuthModule,
+      ],
+      controllers: [HealthController],
+      providers: [...configProviders, ShutdownState],
+      exports: [...configProviders.map((p) => p.provide), ShutdownState, AuthModule],
+    };
+  }
+}

@@ -1,0 +1,186 @@
+// Helpers for the npm scripts. Node built-ins only: these run before dependencies are installed.
+import { spawnSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseEnv } from 'node:util';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/flowbridge';
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+export function step(title) {
+  process.stdout.write(`\n\u25b6 ${title}\n`);
+}
+
+export function fail(message) {
+  process.stderr.write(`\n\u2716 ${message}\n`);
+  process.exit(1);
+}
+
+export function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: ROOT, stdio: 'inherit', env: process.env, ...options });
+  if (result.error) fail(`${command} could not run: ${result.error.message}`);
+  return result.status ?? 1;
+}
+
+export function runOrFail(command, args, options) {
+  const status = run(command, args, options);
+  if (status !== 0) fail(`${command} ${args.join(' ')} failed (exit ${status})`);
+}
+
+function commandExists(command) {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** Installs dependencies when node_modules is missing or was installed from another lockfile. */
+export function ensureDependencies() {
+  const lock = join(ROOT, 'package-lock.json');
+  const stamp = join(ROOT, 'node_modules', '.flowbridge-lock-hash');
+  const wanted = createHash('sha256')
+    .update(readFileSync(existsSync(lock) ? lock : join(ROOT, 'package.json')))
+    .digest('hex');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return;
+  step('Installing dependencies');
+  runOrFail(
+    'npm',
+    existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'],
+  );
+  writeFileSync(stamp, wanted);
+}
+
+/** `.env` values for local runs; the real environment wins. */
+export function loadDotEnv() {
+  const file = join(ROOT, '.env');
+  if (!existsSync(file)) return {};
+  return parseEnv(readFileSync(file, 'utf8'));
+}
+
+function reachable(host, port, timeoutMs = 1000) {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+async function waitFor(host, port, seconds) {
+  for (let i = 0; i < seconds * 4; i += 1) {
+    if (await reachable(host, port)) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
+
+const isLocal = (host) => ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host);
+
+function dockerEngine() {
+  return (
+    commandExists('docker') &&
+    spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 10_000 }).status === 0
+  );
+}
+
+/**
+ * Finds Postgres and Redis: the URLs given, else the local defaults. A local server that is installed
+ * but stopped is started; with neither, a Docker engine runs them from docker-compose.yml; otherwise
+ * the message says what to start.
+ */
+export async function ensureInfrastructure({ databaseUrl, redisUrl }) {
+  const pg = new URL(databaseUrl);
+  const redis = new URL(redisUrl);
+  const pgPort = Number(pg.port || 5432);
+  const redisPort = Number(redis.port || 6379);
+  let pgUp = await reachable(pg.hostname, pgPort);
+  let redisUp = await reachable(redis.hostname, redisPort);
+
+  if (!pgUp && isLocal(pg.hostname) && commandExists('pg_ctlcluster')) {
+    step('Starting the local PostgreSQL cluster');
+    spawnSync(
+      'sh',
+      ['-c', 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql | head -1) main start'],
+      {
+        stdio: 'inherit',
+      },
+    );
+    pgUp = await waitFor(pg.hostname, pgPort, 20);
+  }
+  if (!redisUp && isLocal(redis.hostname) && commandExists('redis-server')) {
+    step('Starting a local redis-server');
+    spawnSync(
+      'redis-server',
+      [
+        '--daemonize',
+        'yes',
+        '--bind',
+        '127.0.0.1',
+        '-::1',
+        '--port',
+        String(redisPort),
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+      ],
+      { stdio: 'inherit' },
+    );
+    redisUp = await waitFor(redis.hostname, redisPort, 10);
+  }
+  if ((!pgUp || !redisUp) && isLocal(pg.hostname) && isLocal(redis.hostname) && dockerEngine()) {
+    step('Starting Postgres and Redis with docker compose');
+    runOrFail('docker', ['compose', 'up', '-d', '--wait', 'postgres', 'redis']);
+    pgUp = await waitFor(pg.hostname, pgPort, 30);
+    redisUp = await waitFor(redis.hostname, redisPort, 30);
+  }
+  const missing = [];
+  if (!pgUp) {
+    missing.push(
+      `PostgreSQL is not reachable at ${pg.hostname}:${pgPort}. Start one (e.g. \`pg_ctlcluster <version> main start\`, ` +
+        '`docker compose up -d postgres`) or set DATABASE_URL to a reachable server.',
+    );
+  }
+  if (!redisUp) {
+    missing.push(
+      `Redis is not reachable at ${redis.hostname}:${redisPort}. Start one (e.g. \`redis-server --daemonize yes\`, ` +
+        '`docker compose up -d redis`) or set REDIS_URL to a reachable server.',
+    );
+  }
+  if (missing.length) fail(missing.join('\n  '));
+}
+
+/** Creates the database named in the URL when the server has no such database yet. */
+export async function ensureDatabase(databaseUrl) {
+  const { default: pg } = await import('pg');
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.slice(1)) || 'postgres';
+  const admin = new URL(databaseUrl);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (rowCount === 0) {
+      step(`Creating database ${name}`);
+      await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+export function spawnService(name, script, env, onExit) {
+  const child = spawn(process.execPath, [script], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  child.on('exit', (code, signal) => onExit(name, code, signal));
+  return child;
+}

@@ -1,0 +1,108 @@
+import { HTTP_METHODS, type HttpMethod, type JsonValue } from '@flowbridge/contracts';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  Allow,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { RetryDto } from '../connections/connection.dto';
+
+export class CreateApiDto {
+  @ApiProperty({ example: 'Fetch API Data', maxLength: 100 })
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @IsString()
+  @MinLength(1, { message: 'name must not be empty' })
+  @MaxLength(100)
+  name!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all', { message: 'connectionId must be the id of a connection' })
+  connectionId!: string;
+
+  @ApiPropertyOptional({ enum: HTTP_METHODS, default: 'GET' })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.toUpperCase() : value))
+  @IsIn(HTTP_METHODS)
+  method?: HttpMethod;
+
+  @ApiPropertyOptional({
+    example: '/orders/{{order_id}}',
+    description: 'Relative to the connection base URL',
+  })
+  @IsOptional()
+  @IsString()
+  path?: string;
+
+  @ApiPropertyOptional({ example: { include: 'items' } })
+  @IsOptional()
+  @IsObject()
+  query?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ description: "Like a connection's headers; these override them" })
+  @IsOptional()
+  @IsObject()
+  headers?: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    description: 'JSON body; strings may hold {{templates}}',
+    example: { orderId: '{{order_id}}' },
+  })
+  @IsOptional()
+  @Allow()
+  body?: JsonValue | null;
+
+  @ApiPropertyOptional({ example: { status: ['2xx'], body: { path: 'ok', operator: 'is', value: 'true' } } })
+  @IsOptional()
+  @Allow()
+  successWhen?: unknown;
+
+  @ApiPropertyOptional({ example: { order_status: 'data.status' } })
+  @IsOptional()
+  @IsObject()
+  responseMapping?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ minimum: 100, maximum: 30000, nullable: true })
+  @IsOptional()
+  @IsInt()
+  @Min(100)
+  @Max(30_000)
+  timeoutMs?: number | null;
+
+  @ApiPropertyOptional({ type: RetryDto, nullable: true })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => RetryDto)
+  retry?: RetryDto | null;
+}
+
+export class UpdateApiDto extends PartialType(CreateApiDto) {}
+
+export class ListApisQueryDto {
+  @IsOptional()
+  @IsUUID('all')
+  connectionId?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  offset?: number;
+}

@@ -1,0 +1,47 @@
+import { PlatformModule, redisOptionsFromUrl } from '@flowbridge/platform';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ClientsModule, Transport } from '@nestjs/microservices';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { DestinationStream } from 'pino';
+import { ApiEntity } from './apis/api.entity';
+import { ApisController } from './apis/apis.controller';
+import { ApisService } from './apis/apis.service';
+import { ConnectionEntity } from './connections/connection.entity';
+import { ConnectionsController } from './connections/connections.controller';
+import { ConnectionsService } from './connections/connections.service';
+import { ConnectionsConfig } from './connections.config';
+import { ChangeEvents, EVENTS_CLIENT } from './events/change-events';
+import { CONNECTIONS_SCHEMA } from './migrations';
+import { ResolveController } from './rpc/resolve.controller';
+import { ResolveService } from './rpc/resolve.service';
+import { SecretsService } from './secrets/secrets.service';
+
+export const SERVICE_NAME = 'connections';
+const ENTITIES = [ConnectionEntity, ApiEntity];
+
+@Module({})
+export class ConnectionsAppModule {
+  static forRoot(
+    config: ConnectionsConfig,
+    options: { logDestination?: DestinationStream } = {},
+  ): DynamicModule {
+    return {
+      module: ConnectionsAppModule,
+      imports: [
+        PlatformModule.forRoot({
+          service: SERVICE_NAME,
+          config,
+          schema: CONNECTIONS_SCHEMA,
+          entities: ENTITIES,
+          logDestination: options.logDestination,
+        }),
+        TypeOrmModule.forFeature(ENTITIES),
+        ClientsModule.register([
+          { name: EVENTS_CLIENT, transport: Transport.REDIS, options: redisOptionsFromUrl(config.REDIS_URL) },
+        ]),
+      ],
+      controllers: [ConnectionsController, ApisController, ResolveController],
+      providers: [ConnectionsService, ApisService, ResolveService, SecretsService, ChangeEvents],
+    };
+  }
+}

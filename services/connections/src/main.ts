@@ -1,0 +1,21 @@
+import 'reflect-metadata';
+import { exitOnStartupError, loadConfig, runService } from '@flowbridge/platform';
+import { ConnectionsAppModule, SERVICE_NAME } from './app.module';
+import { ConnectionsConfig } from './connections.config';
+
+async function main(): Promise<void> {
+  const config = loadConfig(ConnectionsConfig);
+  await runService({
+    name: SERVICE_NAME,
+    module: ConnectionsAppModule.forRoot(config),
+    config,
+    port: config.CONNECTIONS_PORT,
+    rpc: true,
+    swagger: {
+      title: 'Flowbridge connections',
+      description: 'API connections and the APIs (requests) flows call through them.',
+    },
+  });
+}
+
+main().catch((error: unknown) => exitOnStartupError(SERVICE_NAME, error));

@@ -1,0 +1,16 @@
+import 'reflect-metadata';
+import { exitOnStartupError, loadConfig, runService } from '@flowbridge/platform';
+import { FlowDefinitionAppModule, SERVICE_NAME } from './app.module';
+import { FlowDefinitionConfig } from './flow-definition.config';
+
+async function main(): Promise<void> {
+  const config = loadConfig(FlowDefinitionConfig);
+  await runService({
+    name: SERVICE_NAME,
+    module: FlowDefinitionAppModule.forRoot(config),
+    config,
+    port: config.FLOW_DEFINITION_PORT,
+  });
+}
+
+main().catch((error: unknown) => exitOnStartupError(SERVICE_NAME, error));

@@ -1,0 +1,16 @@
+import 'reflect-metadata';
+import { exitOnStartupError, loadConfig, runService } from '@flowbridge/platform';
+import { WhatsappMessagingAppModule, SERVICE_NAME } from './app.module';
+import { WhatsappMessagingConfig } from './whatsapp-messaging.config';
+
+async function main(): Promise<void> {
+  const config = loadConfig(WhatsappMessagingConfig);
+  await runService({
+    name: SERVICE_NAME,
+    module: WhatsappMessagingAppModule.forRoot(config),
+    config,
+    port: config.WHATSAPP_MESSAGING_PORT,
+  });
+}
+
+main().catch((error: unknown) => exitOnStartupError(SERVICE_NAME, error));
