@@ -8,16 +8,14 @@ module.exports = {
     '<rootDir>/test/**/*.test.ts',
   ],
   transform: {
-    '^.+\\.ts$': [
-      'ts-jest',
-      { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true, diagnostics: false },
-    ],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', diagnostics: false }],
   },
   moduleNameMapper: {
     '^@flowbridge/(contracts|platform|outbound|testing)$': '<rootDir>/libs/$1/src',
     '^@flowbridge/(contracts|platform|outbound|testing)/(.*)$': '<rootDir>/libs/$1/src/$2',
   },
   globalSetup: '<rootDir>/test/global-setup.js',
+  globalTeardown: '<rootDir>/test/global-teardown.js',
   testTimeout: 30000,
   maxWorkers: process.env.CI ? 2 : '50%',
 };

@@ -3,6 +3,8 @@ import { registerDecorator, type ValidationArguments, type ValidationOptions } f
 /** Validates with a parse function that throws: its message (never the value) becomes the error. */
 export function Satisfies(check: (value: unknown) => void, options?: ValidationOptions): PropertyDecorator {
   const problem = (value: unknown): string | null => {
+    // Presence and type are other decorators' business.
+    if (value === undefined || value === null) return null;
     try {
       check(value);
       return null;

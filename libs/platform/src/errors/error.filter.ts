@@ -64,7 +64,7 @@ export function toErrorResponse(exception: unknown): { status: number; body: Err
     const response = exception.getResponse();
     const message =
       typeof response === 'object' && response !== null && 'message' in response
-        ? String((response as { message: unknown }).message)
+        ? String(response.message)
         : exception.message;
     return {
       status,

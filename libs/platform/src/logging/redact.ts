@@ -70,7 +70,7 @@ function redactEntries(
 }
 
 function redactError(error: Error, depth: number, seen: WeakSet<object>): Record<string, unknown> {
-  const own = redactEntries({ ...error } as Record<string, unknown>, depth, seen);
+  const own = redactEntries({ ...error }, depth, seen);
   const out: Record<string, unknown> = {
     type: error.name,
     message: redactText(error.message),

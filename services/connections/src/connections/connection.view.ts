@@ -25,7 +25,7 @@ export function headersView(plain: Record<string, string>, secret: SealedMap): R
 
 export function connectionView(entity: ConnectionEntity): ConnectionView {
   const auth: ConnectionView['auth'] = { type: entity.authType };
-  for (const [key, value] of Object.entries(entity.authSettings)) {
+  for (const [key, value] of Object.entries(entity.authSettings) as Array<[string, string | undefined]>) {
     if (value !== undefined) auth[key] = value;
   }
   for (const [key, sealed] of Object.entries(entity.authSecrets)) auth[key] = maskSecret(sealed);

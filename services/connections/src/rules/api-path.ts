@@ -23,7 +23,7 @@ export function checkApiPath(path: string, field = 'path'): string {
       ConnectionsErrorCode.PathEscapesBase,
     );
   }
-  if (/[\s\\\0]/.test(path) || /[\u0000-\u001f\u007f]/.test(path)) {
+  if (/[\s\\]/.test(path) || hasControlCharacter(path)) {
     throw AppError.validation(
       field,
       `${field} must not contain spaces, backslashes or control characters`,
@@ -65,6 +65,14 @@ export function checkApiPath(path: string, field = 'path'): string {
     );
   }
   return path === '' || path.startsWith('/') ? path : `/${path}`;
+}
+
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
 }
 
 function balancedTemplates(text: string): boolean {

@@ -1,0 +1,43 @@
+# One multi-stage build for every service; each service is a target:
+#   docker build --target connections -t flowbridge/connections .
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
+FROM deps AS build
+COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY libs libs
+COPY services services
+RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json \
+ && node node_modules/tsc-alias/dist/bin/index.js -p tsconfig.build.json \
+ && npm prune --omit=dev --no-audit --no-fund
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build --chown=node:node /app/package.json ./
+COPY --from=build --chown=node:node /app/node_modules node_modules
+COPY --from=build --chown=node:node /app/dist dist
+USER node
+# Services exit on SIGTERM after draining; node is PID 1 and receives it directly.
+STOPSIGNAL SIGTERM
+
+FROM runtime AS migrate
+CMD ["node", "dist/services/connections/src/cli.js", "migrate"]
+
+FROM runtime AS connections
+EXPOSE 3001
+CMD ["node", "dist/services/connections/src/main.js"]
+
+FROM runtime AS flow-definition
+EXPOSE 3002
+CMD ["node", "dist/services/flow-definition/src/main.js"]
+
+FROM runtime AS worker
+EXPOSE 3003
+CMD ["node", "dist/services/worker/src/main.js"]
+
+FROM runtime AS whatsapp-messaging
+EXPOSE 3004
+CMD ["node", "dist/services/whatsapp-messaging/src/main.js"]

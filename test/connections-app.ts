@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { createServiceApp, loadConfig, runMigrations } from '@flowbridge/platform';
+import { createTestDatabase, LogCapture, type TestDatabase, testRedisUrl } from '@flowbridge/testing';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
+import { ConnectionsAppModule, SERVICE_NAME } from '../services/connections/src/app.module';
+import { ConnectionsConfig } from '../services/connections/src/connections.config';
+import { CONNECTIONS_MIGRATIONS, CONNECTIONS_SCHEMA } from '../services/connections/src/migrations';
+
+export interface ConnectionsHarness {
+  app: NestExpressApplication;
+  config: ConnectionsConfig;
+  db: TestDatabase;
+  logs: LogCapture;
+  adminKey: string;
+  /** Every response body seen through `call`, to search for leaked secrets. */
+  responses: string[];
+  call(
+    method: 'get' | 'post' | 'patch' | 'delete',
+    path: string,
+    body?: unknown,
+    key?: string | null,
+  ): Promise<request.Response>;
+  close(): Promise<void>;
+}
+
+/** The connections service as production builds it, on a database of its own, with its logs captured. */
+export async function startConnections(
+  label: string,
+  options: { env?: NodeJS.ProcessEnv; rpc?: boolean } = {},
+): Promise<ConnectionsHarness> {
+  const db = await createTestDatabase(label);
+  await runMigrations({
+    databaseUrl: db.url,
+    service: SERVICE_NAME,
+    schema: CONNECTIONS_SCHEMA,
+    migrations: CONNECTIONS_MIGRATIONS,
+  });
+  const adminKey = `fb_test_${randomBytes(18).toString('base64url')}`;
+  const config = loadConfig(ConnectionsConfig, {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'debug',
+    DATABASE_URL: db.url,
+    DATABASE_POOL_SIZE: '4',
+    REDIS_URL: testRedisUrl(),
+    ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+    ADMIN_API_KEY: adminKey,
+    ADMIN_WORKSPACE: 'ws-a',
+    OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
+    ...options.env,
+  });
+  const logs = new LogCapture();
+  const app = await createServiceApp({
+    name: SERVICE_NAME,
+    module: ConnectionsAppModule.forRoot(config, { logDestination: logs }),
+    config,
+    port: 0,
+    rpc: options.rpc ?? false,
+    swagger: { title: 'Flowbridge connections', description: 'test' },
+  });
+  if (options.rpc) await app.startAllMicroservices();
+  await app.init();
+  const responses: string[] = [];
+  const server = app.getHttpServer();
+  return {
+    app,
+    config,
+    db,
+    logs,
+    adminKey,
+    responses,
+    async call(method, path, body, key = adminKey) {
+      let req = request(server)[method](path);
+      if (key) req = req.set('Authorization', `Bearer ${key}`);
+      const res = body === undefined ? await req : await req.send(body as object);
+      responses.push(res.text ?? '');
+      return res;
+    },
+    async close() {
+      await app.close();
+      await db.drop();
+    },
+  };
+}

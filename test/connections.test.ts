@@ -1,0 +1,549 @@
+import { randomUUID } from 'node:crypto';
+import { type ConnectionsResolveResponse, EventPattern, RpcPattern } from '@flowbridge/contracts';
+import { ApiKeysService, redisOptionsFromUrl } from '@flowbridge/platform';
+import { testRedisUrl } from '@flowbridge/testing';
+import { ClientProxyFactory, type ClientProxy, Transport } from '@nestjs/microservices';
+import { Redis } from 'ioredis';
+import { DataSource } from 'typeorm';
+import { firstValueFrom } from 'rxjs';
+import { type ConnectionsHarness, startConnections } from './connections-app';
+
+// Secrets written through the API in this file; none may come back in a response or a log line.
+const SECRETS = {
+  bearer: 'bearer-secret-AAAA-1111-zzzz',
+  basicPassword: 'basic-password-BBBB',
+  apiKeyValue: 'api-key-value-CCCC-2222',
+  clientSecret: 'oauth-client-secret-DDDD',
+  headerSecret: 'header-secret-EEEE-3333',
+  apiHeader: 'api-header-token-FFFF-4444',
+};
+
+describe('connections service (HTTP + RPC, real Postgres and Redis)', () => {
+  let h: ConnectionsHarness;
+  let keyB: string;
+
+  beforeAll(async () => {
+    h = await startConnections('connections', { rpc: true });
+    keyB = (await h.app.get(ApiKeysService).create('ws-b', 'test key B')).key;
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const customerApi = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
+    title: 'Customer API',
+    baseUrl: 'https://api.example.com/data',
+    auth: { type: 'bearer', token: SECRETS.bearer },
+    headers: { 'X-Client': 'flowbridge', 'X-Signature': { secret: SECRETS.headerSecret } },
+    timeoutMs: 5000,
+    retry: { attempts: 2, backoff: 'fixed', delayMs: 100, maxDelayMs: 1000 },
+    rateLimit: 5,
+    ...overrides,
+  });
+
+  describe('connections CRUD', () => {
+    let id: string;
+
+    it('creates a connection and answers with secrets masked', async () => {
+      const res = await h.call('post', '/connections', customerApi());
+      expect(res.status).toBe(201);
+      id = res.body.id;
+      expect(res.body).toMatchObject({
+        title: 'Customer API',
+        baseUrl: 'https://api.example.com/data',
+        auth: { type: 'bearer', token: '••••zzzz' },
+        headers: { 'x-client': 'flowbridge', 'x-signature': '••••3333' },
+        timeoutMs: 5000,
+        retry: { attempts: 2, backoff: 'fixed', delayMs: 100, maxDelayMs: 1000 },
+        rateLimit: 5,
+        version: 1,
+      });
+    });
+
+    it('applies defaults for timeout and retry', async () => {
+      const res = await h.call('post', '/connections', {
+        title: 'Defaults',
+        baseUrl: 'https://erp.example.com',
+      });
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({
+        auth: { type: 'none' },
+        timeoutMs: 10000,
+        retry: { attempts: 3, backoff: 'exponential' },
+      });
+    });
+
+    it('reads, lists and pages', async () => {
+      expect((await h.call('get', `/connections/${id}`)).body.title).toBe('Customer API');
+      const list = await h.call('get', '/connections?limit=1&offset=0');
+      expect(list.status).toBe(200);
+      expect(list.body.total).toBe(2);
+      expect(list.body.items).toHaveLength(1);
+    });
+
+    it('patches: omitted secrets are kept, null removes a header, a new auth type needs its secret', async () => {
+      const patched = await h.call('patch', `/connections/${id}`, {
+        title: 'Customer API v2',
+        headers: { 'x-client': null },
+      });
+      expect(patched.status).toBe(200);
+      expect(patched.body).toMatchObject({
+        title: 'Customer API v2',
+        auth: { type: 'bearer', token: '••••zzzz' },
+        version: 2,
+      });
+      expect(patched.body.headers).toEqual({ 'x-signature': '••••3333' });
+
+      const missing = await h.call('patch', `/connections/${id}`, {
+        auth: { type: 'basic', username: 'svc' },
+      });
+      expect(missing.status).toBe(400);
+      expect(missing.body).toEqual({
+        code: 'SECRET_REQUIRED',
+        message: expect.any(String),
+        field: 'auth.password',
+      });
+
+      const basic = await h.call('patch', `/connections/${id}`, {
+        auth: { type: 'basic', username: 'svc', password: SECRETS.basicPassword },
+      });
+      expect(basic.body.auth).toEqual({ type: 'basic', username: 'svc', password: '••••BBBB' });
+    });
+
+    it('stores every auth type, secrets encrypted at rest', async () => {
+      const apiKey = await h.call('post', '/connections', {
+        title: 'Key in query',
+        baseUrl: 'https://crm.example.com',
+        auth: { type: 'api_key', name: 'api_key', in: 'query', value: SECRETS.apiKeyValue },
+      });
+      expect(apiKey.body.auth).toEqual({ type: 'api_key', name: 'api_key', in: 'query', value: '••••2222' });
+      const oauth = await h.call('post', '/connections', {
+        title: 'OAuth',
+        baseUrl: 'https://orders.example.com',
+        auth: {
+          type: 'oauth2_client_credentials',
+          tokenUrl: 'https://auth.example.com/oauth/token',
+          clientId: 'flowbridge',
+          clientSecret: SECRETS.clientSecret,
+          scope: 'orders:read',
+        },
+      });
+      expect(oauth.status).toBe(201);
+      expect(oauth.body.auth).toMatchObject({
+        clientId: 'flowbridge',
+        clientSecret: '••••DDDD',
+        scope: 'orders:read',
+      });
+
+      const rows: Array<{ row: string }> = await h.app
+        .get(DataSource)
+        .query(`SELECT row_to_json(c)::text AS row FROM connections.connections c`);
+      const stored = rows.map((r) => r.row).join('\n');
+      for (const secret of Object.values(SECRETS)) expect(stored).not.toContain(secret);
+      expect(stored).toContain('"kid": "k1"');
+    });
+  });
+
+  describe('APIs ("API data")', () => {
+    let connectionId: string;
+    let apiId: string;
+
+    beforeAll(async () => {
+      const res = await h.call(
+        'post',
+        '/connections',
+        customerApi({ title: 'Orders', baseUrl: 'https://orders.example.net/v1' }),
+      );
+      connectionId = res.body.id;
+    });
+
+    it('creates, reads, updates and lists an API', async () => {
+      const res = await h.call('post', '/apis', {
+        name: 'Fetch API Data',
+        connectionId,
+        method: 'post',
+        path: '/orders/{{order_id}}/lookup',
+        query: { expand: 'items', page: 1 },
+        headers: { 'X-Api-Token': SECRETS.apiHeader },
+        body: { orderId: '{{order_id}}', note: 'quote " and {{ braces' },
+        successWhen: { status: ['2xx', 304], body: { path: 'ok', operator: 'is', value: 'true' } },
+        responseMapping: { order_status: 'data.status' },
+        timeoutMs: 2000,
+      });
+      expect(res.status).toBe(201);
+      apiId = res.body.id;
+      expect(res.body).toMatchObject({
+        method: 'POST',
+        path: '/orders/{{order_id}}/lookup',
+        query: { expand: 'items', page: '1' },
+        headers: { 'x-api-token': '••••4444' },
+        successWhen: { status: ['2xx', 304] },
+        responseMapping: { order_status: 'data.status' },
+        timeoutMs: 2000,
+        retry: null,
+      });
+      expect((await h.call('get', `/apis/${apiId}`)).body.name).toBe('Fetch API Data');
+      expect((await h.call('get', `/apis?connectionId=${connectionId}`)).body.total).toBe(1);
+      const patched = await h.call('patch', `/apis/${apiId}`, { retry: { attempts: 5 } });
+      expect(patched.body.retry).toEqual({
+        attempts: 5,
+        backoff: 'exponential',
+        delayMs: 500,
+        maxDelayMs: 30000,
+      });
+    });
+
+    it('refuses to delete a connection an API uses, until the API is deleted', async () => {
+      const refused = await h.call('delete', `/connections/${connectionId}`);
+      expect(refused.status).toBe(409);
+      expect(refused.body).toMatchObject({ code: 'CONNECTION_IN_USE', field: 'id' });
+      expect(refused.body.message).toContain('Fetch API Data');
+
+      const temp = await h.call('post', '/apis', { name: 'Temp', connectionId, path: '/x' });
+      expect((await h.call('delete', `/apis/${temp.body.id}`)).status).toBe(204);
+      expect((await h.call('get', `/apis/${temp.body.id}`)).status).toBe(404);
+    });
+
+    it('returns the API with its connection and decrypted secrets over RPC, to a microservice client', async () => {
+      const client: ClientProxy = ClientProxyFactory.create({
+        transport: Transport.REDIS,
+        options: redisOptionsFromUrl(testRedisUrl()),
+      });
+      try {
+        const reply: ConnectionsResolveResponse = await firstValueFrom(
+          client.send(RpcPattern.ConnectionsResolve, { workspaceId: 'ws-a', apiId }),
+        );
+        expect(reply.ok).toBe(true);
+        if (!reply.ok) return;
+        expect(reply.connection.auth).toEqual({ type: 'bearer', token: SECRETS.bearer });
+        expect(reply.connection.headers).toEqual({
+          'x-client': 'flowbridge',
+          'x-signature': SECRETS.headerSecret,
+        });
+        expect(reply.api).toMatchObject({
+          method: 'POST',
+          headers: { 'x-api-token': SECRETS.apiHeader },
+          timeoutMs: 2000,
+          retry: { attempts: 5 },
+        });
+        expect(reply.connection.baseUrl).toBe('https://orders.example.net/v1');
+
+        const otherWorkspace: ConnectionsResolveResponse = await firstValueFrom(
+          client.send(RpcPattern.ConnectionsResolve, { workspaceId: 'ws-b', apiId }),
+        );
+        expect(otherWorkspace).toMatchObject({ ok: false, code: 'API_NOT_FOUND' });
+        const invalid: ConnectionsResolveResponse = await firstValueFrom(
+          client.send(RpcPattern.ConnectionsResolve, { apiId: 'x' }),
+        );
+        expect(invalid).toMatchObject({ ok: false, code: 'INVALID_REQUEST' });
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('publishes connection.changed when a connection changes', async () => {
+      const subscriber = new Redis(testRedisUrl());
+      try {
+        await subscriber.subscribe(EventPattern.ConnectionChanged);
+        const received = new Promise<Record<string, unknown>>((resolve) =>
+          subscriber.on('message', (_channel, message: string) =>
+            resolve(JSON.parse(message) as Record<string, unknown>),
+          ),
+        );
+        await h.call('patch', `/connections/${connectionId}`, { timeoutMs: 3000 });
+        const message = await received;
+        expect(message.pattern).toBe(EventPattern.ConnectionChanged);
+        expect(message.data).toMatchObject({ workspaceId: 'ws-a', connectionId, change: 'updated' });
+      } finally {
+        subscriber.disconnect();
+      }
+    });
+  });
+
+  describe('authentication and workspaces', () => {
+    it('answers 401 without a key, with a wrong key and with a revoked key', async () => {
+      expect((await h.call('get', '/connections', undefined, null)).body).toMatchObject({
+        code: 'UNAUTHORIZED',
+      });
+      expect((await h.call('get', '/connections', undefined, 'fb_not_a_real_key_at_all')).status).toBe(401);
+      const keys = h.app.get(ApiKeysService);
+      const { key, summary } = await keys.create('ws-a', 'short-lived');
+      expect((await h.call('get', '/connections', undefined, key)).status).toBe(200);
+      expect(await keys.revoke(summary.id)).toBe(true);
+      expect((await h.call('get', '/connections', undefined, key)).status).toBe(401);
+    });
+
+    it('accepts the key in X-API-Key too', async () => {
+      const res = await h.call('get', '/connections', undefined, null);
+      expect(res.status).toBe(401);
+      const { default: request } = await import('supertest');
+      const ok = await request(h.app.getHttpServer()).get('/connections').set('X-API-Key', h.adminKey);
+      expect(ok.status).toBe(200);
+    });
+
+    it("gives another workspace's key 404 for everything of this one, and an empty list", async () => {
+      const mine = await h.call('post', '/connections', {
+        title: 'Private to A',
+        baseUrl: 'https://a.example.com',
+      });
+      const api = await h.call('post', '/apis', { name: 'A only', connectionId: mine.body.id });
+      expect((await h.call('get', `/connections/${mine.body.id}`, undefined, keyB)).status).toBe(404);
+      expect((await h.call('patch', `/connections/${mine.body.id}`, { title: 'stolen' }, keyB)).status).toBe(
+        404,
+      );
+      expect((await h.call('delete', `/connections/${mine.body.id}`, undefined, keyB)).status).toBe(404);
+      expect((await h.call('get', `/apis/${api.body.id}`, undefined, keyB)).status).toBe(404);
+      expect((await h.call('delete', `/apis/${api.body.id}`, undefined, keyB)).status).toBe(404);
+      const usingForeign = await h.call(
+        'post',
+        '/apis',
+        { name: 'B on A', connectionId: mine.body.id },
+        keyB,
+      );
+      expect(usingForeign.body).toMatchObject({ code: 'CONNECTION_NOT_FOUND', field: 'connectionId' });
+      expect((await h.call('get', '/connections', undefined, keyB)).body).toEqual({ items: [], total: 0 });
+      // Same title in another workspace is fine: uniqueness is per workspace.
+      expect(
+        (
+          await h.call(
+            'post',
+            '/connections',
+            { title: 'Private to A', baseUrl: 'https://b.example.com' },
+            keyB,
+          )
+        ).status,
+      ).toBe(201);
+    });
+
+    it('guards every route except health, metrics and the API docs', async () => {
+      const express = h.app.getHttpAdapter().getInstance() as {
+        router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> };
+      };
+      const routes = express.router.stack.flatMap((layer) =>
+        layer.route
+          ? Object.keys(layer.route.methods).map((method) => ({ method, path: layer.route!.path }))
+          : [],
+      );
+      // The API docs describe the routes and hold no tenant data; everything else needs a key.
+      const publicRoutes = new Set(['get /health/live', 'get /health/ready', 'get /metrics']);
+      const isDocs = (path: string): boolean =>
+        path === '/docs-json' || path === '/docs-yaml' || path === '/docs' || path.startsWith('/docs/');
+      // Nest's not-found fallback (`/{*path}`) answers 404 for anything unmatched.
+      const adminRoutes = routes.filter(
+        (r) => !publicRoutes.has(`${r.method} ${r.path}`) && !isDocs(r.path) && r.path !== '/{*path}',
+      );
+      expect(adminRoutes.length).toBeGreaterThanOrEqual(10);
+      const { default: request } = await import('supertest');
+      for (const route of adminRoutes) {
+        const path = route.path.replace(/:[A-Za-z]+/g, randomUUID());
+        const res = await (
+          request(h.app.getHttpServer()) as unknown as Record<
+            string,
+            (p: string) => Promise<{ status: number; body: { code?: string } }>
+          >
+        )[route.method](path);
+        expect({ route: `${route.method} ${route.path}`, status: res.status, code: res.body.code }).toEqual({
+          route: `${route.method} ${route.path}`,
+          status: 401,
+          code: 'UNAUTHORIZED',
+        });
+      }
+      for (const route of ['/health/live', '/health/ready', '/metrics']) {
+        expect((await h.call('get', route, undefined, null)).status).toBe(200);
+      }
+    });
+  });
+
+  describe('bad input gets a precise 4xx', () => {
+    it.each([
+      ['a bad URL', { baseUrl: 'not-a-url' }, 400, 'INVALID_URL', 'baseUrl'],
+      ['a private address', { baseUrl: 'https://10.1.2.3/api' }, 400, 'FORBIDDEN_ADDRESS', 'baseUrl'],
+      [
+        'the metadata address',
+        { baseUrl: 'https://169.254.169.254/latest' },
+        400,
+        'FORBIDDEN_ADDRESS',
+        'baseUrl',
+      ],
+      ['plain http', { baseUrl: 'http://api.example.com' }, 400, 'HTTPS_REQUIRED', 'baseUrl'],
+      [
+        'credentials in the URL',
+        { baseUrl: 'https://u:p@api.example.com' },
+        400,
+        'CREDENTIALS_IN_URL',
+        'baseUrl',
+      ],
+      ['an unknown auth type', { auth: { type: 'magic' } }, 400, 'VALIDATION_FAILED', 'auth.type'],
+      [
+        'an unknown auth property',
+        { auth: { type: 'bearer', token: 'x', extra: 1 } },
+        400,
+        'UNKNOWN_FIELD',
+        'auth.extra',
+      ],
+      [
+        'a private token URL',
+        {
+          auth: {
+            type: 'oauth2_client_credentials',
+            tokenUrl: 'https://192.168.0.1/t',
+            clientId: 'c',
+            clientSecret: 's',
+          },
+        },
+        400,
+        'FORBIDDEN_ADDRESS',
+        'auth.tokenUrl',
+      ],
+      ['an unknown property', { colour: 'blue' }, 400, 'UNKNOWN_FIELD', 'colour'],
+      ['a workspaceId in the body', { workspaceId: 'ws-b' }, 400, 'UNKNOWN_FIELD', 'workspaceId'],
+      ['an empty title', { title: '   ' }, 400, 'VALIDATION_FAILED', 'title'],
+      ['a title that is not a string', { title: 42 }, 400, 'VALIDATION_FAILED', 'title'],
+      ['a timeout over 30 s', { timeoutMs: 30001 }, 400, 'VALIDATION_FAILED', 'timeoutMs'],
+      ['too many retries', { retry: { attempts: 11 } }, 400, 'VALIDATION_FAILED', 'retry.attempts'],
+      ['an unknown backoff', { retry: { backoff: 'linear' } }, 400, 'VALIDATION_FAILED', 'retry.backoff'],
+      [
+        'maxDelay under delay',
+        { retry: { delayMs: 5000, maxDelayMs: 100 } },
+        400,
+        'VALIDATION_FAILED',
+        'retry.maxDelayMs',
+      ],
+      [
+        'a header with CR/LF',
+        { headers: { 'x-a': 'v\r\nX-Injected: 1' } },
+        400,
+        'INVALID_HEADER',
+        'headers.x-a',
+      ],
+      ['a Host header', { headers: { Host: 'evil.example.com' } }, 400, 'FORBIDDEN_HEADER', 'headers.Host'],
+      ['a negative rate limit', { rateLimit: -1 }, 400, 'VALIDATION_FAILED', 'rateLimit'],
+      ['a duplicate title (any case)', { title: 'DUPLICATE me' }, 409, 'CONNECTION_TITLE_TAKEN', 'title'],
+    ])('%s', async (_label, patch, status, code, field) => {
+      await h.call('post', '/connections', { title: 'Duplicate Me', baseUrl: 'https://dup.example.com' });
+      const res = await h.call('post', '/connections', {
+        title: 'Valid',
+        baseUrl: 'https://ok.example.com',
+        ...patch,
+      });
+      expect(res.status).toBe(status);
+      expect(res.body).toEqual({ code, message: expect.any(String), field });
+      expect(res.text).not.toMatch(/at .*\.(ts|js):\d+/);
+    });
+
+    it.each([
+      ['an absolute URL as path', { path: 'https://evil.example.com/x' }, 'PATH_ESCAPES_BASE', 'path'],
+      ['a path escaping the base', { path: '/a/../../admin' }, 'PATH_ESCAPES_BASE', 'path'],
+      ['an unknown method', { method: 'TRACE' }, 'VALIDATION_FAILED', 'method'],
+      ['a body on GET', { method: 'GET', body: { a: 1 } }, 'BODY_NOT_ALLOWED', 'body'],
+      [
+        'a bad mapping',
+        { responseMapping: { 'bad-name': 'data' } },
+        'INVALID_RESPONSE_MAPPING',
+        'responseMapping.bad-name',
+      ],
+      [
+        'a bad success status',
+        { successWhen: { status: ['9xx'] } },
+        'INVALID_SUCCESS_WHEN',
+        'successWhen.status.0',
+      ],
+      ['a connection id that is not a uuid', { connectionId: 'abc' }, 'VALIDATION_FAILED', 'connectionId'],
+      [
+        'a connection that does not exist',
+        { connectionId: randomUUID() },
+        'CONNECTION_NOT_FOUND',
+        'connectionId',
+      ],
+      ['a query value with a line break', { query: { q: 'a\nb' } }, 'INVALID_HEADER', 'query.q'],
+    ])('API with %s', async (_label, patch, code, field) => {
+      const connection = await h.call('get', '/connections?limit=1');
+      const res = await h.call('post', '/apis', {
+        name: `Bad ${code}`,
+        connectionId: connection.body.items[0].id,
+        ...patch,
+      });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ code, message: expect.any(String), field });
+    });
+
+    it('refuses an oversized body with 413, malformed JSON and non-JSON with 400/415', async () => {
+      const big = await h.call('post', '/connections', {
+        title: 'x'.repeat(300 * 1024),
+        baseUrl: 'https://a.example.com',
+      });
+      expect(big.status).toBe(413);
+      expect(big.body).toEqual({ code: 'PAYLOAD_TOO_LARGE', message: expect.any(String) });
+
+      const { default: request } = await import('supertest');
+      const server = h.app.getHttpServer();
+      const malformed = await request(server)
+        .post('/connections')
+        .set('Authorization', `Bearer ${h.adminKey}`)
+        .set('Content-Type', 'application/json')
+        .send('{"title": ');
+      expect(malformed.status).toBe(400);
+      expect(malformed.body.code).toBe('MALFORMED_JSON');
+      const form = await request(server)
+        .post('/connections')
+        .set('Authorization', `Bearer ${h.adminKey}`)
+        .type('form')
+        .send('title=x');
+      expect(form.status).toBe(415);
+      expect(form.body).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', field: 'content-type' });
+    });
+
+    it('answers an unknown id with 404 and the error shape', async () => {
+      const res = await h.call('get', `/connections/${randomUUID()}`);
+      expect(res.status).toBe(404);
+      expect(res.body).toEqual({ code: 'CONNECTION_NOT_FOUND', message: expect.any(String), field: 'id' });
+      expect((await h.call('get', '/apis/not-a-uuid')).body.code).toBe('API_NOT_FOUND');
+    });
+  });
+
+  describe('observability', () => {
+    it('serves OpenAPI at /docs and /docs-json, listing the admin routes', async () => {
+      const json = await h.call('get', '/docs-json', undefined, null);
+      expect(json.status).toBe(200);
+      expect(Object.keys(json.body.paths)).toEqual(
+        expect.arrayContaining(['/connections', '/connections/{id}', '/apis', '/apis/{id}']),
+      );
+      expect(Object.keys(json.body.paths)).not.toContain('/health/ready');
+      const ui = await h.call('get', '/docs', undefined, null);
+      expect(ui.status).toBe(200);
+      expect(ui.text).toContain('swagger');
+    });
+
+    it('reports readiness with its checks and HTTP metrics by route', async () => {
+      expect((await h.call('get', '/health/ready', undefined, null)).body).toEqual({
+        status: 'ok',
+        checks: { postgres: 'up', redis: 'up' },
+      });
+      const metrics = await h.call('get', '/metrics', undefined, null);
+      expect(metrics.text).toMatch(
+        /http_request_duration_seconds_count\{[^}]*route="\/connections\/:id"[^}]*\} \d+/,
+      );
+      expect(metrics.text).toContain('service="connections"');
+    });
+
+    it('logs requests as JSON with a request id and the workspace, echoing x-request-id', async () => {
+      const { default: request } = await import('supertest');
+      const res = await request(h.app.getHttpServer())
+        .get('/connections')
+        .set('Authorization', `Bearer ${h.adminKey}`)
+        .set('X-Request-Id', 'trace-123');
+      expect(res.headers['x-request-id']).toBe('trace-123');
+      const line = h.logs.lines().find((l) => (l.req as { id?: string } | undefined)?.id === 'trace-123');
+      expect(line).toMatchObject({ service: 'connections', workspaceId: 'ws-a', res: { statusCode: 200 } });
+    });
+
+    it('never shows a secret in any response body or log line', () => {
+      expect(h.responses.length).toBeGreaterThan(40);
+      const everything = h.responses.join('\n') + h.logs.text;
+      expect(h.logs.text.length).toBeGreaterThan(1000);
+      for (const secret of [...Object.values(SECRETS), h.adminKey, keyB])
+        expect(everything).not.toContain(secret);
+    });
+  });
+});

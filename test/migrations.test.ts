@@ -1,0 +1,49 @@
+import { ApiKeyEntity, runMigrations } from '@flowbridge/platform';
+import { createTestDatabase, type TestDatabase } from '@flowbridge/testing';
+import { DataSource } from 'typeorm';
+import { ApiEntity } from '../services/connections/src/apis/api.entity';
+import { ConnectionEntity } from '../services/connections/src/connections/connection.entity';
+import { CONNECTIONS_MIGRATIONS, CONNECTIONS_SCHEMA } from '../services/connections/src/migrations';
+
+describe('migrations', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('migrations');
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('apply once, in order, and are a no-op the second time, even when replicas race', async () => {
+    const options = {
+      databaseUrl: db.url,
+      service: 'connections',
+      schema: CONNECTIONS_SCHEMA,
+      migrations: CONNECTIONS_MIGRATIONS,
+    };
+    const [first, second] = await Promise.all([runMigrations(options), runMigrations(options)]);
+    expect([...first, ...second].sort()).toEqual([
+      'auth.ApiKeys1764000000000',
+      'connections.ConnectionsAndApis1764000000100',
+    ]);
+    expect(await runMigrations(options)).toEqual([]);
+  });
+
+  // The entities and the migrations must describe the same schema: a change to one without the other fails
+  // here (TypeORM would otherwise generate SQL to reconcile them).
+  it.each([
+    ['connections', CONNECTIONS_SCHEMA, [ConnectionEntity, ApiEntity]],
+    ['auth', 'auth', [ApiKeyEntity]],
+  ])('leave no drift between the %s entities and the database', async (_name, schema, entities) => {
+    const source = new DataSource({ type: 'postgres', url: db.url, schema, entities });
+    await source.initialize();
+    try {
+      const pending = await source.driver.createSchemaBuilder().log();
+      expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+    } finally {
+      await source.destroy();
+    }
+  });
+});

@@ -1,0 +1,260 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { runMigrations, SecretBox } from '@flowbridge/platform';
+import { createTestDatabase, type TestDatabase, testRedisUrl } from '@flowbridge/testing';
+import { Client } from 'pg';
+import { CONNECTIONS_MIGRATIONS, CONNECTIONS_SCHEMA } from '../services/connections/src/migrations';
+
+// Runs the compiled services as an operator would (npm test builds dist/ first).
+const ROOT = join(__dirname, '..');
+const entry = (service: string, file = 'main.js'): string =>
+  join(ROOT, 'dist/services', service, 'src', file);
+const newKey = (): string => randomBytes(32).toString('base64');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runToEnd(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH, ...env }, cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+class ServiceProcess {
+  readonly output: string[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private readonly child: ChildProcess;
+
+  constructor(
+    script: string,
+    env: NodeJS.ProcessEnv,
+    readonly port: number,
+  ) {
+    this.child = spawn(process.execPath, [script], { env: { PATH: process.env.PATH, ...env }, cwd: ROOT });
+    this.child.stdout?.on('data', (d: Buffer) => this.output.push(d.toString()));
+    this.child.stderr?.on('data', (d: Buffer) => this.output.push(d.toString()));
+    this.exited = new Promise((resolve) =>
+      this.child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
+  }
+
+  url(path: string): string {
+    return `http://127.0.0.1:${this.port}${path}`;
+  }
+
+  async ready(): Promise<void> {
+    for (let i = 0; i < 150; i += 1) {
+      const res = await fetch(this.url('/health/ready')).catch(() => null);
+      if (res?.status === 200) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`service on ${this.port} never became ready:\n${this.output.join('')}`);
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+}
+
+describe('services as processes', () => {
+  let db: TestDatabase;
+  const started: ServiceProcess[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(entry('connections')))
+      throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
+    db = await createTestDatabase('processes');
+    await runMigrations({
+      databaseUrl: db.url,
+      service: 'connections',
+      schema: CONNECTIONS_SCHEMA,
+      migrations: CONNECTIONS_MIGRATIONS,
+    });
+  });
+
+  afterAll(async () => {
+    for (const p of started) p.kill('SIGKILL');
+    await db?.drop();
+  });
+
+  const baseEnv = (): NodeJS.ProcessEnv => ({
+    NODE_ENV: 'test',
+    DATABASE_URL: db.url,
+    REDIS_URL: testRedisUrl(),
+    DATABASE_POOL_SIZE: '2',
+  });
+
+  async function start(
+    service: string,
+    portVar: string,
+    env: NodeJS.ProcessEnv = {},
+  ): Promise<ServiceProcess> {
+    const port = await freePort();
+    const proc = new ServiceProcess(entry(service), { ...baseEnv(), [portVar]: String(port), ...env }, port);
+    started.push(proc);
+    await proc.ready();
+    return proc;
+  }
+
+  it('refuses to start on a missing or malformed variable, naming it, with exit code 78', async () => {
+    const missing = await runToEnd([entry('connections')], baseEnv());
+    expect(missing.code).toBe(78);
+    expect(missing.stderr).toContain('ENCRYPTION_KEYS');
+    const malformed = await runToEnd([entry('worker')], {
+      ...baseEnv(),
+      DATABASE_URL: 'mysql://nope',
+      WORKER_PORT: 'eighty',
+    });
+    expect(malformed.code).toBe(78);
+    expect(malformed.stderr).toContain('DATABASE_URL: must be a postgres:// connection URL');
+    expect(malformed.stderr).toContain('WORKER_PORT');
+  });
+
+  it.each([
+    ['flow-definition', 'FLOW_DEFINITION_PORT'],
+    ['worker', 'WORKER_PORT'],
+    ['whatsapp-messaging', 'WHATSAPP_MESSAGING_PORT'],
+  ])(
+    'boots %s with health, metrics and JSON logs, and stops cleanly on SIGTERM',
+    async (service, portVar) => {
+      const proc = await start(service, portVar);
+      expect((await fetch(proc.url('/health/live'))).status).toBe(200);
+      const metrics = await (await fetch(proc.url('/metrics'))).text();
+      expect(metrics).toContain(`service="${service}"`);
+      proc.kill('SIGTERM');
+      expect(await proc.exited).toEqual({ code: 0, signal: null });
+      const lines = proc.output
+        .join('')
+        .split('\n')
+        .filter((l) => l.startsWith('{'));
+      expect(lines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(
+        expect.arrayContaining(['shutdown started', 'shutdown complete']),
+      );
+    },
+  );
+
+  it('turns readiness red while draining, keeps liveness green, then exits 0', async () => {
+    const proc = await start('flow-definition', 'FLOW_DEFINITION_PORT', { SHUTDOWN_DRAIN_DELAY_MS: '1500' });
+    proc.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    const ready = await fetch(proc.url('/health/ready'));
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ code: 'SERVICE_UNAVAILABLE', message: 'Not ready: shutting down' });
+    expect((await fetch(proc.url('/health/live'))).status).toBe(200);
+    expect(await proc.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('CLI: creates a workspace key the service accepts, then revokes it', async () => {
+    const keys = `k1:${newKey()}`;
+    const proc = await start('connections', 'CONNECTIONS_PORT', { ENCRYPTION_KEYS: keys });
+    const created = await runToEnd(
+      [entry('connections', 'cli.js'), 'keys:create', '--workspace', 'acme', '--name', 'ci'],
+      baseEnv(),
+    );
+    expect(created.code).toBe(0);
+    const key = /^(fb_\S+)$/m.exec(created.stdout)?.[1];
+    const id = /Created key ([0-9a-f-]{36})/.exec(created.stdout)?.[1];
+    expect(key).toBeDefined();
+    const list = (k: string): Promise<Response> =>
+      fetch(proc.url('/connections'), { headers: { authorization: `Bearer ${k}` } });
+    expect((await list(key!)).status).toBe(200);
+
+    const listed = await runToEnd(
+      [entry('connections', 'cli.js'), 'keys:list', '--workspace', 'acme'],
+      baseEnv(),
+    );
+    expect(listed.stdout).toContain(id);
+    expect(listed.stdout).not.toContain(key);
+
+    const revoked = await runToEnd([entry('connections', 'cli.js'), 'keys:revoke', '--id', id!], baseEnv());
+    expect(revoked.code).toBe(0);
+    expect((await list(key!)).status).toBe(401);
+    proc.kill('SIGTERM');
+    expect((await proc.exited).code).toBe(0);
+  });
+
+  it('CLI: secrets:rotate re-encrypts every secret with the new first key', async () => {
+    const oldKey = newKey();
+    const adminKey = `fb_seed_${randomBytes(16).toString('hex')}`;
+    const proc = await start('connections', 'CONNECTIONS_PORT', {
+      ENCRYPTION_KEYS: `old:${oldKey}`,
+      ADMIN_API_KEY: adminKey,
+      ADMIN_WORKSPACE: 'rotation',
+    });
+    const res = await fetch(proc.url('/connections'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        title: 'To rotate',
+        baseUrl: 'https://api.example.com',
+        auth: { type: 'bearer', token: 'rotate-this-token-please' },
+        headers: { 'x-signing': { secret: 'rotate-this-header' } },
+      }),
+    });
+    expect(res.status).toBe(201);
+    proc.kill('SIGTERM');
+    await proc.exited;
+
+    const newKeyB64 = newKey();
+    const ring = `new:${newKeyB64},old:${oldKey}`;
+    const dry = await runToEnd([entry('connections', 'cli.js'), 'secrets:rotate', '--dry-run'], {
+      ...baseEnv(),
+      ENCRYPTION_KEYS: ring,
+    });
+    expect(dry.stdout).toContain('would re-encrypt 2 secret(s) in 1 connection(s)');
+    const rotated = await runToEnd([entry('connections', 'cli.js'), 'secrets:rotate'], {
+      ...baseEnv(),
+      ENCRYPTION_KEYS: ring,
+    });
+    expect(rotated.code).toBe(0);
+    expect(rotated.stdout).toContain(
+      're-encrypted 2 secret(s) in 1 connection(s) and 0 API(s) with key "new"',
+    );
+    const again = await runToEnd([entry('connections', 'cli.js'), 'secrets:rotate'], {
+      ...baseEnv(),
+      ENCRYPTION_KEYS: ring,
+    });
+    expect(again.stdout).toContain('re-encrypted 0 secret(s)');
+
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{
+        id: string;
+        workspace_id: string;
+        auth_secrets: Record<string, never>;
+      }>(`SELECT id, workspace_id, auth_secrets FROM connections.connections WHERE title = 'To rotate'`);
+      const sealed = rows[0].auth_secrets.token;
+      expect(sealed).toMatchObject({ kid: 'new' });
+      // Only the new key is needed from now on.
+      const onlyNew = new SecretBox(`new:${newKeyB64}`);
+      expect(
+        onlyNew.open(sealed, `flowbridge/${rows[0].workspace_id}/connection/${rows[0].id}/auth.token`),
+      ).toBe('rotate-this-token-please');
+    } finally {
+      await client.end();
+    }
+  });
+});
