@@ -52,7 +52,7 @@ const stopAll = (signal) => {
 for (const service of SERVICES) {
   const port = env[service.portVar] || service.port;
   process.stdout.write(
-    `  ${service.name.padEnd(20)} http://127.0.0.1:${port}  (health /health/ready, docs /docs)\n`,
+    `  ${service.name.padEnd(20)} http://127.0.0.1:${port}  (health /health/ready${service.docs ? ', docs /docs' : ''})\n`,
   );
   children.set(
     service.name,

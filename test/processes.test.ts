@@ -166,6 +166,32 @@ describe('services as processes', () => {
     expect(await proc.exited).toEqual({ code: 0, signal: null });
   });
 
+  it('boots while Redis is unreachable, stays live and reports not ready', async () => {
+    const port = await freePort();
+    const deadRedis = `redis://127.0.0.1:${await freePort()}`;
+    const proc = new ServiceProcess(
+      entry('worker'),
+      { ...baseEnv(), REDIS_URL: deadRedis, WORKER_PORT: String(port) },
+      port,
+    );
+    started.push(proc);
+    let ready: Response | null = null;
+    for (let i = 0; i < 100 && !ready; i += 1) {
+      ready = await fetch(proc.url('/health/ready')).catch(() => null);
+      if (!ready) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(ready?.status).toBe(503);
+    expect(await ready?.json()).toEqual({ code: 'SERVICE_UNAVAILABLE', message: 'Not ready: redis down' });
+    expect((await fetch(proc.url('/health/live'))).status).toBe(200);
+    proc.kill('SIGTERM');
+    expect((await proc.exited).code).toBe(0);
+    const warnings = proc.output
+      .join('')
+      .split('\n')
+      .filter((l) => l.includes('Redis unreachable'));
+    expect(warnings).toHaveLength(1);
+  });
+
   it('CLI: creates a workspace key the service accepts, then revokes it', async () => {
     const keys = `k1:${newKey()}`;
     const proc = await start('connections', 'CONNECTIONS_PORT', { ENCRYPTION_KEYS: keys });

@@ -15,7 +15,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { RetryDto } from '../connections/connection.dto';
+import { ListQueryDto, RetryDto } from '../connections/connection.dto';
 
 export class CreateApiDto {
   @ApiProperty({ example: 'Fetch API Data', maxLength: 100 })
@@ -88,21 +88,8 @@ export class CreateApiDto {
 
 export class UpdateApiDto extends PartialType(CreateApiDto) {}
 
-export class ListApisQueryDto {
+export class ListApisQueryDto extends ListQueryDto {
   @IsOptional()
   @IsUUID('all')
   connectionId?: string;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset?: number;
 }

@@ -8,7 +8,7 @@ import { ChangeEvents } from '../events/change-events';
 import { checkApiPath } from '../rules/api-path';
 import { violatedConstraint } from '../rules/db-errors';
 import { ConnectionsErrorCode } from '../rules/errors';
-import { checkHeaderValue, readHeaders } from '../rules/headers';
+import { checkHeaderValue, mergeHeaders, readHeaders } from '../rules/headers';
 import { checkResponseMapping } from '../rules/response-mapping';
 import { DEFAULT_RETRY, mergeRetry } from '../rules/retry';
 import { checkSuccessWhen, DEFAULT_SUCCESS_WHEN } from '../rules/success-when';
@@ -118,23 +118,12 @@ export class ApisService {
     if (dto.path !== undefined) entity.path = checkApiPath(dto.path, 'path');
     if (dto.query !== undefined) entity.query = readQuery(dto.query);
     if (dto.headers !== undefined) {
-      const changes = readHeaders(dto.headers, 'headers', !isNew);
       const owner = { kind: 'api' as const, workspaceId: entity.workspaceId, id: entity.id };
-      const plain = { ...entity.headers };
-      const secret = { ...entity.secretHeaders };
-      for (const name of [
-        ...changes.removed,
-        ...Object.keys(changes.plain),
-        ...Object.keys(changes.secret),
-      ]) {
-        delete plain[name];
-        delete secret[name];
-      }
-      Object.assign(plain, changes.plain);
-      for (const [name, value] of Object.entries(changes.secret))
-        secret[name] = this.secrets.seal(owner, `headers.${name}`, value);
-      entity.headers = plain;
-      entity.secretHeaders = secret;
+      const changes = readHeaders(dto.headers, 'headers', !isNew);
+      Object.assign(
+        entity,
+        mergeHeaders(entity, changes, (name, value) => this.secrets.seal(owner, `headers.${name}`, value)),
+      );
     }
     if (dto.body !== undefined) entity.body = dto.body;
     if (entity.body !== null && METHODS_WITHOUT_BODY.has(entity.method)) {

@@ -9,7 +9,7 @@ import { ConnectionsConfig } from '../connections.config';
 import { ChangeEvents } from '../events/change-events';
 import { violatedConstraint } from '../rules/db-errors';
 import { ConnectionsErrorCode } from '../rules/errors';
-import { readHeaders } from '../rules/headers';
+import { mergeHeaders, readHeaders } from '../rules/headers';
 import { DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, mergeRetry } from '../rules/retry';
 import { SecretsService } from '../secrets/secrets.service';
 import { applyAuth } from './auth-settings';
@@ -108,23 +108,12 @@ export class ConnectionsService {
       applyAuth(entity, dto.auth ?? { type: 'none' }, { secrets: this.secrets, allow: this.allow, isNew });
     }
     if (dto.headers !== undefined) {
-      const changes = readHeaders(dto.headers, 'headers', !isNew);
       const owner = { kind: 'connection' as const, workspaceId: entity.workspaceId, id: entity.id };
-      const plain = { ...entity.headers };
-      const secret = { ...entity.secretHeaders };
-      for (const name of [
-        ...changes.removed,
-        ...Object.keys(changes.plain),
-        ...Object.keys(changes.secret),
-      ]) {
-        delete plain[name];
-        delete secret[name];
-      }
-      Object.assign(plain, changes.plain);
-      for (const [name, value] of Object.entries(changes.secret))
-        secret[name] = this.secrets.seal(owner, `headers.${name}`, value);
-      entity.headers = plain;
-      entity.secretHeaders = secret;
+      const changes = readHeaders(dto.headers, 'headers', !isNew);
+      Object.assign(
+        entity,
+        mergeHeaders(entity, changes, (name, value) => this.secrets.seal(owner, `headers.${name}`, value)),
+      );
     }
     if (dto.timeoutMs !== undefined) entity.timeoutMs = dto.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (dto.retry !== undefined)

@@ -1,4 +1,4 @@
-import { AppError, isSecretKey } from '@flowbridge/platform';
+import { AppError, isSecretKey, type SealedSecret } from '@flowbridge/platform';
 import { ConnectionsErrorCode } from './errors';
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
@@ -126,4 +126,24 @@ export function checkHeaderValue(value: string, at: string): void {
       ConnectionsErrorCode.InvalidHeader,
     );
   }
+}
+
+/**
+ * Applies header changes to stored headers (merge-patch: named headers replaced, removed ones dropped),
+ * sealing the secret ones.
+ */
+export function mergeHeaders(
+  stored: { headers: Record<string, string>; secretHeaders: Record<string, SealedSecret> },
+  changes: HeaderChanges,
+  seal: (name: string, value: string) => SealedSecret,
+): { headers: Record<string, string>; secretHeaders: Record<string, SealedSecret> } {
+  const headers = { ...stored.headers };
+  const secretHeaders = { ...stored.secretHeaders };
+  for (const name of [...changes.removed, ...Object.keys(changes.plain), ...Object.keys(changes.secret)]) {
+    delete headers[name];
+    delete secretHeaders[name];
+  }
+  Object.assign(headers, changes.plain);
+  for (const [name, value] of Object.entries(changes.secret)) secretHeaders[name] = seal(name, value);
+  return { headers, secretHeaders };
 }
