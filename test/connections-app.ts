@@ -27,7 +27,8 @@ export interface ConnectionsHarness {
 /** The connections service as production builds it, on a database of its own, with its logs captured. */
 export async function startConnections(
   label: string,
-  options: { env?: NodeJS.ProcessEnv; rpc?: boolean } = {},
+  /** `databasePort`: the service reaches Postgres through this port on 127.0.0.1 (e.g. a proxy the test controls). */
+  options: { env?: NodeJS.ProcessEnv; rpc?: boolean; databasePort?: number } = {},
 ): Promise<ConnectionsHarness> {
   const db = await createTestDatabase(label);
   await runMigrations({
@@ -36,11 +37,16 @@ export async function startConnections(
     schema: CONNECTIONS_SCHEMA,
     migrations: CONNECTIONS_MIGRATIONS,
   });
+  const serviceDbUrl = new URL(db.url);
+  if (options.databasePort) {
+    serviceDbUrl.hostname = '127.0.0.1';
+    serviceDbUrl.port = String(options.databasePort);
+  }
   const adminKey = `fb_test_${randomBytes(18).toString('base64url')}`;
   const config = loadConfig(ConnectionsConfig, {
     NODE_ENV: 'test',
     LOG_LEVEL: 'debug',
-    DATABASE_URL: db.url,
+    DATABASE_URL: serviceDbUrl.toString(),
     DATABASE_POOL_SIZE: '4',
     REDIS_URL: testRedisUrl(),
     ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,

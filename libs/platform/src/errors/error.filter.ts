@@ -7,6 +7,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { Response } from 'express';
+import { type Observable, throwError } from 'rxjs';
 import { AppError, CommonErrorCode, type ErrorBody } from './app-error';
 
 const STATUS_CODES: Record<number, string> = {
@@ -21,6 +22,44 @@ const STATUS_CODES: Record<number, string> = {
   429: CommonErrorCode.RateLimited,
   503: CommonErrorCode.ServiceUnavailable,
 };
+
+// Connection-level failures of Postgres or Redis: the request may succeed later, so 503, not 500.
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+  '53300', // too_many_connections
+]);
+
+function isUnavailable(exception: unknown): boolean {
+  for (let e = exception, depth = 0; e && typeof e === 'object' && depth < 4; depth += 1) {
+    const { code, driverError, cause, message } = e as {
+      code?: unknown;
+      driverError?: unknown;
+      cause?: unknown;
+      message?: unknown;
+    };
+    if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+    if (
+      typeof message === 'string' &&
+      /Connection terminated|timeout exceeded when trying to connect|Stream isn't writeable/i.test(message)
+    ) {
+      return true;
+    }
+    e = driverError ?? cause;
+  }
+  return false;
+}
 
 /** Errors thrown by body-parser carry a `type`; they are the client's mistakes, not ours. */
 interface BodyParserError {
@@ -75,6 +114,16 @@ export function toErrorResponse(exception: unknown): { status: number; body: Err
     };
   }
 
+  if (isUnavailable(exception)) {
+    return {
+      status: HttpStatus.SERVICE_UNAVAILABLE,
+      body: {
+        code: CommonErrorCode.ServiceUnavailable,
+        message: 'A dependency is unavailable; retry shortly',
+      },
+    };
+  }
+
   return {
     status: HttpStatus.INTERNAL_SERVER_ERROR,
     body: { code: CommonErrorCode.Internal, message: 'An unexpected error occurred; it has been logged' },
@@ -86,12 +135,13 @@ export function toErrorResponse(exception: unknown): { status: number; body: Err
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('ErrorFilter');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
-    if (host.getType() !== 'http') throw exception;
-    const response = host.switchToHttp().getResponse<Response>();
+  catch(exception: unknown, host: ArgumentsHost): Observable<never> | undefined {
     const { status, body } = toErrorResponse(exception);
     if (status >= 500) this.logger.error({ err: exception, code: body.code }, 'request failed');
-    if (response.headersSent) return;
-    response.status(status).json(body);
+    // RPC callers get the same { code, message }, never the error object itself.
+    if (host.getType() !== 'http') return throwError(() => body);
+    const response = host.switchToHttp().getResponse<Response>();
+    if (!response.headersSent) response.status(status).json(body);
+    return undefined;
   }
 }
