@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { runMigrations, SecretBox } from '@flowbridge/platform';
@@ -219,6 +220,40 @@ describe('services as processes', () => {
     expect((await list(key!)).status).toBe(401);
     proc.kill('SIGTERM');
     expect((await proc.exited).code).toBe(0);
+  });
+
+  it('finishes a request that is in flight when SIGTERM arrives, then exits 0', async () => {
+    const adminKey = `fb_seed_${randomBytes(16).toString('hex')}`;
+    const proc = await start('connections', 'CONNECTIONS_PORT', {
+      ENCRYPTION_KEYS: `k1:${newKey()}`,
+      ADMIN_API_KEY: adminKey,
+      ADMIN_WORKSPACE: 'inflight',
+    });
+    const body = JSON.stringify({ title: 'Sent during shutdown', baseUrl: 'https://api.example.com' });
+    const answered = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = httpRequest(proc.url('/connections'), {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${adminKey}`,
+          'content-type': 'application/json',
+          'content-length': body.length,
+        },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      // Half the body now, SIGTERM, the rest later: the request is in flight across the signal.
+      req.write(body.slice(0, 10));
+      setTimeout(() => proc.kill('SIGTERM'), 200);
+      setTimeout(() => req.end(body.slice(10)), 700);
+    });
+    const res = await answered;
+    expect(res.status).toBe(201);
+    expect(JSON.parse(res.text)).toMatchObject({ title: 'Sent during shutdown' });
+    expect(await proc.exited).toEqual({ code: 0, signal: null });
   });
 
   it('CLI: secrets:rotate re-encrypts every secret with the new first key', async () => {
