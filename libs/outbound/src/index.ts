@@ -1,3 +1,4 @@
 export * from './address-policy';
 export * from './allow-list';
 export * from './url-policy';
+export * from './guard';

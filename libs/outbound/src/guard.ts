@@ -1,0 +1,117 @@
+import { promises as dns } from 'node:dns';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { LookupAddress, LookupOneOptions, LookupAllOptions } from 'node:dns';
+import { refuseAddress, refuseHostName } from './address-policy';
+import { type AllowEntry, isAllowListed } from './allow-list';
+import { defaultPort } from './url-policy';
+
+/** Resolves a host name to every address it has. Injected in tests, so that no test depends on real DNS. */
+export type Resolver = (hostname: string) => Promise<LookupAddress[]>;
+
+export const systemResolver: Resolver = (hostname) => dns.lookup(hostname, { all: true, verbatim: true });
+
+export class BlockedAddressError extends Error {
+  readonly code = 'BLOCKED_ADDRESS';
+
+  constructor(
+    readonly target: string,
+    readonly reason: string,
+  ) {
+    super(`${target} is not called: ${reason}`);
+    this.name = 'BlockedAddressError';
+  }
+}
+
+export type OutboundVerdict =
+  { ok: true; url: URL; allowListed: boolean } | { ok: false; error: BlockedAddressError };
+
+/**
+ * The decision made before a request (and before every redirect hop): scheme, literal addresses and
+ * host names. Names that pass are checked again on the addresses DNS returns, by the guarded agents.
+ */
+export function checkOutboundUrl(raw: string | URL, allow: readonly AllowEntry[]): OutboundVerdict {
+  let url: URL;
+  try {
+    url = typeof raw === 'string' ? new URL(raw) : raw;
+  } catch {
+    return { ok: false, error: new BlockedAddressError(String(raw).slice(0, 200), 'not an absolute URL') };
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return { ok: false, error: new BlockedAddressError(url.protocol, 'only http and https are called') };
+  }
+  if (isAllowListed(allow, url.hostname, defaultPort(url))) return { ok: true, url, allowListed: true };
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const refusal = refuseAddress(host);
+  if (refusal !== null && refusal !== 'not an IP address') {
+    return { ok: false, error: new BlockedAddressError(host, `a ${refusal} address`) };
+  }
+  if (refusal !== null) {
+    const nameRefusal = refuseHostName(host);
+    if (nameRefusal) return { ok: false, error: new BlockedAddressError(host, nameRefusal) };
+  }
+  return { ok: true, url, allowListed: false };
+}
+
+type LookupCallback = (
+  err: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void;
+
+/**
+ * A `lookup` for sockets that refuses a name when any address it resolves to is not public unicast.
+ * All of them are judged (a mixed answer is refused), and the socket connects only to what was judged:
+ * a rebinding resolver cannot answer differently between check and connect.
+ */
+export function guardedLookup(resolver: Resolver = systemResolver) {
+  return (
+    hostname: string,
+    options: LookupOneOptions | LookupAllOptions | number,
+    callback: LookupCallback,
+  ): void => {
+    const wantAll = typeof options === 'object' && options.all === true;
+    resolver(hostname).then(
+      (addresses) => {
+        if (addresses.length === 0) {
+          callback(
+            Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }),
+            wantAll ? [] : '',
+          );
+          return;
+        }
+        for (const { address } of addresses) {
+          const refusal = refuseAddress(address);
+          if (refusal !== null) {
+            callback(
+              new BlockedAddressError(`${hostname} (${address})`, `resolves to a ${refusal} address`),
+              wantAll ? [] : '',
+            );
+            return;
+          }
+        }
+        if (wantAll) callback(null, addresses);
+        else callback(null, addresses[0].address, addresses[0].family);
+      },
+      (error: NodeJS.ErrnoException) => callback(error, wantAll ? [] : ''),
+    );
+  };
+}
+
+export interface GuardedAgents {
+  httpAgent: HttpAgent;
+  httpsAgent: HttpsAgent;
+}
+
+/**
+ * Keep-alive agents whose every new connection goes through `guardedLookup`. Node skips the lookup for
+ * a literal IP, so callers run `checkOutboundUrl` first (it judges literals); allow-listed targets do
+ * not use these agents.
+ */
+export function createGuardedAgents(
+  options: { resolver?: Resolver; keepAlive?: boolean } = {},
+): GuardedAgents {
+  const lookup = guardedLookup(options.resolver);
+  const common = { keepAlive: options.keepAlive ?? true, lookup, maxFreeSockets: 64 };
+  return { httpAgent: new HttpAgent(common), httpsAgent: new HttpsAgent(common) };
+}
