@@ -2,3 +2,4 @@ export * from './address-policy';
 export * from './allow-list';
 export * from './url-policy';
 export * from './guard';
+export * from './request-builder';
