@@ -24,6 +24,12 @@ describe('buildRequest', () => {
     expect(() => buildRequest(connection, api(), { order_id: value })).toThrow(TemplateError);
   });
 
+  it('inserts an object into a path as its JSON', () => {
+    expect(buildRequest(connection, api(), { order_id: { id: 1 } }).url.pathname).toBe(
+      '/v1/orders/%7B%22id%22%3A1%7D',
+    );
+  });
+
   it('sends an already-encoded dot-dot value as data, not as a traversal', () => {
     expect(buildRequest(connection, api(), { order_id: '%2e%2e' }).url.pathname).toBe(
       '/v1/orders/%252e%252e',

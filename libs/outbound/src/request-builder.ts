@@ -10,8 +10,16 @@ export interface BuiltRequest {
 }
 
 // Every value inserted into a path is encoded, so it stays inside its segment ("/" becomes %2F).
-const encodeSegment = (value: unknown): string =>
-  encodeURIComponent(value === undefined || value === null ? '' : String(value));
+const encodeSegment = (value: unknown): string => encodeURIComponent(asText(value));
+
+/** Text of an inserted value: objects and arrays as their JSON, never "[object Object]". */
+function asText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
+  if (typeof value === 'object' && value !== null) return JSON.stringify(value);
+  return '';
+}
 
 const plain = new TemplateRenderer();
 const pathRenderer = new TemplateRenderer(encodeSegment);
