@@ -14,7 +14,7 @@ import {
   spawnService,
   step,
 } from './lib.mjs';
-import { MIGRATIONS, SERVICES } from './services.mjs';
+import { SERVICES } from './services.mjs';
 
 ensureDependencies();
 
@@ -37,10 +37,7 @@ await ensureInfrastructure({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_
 await ensureDatabase(env.DATABASE_URL);
 
 runOrFail(process.execPath, [join(ROOT, 'scripts/build.mjs')]);
-for (const migration of MIGRATIONS) {
-  step(`Migrating ${migration.name}`);
-  runOrFail(process.execPath, migration.args, { env });
-}
+runOrFail(process.execPath, [join(ROOT, 'scripts/migrate.mjs')], { env });
 
 step('Starting services');
 const children = new Map();

@@ -2,9 +2,9 @@ import { promises as dns } from 'node:dns';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { LookupAddress, LookupOneOptions, LookupAllOptions } from 'node:dns';
-import { refuseAddress, refuseHostName } from './address-policy';
-import { type AllowEntry, isAllowListed } from './allow-list';
-import { defaultPort } from './url-policy';
+import { refuseAddress } from './address-policy';
+import type { AllowEntry } from './allow-list';
+import { judgeHost } from './url-policy';
 
 /** Resolves a host name to every address it has. Injected in tests, so that no test depends on real DNS. */
 export type Resolver = (hostname: string) => Promise<LookupAddress[]>;
@@ -40,17 +40,13 @@ export function checkOutboundUrl(raw: string | URL, allow: readonly AllowEntry[]
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     return { ok: false, error: new BlockedAddressError(url.protocol, 'only http and https are called') };
   }
-  if (isAllowListed(allow, url.hostname, defaultPort(url))) return { ok: true, url, allowListed: true };
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const refusal = refuseAddress(host);
-  if (refusal !== null && refusal !== 'not an IP address') {
-    return { ok: false, error: new BlockedAddressError(host, `a ${refusal} address`) };
-  }
-  if (refusal !== null) {
-    const nameRefusal = refuseHostName(host);
-    if (nameRefusal) return { ok: false, error: new BlockedAddressError(host, nameRefusal) };
-  }
-  return { ok: true, url, allowListed: false };
+  const host = judgeHost(url, allow);
+  if (host.refusal)
+    return {
+      ok: false,
+      error: new BlockedAddressError(url.hostname.replace(/^\[|\]$/g, ''), host.refusal.reason),
+    };
+  return { ok: true, url, allowListed: host.allowListed };
 }
 
 type LookupCallback = (

@@ -3,3 +3,4 @@ export * from './allow-list';
 export * from './url-policy';
 export * from './guard';
 export * from './request-builder';
+export * from './request-rules';

@@ -1,5 +1,6 @@
 import type { HttpMethod, JsonValue, ResolvedApi, ResolvedConnection } from '@flowbridge/contracts';
 import { exactReference, lookupPath, TemplateError, TemplateRenderer } from '@flowbridge/flow-engine';
+import { hasDotSegment, hasHeaderBreak } from './request-rules';
 
 export interface BuiltRequest {
   method: HttpMethod;
@@ -41,7 +42,7 @@ export function buildRequest(
   const headers: Record<string, string> = {};
   for (const [name, template] of Object.entries({ ...connection.headers, ...api.headers })) {
     const value = plain.render(template, variables);
-    if (/[\r\n\0]/.test(value))
+    if (hasHeaderBreak(value))
       throw new TemplateError(`header ${name}: an inserted value contains a line break or NUL`);
     headers[name.toLowerCase()] = value;
   }
@@ -55,12 +56,9 @@ export function buildRequest(
 }
 
 function joinUnderBase(baseUrl: string, renderedPath: string): URL {
-  // The URL parser reads "..", "%2E%2E" and ".%2e" alike as "go up": refuse them rather than let them vanish.
-  for (const segment of renderedPath.split('/')) {
-    const decoded = decodeURIComponent(segment);
-    if (decoded === '.' || decoded === '..')
-      throw new TemplateError('an inserted value makes a "." or ".." path segment');
-  }
+  // Refused rather than left for the URL parser to resolve silently.
+  if (hasDotSegment(renderedPath))
+    throw new TemplateError('an inserted value makes a "." or ".." path segment');
   const base = new URL(baseUrl);
   const basePath = base.pathname.replace(/\/+$/, '');
   const url = new URL(base.href);

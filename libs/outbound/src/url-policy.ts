@@ -21,6 +21,33 @@ export function defaultPort(url: URL): number {
   return url.protocol === 'https:' ? 443 : 80;
 }
 
+export type HostJudgement =
+  | { allowListed: true; refusal?: undefined }
+  | { allowListed: false; refusal: { code: 'FORBIDDEN_ADDRESS' | 'FORBIDDEN_HOST'; reason: string } | null };
+
+/**
+ * The host rule every outbound check shares, at save time and before each request or redirect hop:
+ * allow-listed targets pass; a literal address must be public unicast; a name must not be local,
+ * metadata or single-label. (Names are judged again on their DNS answers by the guarded agents.)
+ */
+export function judgeHost(url: URL, allow: readonly AllowEntry[]): HostJudgement {
+  if (isAllowListed(allow, url.hostname, defaultPort(url))) return { allowListed: true };
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const refusal = refuseAddress(host);
+  if (refusal === null) return { allowListed: false, refusal: null };
+  if (refusal !== 'not an IP address') {
+    return {
+      allowListed: false,
+      refusal: { code: UrlRuleCode.ForbiddenAddress, reason: `a ${refusal} address` },
+    };
+  }
+  const nameRefusal = refuseHostName(host);
+  return {
+    allowListed: false,
+    refusal: nameRefusal ? { code: UrlRuleCode.ForbiddenHost, reason: nameRefusal } : null,
+  };
+}
+
 /**
  * The rules a business API's base URL must pass when it is saved. The literal host is checked here;
  * the address actually connected to is checked again, after DNS, by the request engine.
@@ -64,23 +91,13 @@ export function checkBaseUrl(raw: string, allow: readonly AllowEntry[]): UrlVerd
       message: 'must not contain a query or fragment: put query parameters on the API',
     };
   }
-  if (isAllowListed(allow, url.hostname, defaultPort(url))) return { ok: true, url };
-
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const refusal = refuseAddress(host);
-  if (refusal !== null && refusal !== 'not an IP address') {
+  const host = judgeHost(url, allow);
+  if (host.allowListed) return { ok: true, url };
+  if (host.refusal)
     return {
       ok: false,
-      code: UrlRuleCode.ForbiddenAddress,
-      message: `points to a ${refusal} address, which is never called`,
-    };
-  }
-  const nameRefusal = refusal === null ? null : refuseHostName(host);
-  if (nameRefusal)
-    return {
-      ok: false,
-      code: UrlRuleCode.ForbiddenHost,
-      message: `points to ${nameRefusal}, which is never called`,
+      code: host.refusal.code,
+      message: `points to ${host.refusal.reason}, which is never called`,
     };
   if (url.protocol !== 'https:') {
     return {

@@ -103,7 +103,12 @@ function firstLine(error: unknown): string {
 }
 
 const EXACT_REFERENCE = /^\{\{\s*([A-Za-z_][\w-]*(?:\.[\w-]+)*)\s*\}\}$/;
-const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor']);
+/** Path segments never read, wherever a variable path is accepted or followed. */
+export const FORBIDDEN_PATH_SEGMENTS: ReadonlySet<string> = new Set([
+  '__proto__',
+  'prototype',
+  'constructor',
+]);
 
 /** The variable path when a string is nothing but one reference (`"{{ order.items }}"`), else null. */
 export function exactReference(template: string): string | null {
@@ -114,7 +119,8 @@ export function exactReference(template: string): string | null {
 export function lookupPath(root: unknown, path: string): unknown {
   let current: unknown = root;
   for (const segment of path.split('.')) {
-    if (FORBIDDEN_SEGMENTS.has(segment) || current === null || typeof current !== 'object') return undefined;
+    if (FORBIDDEN_PATH_SEGMENTS.has(segment) || current === null || typeof current !== 'object')
+      return undefined;
     if (!Object.prototype.hasOwnProperty.call(current, segment)) return undefined;
     current = (current as Record<string, unknown>)[segment];
   }

@@ -1,3 +1,4 @@
+import { hasHeaderBreak } from '@flowbridge/outbound';
 import { AppError, isSecretKey, type SealedSecret } from '@flowbridge/platform';
 import { ConnectionsErrorCode } from './errors';
 
@@ -111,8 +112,7 @@ function readSecretValue(value: object, at: string): string {
 }
 
 export function checkHeaderValue(value: string, at: string): void {
-  // CR/LF would split the header into two (request smuggling); NUL is refused by every server.
-  if (/[\r\n\0]/.test(value)) {
+  if (hasHeaderBreak(value)) {
     throw AppError.validation(
       at,
       `${at} must not contain line breaks or NUL`,

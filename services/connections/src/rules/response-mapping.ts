@@ -1,9 +1,9 @@
+import { FORBIDDEN_PATH_SEGMENTS } from '@flowbridge/flow-engine';
 import { AppError } from '@flowbridge/platform';
 import { ConnectionsErrorCode } from './errors';
 
 const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const SEGMENT = /^[^.\s]{1,100}$/;
-const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor']);
 const MAX_ENTRIES = 100;
 const MAX_DEPTH = 20;
 
@@ -40,7 +40,7 @@ export function checkResponseMapping(
         ConnectionsErrorCode.InvalidMapping,
       );
     }
-    if (segments.some((s) => FORBIDDEN_SEGMENTS.has(s))) {
+    if (segments.some((s) => FORBIDDEN_PATH_SEGMENTS.has(s))) {
       throw AppError.validation(
         at,
         `${at} must not read __proto__, prototype or constructor`,
