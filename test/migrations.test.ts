@@ -24,9 +24,11 @@ describe('migrations', () => {
       migrations: CONNECTIONS_MIGRATIONS,
     };
     const [first, second] = await Promise.all([runMigrations(options), runMigrations(options)]);
-    expect([...first, ...second].sort()).toEqual([
+    // Each applied exactly once across both replicas, in the order listed.
+    expect([...first, ...second]).toEqual([
       'auth.ApiKeys1764000000000',
       'connections.ConnectionsAndApis1764000000100',
+      'connections.ApiIdempotencyKey1764000000200',
     ]);
     expect(await runMigrations(options)).toEqual([]);
   });

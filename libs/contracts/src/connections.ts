@@ -43,6 +43,8 @@ export interface ResolvedConnection {
   auth: ResolvedAuth;
   /** Default headers, secret ones decrypted. */
   headers: Record<string, string>;
+  /** Names of the headers above whose values are secret (masked in the call log). */
+  secretHeaders: string[];
   timeoutMs: number;
   retry: RetryPolicy;
   rateLimit: number | null;
@@ -57,9 +59,13 @@ export interface ResolvedApi {
   path: string;
   query: Record<string, string>;
   headers: Record<string, string>;
+  /** Names of the headers above whose values are secret (masked in the call log). */
+  secretHeaders: string[];
   body: JsonValue | null;
   successWhen: SuccessWhen;
   responseMapping: Record<string, string>;
+  /** Send an `Idempotency-Key` (effective value: the API's choice, else on for every method but GET and HEAD). */
+  idempotencyKey: boolean;
   /** Effective values: the API's override, else the connection's. */
   timeoutMs: number;
   retry: RetryPolicy;

@@ -1,3 +1,4 @@
 export * from './queues';
 export * from './rpc';
 export * from './connections';
+export * from './outbound';

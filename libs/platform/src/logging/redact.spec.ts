@@ -30,6 +30,9 @@ describe('redaction', () => {
     expect(text).not.toContain('abc123');
     expect(text).not.toContain('eyJhbGciOi');
     expect(text).toContain('page=2');
+    expect(redactText('sent Token tk_1a2b3c4d5e')).toBe(`sent Token ${REDACTED}`);
+    // Prose is left alone: only a value that looks like a credential (it has a digit) is cut.
+    expect(redactText('the token endpoint answered HTTP 401')).toBe('the token endpoint answered HTTP 401');
   });
 
   it('redacts at any depth, including inside error objects and their causes', () => {

@@ -7,7 +7,9 @@ const SECRET_KEY =
 const SAFE_KEY = /^(token[-_]?url|tokenType|token_type|secret[-_]?set|has[-_]?secret)$/i;
 
 const SECRET_IN_TEXT: Array<[RegExp, string]> = [
-  [/\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{6,}/gi, `$1 ${REDACTED}`],
+  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/gi, `$1 ${REDACTED}`],
+  // "Token <value>" only when the value looks like one (has a digit): "token endpoint" is prose.
+  [/\b(Token)\s+(?=[A-Za-z._~+/=-]*\d)[A-Za-z0-9._~+/=-]{6,}/gi, `$1 ${REDACTED}`],
   [/\bfb_[A-Za-z0-9_-]{16,}/g, REDACTED],
   [/(\/\/)[^/\s:@]+:[^/\s@]+@/g, `$1${REDACTED}@`],
   [

@@ -3,6 +3,7 @@ import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   Allow,
+  IsBoolean,
   IsIn,
   IsInt,
   IsObject,
@@ -70,6 +71,15 @@ export class CreateApiDto {
   @IsOptional()
   @IsObject()
   responseMapping?: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    nullable: true,
+    description:
+      'Send an Idempotency-Key header, the same on every retry of one step. Null (default): on for every method but GET and HEAD.',
+  })
+  @IsOptional()
+  @IsBoolean()
+  idempotencyKey?: boolean | null;
 
   @ApiPropertyOptional({ minimum: 100, maximum: 30000, nullable: true })
   @IsOptional()

@@ -59,6 +59,10 @@ export class ApiEntity {
   @Column({ name: 'response_mapping', type: 'jsonb', default: {} })
   responseMapping!: Record<string, string>;
 
+  /** Send an Idempotency-Key: true/false, or null for the default (every method but GET and HEAD). */
+  @Column({ name: 'idempotency_key', type: 'boolean', nullable: true })
+  idempotencyKey!: boolean | null;
+
   @Column({ name: 'timeout_ms', type: 'integer', nullable: true })
   timeoutMs!: number | null;
 

@@ -13,6 +13,7 @@ export interface ApiView {
   body: JsonValue | null;
   successWhen: SuccessWhen;
   responseMapping: Record<string, string>;
+  idempotencyKey: boolean | null;
   timeoutMs: number | null;
   retry: RetryPolicy | null;
   createdAt: string;
@@ -32,6 +33,7 @@ export function apiView(entity: ApiEntity): ApiView {
     body: (entity.body ?? null) as JsonValue | null,
     successWhen: entity.successWhen,
     responseMapping: entity.responseMapping,
+    idempotencyKey: entity.idempotencyKey,
     timeoutMs: entity.timeoutMs,
     retry: entity.retry,
     createdAt: entity.createdAt.toISOString(),

@@ -57,6 +57,7 @@ export class ApisService {
       body: null,
       successWhen: DEFAULT_SUCCESS_WHEN,
       responseMapping: {},
+      idempotencyKey: null,
       timeoutMs: null,
       retry: null,
     });
@@ -137,6 +138,7 @@ export class ApisService {
       entity.successWhen =
         dto.successWhen === null ? DEFAULT_SUCCESS_WHEN : checkSuccessWhen(dto.successWhen);
     if (dto.responseMapping !== undefined) entity.responseMapping = checkResponseMapping(dto.responseMapping);
+    if (dto.idempotencyKey !== undefined) entity.idempotencyKey = dto.idempotencyKey;
     if (dto.timeoutMs !== undefined) entity.timeoutMs = dto.timeoutMs;
     if (dto.retry !== undefined)
       entity.retry =

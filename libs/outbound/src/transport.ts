@@ -1,0 +1,221 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { Readable } from 'node:stream';
+import { OutboundErrorCode, type HttpMethod } from '@flowbridge/contracts';
+import axios, { type AxiosInstance } from 'axios';
+import type { AllowEntry } from './allow-list';
+import { OutboundError, toOutboundError } from './errors';
+import { checkOutboundUrl, createGuardedAgents, type GuardedAgents, type Resolver } from './guard';
+
+export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
+export const MAX_REDIRECTS = 5;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** Sent only to the host the user configured: dropped when a redirect leaves it. */
+const ALWAYS_CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie'];
+
+export interface Exchange {
+  method: HttpMethod;
+  url: URL;
+  headers: Record<string, string>;
+  body?: string;
+  /** The attempt's whole budget: connect, headers, redirects and body. */
+  timeoutMs: number;
+  /** Extra header and query names that carry credentials (an API key), dropped with Authorization. */
+  credentialHeaders?: readonly string[];
+  credentialQuery?: readonly string[];
+}
+
+export interface RawResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: Buffer;
+  /** Decoded bytes received, or the declared length when the body was cut and the length is known. */
+  size: number;
+  truncated: boolean;
+  /** Hosts of the redirect hops that were followed. */
+  redirects: string[];
+}
+
+export interface TransportOptions {
+  allowList: readonly AllowEntry[];
+  resolver?: Resolver;
+  maxResponseBytes?: number;
+  /**
+   * Agents for targets the guard judges at connect time (`guarded`) and for allow-listed ones (`open`).
+   * Tests inject agents that record and refuse non-loopback targets.
+   */
+  agents?: { guarded: GuardedAgents; open: GuardedAgents };
+}
+
+/**
+ * One HTTP exchange under the outbound policy: every hop judged (scheme, literal address, allow-list;
+ * DNS answers by the guarded agents), redirects followed by hand, the body read under a byte limit
+ * (counted after decompression, so a bomb stops at the limit too), all within one timer.
+ */
+export class HttpTransport {
+  readonly maxResponseBytes: number;
+  private readonly allowList: readonly AllowEntry[];
+  private readonly guarded: GuardedAgents;
+  private readonly open: GuardedAgents;
+  private readonly http: AxiosInstance;
+
+  constructor(options: TransportOptions) {
+    this.allowList = options.allowList;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.guarded = options.agents?.guarded ?? createGuardedAgents({ resolver: options.resolver });
+    this.open = options.agents?.open ?? {
+      httpAgent: new HttpAgent({ keepAlive: true, maxFreeSockets: 64 }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxFreeSockets: 64 }),
+    };
+    this.http = axios.create({
+      proxy: false,
+      maxRedirects: 0,
+      responseType: 'stream',
+      validateStatus: () => true,
+      maxContentLength: -1,
+      maxBodyLength: -1,
+      decompress: true,
+      transitional: { clarifyTimeoutError: true },
+    });
+  }
+
+  async send(exchange: Exchange): Promise<RawResponse> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), Math.max(1, exchange.timeoutMs));
+    try {
+      return await this.follow(exchange, controller.signal);
+    } catch (error) {
+      if (controller.signal.aborted)
+        throw new OutboundError(
+          OutboundErrorCode.Timeout,
+          `no complete response within ${exchange.timeoutMs} ms`,
+        );
+      throw toOutboundError(error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  close(): void {
+    for (const agents of [this.guarded, this.open]) {
+      agents.httpAgent.destroy();
+      agents.httpsAgent.destroy();
+    }
+  }
+
+  private async follow(exchange: Exchange, signal: AbortSignal): Promise<RawResponse> {
+    let { method, url, body } = exchange;
+    const headers = { ...exchange.headers };
+    const originalHost = url.host;
+    const redirects: string[] = [];
+
+    for (;;) {
+      const verdict = checkOutboundUrl(url, this.allowList);
+      if (!verdict.ok) throw new OutboundError(OutboundErrorCode.BlockedAddress, verdict.error.message);
+      const agents = verdict.allowListed ? this.open : this.guarded;
+      const response = await this.http.request<Readable>({
+        url: url.href,
+        method,
+        headers,
+        data: body,
+        httpAgent: agents.httpAgent,
+        httpsAgent: agents.httpsAgent,
+        signal,
+      });
+      const location = response.headers.location as unknown;
+      if (!REDIRECT_STATUSES.has(response.status) || typeof location !== 'string') {
+        const read = await readLimited(response.data, this.maxResponseBytes, signal);
+        const declared = Number(response.headers['content-length']);
+        return {
+          statusCode: response.status,
+          headers: flatHeaders(response.headers),
+          body: read.body,
+          size: read.truncated && Number.isFinite(declared) && declared > read.seen ? declared : read.seen,
+          truncated: read.truncated,
+          redirects,
+        };
+      }
+      response.data.destroy();
+      if (redirects.length >= MAX_REDIRECTS)
+        throw new OutboundError(OutboundErrorCode.TooManyRedirects, `more than ${MAX_REDIRECTS} redirects`);
+      let next: URL;
+      try {
+        next = new URL(location, url);
+      } catch {
+        throw new OutboundError(OutboundErrorCode.Network, 'a redirect gave an invalid Location');
+      }
+      if (url.protocol === 'https:' && next.protocol === 'http:')
+        throw new OutboundError(
+          OutboundErrorCode.BlockedAddress,
+          `a redirect to ${next.host} downgrades https to http`,
+        );
+      if (next.host !== originalHost) dropCredentials(headers, next, exchange);
+      if (
+        response.status === 303 ||
+        ((response.status === 301 || response.status === 302) && method === 'POST')
+      ) {
+        method = 'GET';
+        body = undefined;
+        delete headers['content-type'];
+        delete headers['content-length'];
+      }
+      redirects.push(next.host);
+      url = next;
+    }
+  }
+}
+
+function dropCredentials(headers: Record<string, string>, next: URL, exchange: Exchange): void {
+  for (const name of [...ALWAYS_CREDENTIAL_HEADERS, ...(exchange.credentialHeaders ?? [])])
+    delete headers[name.toLowerCase()];
+  for (const name of exchange.credentialQuery ?? []) next.searchParams.delete(name);
+}
+
+interface LimitedBody {
+  body: Buffer;
+  seen: number;
+  truncated: boolean;
+}
+
+/** Reads at most `limit` bytes, then destroys the stream (the rest is never downloaded or inflated). */
+function readLimited(stream: Readable, limit: number, signal: AbortSignal): Promise<LimitedBody> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let seen = 0;
+    let settled = false;
+    const finish = (result: LimitedBody | Error): void => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      if (result instanceof Error) reject(result);
+      else resolve(result);
+    };
+    const onAbort = (): void => {
+      stream.destroy();
+      finish(new Error('aborted while reading the body'));
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    stream.on('data', (chunk: Buffer) => {
+      seen += chunk.length;
+      chunks.push(chunk);
+      if (seen > limit) {
+        stream.destroy();
+        finish({ body: Buffer.concat(chunks).subarray(0, limit), seen, truncated: true });
+      }
+    });
+    stream.once('end', () => finish({ body: Buffer.concat(chunks), seen, truncated: false }));
+    stream.once('error', (error) => finish(error));
+    stream.once('close', () => finish(new Error('the connection closed before the body ended')));
+  });
+}
+
+function flatHeaders(headers: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value === 'string') out[name.toLowerCase()] = value;
+    else if (typeof value === 'number') out[name.toLowerCase()] = String(value);
+    else if (Array.isArray(value)) out[name.toLowerCase()] = value.map(String).join(', ');
+  }
+  return out;
+}

@@ -1,0 +1,168 @@
+import {
+  Agent as HttpAgent,
+  type ClientRequestArgs,
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { isIP, type LookupFunction, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+export interface ReceivedRequest {
+  method: string;
+  /** Path and query as sent. */
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+export type PeerHandler = (
+  request: ReceivedRequest,
+  response: ServerResponse,
+  /** 1 for the first request this peer received. */
+  count: number,
+) => void | Promise<void>;
+
+/**
+ * A real HTTP server on 127.0.0.1 standing in for a business API (or a token server, or a canary). It
+ * records every request and counts every TCP connection, and its handler can be swapped per test.
+ */
+export class HttpPeer {
+  readonly requests: ReceivedRequest[] = [];
+  connections = 0;
+  port = 0;
+  private handler: PeerHandler;
+  private readonly sockets = new Set<Socket>();
+  private readonly server: Server;
+
+  constructor(
+    handler: PeerHandler = (_req, res) => {
+      res.end();
+    },
+  ) {
+    this.handler = handler;
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const received = {
+          method: req.method ?? '',
+          url: req.url ?? '',
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        };
+        this.requests.push(received);
+        Promise.resolve(this.handler(received, res, this.requests.length)).catch((error: unknown) => {
+          res.destroy(error instanceof Error ? error : new Error(String(error)));
+        });
+      });
+    });
+    this.server.on('connection', (socket: Socket) => {
+      this.connections += 1;
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  get origin(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get host(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  handle(handler: PeerHandler): this {
+    this.handler = handler;
+    return this;
+  }
+
+  reset(): void {
+    this.requests.length = 0;
+    this.connections = 0;
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as { port: number }).port;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** Sends `body` as JSON with `status`. */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+export interface ConnectRecord {
+  host: string;
+  port: number;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1']);
+type ConnectCallback = (error: Error | null, stream: Duplex) => void;
+
+/**
+ * Agents for tests of code that must never reach a real host: every connection attempt is recorded, and
+ * one to a literal address that is not loopback is refused before any packet leaves (Node connects to a
+ * literal IP without a lookup, so a broken guard would otherwise really dial it). Names still go through
+ * the given `lookup`, which tests inject.
+ */
+export function recordingAgents(
+  record: ConnectRecord[],
+  lookup?: LookupFunction,
+): { httpAgent: HttpAgent; httpsAgent: HttpsAgent } {
+  const guard = (options: { host?: string | null; port?: number | string | null }): Error | null => {
+    const host = (options.host ?? '').replace(/^\[|\]$/g, '');
+    record.push({ host, port: Number(options.port) });
+    return isIP(host) !== 0 && !LOOPBACK.has(host)
+      ? new Error(`test agent refused ${host}: not loopback`)
+      : null;
+  };
+  const base = { keepAlive: true, ...(lookup ? { lookup } : {}) };
+  class RecordingHttpAgent extends HttpAgent {
+    override createConnection(
+      options: ClientRequestArgs,
+      callback?: ConnectCallback,
+    ): Duplex | null | undefined {
+      const refusal = guard(options);
+      if (refusal) {
+        callback?.(refusal, undefined as never);
+        return undefined;
+      }
+      return super.createConnection(options, callback);
+    }
+  }
+  class RecordingHttpsAgent extends HttpsAgent {
+    override createConnection(
+      options: ClientRequestArgs,
+      callback?: ConnectCallback,
+    ): Duplex | null | undefined {
+      const refusal = guard(options);
+      if (refusal) {
+        callback?.(refusal, undefined as never);
+        return undefined;
+      }
+      return super.createConnection(options, callback);
+    }
+  }
+  return { httpAgent: new RecordingHttpAgent(base), httpsAgent: new RecordingHttpsAgent(base) };
+}
