@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { RequestEngineOptions } from '@flowbridge/outbound';
 import { createServiceApp, loadConfig, runMigrations } from '@flowbridge/platform';
 import { createTestDatabase, LogCapture, type TestDatabase, testRedisUrl } from '@flowbridge/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -28,7 +29,12 @@ export interface ConnectionsHarness {
 export async function startConnections(
   label: string,
   /** `databasePort`: the service reaches Postgres through this port on 127.0.0.1 (e.g. a proxy the test controls). */
-  options: { env?: NodeJS.ProcessEnv; rpc?: boolean; databasePort?: number } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    rpc?: boolean;
+    databasePort?: number;
+    outbound?: Partial<RequestEngineOptions>;
+  } = {},
 ): Promise<ConnectionsHarness> {
   const db = await createTestDatabase(label);
   await runMigrations({
@@ -58,7 +64,7 @@ export async function startConnections(
   const logs = new LogCapture();
   const app = await createServiceApp({
     name: SERVICE_NAME,
-    module: ConnectionsAppModule.forRoot(config, { logDestination: logs }),
+    module: ConnectionsAppModule.forRoot(config, { logDestination: logs, outbound: options.outbound }),
     config,
     port: 0,
     rpc: options.rpc ?? false,

@@ -11,7 +11,7 @@ import type { AllowEntry } from './allow-list';
 import { applyAuth, authSecrets } from './auth';
 import { Masker } from './call-log';
 import { OutboundError, toOutboundError } from './errors';
-import type { Resolver } from './guard';
+import { systemResolver, type Resolver } from './guard';
 import { OAuth2TokenProvider, type OAuth2Client } from './oauth2';
 import { CircuitBreakers, CircuitOpenError, RateLimiter, type BreakerOptions } from './protection';
 import { buildRequest, type BuiltRequest } from './request-builder';
@@ -71,6 +71,12 @@ export interface InlineResult {
   attempts: CallLogEntry[];
 }
 
+export interface ProbeResult {
+  statusCode: number | null;
+  error: { code: OutboundErrorCode; message: string } | null;
+  latencyMs: number;
+}
+
 type Exchanged = { raw: RawResponse; error?: undefined } | { raw?: undefined; error: OutboundError };
 
 const BREAKER_FAILURES = new Set(['TIMEOUT', 'NETWORK_ERROR', 'DNS_ERROR', 'TLS_ERROR']);
@@ -83,6 +89,8 @@ const BREAKER_FAILURES = new Set(['TIMEOUT', 'NETWORK_ERROR', 'DNS_ERROR', 'TLS_
 export class RequestEngine {
   readonly transport: HttpTransport;
   readonly oauth2: OAuth2TokenProvider;
+  /** The DNS step the guarded agents use (injected in tests). */
+  readonly resolver: Resolver;
   private readonly rateLimiter: RateLimiter;
   private readonly breakers: CircuitBreakers;
   private readonly deadlineMs: number;
@@ -93,7 +101,8 @@ export class RequestEngine {
 
   constructor(options: RequestEngineOptions) {
     const prefix = options.redisPrefix ?? 'fb:';
-    this.transport = new HttpTransport(options);
+    this.resolver = options.resolver ?? systemResolver;
+    this.transport = new HttpTransport({ ...options, resolver: this.resolver });
     this.oauth2 = new OAuth2TokenProvider(options.redis, this.transport, { prefix: `${prefix}oauth2:` });
     this.rateLimiter = new RateLimiter(options.redis, `${prefix}ratelimit:`);
     this.breakers = new CircuitBreakers({
@@ -181,6 +190,31 @@ export class RequestEngine {
       if (result.retry.counted) counted += 1;
       await sleep(result.retry.afterMs);
     }
+  }
+
+  /** Reachability of a connection's base URL: one GET with its auth and default headers, no retry. */
+  async probe(connection: ResolvedConnection, timeoutMs = connection.timeoutMs): Promise<ProbeResult> {
+    const started = Date.now();
+    let exchanged: Exchanged;
+    try {
+      const request = buildRequest(
+        connection,
+        { method: 'GET', path: '', query: {}, headers: {}, body: null },
+        {},
+      );
+      request.headers['user-agent'] ??= this.userAgent;
+      exchanged = await this.exchange(connection, request, timeoutMs, new Masker(), () => undefined);
+    } catch (error) {
+      exchanged = { error: toOutboundError(error) };
+    }
+    const masker = new Masker(authSecrets(connection.auth));
+    return exchanged.raw
+      ? { statusCode: exchanged.raw.statusCode, error: null, latencyMs: Date.now() - started }
+      : {
+          statusCode: null,
+          error: { code: exchanged.error.code, message: masker.text(exchanged.error.message) },
+          latencyMs: Date.now() - started,
+        };
   }
 
   close(): void {

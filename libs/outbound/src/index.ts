@@ -13,3 +13,5 @@ export * from './protection';
 export * from './response';
 export * from './retry';
 export * from './transport';
+export * from './config';
+export * from './outbound.module';

@@ -1,3 +1,4 @@
+import { OutboundModule, type RequestEngineOptions } from '@flowbridge/outbound';
 import { PlatformModule, redisOptionsFromUrl } from '@flowbridge/platform';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ClientsModule, Transport } from '@nestjs/microservices';
@@ -12,6 +13,8 @@ import { ConnectionsService } from './connections/connections.service';
 import { ConnectionsConfig } from './connections.config';
 import { ChangeEvents, EVENTS_CLIENT } from './events/change-events';
 import { CONNECTIONS_SCHEMA } from './migrations';
+import { ProbeController } from './probe/probe.controller';
+import { ProbeService } from './probe/probe.service';
 import { ResolveController } from './rpc/resolve.controller';
 import { ResolveService } from './rpc/resolve.service';
 import { SecretsService } from './secrets/secrets.service';
@@ -23,7 +26,11 @@ const ENTITIES = [ConnectionEntity, ApiEntity];
 export class ConnectionsAppModule {
   static forRoot(
     config: ConnectionsConfig,
-    options: { logDestination?: DestinationStream } = {},
+    options: {
+      logDestination?: DestinationStream;
+      /** Test seams of the request engine (injected resolver and agents). */
+      outbound?: Partial<RequestEngineOptions>;
+    } = {},
   ): DynamicModule {
     return {
       module: ConnectionsAppModule,
@@ -36,12 +43,20 @@ export class ConnectionsAppModule {
           logDestination: options.logDestination,
         }),
         TypeOrmModule.forFeature(ENTITIES),
+        OutboundModule.forRoot(options.outbound),
         ClientsModule.register([
           { name: EVENTS_CLIENT, transport: Transport.REDIS, options: redisOptionsFromUrl(config.REDIS_URL) },
         ]),
       ],
-      controllers: [ConnectionsController, ApisController, ResolveController],
-      providers: [ConnectionsService, ApisService, ResolveService, SecretsService, ChangeEvents],
+      controllers: [ConnectionsController, ApisController, ProbeController, ResolveController],
+      providers: [
+        ConnectionsService,
+        ApisService,
+        ResolveService,
+        SecretsService,
+        ChangeEvents,
+        ProbeService,
+      ],
     };
   }
 }

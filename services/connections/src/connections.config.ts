@@ -1,8 +1,8 @@
-import { parseAllowList } from '@flowbridge/outbound';
-import { parseKeyRing, PlatformConfig, Satisfies, ToInt, ToList } from '@flowbridge/platform';
-import { IsArray, IsInt, IsString, Max, Min } from 'class-validator';
+import { OutboundConfig } from '@flowbridge/outbound';
+import { parseKeyRing, Satisfies, ToInt } from '@flowbridge/platform';
+import { IsInt, IsString, Max, Min } from 'class-validator';
 
-export class ConnectionsConfig extends PlatformConfig {
+export class ConnectionsConfig extends OutboundConfig {
   @ToInt()
   @IsInt({ message: 'must be a port number' })
   @Min(0)
@@ -13,10 +13,4 @@ export class ConnectionsConfig extends PlatformConfig {
   @IsString({ message: 'is required: comma-separated id:base64key pairs (openssl rand -base64 32)' })
   @Satisfies((value) => parseKeyRing(value as string))
   ENCRYPTION_KEYS!: string;
-
-  /** Hosts that business APIs may reach over http or at private addresses (development and tests only). */
-  @ToList()
-  @IsArray()
-  @Satisfies((value) => parseAllowList(value as string[]))
-  OUTBOUND_ALLOW_HOSTS: string[] = [];
 }

@@ -61,6 +61,12 @@ export class ResolveService {
     }
   }
 
+  /** A connection with its secrets in clear (for its reachability test), or null. Throws SecretBoxError. */
+  async resolveConnection(workspaceId: string, id: string): Promise<ResolvedConnection | null> {
+    const entity = await this.connections.findOneBy({ workspaceId, id });
+    return entity ? this.connection(entity) : null;
+  }
+
   private connection(entity: ConnectionEntity): ResolvedConnection {
     const owner: SecretOwner = { kind: 'connection', workspaceId: entity.workspaceId, id: entity.id };
     const secret = (name: string): string =>
