@@ -340,13 +340,14 @@ describe('limits', () => {
       timeoutMs: 400,
       retry: { attempts: 10, backoff: 'fixed', delayMs: 1, maxDelayMs: 1 },
     });
-    const result = await engine().runInline({
-      connection,
-      api: apiFor(connection),
-      variables: {},
-      deadlineAt: Date.now() + 1_000,
-    });
-    drips.forEach(clearInterval);
+    const result = await engine()
+      .runInline({
+        connection,
+        api: apiFor(connection),
+        variables: {},
+        deadlineAt: Date.now() + 1_000,
+      })
+      .finally(() => drips.forEach(clearInterval));
     expect(result.response.error?.code).toBe('TIMEOUT');
     // Each attempt lasts its full 400 ms: a 1 s deadline leaves room for at most three.
     expect(result.attempts.length).toBeGreaterThanOrEqual(2);

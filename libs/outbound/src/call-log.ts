@@ -47,6 +47,8 @@ export class Masker {
   }
 
   url(url: URL): string {
+    if (url.search === '' && url.username === '' && url.password === '' && url.hash === '')
+      return this.text(url.href);
     const copy = new URL(url.href);
     // Credentials in the URL and the fragment are never sent as such: left out of the log.
     copy.search = '';

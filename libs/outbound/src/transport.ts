@@ -1,5 +1,11 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import {
+  type ClientRequest,
+  Agent as HttpAgent,
+  type IncomingMessage,
+  request as httpRequest,
+  type RequestOptions,
+} from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { OutboundErrorCode, type HttpMethod } from '@flowbridge/contracts';
 import axios, { type AxiosInstance } from 'axios';
@@ -80,12 +86,20 @@ export class HttpTransport {
   }
 
   async send(exchange: Exchange): Promise<RawResponse> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), Math.max(1, exchange.timeoutMs));
+    // One timer for the whole attempt. It destroys the request in flight (a handle the transport hook
+    // below keeps), which also ends a body being read: cheaper than an AbortSignal threaded through axios.
+    const attempt: AttemptClock = { expired: false, request: undefined };
+    const timer = setTimeout(
+      () => {
+        attempt.expired = true;
+        attempt.request?.destroy(new Error('attempt timed out'));
+      },
+      Math.max(1, exchange.timeoutMs),
+    );
     try {
-      return await this.follow(exchange, controller.signal);
+      return await this.follow(exchange, attempt);
     } catch (error) {
-      if (controller.signal.aborted)
+      if (attempt.expired)
         throw new OutboundError(
           OutboundErrorCode.Timeout,
           `no complete response within ${exchange.timeoutMs} ms`,
@@ -103,7 +117,7 @@ export class HttpTransport {
     }
   }
 
-  private async follow(exchange: Exchange, signal: AbortSignal): Promise<RawResponse> {
+  private async follow(exchange: Exchange, attempt: AttemptClock): Promise<RawResponse> {
     let { method, url, body } = exchange;
     const headers = { ...exchange.headers };
     const originalHost = url.host;
@@ -120,11 +134,18 @@ export class HttpTransport {
         data: body,
         httpAgent: agents.httpAgent,
         httpsAgent: agents.httpsAgent,
-        signal,
+        transport: {
+          request(options: RequestOptions, callback: (res: IncomingMessage) => void): ClientRequest {
+            const request = (options.protocol === 'https:' ? httpsRequest : httpRequest)(options, callback);
+            attempt.request = request;
+            if (attempt.expired) request.destroy(new Error('attempt timed out'));
+            return request;
+          },
+        },
       });
       const location = response.headers.location as unknown;
       if (!REDIRECT_STATUSES.has(response.status) || typeof location !== 'string') {
-        const read = await readLimited(response.data, this.maxResponseBytes, signal);
+        const read = await readLimited(response.data, this.maxResponseBytes);
         const declared = Number(response.headers['content-length']);
         return {
           statusCode: response.status,
@@ -177,25 +198,24 @@ interface LimitedBody {
   truncated: boolean;
 }
 
-/** Reads at most `limit` bytes, then destroys the stream (the rest is never downloaded or inflated). */
-function readLimited(stream: Readable, limit: number, signal: AbortSignal): Promise<LimitedBody> {
+/**
+ * Reads at most `limit` bytes, then destroys the stream (the rest is never downloaded or inflated). The
+ * attempt's timer ends a slow body by destroying the request, which closes this stream early.
+ */
+function readLimited(stream: Readable, limit: number): Promise<LimitedBody> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let seen = 0;
     let settled = false;
-    const finish = (result: LimitedBody | Error): void => {
-      if (settled) return;
+    // Separate paths for values and errors: an error from Node's core may not be `instanceof Error` here.
+    const finish = (result: LimitedBody): void => {
+      if (!settled) resolve(result);
       settled = true;
-      signal.removeEventListener('abort', onAbort);
-      if (result instanceof Error) reject(result);
-      else resolve(result);
     };
-    const onAbort = (): void => {
-      stream.destroy();
-      finish(new Error('aborted while reading the body'));
+    const fail = (error: unknown): void => {
+      if (!settled) reject(error instanceof Error ? error : new Error(String(error)));
+      settled = true;
     };
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
     stream.on('data', (chunk: Buffer) => {
       seen += chunk.length;
       chunks.push(chunk);
@@ -205,9 +225,14 @@ function readLimited(stream: Readable, limit: number, signal: AbortSignal): Prom
       }
     });
     stream.once('end', () => finish({ body: Buffer.concat(chunks), seen, truncated: false }));
-    stream.once('error', (error) => finish(error));
-    stream.once('close', () => finish(new Error('the connection closed before the body ended')));
+    stream.once('error', fail);
+    stream.once('close', () => fail(new Error('the connection closed before the body ended')));
   });
+}
+
+interface AttemptClock {
+  expired: boolean;
+  request: ClientRequest | undefined;
 }
 
 function flatHeaders(headers: Record<string, unknown>): Record<string, string> {

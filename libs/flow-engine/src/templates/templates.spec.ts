@@ -33,6 +33,54 @@ describe('TemplateRenderer', () => {
   });
 });
 
+describe('plain references (rendered without Liquid)', () => {
+  const values: Record<string, unknown> = {
+    s: 'x "q" ü',
+    n: 1.5,
+    zero: -0,
+    big: 1e21,
+    b: true,
+    f: false,
+    z: null,
+    e: '',
+    a: [1, 'b', [2, null, 3]],
+    o: { k: 1 },
+    nested: { items: [{ name: 'Tea' }] },
+  };
+  const references = [
+    ...Object.keys(values),
+    'missing',
+    'nested.items.0.name',
+    'nested.items.9',
+    'o.constructor',
+  ];
+
+  // A trailing stray brace sends the same template through Liquid: both must give the same text.
+  it.each(references)('{{%s}} renders as Liquid renders it', (reference) => {
+    for (const renderer of [
+      new TemplateRenderer(),
+      new TemplateRenderer((v) => `<${JSON.stringify(v) ?? ''}>`),
+    ]) {
+      const plain = renderer.render(`a {{ ${reference} }} b`, values);
+      const liquid = renderer.render(`a {{ ${reference} }} b{`, values);
+      expect(`${plain}{`).toBe(liquid);
+    }
+  });
+
+  it('leaves filters and Liquid properties to Liquid', () => {
+    const renderer = new TemplateRenderer();
+    expect(renderer.render('{{ a.size }}|{{ a.first }}|{{ s | upcase }}', { a: [4, 5], s: 'hi' })).toBe(
+      '2|4|HI',
+    );
+  });
+
+  it('bounds the output size', () => {
+    expect(() => new TemplateRenderer().render('{{ s }}{{ s }}', { s: 'x'.repeat(600_000) })).toThrow(
+      TemplateError,
+    );
+  });
+});
+
 describe('exactReference / lookupPath', () => {
   it('recognises a lone reference only', () => {
     expect(exactReference('{{ customer.tags }}')).toBe('customer.tags');
