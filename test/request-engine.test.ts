@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { LookupAddress } from 'node:dns';
+import type { Server } from 'node:https';
+import { createServer as createHttpsServer } from 'node:https';
 import { gzipSync } from 'node:zlib';
 import type { ResolvedApi, ResolvedConnection } from '@flowbridge/contracts';
 import {
@@ -8,11 +10,13 @@ import {
   RequestEngine,
   type RequestEngineOptions,
   type Resolver,
+  SharedStateError,
 } from '@flowbridge/outbound';
 import {
   type ConnectRecord,
   HttpPeer,
   recordingAgents,
+  selfSignedCertificate,
   sendJson,
   testPrefix,
   testRedisUrl,
@@ -690,6 +694,62 @@ describe('outbound policy (allow-list empty)', () => {
   });
 });
 
+describe('TLS', () => {
+  const { key, cert } = selfSignedCertificate();
+  let secure: Server;
+  let securePort = 0;
+
+  beforeAll(async () => {
+    secure = createHttpsServer({ key, cert }, (req, res) => {
+      if (req.url === '/downgrade') {
+        res.writeHead(302, { location: `${api.origin}/plain` });
+        res.end();
+      } else sendJson(res, 200, { secure: true });
+    });
+    await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve));
+    securePort = (secure.address() as { port: number }).port;
+  });
+
+  afterAll(() => new Promise<void>((resolve) => secure.close(() => resolve())));
+
+  const trusting = (): RequestEngine =>
+    engine({
+      allow: ['127.0.0.1'],
+      agents: {
+        guarded: recordingAgents(connects, guardedLookup(resolver)),
+        open: recordingAgents(connects, undefined, cert),
+      },
+    });
+
+  it('an untrusted certificate is TLS_ERROR, not retried', async () => {
+    const connection = connectionFor(`https://127.0.0.1:${securePort}`);
+    const result = await engine({ allow: ['127.0.0.1'] }).runInline(
+      { connection, api: apiFor(connection, { path: '/x' }), variables: {} },
+      noSleep,
+    );
+    expect(result.response.error?.code).toBe('TLS_ERROR');
+    expect(result.attempts).toHaveLength(1);
+  });
+
+  it('a trusted one works, and a redirect from https down to http is refused', async () => {
+    const connection = connectionFor(`https://127.0.0.1:${securePort}`);
+    const ok = await trusting().runInline({
+      connection,
+      api: apiFor(connection, { path: '/x' }),
+      variables: {},
+    });
+    expect(ok.response.error).toBeNull();
+    expect(ok.response).toMatchObject({ status: 'success', data: { secure: true } });
+    const down = await trusting().runInline(
+      { connection, api: apiFor(connection, { path: '/downgrade' }), variables: {} },
+      noSleep,
+    );
+    expect(down.response.error?.code).toBe('BLOCKED_ADDRESS');
+    expect(down.response.error?.message).toContain('downgrades https to http');
+    expect(api.requests).toHaveLength(0);
+  });
+});
+
 describe('protection per connection', () => {
   it('opens the circuit after repeated failures, fails fast, half-opens after the cool-down; others unaffected', async () => {
     api.handle((_req, res) => sendJson(res, 500, {}));
@@ -749,6 +809,34 @@ describe('protection per connection', () => {
     expect(burst.every((r) => r.response.status === 'success')).toBe(true);
     // Five requests at 2/s with a one-second burst allowance cannot all be done within a second.
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+});
+
+describe('Redis out of reach', () => {
+  it('is thrown as SharedStateError, not turned into an api_response of the business API', async () => {
+    const closed = new HttpPeer();
+    await closed.start();
+    await closed.stop();
+    const offline = new Redis({
+      port: closed.port,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+    });
+    const e = engine({ redis: offline });
+    const connection = connectionFor(api.origin, { rateLimit: 5 });
+    await expect(
+      e.attempt({
+        connection,
+        api: apiFor(connection),
+        variables: {},
+        attempt: 1,
+        countedAttempts: 0,
+        startedAt: Date.now(),
+      }),
+    ).rejects.toBeInstanceOf(SharedStateError);
+    expect(api.requests).toHaveLength(0);
+    offline.disconnect();
   });
 });
 

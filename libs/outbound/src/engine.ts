@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis';
 import type { AllowEntry } from './allow-list';
 import { applyAuth, authSecrets } from './auth';
 import { Masker } from './call-log';
-import { OutboundError, toOutboundError } from './errors';
+import { OutboundError, SharedStateError, toOutboundError } from './errors';
 import { systemResolver, type Resolver } from './guard';
 import { OAuth2TokenProvider, type OAuth2Client } from './oauth2';
 import { CircuitBreakers, CircuitOpenError, RateLimiter, type BreakerOptions } from './protection';
@@ -116,6 +116,10 @@ export class RequestEngine {
     this.random = options.random ?? Math.random;
   }
 
+  /**
+   * One attempt. Whatever the business API does comes back as a value; only an unreachable Redis
+   * (SharedStateError) is thrown, since that is no answer of the API's.
+   */
   async attempt(input: AttemptInput): Promise<AttemptResult> {
     const { connection, api } = input;
     const started = Date.now();
@@ -154,6 +158,7 @@ export class RequestEngine {
           outcome.error ? BREAKER_FAILURES.has(outcome.error.code) : outcome.raw.statusCode >= 500,
       );
     } catch (error) {
+      if (error instanceof SharedStateError) throw error;
       exchanged = {
         error:
           error instanceof CircuitOpenError
@@ -195,6 +200,7 @@ export class RequestEngine {
   /** Reachability of a connection's base URL: one GET with its auth and default headers, no retry. */
   async probe(connection: ResolvedConnection, timeoutMs = connection.timeoutMs): Promise<ProbeResult> {
     const started = Date.now();
+    const masker = new Masker(authSecrets(connection.auth));
     let exchanged: Exchanged;
     try {
       const request = buildRequest(
@@ -203,11 +209,11 @@ export class RequestEngine {
         {},
       );
       request.headers['user-agent'] ??= this.userAgent;
-      exchanged = await this.exchange(connection, request, timeoutMs, new Masker(), () => undefined);
+      exchanged = await this.exchange(connection, request, timeoutMs, masker, () => undefined);
     } catch (error) {
+      if (error instanceof SharedStateError) throw error;
       exchanged = { error: toOutboundError(error) };
     }
-    const masker = new Masker(authSecrets(connection.auth));
     return exchanged.raw
       ? { statusCode: exchanged.raw.statusCode, error: null, latencyMs: Date.now() - started }
       : {
@@ -249,6 +255,7 @@ export class RequestEngine {
       await this.oauth2.invalidate(client, token);
       return { raw: await send(await this.oauth2.token(client)) };
     } catch (error) {
+      if (error instanceof SharedStateError) throw error;
       return { error: toOutboundError(error) };
     }
   }

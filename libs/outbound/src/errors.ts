@@ -17,6 +17,26 @@ export class OutboundError extends Error {
   }
 }
 
+/**
+ * Redis (OAuth2 tokens, rate limits) could not be reached: not the business API's fault, so it is not
+ * turned into an api_response. The caller fails the job or answers 503, and the step runs again later.
+ */
+export class SharedStateError extends Error {
+  constructor(cause: unknown) {
+    super('Redis, which holds OAuth2 tokens and rate limits, cannot be reached', { cause });
+    this.name = 'SharedStateError';
+  }
+}
+
+/** Runs a Redis call, turning its failure into a SharedStateError. */
+export async function sharedState<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new SharedStateError(error);
+  }
+}
+
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NODATA', 'EAI_NONAME']);
 const TLS_CODE = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_TLS_|ERR_SSL_|EPROTO$|HOSTNAME_MISMATCH)/;
 

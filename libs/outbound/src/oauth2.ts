@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } f
 import { OutboundErrorCode } from '@flowbridge/contracts';
 import type { Redis } from 'ioredis';
 import { clientCredentials } from './auth';
-import { OutboundError } from './errors';
+import { OutboundError, sharedState } from './errors';
 import type { HttpTransport } from './transport';
 
 export interface OAuth2Client {
@@ -65,13 +65,13 @@ export class OAuth2TokenProvider {
   /** After a 401: forget `rejected` (unless another process already replaced it), so the next call fetches. */
   async invalidate(client: OAuth2Client, rejected: string): Promise<void> {
     const key = this.cacheKey(client);
-    if ((await this.read(key, client)) === rejected) await this.redis.del(key);
+    if ((await this.read(key, client)) === rejected) await sharedState(() => this.redis.del(key));
   }
 
   private async fetchShared(key: string, client: OAuth2Client): Promise<string> {
     const lock = `${key}:lock`;
     const owner = randomBytes(8).toString('hex');
-    const acquired = await this.redis.set(lock, owner, 'PX', this.timeoutMs, 'NX');
+    const acquired = await sharedState(() => this.redis.set(lock, owner, 'PX', this.timeoutMs, 'NX'));
     if (acquired === null) {
       // Another process is fetching: wait a little for its token rather than asking again.
       for (let waited = 0; waited < Math.min(this.timeoutMs, 3_000); waited += 100) {
@@ -83,10 +83,10 @@ export class OAuth2TokenProvider {
     try {
       const { token, lifetimeMs } = await this.request(client);
       const ttl = Math.max(1_000, lifetimeMs - Math.min(this.earlyExpiryMs, lifetimeMs / 2));
-      await this.redis.set(key, seal(token, client), 'PX', Math.floor(ttl));
+      await sharedState(() => this.redis.set(key, seal(token, client), 'PX', Math.floor(ttl)));
       return token;
     } finally {
-      if (acquired !== null) await this.redis.eval(RELEASE, 1, lock, owner);
+      if (acquired !== null) await sharedState(() => this.redis.eval(RELEASE, 1, lock, owner));
     }
   }
 
@@ -144,7 +144,7 @@ export class OAuth2TokenProvider {
   }
 
   private async read(key: string, client: OAuth2Client): Promise<string | null> {
-    const value = await this.redis.get(key);
+    const value = await sharedState(() => this.redis.get(key));
     return value === null ? null : open(value, client);
   }
 

@@ -6,6 +6,7 @@ import {
   type CircuitBreakerPolicy,
 } from 'cockatiel';
 import type { Redis } from 'ioredis';
+import { sharedState } from './errors';
 
 /**
  * GCRA in one Lua call, on Redis' clock (so processes with skewed clocks agree): allows `rate` requests
@@ -36,7 +37,9 @@ export class RateLimiter {
   async acquire(connectionId: string, perSecond: number): Promise<number> {
     const interval = Math.max(1, Math.round(1_000_000 / perSecond));
     const tolerance = Math.max(interval, 1_000_000);
-    const wait = await this.redis.eval(GCRA, 1, `${this.prefix}${connectionId}`, interval, tolerance);
+    const wait = await sharedState(() =>
+      this.redis.eval(GCRA, 1, `${this.prefix}${connectionId}`, interval, tolerance),
+    );
     return Number(wait);
   }
 }

@@ -9,6 +9,10 @@ import {
 import { Agent as HttpsAgent } from 'node:https';
 import { isIP, type LookupFunction, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface ReceivedRequest {
   method: string;
@@ -129,6 +133,8 @@ type ConnectCallback = (error: Error | null, stream: Duplex) => void;
 export function recordingAgents(
   record: ConnectRecord[],
   lookup?: LookupFunction,
+  /** Certificates the https agent trusts (a test's self-signed one). */
+  ca?: string,
 ): { httpAgent: HttpAgent; httpsAgent: HttpsAgent } {
   const guard = (options: { host?: string | null; port?: number | string | null }): Error | null => {
     const host = (options.host ?? '').replace(/^\[|\]$/g, '');
@@ -164,5 +170,39 @@ export function recordingAgents(
       return super.createConnection(options, callback);
     }
   }
-  return { httpAgent: new RecordingHttpAgent(base), httpsAgent: new RecordingHttpsAgent(base) };
+  return { httpAgent: new RecordingHttpAgent(base), httpsAgent: new RecordingHttpsAgent({ ...base, ca }) };
+}
+
+/** A self-signed certificate for 127.0.0.1, made with the openssl command for one test run. */
+export function selfSignedCertificate(): { key: string; cert: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'fb-cert-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    return {
+      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -36,6 +36,9 @@ describe('toErrorResponse', () => {
       Object.assign(new Error('terminating connection'), { code: '57P01' }),
     );
     expect(toErrorResponse(shutdown).status).toBe(503);
+    // A wrapper (the request engine's SharedStateError) around a closed ioredis connection.
+    const wrapped = new Error('Redis cannot be reached', { cause: new Error('Connection is closed.') });
+    expect(toErrorResponse(wrapped).status).toBe(503);
   });
 
   it('hides anything else behind a 500 without details', () => {

@@ -52,7 +52,9 @@ function isUnavailable(exception: unknown): boolean {
     if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
     if (
       typeof message === 'string' &&
-      /Connection terminated|timeout exceeded when trying to connect|Stream isn't writeable/i.test(message)
+      /Connection terminated|timeout exceeded when trying to connect|Stream isn't writeable|Connection is closed/i.test(
+        message,
+      )
     ) {
       return true;
     }

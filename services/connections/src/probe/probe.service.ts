@@ -10,7 +10,7 @@ import {
   type AllowEntry,
   authSecrets,
 } from '@flowbridge/outbound';
-import { AppError } from '@flowbridge/platform';
+import { AppError, SecretBoxError } from '@flowbridge/platform';
 import { Injectable } from '@nestjs/common';
 import { ConnectionsConfig } from '../connections.config';
 import { ConnectionsErrorCode } from '../rules/errors';
@@ -55,7 +55,7 @@ export class ProbeService {
 
   async testConnection(workspaceId: string, id: string): Promise<ConnectionTestResult> {
     const connection = await this.resolve.resolveConnection(workspaceId, id).catch((error: unknown) => {
-      throw error instanceof AppError ? error : decryptionFailed();
+      throw error instanceof SecretBoxError ? decryptionFailed() : error;
     });
     if (!connection)
       throw new AppError(ConnectionsErrorCode.ConnectionNotFound, `Connection ${id} not found`, 404, 'id');
