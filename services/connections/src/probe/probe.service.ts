@@ -99,7 +99,7 @@ export class ProbeService {
             : null;
     const http =
       probe.statusCode !== null ? { statusCode: probe.statusCode, latencyMs: probe.latencyMs } : null;
-    const [kind, message] = describe(probe.statusCode, probe.error?.code, probe.latencyMs);
+    const [kind, message] = verdictOf(probe.statusCode, probe.error?.code, probe.latencyMs);
     return { url, dns, tls, http, verdict: kind, message, error: probe.error };
   }
 
@@ -115,7 +115,7 @@ export class ProbeService {
   }
 }
 
-function describe(
+function verdictOf(
   statusCode: number | null,
   code: string | undefined,
   latencyMs: number,
