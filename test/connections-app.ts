@@ -59,6 +59,8 @@ export async function startConnections(
     ADMIN_API_KEY: adminKey,
     ADMIN_WORKSPACE: 'ws-a',
     OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
+    // Pub/sub channels are global to the Redis server: each test run answers only its own RPCs.
+    RPC_NAMESPACE: `fbtest-${label}-${randomBytes(4).toString('hex')}`,
     ...options.env,
   });
   const logs = new LogCapture();

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type ConnectionsResolveResponse, EventPattern, RpcPattern } from '@flowbridge/contracts';
-import { ApiKeysService, redisOptionsFromUrl } from '@flowbridge/platform';
+import { ApiKeysService, rpcClientOptions } from '@flowbridge/platform';
 import { testRedisUrl } from '@flowbridge/testing';
-import { ClientProxyFactory, type ClientProxy, Transport } from '@nestjs/microservices';
+import { ClientProxyFactory, type ClientProxy } from '@nestjs/microservices';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { firstValueFrom } from 'rxjs';
@@ -206,10 +206,9 @@ describe('connections service (HTTP + RPC, real Postgres and Redis)', () => {
     });
 
     it('returns the API with its connection and decrypted secrets over RPC, to a microservice client', async () => {
-      const client: ClientProxy = ClientProxyFactory.create({
-        transport: Transport.REDIS,
-        options: redisOptionsFromUrl(testRedisUrl()),
-      });
+      const client: ClientProxy = ClientProxyFactory.create(
+        rpcClientOptions(testRedisUrl(), h.config.RPC_NAMESPACE),
+      );
       try {
         const reply: ConnectionsResolveResponse = await firstValueFrom(
           client.send(RpcPattern.ConnectionsResolve, { workspaceId: 'ws-a', apiId }),
@@ -245,7 +244,7 @@ describe('connections service (HTTP + RPC, real Postgres and Redis)', () => {
     it('publishes connection.changed when a connection changes', async () => {
       const subscriber = new Redis(testRedisUrl());
       try {
-        await subscriber.subscribe(EventPattern.ConnectionChanged);
+        await subscriber.subscribe(`${h.config.RPC_NAMESPACE}:${EventPattern.ConnectionChanged}`);
         const received = new Promise<Record<string, unknown>>((resolve) =>
           subscriber.on('message', (_channel, message: string) =>
             resolve(JSON.parse(message) as Record<string, unknown>),

@@ -100,11 +100,13 @@ describe('services as processes', () => {
     await db?.drop();
   });
 
+  const rpcNamespace = `fbtest-processes-${randomBytes(4).toString('hex')}`;
   const baseEnv = (): NodeJS.ProcessEnv => ({
     NODE_ENV: 'test',
     DATABASE_URL: db.url,
     REDIS_URL: testRedisUrl(),
     DATABASE_POOL_SIZE: '2',
+    RPC_NAMESPACE: rpcNamespace,
   });
 
   async function start(

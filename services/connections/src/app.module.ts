@@ -1,7 +1,7 @@
 import { OutboundModule, type RequestEngineOptions } from '@flowbridge/outbound';
-import { PlatformModule, redisOptionsFromUrl } from '@flowbridge/platform';
+import { PlatformModule, rpcClientOptions } from '@flowbridge/platform';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ClientsModule, Transport } from '@nestjs/microservices';
+import { ClientsModule } from '@nestjs/microservices';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DestinationStream } from 'pino';
 import { ApiEntity } from './apis/api.entity';
@@ -45,7 +45,7 @@ export class ConnectionsAppModule {
         TypeOrmModule.forFeature(ENTITIES),
         OutboundModule.forRoot(options.outbound),
         ClientsModule.register([
-          { name: EVENTS_CLIENT, transport: Transport.REDIS, options: redisOptionsFromUrl(config.REDIS_URL) },
+          { name: EVENTS_CLIENT, ...rpcClientOptions(config.REDIS_URL, config.RPC_NAMESPACE) },
         ]),
       ],
       controllers: [ConnectionsController, ApisController, ProbeController, ResolveController],

@@ -28,6 +28,10 @@ export class PlatformConfig {
   @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
+  /** Prefix of every RPC and event channel: deployments sharing one Redis must each have their own. */
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'must be 1-64 letters, digits, "_", "." or "-"' })
+  RPC_NAMESPACE = 'flowbridge';
+
   /** Seeds one admin key at start-up, for local use. */
   @IsOptional()
   @IsString()

@@ -1,10 +1,10 @@
 import { type DynamicModule, Logger, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
+import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigError, type PlatformConfig } from '../config';
 import { ShutdownState } from '../lifecycle';
-import { redisOptionsFromUrl } from '../redis';
+import { NamespacedRedisServer, redisOptionsFromUrl } from '../redis';
 import { configureHttpApp, type HttpAppOptions } from './http-app';
 
 export interface ServiceDefinition {
@@ -28,12 +28,10 @@ export async function createServiceApp(definition: ServiceDefinition): Promise<N
   if (definition.rpc) {
     app.connectMicroservice<MicroserviceOptions>(
       {
-        transport: Transport.REDIS,
-        options: {
-          ...redisOptionsFromUrl(definition.config.REDIS_URL),
-          retryAttempts: 1_000_000,
-          retryDelay: 1000,
-        },
+        strategy: new NamespacedRedisServer(
+          { ...redisOptionsFromUrl(definition.config.REDIS_URL), retryAttempts: 1_000_000, retryDelay: 1000 },
+          definition.config.RPC_NAMESPACE,
+        ),
       },
       { inheritAppConfig: true },
     );
