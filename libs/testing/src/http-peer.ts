@@ -136,41 +136,25 @@ export function recordingAgents(
   /** Certificates the https agent trusts (a test's self-signed one). */
   ca?: string,
 ): { httpAgent: HttpAgent; httpsAgent: HttpsAgent } {
-  const guard = (options: { host?: string | null; port?: number | string | null }): Error | null => {
-    const host = (options.host ?? '').replace(/^\[|\]$/g, '');
-    record.push({ host, port: Number(options.port) });
-    return isIP(host) !== 0 && !LOOPBACK.has(host)
-      ? new Error(`test agent refused ${host}: not loopback`)
-      : null;
+  // One wrapper for both agents: record the target, refuse a non-loopback literal, else connect as usual.
+  const recording = <A extends HttpAgent>(agent: A): A => {
+    const connect = agent.createConnection.bind(agent);
+    agent.createConnection = (options: ClientRequestArgs, callback?: ConnectCallback) => {
+      const host = (options.host ?? '').replace(/^\[|\]$/g, '');
+      record.push({ host, port: Number(options.port) });
+      if (isIP(host) !== 0 && !LOOPBACK.has(host)) {
+        callback?.(new Error(`test agent refused ${host}: not loopback`), undefined as never);
+        return undefined;
+      }
+      return connect(options, callback);
+    };
+    return agent;
   };
   const base = { keepAlive: true, ...(lookup ? { lookup } : {}) };
-  class RecordingHttpAgent extends HttpAgent {
-    override createConnection(
-      options: ClientRequestArgs,
-      callback?: ConnectCallback,
-    ): Duplex | null | undefined {
-      const refusal = guard(options);
-      if (refusal) {
-        callback?.(refusal, undefined as never);
-        return undefined;
-      }
-      return super.createConnection(options, callback);
-    }
-  }
-  class RecordingHttpsAgent extends HttpsAgent {
-    override createConnection(
-      options: ClientRequestArgs,
-      callback?: ConnectCallback,
-    ): Duplex | null | undefined {
-      const refusal = guard(options);
-      if (refusal) {
-        callback?.(refusal, undefined as never);
-        return undefined;
-      }
-      return super.createConnection(options, callback);
-    }
-  }
-  return { httpAgent: new RecordingHttpAgent(base), httpsAgent: new RecordingHttpsAgent({ ...base, ca }) };
+  return {
+    httpAgent: recording(new HttpAgent(base)),
+    httpsAgent: recording(new HttpsAgent({ ...base, ca })),
+  };
 }
 
 /** A self-signed certificate for 127.0.0.1, made with the openssl command for one test run. */
