@@ -72,3 +72,14 @@ export function refuseHostName(hostname: string): string | null {
   if (!host.includes('.')) return 'a single-label (internal) host name';
   return null;
 }
+
+/** The first of a name's DNS answers that may not be called, with why; null when every one is public. */
+export function firstRefusedAddress(
+  addresses: readonly string[],
+): { address: string; refusal: AddressRefusal } | null {
+  for (const address of addresses) {
+    const refusal = refuseAddress(address);
+    if (refusal !== null) return { address, refusal };
+  }
+  return null;
+}

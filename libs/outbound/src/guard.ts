@@ -2,7 +2,7 @@ import { promises as dns } from 'node:dns';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { LookupAddress, LookupOneOptions, LookupAllOptions } from 'node:dns';
-import { refuseAddress } from './address-policy';
+import { firstRefusedAddress } from './address-policy';
 import type { AllowEntry } from './allow-list';
 import { judgeHost } from './url-policy';
 
@@ -76,15 +76,14 @@ export function guardedLookup(resolver: Resolver = systemResolver) {
           );
           return;
         }
-        for (const { address } of addresses) {
-          const refusal = refuseAddress(address);
-          if (refusal !== null) {
-            callback(
-              new BlockedAddressError(`${hostname} (${address})`, `resolves to a ${refusal} address`),
-              wantAll ? [] : '',
-            );
-            return;
-          }
+        const refused = firstRefusedAddress(addresses.map((a) => a.address));
+        if (refused !== null) {
+          const { address, refusal } = refused;
+          callback(
+            new BlockedAddressError(`${hostname} (${address})`, `resolves to a ${refusal} address`),
+            wantAll ? [] : '',
+          );
+          return;
         }
         if (wantAll) callback(null, addresses);
         else callback(null, addresses[0].address, addresses[0].family);

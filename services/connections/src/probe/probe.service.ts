@@ -5,7 +5,7 @@ import {
   checkOutboundUrl,
   Masker,
   parseAllowList,
-  refuseAddress,
+  firstRefusedAddress,
   RequestEngine,
   type AllowEntry,
   authSecrets,
@@ -76,9 +76,9 @@ export class ProbeService {
         message: `The name ${verdict.url.hostname} does not resolve`,
         error: { code: OutboundErrorCode.Dns, message: dns.error ?? 'no address' },
       };
-    const refused = verdict.allowListed ? undefined : dns.addresses.find((a) => refuseAddress(a) !== null);
-    if (refused !== undefined) {
-      const message = `${verdict.url.hostname} resolves to ${refused}, a ${refuseAddress(refused)} address`;
+    const refused = verdict.allowListed ? null : firstRefusedAddress(dns.addresses);
+    if (refused !== null) {
+      const message = `${verdict.url.hostname} resolves to ${refused.address}, a ${refused.refusal} address`;
       return {
         ...base,
         dns,
