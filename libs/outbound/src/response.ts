@@ -32,13 +32,26 @@ export function keptHeaders(headers: Record<string, string>): Record<string, str
   return Object.fromEntries(Object.entries(headers).filter(([name]) => KEPT_HEADER.test(name)));
 }
 
+/**
+ * A successWhen status rule — a code (`200`), a class (`"2xx"`) or a range (`"200-299"`) — as the
+ * inclusive range of codes it covers; null when it is not a valid rule (save-time validation uses this).
+ */
+export function statusRange(rule: unknown): [number, number] | null {
+  if (typeof rule === 'number')
+    return Number.isInteger(rule) && rule >= 100 && rule <= 599 ? [rule, rule] : null;
+  if (typeof rule !== 'string') return null;
+  const cls = /^([1-5])xx$/i.exec(rule);
+  if (cls) return [Number(cls[1]) * 100, Number(cls[1]) * 100 + 99];
+  const range = /^(\d{3})-(\d{3})$/.exec(rule);
+  if (!range) return null;
+  const [from, to] = [Number(range[1]), Number(range[2])];
+  return from >= 100 && to <= 599 && from <= to ? [from, to] : null;
+}
+
 export function statusMatches(rules: SuccessWhen['status'], statusCode: number): boolean {
   return rules.some((rule) => {
-    if (typeof rule === 'number') return rule === statusCode;
-    const cls = /^([1-5])xx$/i.exec(rule);
-    if (cls) return Math.floor(statusCode / 100) === Number(cls[1]);
-    const range = /^(\d{3})-(\d{3})$/.exec(rule);
-    return range !== null && statusCode >= Number(range[1]) && statusCode <= Number(range[2]);
+    const range = statusRange(rule);
+    return range !== null && statusCode >= range[0] && statusCode <= range[1];
   });
 }
 

@@ -1,4 +1,5 @@
 import type { SuccessWhen } from '@flowbridge/contracts';
+import { statusRange } from '@flowbridge/outbound';
 import { AppError } from '@flowbridge/platform';
 import { ConnectionsErrorCode } from './errors';
 
@@ -19,7 +20,7 @@ export function checkSuccessWhen(input: unknown, field = 'successWhen'): Success
     throw fail(`${field}.status`, `${field}.status must list 1-20 status codes or ranges, e.g. ["2xx", 304]`);
   }
   status.forEach((entry, i) => {
-    if (!isStatusRule(entry))
+    if (statusRange(entry) === null)
       throw fail(`${field}.status.${i}`, `${JSON.stringify(entry)} is not a status code, "2xx" or "200-299"`);
   });
   const result: SuccessWhen = { status: status as Array<number | string> };
@@ -48,14 +49,4 @@ export function checkSuccessWhen(input: unknown, field = 'successWhen'): Success
     };
   }
   return result;
-}
-
-function isStatusRule(entry: unknown): boolean {
-  if (typeof entry === 'number') return Number.isInteger(entry) && entry >= 100 && entry <= 599;
-  if (typeof entry !== 'string') return false;
-  if (/^[1-5]xx$/i.test(entry)) return true;
-  const range = /^(\d{3})-(\d{3})$/.exec(entry);
-  if (!range) return false;
-  const [from, to] = [Number(range[1]), Number(range[2])];
-  return from >= 100 && to <= 599 && from <= to;
 }
