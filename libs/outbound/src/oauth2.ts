@@ -171,7 +171,7 @@ function oauthError(body: Buffer): string {
   }
 }
 
-function cacheKeyFor(client: OAuth2Client): Buffer {
+function sealingKey(client: OAuth2Client): Buffer {
   return Buffer.from(
     hkdfSync('sha256', client.clientSecret, client.connectionId, 'flowbridge oauth2 token cache', 32),
   );
@@ -179,7 +179,7 @@ function cacheKeyFor(client: OAuth2Client): Buffer {
 
 function seal(token: string, client: OAuth2Client): string {
   const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', cacheKeyFor(client), iv);
+  const cipher = createCipheriv('aes-256-gcm', sealingKey(client), iv);
   const body = Buffer.concat([cipher.update(token, 'utf8'), cipher.final()]);
   return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
 }
@@ -188,7 +188,7 @@ function seal(token: string, client: OAuth2Client): string {
 function open(sealed: string, client: OAuth2Client): string | null {
   try {
     const raw = Buffer.from(sealed, 'base64');
-    const decipher = createDecipheriv('aes-256-gcm', cacheKeyFor(client), raw.subarray(0, 12));
+    const decipher = createDecipheriv('aes-256-gcm', sealingKey(client), raw.subarray(0, 12));
     decipher.setAuthTag(raw.subarray(12, 28));
     return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
   } catch {
