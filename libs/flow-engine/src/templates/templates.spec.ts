@@ -1,4 +1,5 @@
 import { exactReference, lookupPath, TemplateError, TemplateRenderer } from './templates';
+import { templateReads } from './reads';
 
 describe('TemplateRenderer', () => {
   const renderer = new TemplateRenderer();
@@ -92,5 +93,27 @@ describe('exactReference / lookupPath', () => {
     expect(lookupPath({ a: [{ b: 1 }] }, 'a.0.b')).toBe(1);
     expect(lookupPath({ a: 'x' }, 'a.constructor')).toBeUndefined();
     expect(lookupPath({}, 'toString')).toBeUndefined();
+  });
+});
+
+describe('templateReads', () => {
+  it('finds the variables a template reads, with defaults and filter arguments', () => {
+    expect(
+      templateReads(
+        'Hi {{ contact.name | default: "there" }}, {{api_response.data.items[0].name}} {{ a | append: b }} {{ "x" }} {{ true }}',
+      ),
+    ).toEqual([
+      { root: 'contact', path: 'contact.name', defaulted: true },
+      { root: 'api_response', path: 'api_response.data.items[0].name', defaulted: false },
+      { root: 'a', path: 'a', defaulted: false },
+      { root: 'b', path: 'b', defaulted: false },
+    ]);
+    expect(templateReads('no references, {not} {{ 3 | plus: 1 }}')).toEqual([]);
+  });
+
+  it('reports a syntax error without rendering', () => {
+    const renderer = new TemplateRenderer();
+    expect(renderer.check('{{ a | nope }}')).toContain('nope');
+    expect(renderer.check('{{ a.b | default: "x" }}')).toBeNull();
   });
 });

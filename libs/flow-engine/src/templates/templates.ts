@@ -91,6 +91,16 @@ export class TemplateRenderer {
     }
   }
 
+  /** Why a template cannot be rendered (syntax, a removed tag or filter, its size), or null. */
+  check(template: string): string | null {
+    try {
+      this.compile(template);
+      return null;
+    } catch (error) {
+      return error instanceof TemplateError ? error.message : firstLine(error);
+    }
+  }
+
   /** The common case, a few plain references, read directly: the same output as Liquid's, at a fraction of the cost. */
   private renderPlain(
     parts: Array<string | { path: string }>,

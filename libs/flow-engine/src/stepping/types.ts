@@ -1,0 +1,98 @@
+import type { ApiResponse, JsonValue } from '@flowbridge/contracts';
+
+export type RunStatus = 'active' | 'waiting_input' | 'completed' | 'failed' | 'expired';
+export const FINISHED_STATUSES: ReadonlySet<RunStatus> = new Set(['completed', 'failed', 'expired']);
+
+/** Everything the stepper needs to continue a run: plain JSON, stored by the worker between events. */
+export interface RunState {
+  runId: string;
+  status: RunStatus;
+  /** The screen the run is on; null before the start event. */
+  screenId: string | null;
+  /** The next action of the current screen to run when the run resumes. */
+  actionIndex: number;
+  variables: Record<string, JsonValue>;
+  /** Numbers every send and API call of the run: navigation ids and Idempotency-Keys are built from it. */
+  seq: number;
+  /** The API call the run waits for, if any. */
+  pendingApi: { apiId: string; key: string } | null;
+  /** Why a run ended, e.g. LOOP_LIMIT or TEMPLATE_ERROR; null while it runs or when it ended normally. */
+  endReason: string | null;
+}
+
+/** A reply from the contact, channel-neutral. */
+export type Reply =
+  | { kind: 'text'; text: string }
+  /** A reply button, list row or quick-reply button: its id (payload) and the title the contact saw. */
+  | { kind: 'choice'; id: string; title?: string }
+  /** A WhatsApp Flow's response (`nfm_reply`). */
+  | { kind: 'flow'; data: Record<string, JsonValue> }
+  /** Anything else (media, location, a reaction…), which fits no typed input. */
+  | { kind: 'other'; type: string };
+
+export type RunEvent =
+  | { type: 'start'; variables?: Record<string, JsonValue> }
+  | { type: 'reply'; reply: Reply }
+  | {
+      type: 'api_result';
+      key: string;
+      response: ApiResponse;
+      /** The API's response mapping applied to the response. */
+      mapped?: Record<string, JsonValue>;
+    }
+  | { type: 'expire' };
+
+export interface RenderedOption {
+  id: string;
+  title: string;
+  description?: string;
+}
+
+/** A message ready for any channel: templates rendered, fields within WhatsApp's limits. */
+export type OutboundMessage =
+  | { type: 'text'; text: string; previewUrl?: boolean }
+  | { type: 'buttons'; text: string; header?: string; footer?: string; buttons: RenderedOption[] }
+  | {
+      type: 'list';
+      text: string;
+      button: string;
+      header?: string;
+      footer?: string;
+      sections: Array<{ title?: string; rows: RenderedOption[] }>;
+    }
+  | {
+      type: 'media';
+      mediaType: 'image' | 'document' | 'video' | 'audio';
+      url: string;
+      caption?: string;
+      filename?: string;
+    }
+  | {
+      type: 'flow';
+      text: string;
+      flowId: string;
+      cta: string;
+      /** Identifies this run and send in the Flow's reply. */
+      flowToken: string;
+      screen?: string;
+      data?: Record<string, string>;
+      header?: string;
+      footer?: string;
+    };
+
+export type Effect =
+  /** Send these messages (a navigation event); `seq` makes its id deterministic: `<runId>:<seq>`. */
+  | { type: 'send'; screenId: string; seq: number; messages: OutboundMessage[] }
+  /** Call the API with this Idempotency-Key, then step again with its `api_result`. */
+  | { type: 'call_api'; apiId: string; key: string; screenId: string }
+  | { type: 'wait_input'; screenId: string }
+  | { type: 'end'; status: 'completed' | 'failed' | 'expired'; reason: string | null };
+
+export interface StepResult {
+  state: RunState;
+  effects: Effect[];
+  /** Automatic steps taken for this event (screens entered plus actions run). */
+  steps: number;
+  /** Set when the event did not apply to the run (e.g. a reply while an API call is pending). */
+  ignored?: 'not_waiting_for_reply' | 'stale_api_result' | 'finished' | 'already_started';
+}

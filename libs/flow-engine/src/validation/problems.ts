@@ -1,0 +1,49 @@
+/** What validation reports, every problem at once. `error` blocks publishing; `warning` does not. */
+export interface Problem {
+  severity: 'error' | 'warning';
+  /** The screen the problem is on, or null for the flow as a whole (name, triggers, start screen). */
+  screenId: string | null;
+  /** Where in the document, e.g. `screens[1].actions[0].onFailure`. */
+  path: string;
+  code: ProblemCode;
+  message: string;
+}
+
+export const ProblemCode = {
+  InvalidField: 'INVALID_FIELD',
+  UnknownField: 'UNKNOWN_FIELD',
+  SchemaVersionUnsupported: 'SCHEMA_VERSION_UNSUPPORTED',
+  NoStartScreen: 'NO_START_SCREEN',
+  DuplicateScreenId: 'DUPLICATE_SCREEN_ID',
+  UnknownScreen: 'UNKNOWN_SCREEN',
+  MissingSuccessScreen: 'MISSING_SUCCESS_SCREEN',
+  MissingFailureScreen: 'MISSING_FAILURE_SCREEN',
+  UnsetVariable: 'UNSET_VARIABLE',
+  ReservedVariable: 'RESERVED_VARIABLE',
+  OperatorTypeMismatch: 'OPERATOR_TYPE_MISMATCH',
+  InvalidConditionValue: 'INVALID_CONDITION_VALUE',
+  InvalidRegex: 'INVALID_REGEX',
+  ConditionTooDeep: 'CONDITION_TOO_DEEP',
+  InvalidTemplate: 'INVALID_TEMPLATE',
+  TextTooLong: 'TEXT_TOO_LONG',
+  TooManyButtons: 'TOO_MANY_BUTTONS',
+  TooManyListRows: 'TOO_MANY_LIST_ROWS',
+  DuplicateOptionId: 'DUPLICATE_OPTION_ID',
+  ChoiceWithoutOptions: 'CHOICE_WITHOUT_OPTIONS',
+  LoopWithoutInput: 'LOOP_WITHOUT_INPUT',
+  UnreachableScreen: 'UNREACHABLE_SCREEN',
+  UnreachableAction: 'UNREACHABLE_ACTION',
+  DeadEnd: 'DEAD_END',
+  NoTrigger: 'NO_TRIGGER',
+  // Reported through the resolver the caller passes in (the APIs live in the connections service).
+  UnknownApi: 'UNKNOWN_API',
+  ApiUrlRefused: 'API_URL_REFUSED',
+  ApiUnavailable: 'API_UNAVAILABLE',
+  // Reported by the flow-definition service, across flows.
+  TriggerConflict: 'TRIGGER_CONFLICT',
+} as const;
+export type ProblemCode = (typeof ProblemCode)[keyof typeof ProblemCode];
+
+export function hasErrors(problems: readonly Problem[]): boolean {
+  return problems.some((p) => p.severity === 'error');
+}
