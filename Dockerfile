@@ -24,7 +24,8 @@ USER node
 STOPSIGNAL SIGTERM
 
 FROM runtime AS migrate
-CMD ["node", "dist/services/connections/src/cli.js", "migrate"]
+# Each service applies its own schema's migrations (under one advisory lock), in this order.
+CMD ["sh", "-c", "node dist/services/connections/src/cli.js migrate && node dist/services/flow-definition/src/cli.js migrate"]
 
 FROM runtime AS connections
 EXPOSE 3001

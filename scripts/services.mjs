@@ -24,4 +24,5 @@ export const SERVICES = [
 // Services that own migrations, with the command that applies them.
 export const MIGRATIONS = [
   { name: 'connections', args: ['dist/services/connections/src/cli.js', 'migrate'] },
+  { name: 'flow-definition', args: ['dist/services/flow-definition/src/cli.js', 'migrate'] },
 ];

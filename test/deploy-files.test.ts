@@ -48,6 +48,16 @@ describe('deployment files', () => {
     const targets = [...read('Dockerfile').matchAll(/^FROM \S+ AS (\S+)$/gm)].map((m) => m[1]);
     expect(targets).toEqual(expect.arrayContaining([...SERVICES, 'migrate']));
     for (const name of SERVICES) expect(read('Dockerfile')).toContain(`dist/services/${name}/src/main.js`);
+    // The migration image applies every schema `npm run migrate` applies.
+    const migrate = read('Dockerfile').split('AS migrate')[1].split('\nFROM ')[0];
+    const entries = [...read('scripts/services.mjs').matchAll(/args: \['([^']+)', 'migrate'\]/g)].map(
+      (m) => m[1],
+    );
+    expect(entries).toEqual([
+      'dist/services/connections/src/cli.js',
+      'dist/services/flow-definition/src/cli.js',
+    ]);
+    for (const entry of entries) expect(migrate).toContain(`node ${entry} migrate`);
   });
 
   it('.env.example lists every variable a service reads', () => {

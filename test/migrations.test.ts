@@ -4,6 +4,12 @@ import { DataSource } from 'typeorm';
 import { ApiEntity } from '../services/connections/src/apis/api.entity';
 import { ConnectionEntity } from '../services/connections/src/connections/connection.entity';
 import { CONNECTIONS_MIGRATIONS, CONNECTIONS_SCHEMA } from '../services/connections/src/migrations';
+import { FlowEntity } from '../services/flow-definition/src/flows/flow.entity';
+import {
+  FLOW_DEFINITION_MIGRATIONS,
+  FLOW_DEFINITION_SCHEMA,
+} from '../services/flow-definition/src/migrations';
+import { FlowVersionEntity } from '../services/flow-definition/src/publishing/flow-version.entity';
 
 describe('migrations', () => {
   let db: TestDatabase;
@@ -31,6 +37,14 @@ describe('migrations', () => {
       'connections.ApiIdempotencyKey1764000000200',
     ]);
     expect(await runMigrations(options)).toEqual([]);
+    expect(
+      await runMigrations({
+        databaseUrl: db.url,
+        service: 'flow-definition',
+        schema: FLOW_DEFINITION_SCHEMA,
+        migrations: FLOW_DEFINITION_MIGRATIONS,
+      }),
+    ).toEqual(['flow_definition.Flows1764000000300']);
   });
 
   // The entities and the migrations must describe the same schema: a change to one without the other fails
@@ -38,6 +52,7 @@ describe('migrations', () => {
   it.each([
     ['connections', CONNECTIONS_SCHEMA, [ConnectionEntity, ApiEntity]],
     ['auth', 'auth', [ApiKeyEntity]],
+    ['flow-definition', FLOW_DEFINITION_SCHEMA, [FlowEntity, FlowVersionEntity]],
   ])('leave no drift between the %s entities and the database', async (_name, schema, entities) => {
     const source = new DataSource({ type: 'postgres', url: db.url, schema, entities });
     await source.initialize();

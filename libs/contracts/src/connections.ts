@@ -89,3 +89,25 @@ export interface ConnectionChangedEvent {
   change: 'created' | 'updated' | 'deleted';
   at: string;
 }
+
+/** What flow validation needs to know about the APIs a flow calls (no secrets). */
+export interface ConnectionsCheckApisRequest {
+  workspaceId: string;
+  apiIds: string[];
+}
+
+export type ApiCheckResult =
+  | {
+      ok: true;
+      name: string;
+      connectionId: string;
+      /** Variables the API's response mapping sets. */
+      mappedVariables: string[];
+      /** The API's templated texts (path, query, non-secret headers, body strings): the variables they read. */
+      templates: string[];
+    }
+  | { ok: false; code: 'UNKNOWN_API' | 'API_URL_REFUSED'; message: string };
+
+export type ConnectionsCheckApisResponse =
+  | { ok: true; apis: Record<string, ApiCheckResult> }
+  | { ok: false; code: 'INVALID_REQUEST'; message: string };

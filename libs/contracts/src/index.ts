@@ -2,3 +2,5 @@ export * from './queues';
 export * from './rpc';
 export * from './connections';
 export * from './outbound';
+export * from './flows';
+export * from './triggers';

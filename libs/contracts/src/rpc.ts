@@ -2,6 +2,7 @@
 // The Redis transport drops messages nobody listens to: nothing that must arrive goes through here.
 export const RpcPattern = {
   ConnectionsResolve: 'connections.resolve.v1',
+  ConnectionsCheckApis: 'connections.check-apis.v1',
   FlowsVersion: 'flows.version.v1',
   FlowsMatchTrigger: 'flows.match-trigger.v1',
 } as const;

@@ -15,3 +15,4 @@ export * from './stepping/inputs';
 export * from './stepping/render';
 export * from './stepping/step';
 export * from './examples/page-flow';
+export * from './model/triggers';

@@ -2,6 +2,7 @@ import { promises as dns } from 'node:dns';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { LookupAddress, LookupOneOptions, LookupAllOptions } from 'node:dns';
+import { isIP } from 'node:net';
 import { firstRefusedAddress } from './address-policy';
 import type { AllowEntry } from './allow-list';
 import { judgeHost } from './url-policy';
@@ -109,4 +110,28 @@ export function createGuardedAgents(
   const lookup = guardedLookup(options.resolver);
   const common = { keepAlive: options.keepAlive ?? true, lookup, maxFreeSockets: 64 };
   return { httpAgent: new HttpAgent(common), httpsAgent: new HttpsAgent(common) };
+}
+
+/**
+ * Why the policy refuses a base URL, judged as a call would be (scheme and literal addresses, then every
+ * address its name resolves to), or null when it passes. A name that does not resolve now is not refused:
+ * that is reachability, not policy, and every call is judged again at connect time.
+ */
+export async function policyRefusal(
+  raw: string,
+  allow: readonly AllowEntry[],
+  resolver: Resolver = systemResolver,
+): Promise<string | null> {
+  const verdict = checkOutboundUrl(raw, allow);
+  if (!verdict.ok) return verdict.error.message;
+  const host = verdict.url.hostname.replace(/^\[|\]$/g, '');
+  if (verdict.allowListed || isIP(host) !== 0) return null;
+  let addresses: LookupAddress[];
+  try {
+    addresses = await resolver(host);
+  } catch {
+    return null;
+  }
+  const refused = firstRefusedAddress(addresses.map((a) => a.address));
+  return refused && `${host} resolves to ${refused.address}, a ${refused.refusal} address`;
 }

@@ -3,6 +3,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import type { DestinationStream } from 'pino';
+import { register } from 'prom-client';
 import { ApiKeyEntity, AuthModule } from './auth';
 import { PlatformConfig } from './config';
 import { dataSourceOptions } from './database';
@@ -57,6 +58,11 @@ export class PlatformModule {
           controller: MetricsController,
           path: '/metrics',
           defaultLabels: { service: options.service },
+          // Process metrics live in the global registry once per process; a second app in the same
+          // process (tests, or `npm start` in one process) must not register them again.
+          defaultMetrics: {
+            enabled: register.getSingleMetric('process_cpu_user_seconds_total') === undefined,
+          },
         }),
         RedisModule,
         AuthModule,

@@ -1,16 +1,61 @@
-import { PlatformModule } from '@flowbridge/platform';
+import { PlatformModule, rpcClientOptions, TriggerProducer } from '@flowbridge/platform';
 import { type DynamicModule, Module } from '@nestjs/common';
+import { ClientsModule } from '@nestjs/microservices';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { DestinationStream } from 'pino';
 import type { FlowDefinitionConfig } from './flow-definition.config';
+import { FlowEntity } from './flows/flow.entity';
+import { FlowsController } from './flows/flows.controller';
+import { FlowsService } from './flows/flows.service';
+import { FLOW_DEFINITION_SCHEMA } from './migrations';
+import { EVENTS_CLIENT, FlowEvents } from './publishing/flow-events';
+import { FlowVersionEntity } from './publishing/flow-version.entity';
+import { PublishService } from './publishing/publish.service';
+import { VersionsController } from './publishing/versions.controller';
+import { FlowsRpcController } from './rpc/flows-rpc.controller';
+import { FlowsRpcService } from './rpc/flows-rpc.service';
+import { RunsController } from './runs/runs.controller';
+import { RunsService } from './runs/runs.service';
+import { CONNECTIONS_CLIENT, ConnectionsClient } from './validation/connections.client';
+import { FlowValidator } from './validation/flow-validator';
 
 export const SERVICE_NAME = 'flow-definition';
+const ENTITIES = [FlowEntity, FlowVersionEntity];
 
-/** A bootable shell for now: platform only (health, metrics, logs, admin keys). */
 @Module({})
 export class FlowDefinitionAppModule {
-  static forRoot(config: FlowDefinitionConfig): DynamicModule {
+  static forRoot(
+    config: FlowDefinitionConfig,
+    options: { logDestination?: DestinationStream } = {},
+  ): DynamicModule {
+    const rpc = rpcClientOptions(config.REDIS_URL, config.RPC_NAMESPACE);
     return {
       module: FlowDefinitionAppModule,
-      imports: [PlatformModule.forRoot({ service: SERVICE_NAME, config, schema: 'flow_definition' })],
+      imports: [
+        PlatformModule.forRoot({
+          service: SERVICE_NAME,
+          config,
+          schema: FLOW_DEFINITION_SCHEMA,
+          entities: ENTITIES,
+          logDestination: options.logDestination,
+        }),
+        TypeOrmModule.forFeature(ENTITIES),
+        ClientsModule.register([
+          { name: CONNECTIONS_CLIENT, ...rpc },
+          { name: EVENTS_CLIENT, ...rpc },
+        ]),
+      ],
+      controllers: [FlowsController, VersionsController, RunsController, FlowsRpcController],
+      providers: [
+        FlowsService,
+        PublishService,
+        FlowsRpcService,
+        RunsService,
+        FlowValidator,
+        ConnectionsClient,
+        FlowEvents,
+        TriggerProducer,
+      ],
     };
   }
 }

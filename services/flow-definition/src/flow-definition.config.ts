@@ -7,4 +7,11 @@ export class FlowDefinitionConfig extends PlatformConfig {
   @Min(0)
   @Max(65535)
   FLOW_DEFINITION_PORT = 3002;
+
+  /** How long validation waits for the connections service to check a flow's APIs. */
+  @ToInt()
+  @IsInt({ message: 'must be an integer number of milliseconds' })
+  @Min(100)
+  @Max(60_000)
+  CONNECTIONS_RPC_TIMEOUT_MS = 5000;
 }

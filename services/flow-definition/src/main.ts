@@ -10,6 +10,11 @@ async function main(): Promise<void> {
     module: FlowDefinitionAppModule.forRoot(config),
     config,
     port: config.FLOW_DEFINITION_PORT,
+    rpc: true,
+    swagger: {
+      title: 'Flowbridge flow definition',
+      description: 'Flows (drafts), publish as verification, versions, activation and the API trigger.',
+    },
   });
 }
 

@@ -32,6 +32,10 @@ export class PlatformConfig {
   @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'must be 1-64 letters, digits, "_", "." or "-"' })
   RPC_NAMESPACE = 'flowbridge';
 
+  /** Prefix of every BullMQ key: deployments (and test runs) sharing one Redis must each have their own. */
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'must be 1-64 letters, digits, "_", "." or "-"' })
+  QUEUE_PREFIX = 'fb';
+
   /** Seeds one admin key at start-up, for local use. */
   @IsOptional()
   @IsString()

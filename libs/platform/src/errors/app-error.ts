@@ -20,6 +20,8 @@ export interface ErrorBody {
   code: string;
   message: string;
   field?: string;
+  /** Structured detail beside the message, e.g. the problem list of a flow that cannot be published. */
+  [detail: string]: unknown;
 }
 
 /** An error that is a value: a stable code, a message for a human, the HTTP status, the offending field. */
@@ -29,15 +31,16 @@ export class AppError extends Error {
     message: string,
     readonly status: number,
     readonly field?: string,
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'AppError';
   }
 
   toBody(): ErrorBody {
-    return this.field === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, field: this.field };
+    const body: ErrorBody = { code: this.code, message: this.message };
+    if (this.field !== undefined) body.field = this.field;
+    return this.details ? { ...body, ...this.details, code: this.code } : body;
   }
 
   static validation(

@@ -1,2 +1,3 @@
 export * from './http-app';
 export * from './bootstrap';
+export * from './id.pipe';

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { AppError } from '@flowbridge/platform';
+import { AppError, violatedConstraint } from '@flowbridge/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { ConnectionsService } from '../connections/connections.service';
 import { ChangeEvents } from '../events/change-events';
 import { checkApiPath } from '../rules/api-path';
-import { violatedConstraint } from '../rules/db-errors';
 import { ConnectionsErrorCode } from '../rules/errors';
 import { checkHeaderValue, mergeHeaders, readHeaders } from '../rules/headers';
 import { checkResponseMapping } from '../rules/response-mapping';

@@ -1,8 +1,7 @@
-import { WorkspaceId } from '@flowbridge/platform';
+import { IdPipe, WorkspaceId } from '@flowbridge/platform';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ConnectionsErrorCode } from '../rules/errors';
-import { IdPipe } from '../rules/uuid.pipe';
 import { CreateConnectionDto, ListQueryDto, UpdateConnectionDto } from './connection.dto';
 import type { ConnectionView } from './connection.view';
 import { ConnectionsService } from './connections.service';

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { type AllowEntry, checkBaseUrl, parseAllowList } from '@flowbridge/outbound';
-import { AppError } from '@flowbridge/platform';
+import { AppError, violatedConstraint } from '@flowbridge/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { ApiEntity } from '../apis/api.entity';
 import { ConnectionsConfig } from '../connections.config';
 import { ChangeEvents } from '../events/change-events';
-import { violatedConstraint } from '../rules/db-errors';
 import { ConnectionsErrorCode } from '../rules/errors';
 import { mergeHeaders, readHeaders } from '../rules/headers';
 import { DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, mergeRetry } from '../rules/retry';

@@ -1,8 +1,7 @@
-import { WorkspaceId } from '@flowbridge/platform';
+import { IdPipe, WorkspaceId } from '@flowbridge/platform';
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ConnectionsErrorCode } from '../rules/errors';
-import { IdPipe } from '../rules/uuid.pipe';
 import { type ApiTestResult, type ConnectionTestResult, TestApiDto } from './probe.dto';
 import { ProbeService } from './probe.service';
 

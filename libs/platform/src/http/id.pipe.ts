@@ -1,4 +1,4 @@
-import { AppError } from '@flowbridge/platform';
+import { AppError } from '../errors';
 import { type PipeTransform } from '@nestjs/common';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,0 +1,51 @@
+// What the flow-definition service answers over RPC, and its cache hints.
+import type { JsonValue } from './connections';
+
+export interface FlowVersionRequest {
+  workspaceId: string;
+  flowId: string;
+  version: number;
+}
+
+/** An immutable published version: callers may cache it forever. */
+export interface FlowVersionDocument {
+  flowId: string;
+  workspaceId: string;
+  version: number;
+  /** The flow document (flow engine schema), already upgraded to `schemaVersion`. */
+  document: { schemaVersion: number } & Record<string, JsonValue>;
+  channelIds: string[];
+  publishedAt: string;
+}
+
+export type FlowVersionResponse =
+  | { ok: true; version: FlowVersionDocument }
+  | { ok: false; code: 'INVALID_REQUEST' | 'VERSION_NOT_FOUND'; message: string };
+
+/** What came in, as far as trigger matching cares. */
+export type TriggerMessage =
+  | { kind: 'text'; text: string }
+  /** A reply button, list row or template quick-reply: its id / payload. */
+  | { kind: 'choice'; id: string; title?: string }
+  | { kind: 'other'; type: string };
+
+export interface MatchTriggerRequest {
+  workspaceId: string;
+  channelId: string;
+  message: TriggerMessage;
+}
+
+export type TriggerKind = 'button' | 'keyword_exact' | 'keyword_contains' | 'keyword_regex' | 'any_message';
+
+export type MatchTriggerResponse =
+  | { ok: true; match: { flowId: string; version: number; trigger: TriggerKind } | null }
+  | { ok: false; code: 'INVALID_REQUEST'; message: string };
+
+export interface FlowPublishedEvent {
+  workspaceId: string;
+  flowId: string;
+  /** The active version after the change, or null when the flow was deactivated. */
+  activeVersion: number | null;
+  change: 'published' | 'activated' | 'deactivated' | 'deleted';
+  at: string;
+}

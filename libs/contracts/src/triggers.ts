@@ -1,0 +1,25 @@
+// Jobs on the `flow-triggers` queue: what starts or advances a run. Validated on receipt by the worker.
+import type { JsonValue } from './connections';
+
+export const TriggerJobName = {
+  TriggerEvent: 'trigger-event.v1',
+} as const;
+export type TriggerJobName = (typeof TriggerJobName)[keyof typeof TriggerJobName];
+
+export interface TriggerContact {
+  /** The contact's WhatsApp id (phone number in international format, digits only). */
+  waId: string;
+  name?: string;
+}
+
+export interface TriggerEventV1 {
+  version: 1;
+  /** Unique per event; also the BullMQ job id, so an event enqueued twice runs once. */
+  eventId: string;
+  workspaceId: string;
+  channelId: string;
+  contact: TriggerContact;
+  occurredAt: string;
+  /** A business system started a flow through `POST /flows/:id/runs`. */
+  source: { type: 'api'; flowId: string; variables: Record<string, JsonValue> };
+}

@@ -1,0 +1,11 @@
+/** Codes of the flow-definition module, beside the platform's common ones. */
+export const FlowErrorCode = {
+  FlowNotFound: 'FLOW_NOT_FOUND',
+  VersionNotFound: 'VERSION_NOT_FOUND',
+  NameTaken: 'FLOW_NAME_TAKEN',
+  FlowInvalid: 'FLOW_INVALID',
+  FlowNotActive: 'FLOW_NOT_ACTIVE',
+  ApiTriggerNotEnabled: 'API_TRIGGER_NOT_ENABLED',
+  ChannelNotListened: 'CHANNEL_NOT_LISTENED',
+  ConnectionsUnavailable: 'CONNECTIONS_UNAVAILABLE',
+} as const;

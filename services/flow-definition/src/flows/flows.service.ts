@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { FLOW_SCHEMA_VERSION } from '@flowbridge/flow-engine';
+import { AppError, violatedConstraint } from '@flowbridge/platform';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, type Repository } from 'typeorm';
+import { FlowErrorCode } from '../errors';
+import { FlowEvents } from '../publishing/flow-events';
+import { FlowValidator } from '../validation/flow-validator';
+import type { CreateFlowDto, ListFlowsQueryDto, UpdateFlowDto } from './flow.dto';
+import { FlowEntity } from './flow.entity';
+import { type FlowView, flowView } from './flow.view';
+
+const DOCUMENT_FIELDS = ['schemaVersion', 'name', 'triggers', 'startScreen', 'screens', 'variables'] as const;
+
+/** Drafts: saved as submitted, with the problems validation finds in them. */
+@Injectable()
+export class FlowsService {
+  constructor(
+    @InjectRepository(FlowEntity) private readonly flows: Repository<FlowEntity>,
+    private readonly validator: FlowValidator,
+    private readonly events: FlowEvents,
+  ) {}
+
+  async list(workspaceId: string, query: ListFlowsQueryDto): Promise<{ items: FlowView[]; total: number }> {
+    const [rows, total] = await this.flows.findAndCount({
+      where: { workspaceId, deletedAt: IsNull() },
+      order: { name: 'ASC', id: 'ASC' },
+      take: Math.min(Math.max(query.limit ?? 50, 1), 200),
+      skip: Math.max(query.offset ?? 0, 0),
+    });
+    return { items: rows.map(flowView), total };
+  }
+
+  async get(workspaceId: string, id: string): Promise<FlowView> {
+    return flowView(await this.find(workspaceId, id));
+  }
+
+  async create(workspaceId: string, dto: CreateFlowDto): Promise<FlowView> {
+    const entity = this.flows.create({
+      id: randomUUID(),
+      workspaceId,
+      document: { schemaVersion: FLOW_SCHEMA_VERSION, triggers: [], screens: [], variables: [] },
+      channelIds: [],
+      activeVersion: null,
+      latestVersion: 0,
+      activatedAt: null,
+      deletedAt: null,
+    });
+    await this.apply(entity, dto);
+    return flowView(await this.save(entity));
+  }
+
+  async update(workspaceId: string, id: string, dto: UpdateFlowDto): Promise<FlowView> {
+    const entity = await this.find(workspaceId, id);
+    await this.apply(entity, dto);
+    return flowView(await this.save(entity));
+  }
+
+  /** Validates the draft again (the APIs it calls may have changed) and saves what it finds. */
+  async revalidate(workspaceId: string, id: string): Promise<FlowView> {
+    const entity = await this.find(workspaceId, id);
+    entity.problems = (await this.validator.validate(workspaceId, entity.document, 'draft')).problems;
+    return flowView(await this.flows.save(entity));
+  }
+
+  /** Deleted flows stop matching at once; their versions stay readable for runs still on them. */
+  async remove(workspaceId: string, id: string): Promise<void> {
+    const entity = await this.find(workspaceId, id);
+    entity.deletedAt = new Date();
+    entity.activeVersion = null;
+    await this.flows.save(entity);
+    this.events.publish({ workspaceId, flowId: id, activeVersion: null, change: 'deleted' });
+  }
+
+  async find(workspaceId: string, id: string): Promise<FlowEntity> {
+    const entity = await this.flows.findOneBy({ workspaceId, id, deletedAt: IsNull() });
+    if (!entity) throw new AppError(FlowErrorCode.FlowNotFound, `Flow ${id} not found`, 404, 'id');
+    return entity;
+  }
+
+  private async apply(entity: FlowEntity, dto: UpdateFlowDto): Promise<void> {
+    const document = { ...entity.document };
+    for (const field of DOCUMENT_FIELDS) if (dto[field] !== undefined) document[field] = dto[field];
+    entity.document = document;
+    if (dto.name !== undefined) entity.name = dto.name;
+    if (dto.channelIds !== undefined)
+      entity.channelIds = [...new Set(dto.channelIds.map((c) => c.toLowerCase()))];
+    entity.problems = (await this.validator.validate(entity.workspaceId, document, 'draft')).problems;
+  }
+
+  private async save(entity: FlowEntity): Promise<FlowEntity> {
+    try {
+      return await this.flows.save(entity);
+    } catch (error) {
+      if (violatedConstraint(error, '23505') === 'UQ_flows_workspace_name')
+        throw AppError.conflict(
+          FlowErrorCode.NameTaken,
+          `A flow named "${entity.name}" already exists in this workspace`,
+          'name',
+        );
+      throw error;
+    }
+  }
+}
