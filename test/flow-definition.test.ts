@@ -1,6 +1,7 @@
 import type { LookupAddress } from 'node:dns';
 import { randomUUID } from 'node:crypto';
 import {
+  EventPattern,
   type FlowVersionResponse,
   type MatchTriggerResponse,
   RpcPattern,
@@ -10,6 +11,7 @@ import { type FlowDocument, pageExampleFlow } from '@flowbridge/flow-engine';
 import { ApiKeysService, rpcClientOptions, TriggerProducer } from '@flowbridge/platform';
 import { testRedisUrl } from '@flowbridge/testing';
 import { type ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
+import { Redis } from 'ioredis';
 import { firstValueFrom } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { type ConnectionsHarness, startConnections } from './connections-app';
@@ -244,6 +246,35 @@ describe('flow-definition service (HTTP + RPC, real Postgres and Redis, a runnin
       expect((await fd.call('get', `/flows/${id}`)).body.activeVersion).toBeNull();
     });
 
+    it('publishes flow.published on publish and on deactivation (a cache hint)', async () => {
+      const subscriber = new Redis(testRedisUrl());
+      try {
+        await subscriber.subscribe(`${fd.config.RPC_NAMESPACE}:${EventPattern.FlowPublished}`);
+        const received: Array<Record<string, unknown>> = [];
+        const two = new Promise<void>((resolve) =>
+          subscriber.on('message', (_channel, message: string) => {
+            received.push((JSON.parse(message) as { data: Record<string, unknown> }).data);
+            if (received.length === 2) resolve();
+          }),
+        );
+        const created = await fd.call('post', '/flows', draft(ownFlow()));
+        await fd.call('post', `/flows/${created.body.id}/publish`);
+        await fd.call('post', `/flows/${created.body.id}/deactivate`);
+        await two;
+        expect(received).toEqual([
+          expect.objectContaining({
+            workspaceId: 'ws-a',
+            flowId: created.body.id,
+            activeVersion: 1,
+            change: 'published',
+          }),
+          expect.objectContaining({ flowId: created.body.id, activeVersion: null, change: 'deactivated' }),
+        ]);
+      } finally {
+        subscriber.disconnect();
+      }
+    });
+
     it('the database refuses to change a published version', async () => {
       const created = await fd.call('post', '/flows', draft(ownFlow()));
       await fd.call('post', `/flows/${created.body.id}/publish`);
@@ -336,7 +367,10 @@ describe('flow-definition service (HTTP + RPC, real Postgres and Redis, a runnin
       expect(await ask('ws-b', 1)).toMatchObject({ ok: false, code: 'VERSION_NOT_FOUND' });
       expect(await ask('ws-a', 2)).toMatchObject({ ok: false, code: 'VERSION_NOT_FOUND' });
       expect(await ask('ws-a', 'one')).toMatchObject({ ok: false, code: 'INVALID_REQUEST' });
+      // Runs in progress finish on their version: it stays readable after deactivation and deletion.
       await fd.call('post', `/flows/${created.body.id}/deactivate`);
+      expect((await fd.call('delete', `/flows/${created.body.id}`)).status).toBe(204);
+      expect(await ask('ws-a', 1)).toMatchObject({ ok: true, version: { version: 1 } });
     });
   });
 

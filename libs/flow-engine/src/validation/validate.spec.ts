@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pageExampleFlow } from '../examples/page-flow';
 import type { FlowDocument, Screen } from '../model/schema';
 import { type Problem, ProblemCode } from './problems';
@@ -461,3 +463,12 @@ function setCondition(doc: FlowDocument, change: Record<string, unknown>): void 
   const action = screen(doc, 'handoff').actions[0] as { condition: Record<string, unknown> };
   action.condition = { ...action.condition, ...change };
 }
+
+describe('examples/order-status-flow.json (the README walkthrough)', () => {
+  it('is the page example, and valid', () => {
+    const text = readFileSync(join(__dirname, '../../../../examples/order-status-flow.json'), 'utf8');
+    const doc = JSON.parse(text.replaceAll('API_ID', API)) as unknown;
+    expect(doc).toEqual(pageExampleFlow(API));
+    expect(validateFlow(doc).problems).toEqual([]);
+  });
+});
