@@ -275,6 +275,20 @@ describe('flow-definition service (HTTP + RPC, real Postgres and Redis, a runnin
       }
     });
 
+    it('concurrent publishes of one flow make distinct versions, never a lost one', async () => {
+      const created = await fd.call('post', '/flows', draft(ownFlow()));
+      const results = await Promise.all(
+        [1, 2, 3].map(() => fd.call('post', `/flows/${created.body.id}/publish`)),
+      );
+      expect(results.map((r) => r.status)).toEqual([201, 201, 201]);
+      expect(results.map((r) => r.body.version as number).sort()).toEqual([1, 2, 3]);
+      expect((await fd.call('get', `/flows/${created.body.id}`)).body).toMatchObject({
+        latestVersion: 3,
+        activeVersion: 3,
+      });
+      await fd.call('post', `/flows/${created.body.id}/deactivate`);
+    });
+
     it('the database refuses to change a published version', async () => {
       const created = await fd.call('post', '/flows', draft(ownFlow()));
       await fd.call('post', `/flows/${created.body.id}/publish`);

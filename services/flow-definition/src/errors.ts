@@ -4,6 +4,7 @@ export const FlowErrorCode = {
   VersionNotFound: 'VERSION_NOT_FOUND',
   NameTaken: 'FLOW_NAME_TAKEN',
   FlowInvalid: 'FLOW_INVALID',
+  DraftChanged: 'DRAFT_CHANGED',
   FlowNotActive: 'FLOW_NOT_ACTIVE',
   ApiTriggerNotEnabled: 'API_TRIGGER_NOT_ENABLED',
   ChannelNotListened: 'CHANNEL_NOT_LISTENED',

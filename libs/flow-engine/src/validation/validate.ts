@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { conditionDepth, comparisonsOf, operatorFits, staticValueProblem } from '../conditions/conditions';
 import { patternProblem } from '../conditions/regex';
-import { FlowLimits, WhatsAppLimits } from '../model/limits';
+import { FlowLimits } from '../model/limits';
 import {
   FlowDocumentSchema,
   type FlowDocument,
@@ -10,12 +10,12 @@ import {
   SYSTEM_VARIABLES,
   VARIABLE_PATH,
 } from '../model/schema';
-import { messageTexts, screenOptions } from '../model/screens';
 import { SchemaVersionError, upgradeDocument } from '../model/upgrade';
 import { templateReads } from '../templates/reads';
 import { TemplateRenderer } from '../templates/templates';
 import { type Problem, ProblemCode } from './problems';
 import { findLoops } from './loops';
+import { reservedMessage, screenRuleProblems } from './screen-rules';
 import { type ApiCheck, walkScreen } from './walk';
 
 export interface ValidateOptions {
@@ -150,95 +150,9 @@ class FlowChecker {
   }
 
   private checkScreen(screen: Screen): void {
-    const base = this.base(screen);
-    screen.messages.forEach((message, i) => {
-      for (const { field, text, limit } of messageTexts(message)) {
-        const at = `messages[${i}].${field}`;
-        const problem = renderer.check(text);
-        if (problem) this.screenProblem(screen, ProblemCode.InvalidTemplate, at, problem);
-        if (limit !== null && text.length > limit)
-          this.screenProblem(
-            screen,
-            ProblemCode.TextTooLong,
-            at,
-            `${field} is ${text.length} characters; WhatsApp allows ${limit}`,
-          );
-      }
-      if (message.type === 'buttons' && message.buttons.length > WhatsAppLimits.buttons)
-        this.screenProblem(
-          screen,
-          ProblemCode.TooManyButtons,
-          `messages[${i}].buttons`,
-          `${message.buttons.length} buttons; WhatsApp allows ${WhatsAppLimits.buttons}`,
-        );
-      if (message.type === 'list') {
-        const rows = message.sections.reduce((n, s) => n + s.rows.length, 0);
-        if (rows > WhatsAppLimits.listRows || message.sections.length > WhatsAppLimits.listSections)
-          this.screenProblem(
-            screen,
-            ProblemCode.TooManyListRows,
-            `messages[${i}].sections`,
-            `${rows} rows in ${message.sections.length} sections; WhatsApp allows ${WhatsAppLimits.listRows} rows`,
-          );
-      }
-    });
-    const seen = new Set<string>();
-    for (const option of screenOptions(screen)) {
-      if (seen.has(option.id))
-        this.screenProblem(
-          screen,
-          ProblemCode.DuplicateOptionId,
-          `${option.path}.id`,
-          `Option id "${option.id}" is used twice`,
-        );
-      if (option.id.length > WhatsAppLimits.optionId)
-        this.screenProblem(
-          screen,
-          ProblemCode.TextTooLong,
-          `${option.path}.id`,
-          `id is longer than ${WhatsAppLimits.optionId} characters`,
-        );
-      seen.add(option.id);
-    }
-    this.checkInput(screen);
-    this.checkActions(screen, base);
-  }
-
-  private checkInput(screen: Screen): void {
-    const input = screen.input;
-    const options = screenOptions(screen);
-    if (input) {
-      if (SYSTEM_VARIABLES.has(input.variable))
-        this.screenProblem(
-          screen,
-          ProblemCode.ReservedVariable,
-          'input.variable',
-          reservedMessage(input.variable),
-        );
-      if (input.reprompt !== undefined) {
-        const problem = renderer.check(input.reprompt);
-        if (problem) this.screenProblem(screen, ProblemCode.InvalidTemplate, 'input.reprompt', problem);
-      }
-      if (input.type === 'choice' && options.length === 0)
-        this.screenProblem(
-          screen,
-          ProblemCode.ChoiceWithoutOptions,
-          'input.type',
-          'A choice input needs a buttons or list message on the same screen',
-        );
-    }
-    const everyOptionNavigates = options.length > 0 && options.every((o) => o.next !== undefined);
-    const expectsReply = input !== undefined || options.length > 0;
-    const replyLeadsSomewhere =
-      screen.actions.length > 0 || (everyOptionNavigates && (!input || input.type === 'choice'));
-    if (expectsReply && !replyLeadsSomewhere)
-      this.screenProblem(
-        screen,
-        ProblemCode.DeadEnd,
-        input ? 'input' : 'messages',
-        'The contact is asked for a reply, but nothing follows it: add an action or a next screen to every option',
-        'warning',
-      );
+    for (const p of screenRuleProblems(screen, renderer))
+      this.screenProblem(screen, p.code, p.path, p.message, p.severity);
+    this.checkActions(screen, this.base(screen));
   }
 
   private checkActions(screen: Screen, base: string): void {
@@ -491,10 +405,6 @@ class FlowChecker {
 
 function flowError(code: Problem['code'], path: string, message: string): Problem {
   return { severity: 'error', screenId: null, path, code, message };
-}
-
-function reservedMessage(name: string): string {
-  return `"${name}" is set by Flowbridge for every run; choose another name`;
 }
 
 function readId(raw: unknown): string | null {

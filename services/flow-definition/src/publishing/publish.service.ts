@@ -51,11 +51,17 @@ export class PublishService {
         lock: { mode: 'pessimistic_write' },
       });
       if (!entity) throw new AppError(FlowErrorCode.FlowNotFound, `Flow ${flowId} not found`, 404, 'id');
+      // What was validated is what gets published: a draft edited meanwhile is published by a second try.
+      if (JSON.stringify(entity.document) !== JSON.stringify(draft.document))
+        throw AppError.conflict(
+          FlowErrorCode.DraftChanged,
+          'The draft changed while it was being published; publish again',
+        );
       const all = flow
         ? [...problems, ...(await this.conflicts(tx, entity, flow.triggers, entity.channelIds))]
         : problems;
       entity.problems = all;
-      if (!flow || hasErrors(all) || JSON.stringify(entity.document) !== JSON.stringify(draft.document)) {
+      if (!flow || hasErrors(all)) {
         await tx.save(entity);
         return { refused: all };
       }
