@@ -25,4 +25,5 @@ export const SERVICES = [
 export const MIGRATIONS = [
   { name: 'connections', args: ['dist/services/connections/src/cli.js', 'migrate'] },
   { name: 'flow-definition', args: ['dist/services/flow-definition/src/cli.js', 'migrate'] },
+  { name: 'worker', args: ['dist/services/worker/src/cli.js', 'migrate'] },
 ];

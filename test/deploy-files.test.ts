@@ -56,6 +56,7 @@ describe('deployment files', () => {
     expect(entries).toEqual([
       'dist/services/connections/src/cli.js',
       'dist/services/flow-definition/src/cli.js',
+      'dist/services/worker/src/cli.js',
     ]);
     for (const entry of entries) expect(migrate).toContain(`node ${entry} migrate`);
   });

@@ -410,7 +410,7 @@ describe('flow-definition service (HTTP + RPC, real Postgres and Redis, a runnin
         workspaceId: 'ws-a',
         channelId: CHANNEL,
         contact: { waId: '447700900123', name: 'Ana' },
-        source: { type: 'api', flowId: id, variables: { order_id: 'A-17' } },
+        source: { type: 'api', flowId: id, flowVersion: 1, variables: { order_id: 'A-17' } },
       });
 
       const headers = { 'Idempotency-Key': `order-A-17-${id}` };

@@ -10,6 +10,9 @@ import {
   FLOW_DEFINITION_SCHEMA,
 } from '../services/flow-definition/src/migrations';
 import { FlowVersionEntity } from '../services/flow-definition/src/publishing/flow-version.entity';
+import { WORKER_MIGRATIONS, WORKER_SCHEMA } from '../services/worker/src/migrations';
+import { CallLogEntity } from '../services/worker/src/runs/call-log.entity';
+import { RunEntity } from '../services/worker/src/runs/run.entity';
 
 describe('migrations', () => {
   let db: TestDatabase;
@@ -45,6 +48,14 @@ describe('migrations', () => {
         migrations: FLOW_DEFINITION_MIGRATIONS,
       }),
     ).toEqual(['flow_definition.Flows1764000000300']);
+    expect(
+      await runMigrations({
+        databaseUrl: db.url,
+        service: 'worker',
+        schema: WORKER_SCHEMA,
+        migrations: WORKER_MIGRATIONS,
+      }),
+    ).toEqual(['worker.Worker1764000000400']);
   });
 
   // The entities and the migrations must describe the same schema: a change to one without the other fails
@@ -53,6 +64,7 @@ describe('migrations', () => {
     ['connections', CONNECTIONS_SCHEMA, [ConnectionEntity, ApiEntity]],
     ['auth', 'auth', [ApiKeyEntity]],
     ['flow-definition', FLOW_DEFINITION_SCHEMA, [FlowEntity, FlowVersionEntity]],
+    ['worker', WORKER_SCHEMA, [RunEntity, CallLogEntity]],
   ])('leave no drift between the %s entities and the database', async (_name, schema, entities) => {
     const source = new DataSource({ type: 'postgres', url: db.url, schema, entities });
     await source.initialize();

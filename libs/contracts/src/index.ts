@@ -4,3 +4,4 @@ export * from './connections';
 export * from './outbound';
 export * from './flows';
 export * from './triggers';
+export * from './navigation';

@@ -14,6 +14,8 @@ export const OutboundErrorCode = {
   RateLimited: 'RATE_LIMITED',
   CircuitOpen: 'CIRCUIT_OPEN',
   Template: 'TEMPLATE_ERROR',
+  /** The API or its connection no longer exists (deleted after the flow was published). */
+  ApiNotFound: 'API_NOT_FOUND',
 } as const;
 export type OutboundErrorCode = (typeof OutboundErrorCode)[keyof typeof OutboundErrorCode];
 

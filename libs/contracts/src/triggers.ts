@@ -21,5 +21,5 @@ export interface TriggerEventV1 {
   contact: TriggerContact;
   occurredAt: string;
   /** A business system started a flow through `POST /flows/:id/runs`. */
-  source: { type: 'api'; flowId: string; variables: Record<string, JsonValue> };
+  source: { type: 'api'; flowId: string; flowVersion: number; variables: Record<string, JsonValue> };
 }

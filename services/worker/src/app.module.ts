@@ -1,16 +1,47 @@
-import { PlatformModule } from '@flowbridge/platform';
+import { OutboundModule, type RequestEngineOptions } from '@flowbridge/outbound';
+import { PlatformModule, rpcClientOptions } from '@flowbridge/platform';
 import { type DynamicModule, Module } from '@nestjs/common';
+import { ClientsModule } from '@nestjs/microservices';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { DestinationStream } from 'pino';
+import { RPC_CLIENT, RpcClients } from './clients/rpc.clients';
+import { WORKER_SCHEMA } from './migrations';
+import { ContactDrainer } from './pipeline/contact-drainer';
+import { Outbox } from './pipeline/outbox.service';
+import { Processors } from './pipeline/processors';
+import { RunApplier } from './pipeline/run-applier';
+import { CallLogEntity } from './runs/call-log.entity';
+import { RunEntity } from './runs/run.entity';
+import { RunsController } from './runs/runs.controller';
 import type { WorkerConfig } from './worker.config';
 
 export const SERVICE_NAME = 'worker';
+const ENTITIES = [RunEntity, CallLogEntity];
 
-/** A bootable shell for now: platform only (health, metrics, logs, admin keys). */
 @Module({})
 export class WorkerAppModule {
-  static forRoot(config: WorkerConfig): DynamicModule {
+  static forRoot(
+    config: WorkerConfig,
+    options: { logDestination?: DestinationStream; outbound?: Partial<RequestEngineOptions> } = {},
+  ): DynamicModule {
     return {
       module: WorkerAppModule,
-      imports: [PlatformModule.forRoot({ service: SERVICE_NAME, config, schema: 'worker' })],
+      imports: [
+        PlatformModule.forRoot({
+          service: SERVICE_NAME,
+          config,
+          schema: WORKER_SCHEMA,
+          entities: ENTITIES,
+          logDestination: options.logDestination,
+        }),
+        TypeOrmModule.forFeature(ENTITIES),
+        OutboundModule.forRoot(options.outbound),
+        ClientsModule.register([
+          { name: RPC_CLIENT, ...rpcClientOptions(config.REDIS_URL, config.RPC_NAMESPACE) },
+        ]),
+      ],
+      controllers: [RunsController],
+      providers: [RpcClients, RunApplier, ContactDrainer, Outbox, Processors],
     };
   }
 }

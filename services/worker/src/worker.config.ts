@@ -1,10 +1,32 @@
-import { PlatformConfig, ToInt } from '@flowbridge/platform';
+import { OutboundConfig } from '@flowbridge/outbound';
+import { ToInt } from '@flowbridge/platform';
 import { IsInt, Max, Min } from 'class-validator';
 
-export class WorkerConfig extends PlatformConfig {
+export class WorkerConfig extends OutboundConfig {
   @ToInt()
   @IsInt({ message: 'must be a port number' })
   @Min(0)
   @Max(65535)
   WORKER_PORT = 3003;
+
+  /** Jobs one worker process runs at once, per queue (different contacts run in parallel). */
+  @ToInt()
+  @IsInt({ message: 'must be an integer' })
+  @Min(1)
+  @Max(500)
+  WORKER_CONCURRENCY = 16;
+
+  /** A run with no event for this long ends as `expired` (WhatsApp's 24-hour service window). */
+  @ToInt()
+  @IsInt({ message: 'must be an integer number of milliseconds' })
+  @Min(1000)
+  @Max(30 * 24 * 3600 * 1000)
+  RUN_IDLE_TIMEOUT_MS = 24 * 3600 * 1000;
+
+  /** How long the worker waits for flow-definition and connections to answer an RPC. */
+  @ToInt()
+  @IsInt({ message: 'must be an integer number of milliseconds' })
+  @Min(100)
+  @Max(60_000)
+  WORKER_RPC_TIMEOUT_MS = 5000;
 }

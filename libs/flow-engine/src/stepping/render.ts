@@ -1,8 +1,7 @@
-import type { JsonValue } from '@flowbridge/contracts';
+import type { JsonValue, OutboundMessage, RenderedOption } from '@flowbridge/contracts';
 import { WhatsAppLimits } from '../model/limits';
 import type { Message } from '../model/schema';
 import type { TemplateRenderer } from '../templates/templates';
-import type { OutboundMessage, RenderedOption } from './types';
 
 /**
  * Renders a screen's messages. Values inserted at run time can make a field longer than WhatsApp takes:

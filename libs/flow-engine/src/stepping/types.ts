@@ -1,4 +1,6 @@
-import type { ApiResponse, JsonValue } from '@flowbridge/contracts';
+import type { ApiResponse, JsonValue, OutboundMessage } from '@flowbridge/contracts';
+
+export type { OutboundMessage, RenderedOption } from '@flowbridge/contracts';
 
 export type RunStatus = 'active' | 'waiting_input' | 'completed' | 'failed' | 'expired';
 export const FINISHED_STATUSES: ReadonlySet<RunStatus> = new Set(['completed', 'failed', 'expired']);
@@ -41,44 +43,6 @@ export type RunEvent =
       mapped?: Record<string, JsonValue>;
     }
   | { type: 'expire' };
-
-export interface RenderedOption {
-  id: string;
-  title: string;
-  description?: string;
-}
-
-/** A message ready for any channel: templates rendered, fields within WhatsApp's limits. */
-export type OutboundMessage =
-  | { type: 'text'; text: string; previewUrl?: boolean }
-  | { type: 'buttons'; text: string; header?: string; footer?: string; buttons: RenderedOption[] }
-  | {
-      type: 'list';
-      text: string;
-      button: string;
-      header?: string;
-      footer?: string;
-      sections: Array<{ title?: string; rows: RenderedOption[] }>;
-    }
-  | {
-      type: 'media';
-      mediaType: 'image' | 'document' | 'video' | 'audio';
-      url: string;
-      caption?: string;
-      filename?: string;
-    }
-  | {
-      type: 'flow';
-      text: string;
-      flowId: string;
-      cta: string;
-      /** Identifies this run and send in the Flow's reply. */
-      flowToken: string;
-      screen?: string;
-      data?: Record<string, string>;
-      header?: string;
-      footer?: string;
-    };
 
 export type Effect =
   /** Send these messages (a navigation event); `seq` makes its id deterministic: `<runId>:<seq>`. */

@@ -1,1 +1,2 @@
 export * from './shutdown-state';
+export * from './bounded';

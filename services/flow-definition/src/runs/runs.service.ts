@@ -63,7 +63,7 @@ export class RunsService {
         ...(dto.contact.name !== undefined ? { name: dto.contact.name } : {}),
       },
       occurredAt: new Date().toISOString(),
-      source: { type: 'api', flowId, variables },
+      source: { type: 'api', flowId, flowVersion: flow.activeVersion, variables },
     };
     await this.producer.enqueue(event);
     return { eventId: event.eventId, flowId, version: flow.activeVersion };

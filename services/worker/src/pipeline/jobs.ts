@@ -1,0 +1,59 @@
+import type { ApiResponse, JsonValue, TriggerEventV1 } from '@flowbridge/contracts';
+
+/** Where a contact's events queue up: one WhatsApp number talking to one channel of a workspace. */
+export interface ContactKey {
+  workspaceId: string;
+  channelId: string;
+  waId: string;
+}
+
+/** One attempt of a `data_exchange` step, on the worker's own `flow-api-calls` queue. */
+export interface ApiCallJob {
+  version: 1;
+  contact: ContactKey;
+  runId: string;
+  apiId: string;
+  /** The step's Idempotency-Key, the same on every attempt. */
+  key: string;
+  attempt: number;
+  countedAttempts: number;
+  /** Epoch ms of the step's first attempt: the deadline runs from it. */
+  startedAt: number;
+}
+
+export const ApiCallJobName = 'api-call.v1';
+
+/** An inbox entry: a trigger event from outside, or the final result of an API step. */
+export type InboxEvent =
+  | { kind: 'trigger'; event: TriggerEventV1 }
+  | {
+      kind: 'api_result';
+      runId: string;
+      key: string;
+      response: ApiResponse;
+      mapped: Record<string, JsonValue>;
+    };
+
+const WA_ID = /^\d{6,15}$/;
+
+/** A trigger event as received, checked field by field; the reason when it is not one. */
+export function readTriggerEvent(data: unknown): TriggerEventV1 | string {
+  if (data === null || typeof data !== 'object') return 'not an object';
+  const e = data as Record<string, unknown>;
+  if (e.version !== 1) return `unsupported version ${JSON.stringify(e.version)}`;
+  for (const field of ['eventId', 'workspaceId', 'channelId', 'occurredAt'] as const) {
+    const value = e[field];
+    if (typeof value !== 'string' || value.length === 0) return `${field} is missing`;
+  }
+  if (Number.isNaN(Date.parse(e.occurredAt as string))) return 'occurredAt is not a date';
+  const contact = e.contact as Record<string, unknown> | undefined;
+  if (!contact || typeof contact.waId !== 'string' || !WA_ID.test(contact.waId))
+    return 'contact.waId is invalid';
+  const source = e.source as Record<string, unknown> | undefined;
+  if (!source || source.type !== 'api') return 'source.type is not supported';
+  if (typeof source.flowId !== 'string' || !Number.isInteger(source.flowVersion))
+    return 'source.flowId/flowVersion missing';
+  if (source.variables === null || typeof source.variables !== 'object' || Array.isArray(source.variables))
+    return 'source.variables must be an object';
+  return data as TriggerEventV1;
+}

@@ -1,0 +1,133 @@
+import { QueueName } from '@flowbridge/contracts';
+import { redisOptionsFromUrl, settleWithin } from '@flowbridge/platform';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Queue } from 'bullmq';
+import type { DataSource, EntityManager } from 'typeorm';
+import { WorkerConfig } from '../worker.config';
+import type { ContactKey } from './jobs';
+import { lockContact } from './contact-lock';
+
+export interface OutboxJob {
+  queue: QueueName;
+  name: string;
+  /** Deterministic: a job sent twice (after a crash) is one job while BullMQ keeps it. */
+  jobId: string;
+  payload: object;
+  delayMs?: number;
+}
+
+interface OutboxRow {
+  id: string;
+  queue: string;
+  job_name: string;
+  job_id: string;
+  payload: object;
+  delay_ms: number;
+}
+
+const SWEEP_EVERY_MS = 5000;
+/** Rows older than this were left by a process that died between commit and send. */
+const ORPHAN_AFTER_MS = 10_000;
+const KEEP_COMPLETED_S = 24 * 3600;
+
+/**
+ * Jobs decided while applying an event are written in the same transaction as the run (so a crash loses
+ * none) and sent once it commits; a sweep sends what a dead process left behind.
+ */
+@Injectable()
+export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(Outbox.name);
+  private readonly queues = new Map<string, Queue>();
+  private sweeper?: NodeJS.Timeout;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    config: WorkerConfig,
+  ) {
+    for (const name of [QueueName.FlowNavigation, QueueName.FlowApiCalls]) {
+      const queue = new Queue(name, {
+        prefix: config.QUEUE_PREFIX,
+        connection: {
+          ...redisOptionsFromUrl(config.REDIS_URL),
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+        },
+      });
+      queue.on('error', () => undefined);
+      this.queues.set(name, queue);
+    }
+  }
+
+  async record(tx: EntityManager, contact: ContactKey, jobs: OutboxJob[]): Promise<void> {
+    for (const job of jobs)
+      await tx.query(
+        `INSERT INTO worker.outbox (workspace_id, channel_id, wa_id, queue, job_name, job_id, payload, delay_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          contact.workspaceId,
+          contact.channelId,
+          contact.waId,
+          job.queue,
+          job.name,
+          job.jobId,
+          JSON.stringify(job.payload),
+          job.delayMs ?? 0,
+        ],
+      );
+  }
+
+  /**
+   * Sends every job waiting for this contact, oldest first, under the contact's lock: whoever sends, sends
+   * earlier jobs before later ones, so one contact's navigations reach the queue in flow order.
+   */
+  async flush(contact: ContactKey): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await lockContact(tx, contact);
+      const rows = await tx.query<OutboxRow[]>(
+        `SELECT id, queue, job_name, job_id, payload, delay_ms FROM worker.outbox
+          WHERE workspace_id = $1 AND channel_id = $2 AND wa_id = $3 ORDER BY id`,
+        [contact.workspaceId, contact.channelId, contact.waId],
+      );
+      for (const row of rows) {
+        await this.queues.get(row.queue)!.add(row.job_name, row.payload, {
+          jobId: row.job_id,
+          delay: row.delay_ms,
+          removeOnComplete: { age: KEEP_COMPLETED_S },
+          removeOnFail: { age: 7 * KEEP_COMPLETED_S },
+          attempts: 8,
+          backoff: { type: 'exponential', delay: 1000 },
+        });
+      }
+      if (rows.length > 0)
+        await tx.query(`DELETE FROM worker.outbox WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+    });
+  }
+
+  /** Sends what a process that died between commit and send left behind. */
+  async sweep(): Promise<void> {
+    const contacts = await this.db.query<ContactKey[]>(
+      `SELECT DISTINCT workspace_id AS "workspaceId", channel_id AS "channelId", wa_id AS "waId" FROM worker.outbox
+        WHERE created_at < now() - ($1 || ' milliseconds')::interval LIMIT 200`,
+      [ORPHAN_AFTER_MS],
+    );
+    for (const contact of contacts) await this.flush(contact);
+  }
+
+  queue(name: QueueName): Queue {
+    return this.queues.get(name)!;
+  }
+
+  onApplicationBootstrap(): void {
+    this.sweeper = setInterval(() => {
+      this.sweep().catch((err: unknown) => this.logger.warn({ err }, 'outbox sweep failed; retrying'));
+    }, SWEEP_EVERY_MS);
+    this.sweeper.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.sweeper);
+    // Rows not sent yet stay in the outbox for the next process's sweep.
+    await settleWithin(Promise.all([...this.queues.values()].map((q) => q.close())), 3000);
+  }
+}

@@ -1,0 +1,165 @@
+import { jobIdOf, OutboundErrorCode, QueueName, type ApiResponse } from '@flowbridge/contracts';
+import { RequestEngine } from '@flowbridge/outbound';
+import { REDIS, redisOptionsFromUrl, settleWithin } from '@flowbridge/platform';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { DataSource } from 'typeorm';
+import { RpcClients } from '../clients/rpc.clients';
+import { RunEntity, runStateOf } from '../runs/run.entity';
+import { WorkerConfig } from '../worker.config';
+import { ContactDrainer } from './contact-drainer';
+import { ApiCallJobName, type ApiCallJob, readTriggerEvent } from './jobs';
+import { Outbox } from './outbox.service';
+
+/** The worker's two consumers: trigger events in, API attempts (with durable retries). */
+@Injectable()
+export class Processors implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(Processors.name);
+  private readonly workers: Worker[] = [];
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: WorkerConfig,
+    private readonly drainer: ContactDrainer,
+    private readonly engine: RequestEngine,
+    private readonly rpc: RpcClients,
+    private readonly outbox: Outbox,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const options = {
+      prefix: this.config.QUEUE_PREFIX,
+      concurrency: this.config.WORKER_CONCURRENCY,
+      connection: { ...redisOptionsFromUrl(this.config.REDIS_URL), maxRetriesPerRequest: null },
+      // Started below, once the listeners are on: connection errors come before the first await.
+      autorun: false,
+    };
+    this.workers.push(
+      new Worker(QueueName.FlowTriggers, (job) => this.trigger(job), options),
+      new Worker(QueueName.FlowApiCalls, (job) => this.apiCall(job as Job<ApiCallJob>), options),
+    );
+    for (const worker of this.workers) {
+      worker.on('failed', (job, err) =>
+        this.logger.warn(
+          { err, jobId: job?.id, queue: worker.name, attempt: job?.attemptsMade },
+          'job failed',
+        ),
+      );
+      // Connection errors repeat on every reconnect; the platform's Redis client already reports outages.
+      worker.on('error', (err) => this.logger.debug({ err, queue: worker.name }, 'queue connection error'));
+      worker
+        .run()
+        .catch((err: unknown) => this.logger.error({ err, queue: worker.name }, 'queue consumer stopped'));
+    }
+  }
+
+  async trigger(job: Job): Promise<void> {
+    const event = readTriggerEvent(job.data);
+    if (typeof event === 'string') {
+      this.logger.error({ jobId: job.id, reason: event }, 'trigger event refused');
+      throw new UnrecoverableError(`invalid trigger event: ${event}`);
+    }
+    const contact = { workspaceId: event.workspaceId, channelId: event.channelId, waId: event.contact.waId };
+    await this.drainer.receive(event.eventId, contact, event.occurredAt, { kind: 'trigger', event });
+    await this.drainer.drain(contact);
+  }
+
+  /** One attempt. A retry is a new delayed job (it survives a restart); the last result goes to the run. */
+  async apiCall(job: Job<ApiCallJob>): Promise<void> {
+    if (job.name !== ApiCallJobName) throw new UnrecoverableError(`unknown job ${job.name}`);
+    const call = job.data;
+    const run = await this.db.getRepository(RunEntity).findOneBy({ id: call.runId });
+    if (!run || runStateOf(run).pendingApi?.key !== call.key) return; // the run moved on: nothing to do
+    const resolved = await this.rpc.resolveApi(call.contact.workspaceId, call.apiId);
+    let response: ApiResponse;
+    let mapped = {};
+    if (!resolved.ok) {
+      response = notCalled(resolved.message, call);
+    } else {
+      const result = await this.engine.attempt({
+        connection: resolved.connection,
+        api: resolved.api,
+        variables: runStateOf(run).variables,
+        idempotencyKey: call.key,
+        attempt: call.attempt,
+        countedAttempts: call.countedAttempts,
+        startedAt: call.startedAt,
+      });
+      await this.db.query(
+        `INSERT INTO worker.call_log (run_id, workspace_id, step_key, attempt, api_id, flow_id, flow_version, entry)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          run.id,
+          run.workspaceId,
+          call.key,
+          call.attempt,
+          call.apiId,
+          run.flowId,
+          run.flowVersion,
+          JSON.stringify(result.log),
+        ],
+      );
+      if (result.retry) {
+        const next: ApiCallJob = {
+          ...call,
+          attempt: call.attempt + 1,
+          countedAttempts: call.countedAttempts + (result.retry.counted ? 1 : 0),
+        };
+        await this.outbox.queue(QueueName.FlowApiCalls).add(ApiCallJobName, next, {
+          jobId: jobIdOf('api', call.key, next.attempt),
+          delay: result.retry.afterMs,
+          removeOnComplete: { age: 24 * 3600 },
+          removeOnFail: { age: 7 * 24 * 3600 },
+          attempts: 8,
+          backoff: { type: 'exponential', delay: 1000 },
+        });
+        return;
+      }
+      response = result.response;
+      mapped = result.variables;
+    }
+    await this.drainer.receive(jobIdOf('result', call.key), call.contact, new Date().toISOString(), {
+      kind: 'api_result',
+      runId: call.runId,
+      key: call.key,
+      response,
+      mapped,
+    });
+    await this.drainer.drain(call.contact);
+  }
+
+  /**
+   * Stops taking jobs and lets those in flight finish (an API attempt ends within its own timeout); what
+   * is left when the budget runs out stays in Redis and another worker takes it (BullMQ's stalled check).
+   * With Redis unreachable there is nothing to hand back, so nothing is waited for.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    const budget = this.redis.status === 'ready' ? this.config.SHUTDOWN_TIMEOUT_MS - 2000 : 0;
+    const closed = await settleWithin(Promise.all(this.workers.map((w) => w.close())), budget);
+    if (!closed)
+      this.logger.warn({ budgetMs: budget }, 'jobs still running at shutdown are left to other workers');
+  }
+}
+
+/** The API or its connection is gone: the step fails without a call, and the run takes its failure screen. */
+function notCalled(message: string, call: ApiCallJob): ApiResponse {
+  return {
+    status: 'failure',
+    statusCode: null,
+    data: null,
+    headers: {},
+    error: { code: OutboundErrorCode.ApiNotFound, message },
+    attempts: call.attempt,
+    durationMs: Date.now() - call.startedAt,
+    truncated: false,
+  };
+}

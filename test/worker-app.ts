@@ -1,0 +1,96 @@
+import type { NavigationEventV1 } from '@flowbridge/contracts';
+import { QueueName } from '@flowbridge/contracts';
+import { createServiceApp, loadConfig, redisOptionsFromUrl, runMigrations } from '@flowbridge/platform';
+import { createTestDatabase, LogCapture, type TestDatabase, testRedisUrl } from '@flowbridge/testing';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { RequestEngineOptions } from '@flowbridge/outbound';
+import { Queue } from 'bullmq';
+import request from 'supertest';
+import { SERVICE_NAME, WorkerAppModule } from '../services/worker/src/app.module';
+import { WORKER_MIGRATIONS, WORKER_SCHEMA } from '../services/worker/src/migrations';
+import { WorkerConfig } from '../services/worker/src/worker.config';
+
+export interface WorkerHarness {
+  app: NestExpressApplication;
+  config: WorkerConfig;
+  db: TestDatabase;
+  logs: LogCapture;
+  call(method: 'get', path: string, key?: string | null): Promise<request.Response>;
+  /** Navigation jobs on the queue so far (nobody consumes them in these tests), oldest first. */
+  navigations(): Promise<NavigationEventV1[]>;
+  close(): Promise<void>;
+}
+
+/** The worker as production builds it, on its own database, sharing Redis, RPC namespace and queue prefix. */
+export async function startWorker(
+  label: string,
+  options: {
+    adminKey: string;
+    rpcNamespace: string;
+    queuePrefix: string;
+    env?: NodeJS.ProcessEnv;
+    outbound?: Partial<RequestEngineOptions>;
+  },
+): Promise<WorkerHarness> {
+  const db = await createTestDatabase(label);
+  await runMigrations({
+    databaseUrl: db.url,
+    service: SERVICE_NAME,
+    schema: WORKER_SCHEMA,
+    migrations: WORKER_MIGRATIONS,
+  });
+  const config = loadConfig(WorkerConfig, {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'debug',
+    DATABASE_URL: db.url,
+    DATABASE_POOL_SIZE: '8',
+    REDIS_URL: testRedisUrl(),
+    ADMIN_API_KEY: options.adminKey,
+    ADMIN_WORKSPACE: 'ws-a',
+    RPC_NAMESPACE: options.rpcNamespace,
+    QUEUE_PREFIX: options.queuePrefix,
+    OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
+    ...options.env,
+  });
+  const logs = new LogCapture();
+  const app = await createServiceApp({
+    name: SERVICE_NAME,
+    module: WorkerAppModule.forRoot(config, { logDestination: logs, outbound: options.outbound }),
+    config,
+    port: 0,
+    rpc: false,
+    swagger: { title: 'Flowbridge worker', description: 'test' },
+  });
+  await app.init();
+  const navigation = new Queue(QueueName.FlowNavigation, {
+    prefix: options.queuePrefix,
+    connection: redisOptionsFromUrl(testRedisUrl()),
+  });
+  const server = app.getHttpServer();
+  return {
+    app,
+    config,
+    db,
+    logs,
+    async call(method, path, key = options.adminKey) {
+      let req = request(server)[method](path);
+      if (key) req = req.set('Authorization', `Bearer ${key}`);
+      return req;
+    },
+    async navigations() {
+      const jobs = await navigation.getJobs(
+        ['waiting', 'delayed', 'active', 'completed', 'failed'],
+        0,
+        10_000,
+        true,
+      );
+      return jobs.map((j) => j.data as NavigationEventV1);
+    },
+    async close() {
+      await app.close();
+      await navigation.obliterate({ force: true }).catch(() => undefined);
+      await navigation.close();
+      await db.drop();
+    },
+  };
+}
