@@ -1,5 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { FlowDocument } from '@flowbridge/flow-engine';
+import type { TriggerMessage } from '@flowbridge/contracts';
+import { type FlowDocument, pageExampleFlow } from '@flowbridge/flow-engine';
+import { TriggerProducer } from '@flowbridge/platform';
+import { DataSource } from 'typeorm';
+import { ExpirySweeper } from '../services/worker/src/pipeline/expiry.sweeper';
 import { HttpPeer, sendJson } from '@flowbridge/testing';
 import { type ConnectionsHarness, startConnections } from './connections-app';
 import { type FlowDefinitionHarness, startFlowDefinition } from './flow-definition-app';
@@ -269,5 +273,229 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
     expect((await worker.call('get', '/runs/not-a-uuid')).status).toBe(404);
     expect((await worker.call('get', `/runs/${randomUUID()}`)).body.code).toBe('RUN_NOT_FOUND');
     expect((await worker.call('get', '/runs?contact=12')).status).toBe(400);
+  });
+
+  describe('messages from the contact (as the messaging service enqueues them)', () => {
+    let clock = Date.now();
+
+    /** Enqueues a message; `tick: false` keeps the previous timestamp (WhatsApp's have one-second precision). */
+    async function say(waId: string, message: TriggerMessage, tick = true): Promise<void> {
+      if (tick) clock += 1000;
+      await fd.app.get(TriggerProducer).enqueue({
+        version: 1,
+        eventId: randomUUID(),
+        workspaceId: 'ws-a',
+        channelId: CHANNEL,
+        contact: { waId, name: 'Ana' },
+        occurredAt: new Date(clock).toISOString(),
+        source: { type: 'message', messageId: `wamid.${randomUUID()}`, message },
+      });
+    }
+    const text = (t: string): TriggerMessage => ({ kind: 'text', text: t });
+
+    async function runOf(waId: string, where: (run: { status: string; screenId: string }) => boolean) {
+      return until(`a run of ${waId} to reach the expected state`, async () => {
+        const list = await worker.call('get', `/runs?contact=${waId}`);
+        const found = (list.body.items as Array<{ id: string; status: string; screenId: string }>).find(
+          where,
+        );
+        return found && (await worker.call('get', `/runs/${found.id}`)).body;
+      });
+    }
+
+    async function publish(flow: Omit<FlowDocument, 'schemaVersion'>): Promise<string> {
+      const created = await fd.call('post', '/flows', flow);
+      expect(created.body.problems).toEqual([]);
+      expect((await fd.call('post', `/flows/${created.body.id}/publish`)).status).toBe(201);
+      return created.body.id as string;
+    }
+
+    it("the page's walkthrough: keyword, the order number, the API, First Screen or Sample Screen, the If", async () => {
+      const { apiId } = await publishLookup((req, res) =>
+        req.url.endsWith('/FAIL')
+          ? sendJson(res, 503, { error: 'down' })
+          : sendJson(res, 200, { status: 'shipped', orderId: req.url.split('/').pop() }),
+      );
+      const page = pageExampleFlow(apiId);
+      const { schemaVersion: _v, ...flow } = page;
+      await publish({ ...flow, name: `Order status ${randomUUID().slice(0, 8)}` });
+
+      const ok = '447700900011';
+      await say(ok, text('Where is my order?'));
+      await runOf(ok, (r) => r.screenId === 'welcome' && r.status === 'waiting_input');
+      await say(ok, text('A-17'));
+      await runOf(ok, (r) => r.screenId === 'first_screen');
+      await say(ok, { kind: 'choice', id: 'agent', title: 'Talk to us' });
+      const done = await runOf(ok, (r) => r.status === 'completed');
+      expect(await texts(done.id)).toEqual([
+        'Hi Ana! Send your order number.',
+        'Order A-17 is shipped. Anything else?',
+        'An agent will call you about order A-17.',
+      ]);
+
+      const failing = '447700900012';
+      await say(failing, text('status'));
+      await runOf(failing, (r) => r.screenId === 'welcome' && r.status === 'waiting_input');
+      await say(failing, text('FAIL'));
+      await runOf(failing, (r) => r.screenId === 'sample_screen');
+      await say(failing, text('2'));
+      const failed = await runOf(failing, (r) => r.status === 'completed');
+      expect(await texts(failed.id)).toEqual([
+        'Hi Ana! Send your order number.',
+        'Sorry, we could not look up order FAIL right now.',
+        'An agent will call you shortly.',
+      ]);
+      expect(failed.callLog).toHaveLength(3);
+    });
+
+    it('re-prompts on a reply that does not fit the input, then goes on', async () => {
+      const word = `qty-${randomUUID().slice(0, 8)}`;
+      await publish({
+        name: `Quantity ${word}`,
+        triggers: [{ type: 'keyword', keywords: [word], match: 'exact' }],
+        startScreen: 'ask',
+        variables: [],
+        screens: [
+          {
+            id: 'ask',
+            messages: [{ type: 'text', text: 'How many?' }],
+            input: { variable: 'qty', type: 'number', reprompt: 'A number, please.' },
+            actions: [{ type: 'navigate', to: 'done' }],
+          },
+          { id: 'done', messages: [{ type: 'text', text: '{{qty}} items' }], actions: [{ type: 'end' }] },
+        ],
+      });
+      const waId = '447700900013';
+      await say(waId, text(word));
+      await say(waId, text('lots'));
+      await say(waId, text(' 3 '));
+      const run = await runOf(waId, (r) => r.status === 'completed');
+      expect(await texts(run.id)).toEqual(['How many?', 'A number, please.', '3 items']);
+    });
+
+    it('20 messages of one contact enqueued at once are applied in order, each answered once', async () => {
+      const word = `echo-${randomUUID().slice(0, 8)}`;
+      await publish({
+        name: `Echo ${word}`,
+        triggers: [{ type: 'keyword', keywords: [word], match: 'exact' }],
+        startScreen: 'echo',
+        variables: [],
+        screens: [
+          {
+            id: 'echo',
+            messages: [{ type: 'text', text: 'got {{ said | default: "-" }}' }],
+            input: { variable: 'said', type: 'string' },
+            actions: [{ type: 'navigate', to: 'echo' }],
+          },
+        ],
+      });
+      const waId = '447700900014';
+      await say(waId, text(word));
+      // All in one burst and within one second: only the queue's order tells them apart.
+      await Promise.all(Array.from({ length: 20 }, (_, i) => say(waId, text(`m${i + 1}`), i === 0)));
+      const run = await runOf(waId, (r) => r.status === 'waiting_input');
+      const expected = ['got -', ...Array.from({ length: 20 }, (_, i) => `got m${i + 1}`)];
+      await until('21 navigations', async () => (await texts(run.id)).length === 21);
+      expect(await texts(run.id)).toEqual(expected);
+    });
+
+    it('a deactivated version still finishes the runs on it; new messages start nothing', async () => {
+      const word = `late-${randomUUID().slice(0, 8)}`;
+      const flowId = await publish({
+        name: `Late ${word}`,
+        triggers: [{ type: 'keyword', keywords: [word], match: 'exact' }],
+        startScreen: 'ask',
+        variables: [],
+        screens: [
+          {
+            id: 'ask',
+            messages: [{ type: 'text', text: 'Name?' }],
+            input: { variable: 'name', type: 'string' },
+            actions: [{ type: 'navigate', to: 'bye' }],
+          },
+          { id: 'bye', messages: [{ type: 'text', text: 'Bye {{name}}' }], actions: [{ type: 'end' }] },
+        ],
+      });
+      const waId = '447700900015';
+      await say(waId, text(word));
+      await runOf(waId, (r) => r.status === 'waiting_input');
+      expect((await fd.call('post', `/flows/${flowId}/deactivate`)).status).toBe(200);
+      await say(waId, text('Ana'));
+      const run = await runOf(waId, (r) => r.status === 'completed');
+      expect(await texts(run.id)).toEqual(['Name?', 'Bye Ana']);
+      await say(waId, text(word));
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await worker.call('get', `/runs?contact=${waId}`)).body.items).toHaveLength(1);
+    });
+
+    it('an idle run expires, by the sweep or when the contact writes again', async () => {
+      const word = `idle-${randomUUID().slice(0, 8)}`;
+      await publish({
+        name: `Idle ${word}`,
+        triggers: [{ type: 'keyword', keywords: [word], match: 'exact' }],
+        startScreen: 'ask',
+        variables: [],
+        screens: [
+          {
+            id: 'ask',
+            messages: [{ type: 'text', text: 'Still there?' }],
+            input: { variable: 'x', type: 'string' },
+            actions: [{ type: 'end' }],
+          },
+        ],
+      });
+      const db = new DataSource({ type: 'postgres', url: worker.db.url });
+      await db.initialize();
+      const age = (waId: string) =>
+        db.query(`UPDATE worker.runs SET expires_at = now() - interval '1 second' WHERE wa_id = $1`, [waId]);
+      try {
+        const swept = '447700900016';
+        await say(swept, text(word));
+        await runOf(swept, (r) => r.status === 'waiting_input');
+        await age(swept);
+        expect(await worker.app.get(ExpirySweeper).sweep()).toBeGreaterThanOrEqual(1);
+        const expired = await runOf(swept, (r) => r.status === 'expired');
+        expect(expired.endReason).toBe('EXPIRED');
+
+        const lazy = '447700900017';
+        await say(lazy, text(word));
+        await runOf(lazy, (r) => r.status === 'waiting_input');
+        await age(lazy);
+        await say(lazy, text(word));
+        await until('a second run', async () => {
+          const items = (await worker.call('get', `/runs?contact=${lazy}`)).body.items as Array<{
+            status: string;
+          }>;
+          return (
+            items.length === 2 &&
+            items
+              .map((i) => i.status)
+              .sort()
+              .join() === 'expired,waiting_input'
+          );
+        });
+      } finally {
+        await db.destroy();
+      }
+    });
+
+    it('a chain longer than the step bound ends the run with LOOP_LIMIT', async () => {
+      const screens = Array.from({ length: 120 }, (_, i) => ({
+        id: `s${i}`,
+        messages: [],
+        actions: i < 119 ? [{ type: 'navigate' as const, to: `s${i + 1}` }] : [{ type: 'end' as const }],
+      }));
+      const flowId = await publish({
+        name: `Chain ${randomUUID().slice(0, 8)}`,
+        triggers: [{ type: 'api' }],
+        startScreen: 's0',
+        variables: [],
+        screens,
+      });
+      const waId = '447700900018';
+      await fd.call('post', `/flows/${flowId}/runs`, { channelId: CHANNEL, contact: { waId } });
+      const run = await runOf(waId, (r) => r.status === 'failed');
+      expect(run.endReason).toBe('LOOP_LIMIT');
+    });
   });
 });

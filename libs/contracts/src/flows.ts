@@ -22,11 +22,14 @@ export type FlowVersionResponse =
   | { ok: true; version: FlowVersionDocument }
   | { ok: false; code: 'INVALID_REQUEST' | 'VERSION_NOT_FOUND'; message: string };
 
-/** What came in, as far as trigger matching cares. */
+/** A contact's message, channel-neutral: what trigger matching and a waiting screen read. */
 export type TriggerMessage =
   | { kind: 'text'; text: string }
   /** A reply button, list row or template quick-reply: its id / payload. */
   | { kind: 'choice'; id: string; title?: string }
+  /** A WhatsApp Flow's response (`nfm_reply`). */
+  | { kind: 'flow'; data: Record<string, JsonValue> }
+  /** Anything else (media, location, a reaction…): it starts "any message" flows and fits no typed input. */
   | { kind: 'other'; type: string };
 
 export interface MatchTriggerRequest {

@@ -1,5 +1,6 @@
 // Jobs on the `flow-triggers` queue: what starts or advances a run. Validated on receipt by the worker.
 import type { JsonValue } from './connections';
+import type { TriggerMessage } from './flows';
 
 export const TriggerJobName = {
   TriggerEvent: 'trigger-event.v1',
@@ -20,6 +21,13 @@ export interface TriggerEventV1 {
   channelId: string;
   contact: TriggerContact;
   occurredAt: string;
-  /** A business system started a flow through `POST /flows/:id/runs`. */
-  source: { type: 'api'; flowId: string; flowVersion: number; variables: Record<string, JsonValue> };
+  source:
+    | /** A business system started a flow through `POST /flows/:id/runs`. */
+      {
+        type: 'api';
+        flowId: string;
+        flowVersion: number;
+        variables: Record<string, JsonValue>;
+      } /** The contact wrote (the messaging service, from a webhook). `messageId` is WhatsApp's. */
+    | { type: 'message'; messageId: string; message: TriggerMessage };
 }

@@ -7,6 +7,7 @@ import type { DestinationStream } from 'pino';
 import { RPC_CLIENT, RpcClients } from './clients/rpc.clients';
 import { WORKER_SCHEMA } from './migrations';
 import { ContactDrainer } from './pipeline/contact-drainer';
+import { ExpirySweeper } from './pipeline/expiry.sweeper';
 import { Outbox } from './pipeline/outbox.service';
 import { Processors } from './pipeline/processors';
 import { RunApplier } from './pipeline/run-applier';
@@ -41,7 +42,7 @@ export class WorkerAppModule {
         ]),
       ],
       controllers: [RunsController],
-      providers: [RpcClients, RunApplier, ContactDrainer, Outbox, Processors],
+      providers: [RpcClients, RunApplier, ContactDrainer, Outbox, Processors, ExpirySweeper],
     };
   }
 }

@@ -1,4 +1,4 @@
-import type { ApiResponse, JsonValue, OutboundMessage } from '@flowbridge/contracts';
+import type { ApiResponse, JsonValue, OutboundMessage, TriggerMessage } from '@flowbridge/contracts';
 
 export type { OutboundMessage, RenderedOption } from '@flowbridge/contracts';
 
@@ -22,15 +22,8 @@ export interface RunState {
   endReason: string | null;
 }
 
-/** A reply from the contact, channel-neutral. */
-export type Reply =
-  | { kind: 'text'; text: string }
-  /** A reply button, list row or quick-reply button: its id (payload) and the title the contact saw. */
-  | { kind: 'choice'; id: string; title?: string }
-  /** A WhatsApp Flow's response (`nfm_reply`). */
-  | { kind: 'flow'; data: Record<string, JsonValue> }
-  /** Anything else (media, location, a reaction…), which fits no typed input. */
-  | { kind: 'other'; type: string };
+/** A reply from the contact, channel-neutral (the contract's message shape). */
+export type Reply = TriggerMessage;
 
 export type RunEvent =
   | { type: 'start'; variables?: Record<string, JsonValue> }

@@ -36,6 +36,13 @@ export class PlatformConfig {
   @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'must be 1-64 letters, digits, "_", "." or "-"' })
   QUEUE_PREFIX = 'fb';
 
+  /** Trigger queue partitions (`flow-triggers.0…N-1`): contacts run in parallel up to N. Same on every service. */
+  @ToInt()
+  @IsInt({ message: 'must be an integer' })
+  @Min(1)
+  @Max(1024)
+  TRIGGER_PARTITIONS = 16;
+
   /** Seeds one admin key at start-up, for local use. */
   @IsOptional()
   @IsString()

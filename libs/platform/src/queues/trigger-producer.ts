@@ -1,7 +1,9 @@
-import { QueueName, TriggerJobName, type TriggerEventV1 } from '@flowbridge/contracts';
+import { TriggerJobName, triggerPartition, triggerQueue, type TriggerEventV1 } from '@flowbridge/contracts';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { PlatformConfig } from '../config';
+import { settleWithin } from '../lifecycle';
 import { redisOptionsFromUrl } from '../redis';
 
 /** Keeps a finished job (and so its id, which dedupes a repeated event) for this long. */
@@ -9,43 +11,64 @@ const KEEP_COMPLETED_S = 24 * 3600;
 const KEEP_FAILED_S = 7 * 24 * 3600;
 
 /**
- * Puts trigger events on the `flow-triggers` queue. The event id is the job id, so the same event added
- * twice (a retried request) is one job. While Redis is down `enqueue` fails at once (no offline queue), so
- * the caller can answer 503 instead of hanging.
+ * Puts trigger events on the contact's partition of the trigger queues. The event id is the job id, so
+ * the same event added twice (a retried request) is one job. While Redis is down `enqueue` fails at once
+ * (no offline queue), so the caller can answer 503 instead of hanging.
  */
 @Injectable()
 export class TriggerProducer implements OnApplicationShutdown {
-  private readonly queue: Queue;
+  private readonly queues = new Map<number, Queue>();
+  /** One connection for every partition queue (BullMQ shares a client it is given, and never closes it). */
+  private readonly connection: Redis;
 
-  constructor(config: PlatformConfig) {
-    this.queue = new Queue(QueueName.FlowTriggers, {
-      prefix: config.QUEUE_PREFIX,
-      connection: {
-        ...redisOptionsFromUrl(config.REDIS_URL),
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 1,
-        connectionName: 'flowbridge-trigger-producer',
-      },
+  constructor(private readonly config: PlatformConfig) {
+    this.connection = new Redis({
+      ...redisOptionsFromUrl(config.REDIS_URL),
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectionName: 'flowbridge-trigger-producer',
     });
-    // Errors reach the caller through enqueue(); the emitter must not crash the process meanwhile.
-    this.queue.on('error', () => undefined);
+    this.connection.on('error', () => undefined);
   }
 
   async enqueue(event: TriggerEventV1): Promise<void> {
-    await this.queue.add(TriggerJobName.TriggerEvent, event, {
-      jobId: event.eventId,
-      removeOnComplete: { age: KEEP_COMPLETED_S },
-      removeOnFail: { age: KEEP_FAILED_S },
-    });
+    const contact = { workspaceId: event.workspaceId, channelId: event.channelId, waId: event.contact.waId };
+    await this.queue(triggerPartition(contact, this.config.TRIGGER_PARTITIONS)).add(
+      TriggerJobName.TriggerEvent,
+      event,
+      {
+        jobId: event.eventId,
+        removeOnComplete: { age: KEEP_COMPLETED_S },
+        removeOnFail: { age: KEEP_FAILED_S },
+      },
+    );
   }
 
   /** For tests and operations: the job an event became, if it is still kept. */
   async find(eventId: string): Promise<TriggerEventV1 | null> {
-    const job = await this.queue.getJob(eventId);
-    return job ? (job.data as TriggerEventV1) : null;
+    for (let p = 0; p < this.config.TRIGGER_PARTITIONS; p++) {
+      const job = await this.queue(p).getJob(eventId);
+      if (job) return job.data as TriggerEventV1;
+    }
+    return null;
+  }
+
+  private queue(partition: number): Queue {
+    let queue = this.queues.get(partition);
+    if (!queue) {
+      queue = new Queue(triggerQueue(partition), {
+        prefix: this.config.QUEUE_PREFIX,
+        connection: this.connection,
+      });
+      // Errors reach the caller through enqueue(); the emitter must not crash the process meanwhile.
+      queue.on('error', () => undefined);
+      this.queues.set(partition, queue);
+    }
+    return queue;
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.queue.close();
+    await settleWithin(Promise.all([...this.queues.values()].map((q) => q.close())), 3000);
+    this.connection.disconnect();
   }
 }

@@ -87,5 +87,6 @@ function isTriggerMessage(value: unknown): value is TriggerMessage {
   if (m.kind === 'text') return typeof m.text === 'string';
   if (m.kind === 'choice')
     return typeof m.id === 'string' && (m.title === undefined || typeof m.title === 'string');
+  if (m.kind === 'flow') return m.data !== null && typeof m.data === 'object' && !Array.isArray(m.data);
   return m.kind === 'other' && typeof m.type === 'string';
 }

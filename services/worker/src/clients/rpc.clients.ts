@@ -1,4 +1,6 @@
 import {
+  type MatchTriggerResponse,
+  type TriggerMessage,
   type ConnectionsResolveResponse,
   type FlowVersionDocument,
   type FlowVersionResponse,
@@ -51,6 +53,22 @@ export class RpcClients implements OnApplicationShutdown {
       this.versions.delete(this.versions.keys().next().value as string);
     this.versions.set(key, loaded);
     return loaded;
+  }
+
+  /** The active flow version a message starts (no run in progress), or null. */
+  async matchTrigger(
+    workspaceId: string,
+    channelId: string,
+    message: TriggerMessage,
+  ): Promise<{ flowId: string; version: number; trigger: string } | null> {
+    const answer = await this.send<MatchTriggerResponse>(RpcPattern.FlowsMatchTrigger, {
+      workspaceId,
+      channelId,
+      message,
+    });
+    if (!answer.ok)
+      throw new RpcUnavailableError(`flows.match-trigger refused the request: ${answer.message}`);
+    return answer.match;
   }
 
   /** The API with its connection and secrets (kept in memory for a few seconds only). */

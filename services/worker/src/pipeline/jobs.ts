@@ -32,7 +32,9 @@ export type InboxEvent =
       key: string;
       response: ApiResponse;
       mapped: Record<string, JsonValue>;
-    };
+    }
+  /** The run has had no event for RUN_IDLE_TIMEOUT_MS. */
+  | { kind: 'expire'; runId: string };
 
 const WA_ID = /^\d{6,15}$/;
 
@@ -50,10 +52,25 @@ export function readTriggerEvent(data: unknown): TriggerEventV1 | string {
   if (!contact || typeof contact.waId !== 'string' || !WA_ID.test(contact.waId))
     return 'contact.waId is invalid';
   const source = e.source as Record<string, unknown> | undefined;
-  if (!source || source.type !== 'api') return 'source.type is not supported';
-  if (typeof source.flowId !== 'string' || !Number.isInteger(source.flowVersion))
-    return 'source.flowId/flowVersion missing';
-  if (source.variables === null || typeof source.variables !== 'object' || Array.isArray(source.variables))
-    return 'source.variables must be an object';
-  return data as TriggerEventV1;
+  if (source?.type === 'api') {
+    if (typeof source.flowId !== 'string' || !Number.isInteger(source.flowVersion))
+      return 'source.flowId/flowVersion missing';
+    if (!isObject(source.variables)) return 'source.variables must be an object';
+    return data as TriggerEventV1;
+  }
+  if (source?.type === 'message') {
+    if (typeof source.messageId !== 'string') return 'source.messageId is missing';
+    const m = source.message as Record<string, unknown> | undefined;
+    const fits =
+      (m?.kind === 'text' && typeof m.text === 'string') ||
+      (m?.kind === 'choice' && typeof m.id === 'string') ||
+      (m?.kind === 'flow' && isObject(m.data)) ||
+      (m?.kind === 'other' && typeof m.type === 'string');
+    return fits ? (data as TriggerEventV1) : 'source.message is not a message';
+  }
+  return 'source.type is not supported';
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

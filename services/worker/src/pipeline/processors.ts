@@ -1,4 +1,4 @@
-import { jobIdOf, OutboundErrorCode, QueueName, type ApiResponse } from '@flowbridge/contracts';
+import { jobIdOf, OutboundErrorCode, QueueName, triggerQueue, type ApiResponse } from '@flowbridge/contracts';
 import { RequestEngine } from '@flowbridge/outbound';
 import { REDIS, redisOptionsFromUrl, settleWithin } from '@flowbridge/platform';
 import {
@@ -9,7 +9,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { RpcClients } from '../clients/rpc.clients';
@@ -24,6 +24,7 @@ import { Outbox } from './outbox.service';
 export class Processors implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(Processors.name);
   private readonly workers: Worker[] = [];
+  private stopping = false;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -36,16 +37,20 @@ export class Processors implements OnApplicationBootstrap, OnApplicationShutdown
   ) {}
 
   onApplicationBootstrap(): void {
-    const options = {
-      prefix: this.config.QUEUE_PREFIX,
-      concurrency: this.config.WORKER_CONCURRENCY,
-      connection: { ...redisOptionsFromUrl(this.config.REDIS_URL), maxRetriesPerRequest: null },
-      // Started below, once the listeners are on: connection errors come before the first await.
-      autorun: false,
-    };
+    const connection = { ...redisOptionsFromUrl(this.config.REDIS_URL), maxRetriesPerRequest: null };
+    // Started below, once the listeners are on: connection errors come before the first await.
+    const common = { prefix: this.config.QUEUE_PREFIX, connection, autorun: false };
+    for (let p = 0; p < this.config.TRIGGER_PARTITIONS; p++) {
+      const name = triggerQueue(p);
+      // One job at a time per partition, across every worker process: a contact's events stay in order.
+      this.workers.push(new Worker(name, (job) => this.trigger(job), { ...common, concurrency: 1 }));
+      void this.limitPartition(name);
+    }
     this.workers.push(
-      new Worker(QueueName.FlowTriggers, (job) => this.trigger(job), options),
-      new Worker(QueueName.FlowApiCalls, (job) => this.apiCall(job as Job<ApiCallJob>), options),
+      new Worker(QueueName.FlowApiCalls, (job) => this.apiCall(job as Job<ApiCallJob>), {
+        ...common,
+        concurrency: this.config.WORKER_CONCURRENCY,
+      }),
     );
     for (const worker of this.workers) {
       worker.on('failed', (job, err) =>
@@ -59,6 +64,30 @@ export class Processors implements OnApplicationBootstrap, OnApplicationShutdown
       worker
         .run()
         .catch((err: unknown) => this.logger.error({ err, queue: worker.name }, 'queue consumer stopped'));
+    }
+  }
+
+  /** Sets the partition's global concurrency to 1 (kept in Redis), retrying while Redis is unreachable. */
+  private async limitPartition(name: string): Promise<void> {
+    for (let delay = 500; !this.stopping; delay = Math.min(delay * 2, 10_000)) {
+      const queue = new Queue(name, {
+        prefix: this.config.QUEUE_PREFIX,
+        connection: {
+          ...redisOptionsFromUrl(this.config.REDIS_URL),
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+        },
+      });
+      queue.on('error', () => undefined);
+      try {
+        await queue.waitUntilReady();
+        await queue.setGlobalConcurrency(1);
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, delay).unref());
+      } finally {
+        await settleWithin(queue.close(), 1000);
+      }
     }
   }
 
@@ -143,6 +172,7 @@ export class Processors implements OnApplicationBootstrap, OnApplicationShutdown
    * With Redis unreachable there is nothing to hand back, so nothing is waited for.
    */
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     const budget = this.redis.status === 'ready' ? this.config.SHUTDOWN_TIMEOUT_MS - 2000 : 0;
     const closed = await settleWithin(Promise.all(this.workers.map((w) => w.close())), budget);
     if (!closed)

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type JsonValue,
   jobIdOf,
   NavigationJobName,
   type NavigationEventV1,
@@ -8,7 +9,7 @@ import {
 } from '@flowbridge/contracts';
 import { type Effect, newRunState, type RunEvent, type RunState, step } from '@flowbridge/flow-engine';
 import { Injectable, Logger } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { type EntityManager, In } from 'typeorm';
 import { type LoadedVersion, RpcClients } from '../clients/rpc.clients';
 import { RunEntity, runStateOf } from '../runs/run.entity';
 import { WorkerConfig } from '../worker.config';
@@ -29,15 +30,31 @@ export class RunApplier {
   ) {}
 
   async apply(tx: EntityManager, contact: ContactKey, event: InboxEvent): Promise<OutboxJob[]> {
-    return event.kind === 'trigger' ? this.trigger(tx, contact, event.event) : this.apiResult(tx, event);
+    switch (event.kind) {
+      case 'trigger':
+        return this.trigger(tx, contact, event.event);
+      case 'api_result':
+        return this.apiResult(tx, event);
+      case 'expire':
+        return this.expire(tx, event.runId);
+    }
+  }
+
+  /** Ends a run that has been idle too long (an event since may have renewed it: then nothing happens). */
+  private async expire(tx: EntityManager, runId: string): Promise<OutboxJob[]> {
+    const run = await tx.findOneBy(RunEntity, { id: runId });
+    if (!run || run.expiresAt.getTime() > Date.now()) return [];
+    const version = await this.rpc.flowVersion(run.workspaceId, run.flowId, run.flowVersion);
+    return version ? this.step(tx, run, version, runStateOf(run), { type: 'expire' }) : [];
   }
 
   private async trigger(tx: EntityManager, contact: ContactKey, event: TriggerEventV1): Promise<OutboxJob[]> {
-    const { flowId, flowVersion, variables } = event.source;
-    const version = await this.rpc.flowVersion(contact.workspaceId, flowId, flowVersion);
+    const source = event.source;
+    if (source.type === 'message') return this.message(tx, contact, event, source);
+    const version = await this.rpc.flowVersion(contact.workspaceId, source.flowId, source.flowVersion);
     if (!version) {
       this.logger.warn(
-        { eventId: event.eventId, flowId, flowVersion },
+        { eventId: event.eventId, flowId: source.flowId },
         'trigger for a flow version that does not exist',
       );
       return [];
@@ -48,25 +65,83 @@ export class RunApplier {
         WHERE workspace_id = $1 AND channel_id = $2 AND wa_id = $3 AND status IN ('active', 'waiting_input')`,
       [contact.workspaceId, contact.channelId, contact.waId],
     );
+    return this.start(tx, contact, event, version, source.variables, { type: 'api', eventId: event.eventId });
+  }
+
+  /** The contact wrote: the reply a waiting run expects, or the start of the flow its triggers pick. */
+  private async message(
+    tx: EntityManager,
+    contact: ContactKey,
+    event: TriggerEventV1,
+    source: Extract<TriggerEventV1['source'], { type: 'message' }>,
+  ): Promise<OutboxJob[]> {
+    const jobs: OutboxJob[] = [];
+    const live = await tx.findOne(RunEntity, {
+      where: { ...contact, status: In(['active', 'waiting_input']) },
+    });
+    if (live && live.expiresAt.getTime() > Date.now()) {
+      const version = await this.rpc.flowVersion(live.workspaceId, live.flowId, live.flowVersion);
+      if (version)
+        return this.step(tx, live, version, runStateOf(live), { type: 'reply', reply: source.message });
+    } else if (live) {
+      const version = await this.rpc.flowVersion(live.workspaceId, live.flowId, live.flowVersion);
+      if (version) jobs.push(...(await this.step(tx, live, version, runStateOf(live), { type: 'expire' })));
+    }
+    const match = await this.rpc.matchTrigger(contact.workspaceId, contact.channelId, source.message);
+    if (!match) {
+      this.logger.debug({ eventId: event.eventId }, 'no active flow answers this message');
+      return jobs;
+    }
+    const version = await this.rpc.flowVersion(contact.workspaceId, match.flowId, match.version);
+    if (!version) return jobs;
+    const text: Record<string, JsonValue> =
+      source.message.kind === 'text' ? { text: source.message.text } : {};
+    return [
+      ...jobs,
+      ...(await this.start(
+        tx,
+        contact,
+        event,
+        version,
+        {},
+        {
+          type: 'message',
+          eventId: event.eventId,
+          messageId: source.messageId,
+          match: match.trigger,
+          ...text,
+        },
+      )),
+    ];
+  }
+
+  private async start(
+    tx: EntityManager,
+    contact: ContactKey,
+    event: TriggerEventV1,
+    version: LoadedVersion,
+    variables: Record<string, JsonValue>,
+    trigger: Record<string, JsonValue>,
+  ): Promise<OutboxJob[]> {
     const runId = randomUUID();
     const run = tx.create(RunEntity, {
       id: runId,
       ...contact,
-      flowId,
-      flowVersion,
+      flowId: version.flowId,
+      flowVersion: version.version,
       status: 'active',
       screenId: null,
       endReason: null,
       endedAt: null,
       expiresAt: this.expiry(),
     });
-    const system = {
+    const system: Record<string, JsonValue> = {
       contact: {
         waId: contact.waId,
         ...(event.contact.name !== undefined ? { name: event.contact.name } : {}),
       },
       run: { id: runId },
-      trigger: { type: 'api', eventId: event.eventId },
+      trigger,
     };
     return this.step(tx, run, version, newRunState(runId), {
       type: 'start',

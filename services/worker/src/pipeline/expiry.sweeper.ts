@@ -1,0 +1,59 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { WorkerConfig } from '../worker.config';
+import { ContactDrainer } from './contact-drainer';
+import type { ContactKey } from './jobs';
+
+const BATCH = 200;
+
+/**
+ * Ends runs idle for RUN_IDLE_TIMEOUT_MS as `expired`. Each expiry goes through the contact's inbox like
+ * any event, so it never races a reply; any number of workers may sweep (the event id dedupes).
+ */
+@Injectable()
+export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ExpirySweeper.name);
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly drainer: ContactDrainer,
+    private readonly config: WorkerConfig,
+  ) {}
+
+  /** Expires what is due now; returns how many runs were due. */
+  async sweep(): Promise<number> {
+    const due = await this.db.query<Array<ContactKey & { id: string; expiresAt: Date }>>(
+      `SELECT id, workspace_id AS "workspaceId", channel_id AS "channelId", wa_id AS "waId", expires_at AS "expiresAt"
+         FROM worker.runs WHERE status IN ('active', 'waiting_input') AND expires_at <= now()
+        ORDER BY expires_at LIMIT ${BATCH}`,
+    );
+    for (const run of due) {
+      const contact = { workspaceId: run.workspaceId, channelId: run.channelId, waId: run.waId };
+      await this.drainer.receive(
+        `expire-${run.id}-${run.expiresAt.getTime()}`,
+        contact,
+        new Date().toISOString(),
+        {
+          kind: 'expire',
+          runId: run.id,
+        },
+      );
+      await this.drainer.drain(contact);
+    }
+    return due.length;
+  }
+
+  onApplicationBootstrap(): void {
+    const every = Math.min(60_000, Math.max(1000, Math.floor(this.config.RUN_IDLE_TIMEOUT_MS / 2)));
+    this.timer = setInterval(() => {
+      this.sweep().catch((err: unknown) => this.logger.warn({ err }, 'expiry sweep failed; retrying'));
+    }, every);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+}
