@@ -23,6 +23,16 @@ export class WorkerConfig extends OutboundConfig {
   @Max(30 * 24 * 3600 * 1000)
   RUN_IDLE_TIMEOUT_MS = 24 * 3600 * 1000;
 
+  /**
+   * A job's lock: if its worker dies (kill -9, node lost), another worker takes the job over after about
+   * this long. Longer than any API attempt's timeout is not needed: the lock is renewed while a job runs.
+   */
+  @ToInt()
+  @IsInt({ message: 'must be an integer number of milliseconds' })
+  @Min(1000)
+  @Max(600_000)
+  WORKER_LOCK_DURATION_MS = 30_000;
+
   /** How long the worker waits for flow-definition and connections to answer an RPC. */
   @ToInt()
   @IsInt({ message: 'must be an integer number of milliseconds' })

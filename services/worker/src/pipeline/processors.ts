@@ -39,7 +39,13 @@ export class Processors implements OnApplicationBootstrap, OnApplicationShutdown
   onApplicationBootstrap(): void {
     const connection = { ...redisOptionsFromUrl(this.config.REDIS_URL), maxRetriesPerRequest: null };
     // Started below, once the listeners are on: connection errors come before the first await.
-    const common = { prefix: this.config.QUEUE_PREFIX, connection, autorun: false };
+    const common = {
+      prefix: this.config.QUEUE_PREFIX,
+      connection,
+      autorun: false,
+      lockDuration: this.config.WORKER_LOCK_DURATION_MS,
+      stalledInterval: this.config.WORKER_LOCK_DURATION_MS,
+    };
     for (let p = 0; p < this.config.TRIGGER_PARTITIONS; p++) {
       const name = triggerQueue(p);
       // One job at a time per partition, across every worker process: a contact's events stay in order.

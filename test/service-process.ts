@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+// Runs the compiled services as an operator would (npm test builds dist/ first).
+export const ROOT = join(__dirname, '..');
+export const entry = (service: string, file = 'main.js'): string =>
+  join(ROOT, 'dist/services', service, 'src', file);
+export const newKey = (): string => randomBytes(32).toString('base64');
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runToEnd(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH, ...env }, cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+export class ServiceProcess {
+  readonly output: string[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private readonly child: ChildProcess;
+
+  constructor(
+    script: string,
+    env: NodeJS.ProcessEnv,
+    readonly port: number,
+  ) {
+    this.child = spawn(process.execPath, [script], { env: { PATH: process.env.PATH, ...env }, cwd: ROOT });
+    this.child.stdout?.on('data', (d: Buffer) => this.output.push(d.toString()));
+    this.child.stderr?.on('data', (d: Buffer) => this.output.push(d.toString()));
+    this.exited = new Promise((resolve) =>
+      this.child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
+  }
+
+  url(path: string): string {
+    return `http://127.0.0.1:${this.port}${path}`;
+  }
+
+  async ready(): Promise<void> {
+    for (let i = 0; i < 150; i += 1) {
+      const res = await fetch(this.url('/health/ready')).catch(() => null);
+      if (res?.status === 200) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`service on ${this.port} never became ready:\n${this.output.join('')}`);
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+}
