@@ -224,6 +224,27 @@ describe('worker durability (services as processes, kill -9)', () => {
     expect((await second.exited).code).toBe(0);
   }, 90_000);
 
+  it('SIGTERM during an API call: the call finishes, the run moves on, the process exits 0', async () => {
+    const flowId = await publishLookup();
+    business.reset();
+    business.handle((_req, res) => {
+      setTimeout(() => sendJson(res, 200, { status: 'late but fine' }), 1500);
+    });
+    const worker = await startWorker();
+    await startRun(flowId, '447700900103', 'A-3');
+    await until('the slow call', async () => business.requests.length === 1);
+    worker.kill('SIGTERM');
+    expect((await worker.exited).code).toBe(0);
+    expect(business.requests).toHaveLength(1);
+    const next = await startWorker();
+    const run = await finished(next, '447700900103');
+    // The answer was used, not asked for again: one call, and its result on the success screen.
+    expect(business.requests).toHaveLength(1);
+    expect(run.screenId).toBe('found');
+    next.kill('SIGTERM');
+    await next.exited;
+  }, 60_000);
+
   it('1,000 contacts at once with 2 worker processes: all complete, none twice', async () => {
     const flowId = await publishLookup();
     business.reset();

@@ -266,6 +266,29 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
     expect(await texts(run.id)).toHaveLength(3);
   });
 
+  it('exposes what it did on /metrics: events, runs by outcome, API latency by connection and outcome, retries, queue wait', async () => {
+    // Counts what the tests above did in this process.
+    const metrics = (await worker.call('get', '/metrics', null)).text;
+    const value = (pattern: RegExp): number => Number(pattern.exec(metrics)?.[1] ?? 0);
+    expect(
+      value(/flowbridge_trigger_events_total\{[^}]*source="api",outcome="applied"[^}]*\} (\d+)/),
+    ).toBeGreaterThanOrEqual(5);
+    expect(
+      value(/flowbridge_runs_finished_total\{[^}]*status="completed"[^}]*\} (\d+)/),
+    ).toBeGreaterThanOrEqual(5);
+    expect(
+      value(/flowbridge_api_retries_total\{[^}]*connection="[^"]+"[^}]*\} (\d+)/),
+    ).toBeGreaterThanOrEqual(3);
+    expect(
+      value(
+        /flowbridge_api_call_duration_seconds_count\{[^}]*connection="[^"]+",outcome="retry"[^}]*\} (\d+)/,
+      ),
+    ).toBeGreaterThanOrEqual(3);
+    expect(
+      value(/flowbridge_queue_wait_seconds_count\{[^}]*queue="flow-api-calls"[^}]*\} (\d+)/),
+    ).toBeGreaterThan(0);
+  });
+
   it('GET /runs/:id belongs to its workspace; bad ids are 404', async () => {
     const list = await worker.call('get', '/runs?contact=447700900001');
     const id = list.body.items[0].id as string;

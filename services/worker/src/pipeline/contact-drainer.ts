@@ -19,11 +19,16 @@ export class ContactDrainer {
     private readonly outbox: Outbox,
   ) {}
 
-  /** Records the event (once: the id dedupes a redelivery). */
-  async receive(eventId: string, contact: ContactKey, occurredAt: string, event: InboxEvent): Promise<void> {
-    await this.db.query(
+  /** Records the event once (the id dedupes a redelivery); false when it was there already. */
+  async receive(
+    eventId: string,
+    contact: ContactKey,
+    occurredAt: string,
+    event: InboxEvent,
+  ): Promise<boolean> {
+    const inserted = await this.db.query<Array<{ id: string }>>(
       `INSERT INTO worker.inbox (event_id, workspace_id, channel_id, wa_id, kind, payload, occurred_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING RETURNING id`,
       [
         eventId,
         contact.workspaceId,
@@ -34,6 +39,7 @@ export class ContactDrainer {
         occurredAt,
       ],
     );
+    return inserted.length > 0;
   }
 
   async drain(contact: ContactKey): Promise<void> {

@@ -6,7 +6,7 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
+  type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
@@ -18,10 +18,11 @@ import { WorkerConfig } from '../worker.config';
 import { ContactDrainer } from './contact-drainer';
 import { ApiCallJobName, type ApiCallJob, readTriggerEvent } from './jobs';
 import { Outbox } from './outbox.service';
+import { apiCallDuration, apiRetries, queueWait, triggerEvents } from './worker-metrics';
 
 /** The worker's two consumers: trigger events in, API attempts (with durable retries). */
 @Injectable()
-export class Processors implements OnApplicationBootstrap, OnApplicationShutdown {
+export class Processors implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(Processors.name);
   private readonly workers: Worker[] = [];
   private stopping = false;
@@ -98,19 +99,26 @@ export class Processors implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   async trigger(job: Job): Promise<void> {
+    observeWait(job);
     const event = readTriggerEvent(job.data);
     if (typeof event === 'string') {
+      triggerEvents.inc({ source: 'unknown', outcome: 'refused' });
       this.logger.error({ jobId: job.id, reason: event }, 'trigger event refused');
       throw new UnrecoverableError(`invalid trigger event: ${event}`);
     }
     const contact = { workspaceId: event.workspaceId, channelId: event.channelId, waId: event.contact.waId };
-    await this.drainer.receive(event.eventId, contact, event.occurredAt, { kind: 'trigger', event });
+    const fresh = await this.drainer.receive(event.eventId, contact, event.occurredAt, {
+      kind: 'trigger',
+      event,
+    });
     await this.drainer.drain(contact);
+    triggerEvents.inc({ source: event.source.type, outcome: fresh ? 'applied' : 'duplicate' });
   }
 
   /** One attempt. A retry is a new delayed job (it survives a restart); the last result goes to the run. */
   async apiCall(job: Job<ApiCallJob>): Promise<void> {
     if (job.name !== ApiCallJobName) throw new UnrecoverableError(`unknown job ${job.name}`);
+    observeWait(job);
     const call = job.data;
     const run = await this.db.getRepository(RunEntity).findOneBy({ id: call.runId });
     if (!run || runStateOf(run).pendingApi?.key !== call.key) return; // the run moved on: nothing to do
@@ -120,6 +128,7 @@ export class Processors implements OnApplicationBootstrap, OnApplicationShutdown
     if (!resolved.ok) {
       response = notCalled(resolved.message, call);
     } else {
+      const began = performance.now();
       const result = await this.engine.attempt({
         connection: resolved.connection,
         api: resolved.api,
@@ -143,7 +152,15 @@ export class Processors implements OnApplicationBootstrap, OnApplicationShutdown
           JSON.stringify(result.log),
         ],
       );
+      apiCallDuration.observe(
+        {
+          connection: resolved.connection.id,
+          outcome: result.retry ? 'retry' : result.response.status,
+        },
+        (performance.now() - began) / 1000,
+      );
       if (result.retry) {
+        apiRetries.inc({ connection: resolved.connection.id });
         const next: ApiCallJob = {
           ...call,
           attempt: call.attempt + 1,
@@ -177,13 +194,20 @@ export class Processors implements OnApplicationBootstrap, OnApplicationShutdown
    * is left when the budget runs out stays in Redis and another worker takes it (BullMQ's stalled check).
    * With Redis unreachable there is nothing to hand back, so nothing is waited for.
    */
-  async onApplicationShutdown(): Promise<void> {
+  // Before the database and Redis clients close (their hooks run later): in-flight jobs still need them.
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     const budget = this.redis.status === 'ready' ? this.config.SHUTDOWN_TIMEOUT_MS - 2000 : 0;
     const closed = await settleWithin(Promise.all(this.workers.map((w) => w.close())), budget);
     if (!closed)
       this.logger.warn({ budgetMs: budget }, 'jobs still running at shutdown are left to other workers');
   }
+}
+
+/** How long a job waited once it was due: taken minus queued, minus its delay for a scheduled retry. */
+function observeWait(job: Job): void {
+  const due = job.timestamp + (job.delay ?? 0);
+  if (job.processedOn) queueWait.observe({ queue: job.queueName }, Math.max(0, job.processedOn - due) / 1000);
 }
 
 /** The API or its connection is gone: the step fails without a call, and the run takes its failure screen. */

@@ -15,6 +15,7 @@ import { RunEntity, runStateOf } from '../runs/run.entity';
 import { WorkerConfig } from '../worker.config';
 import { ApiCallJobName, type ApiCallJob, type ContactKey, type InboxEvent } from './jobs';
 import type { OutboxJob } from './outbox.service';
+import { runsFinished } from './worker-metrics';
 
 /**
  * Applies one inbox event to the contact's run, inside the transaction that holds the contact's lock:
@@ -188,6 +189,8 @@ export class RunApplier {
       endedAt: next.status === 'active' || next.status === 'waiting_input' ? null : new Date(),
     });
     await tx.save(RunEntity, run);
+    for (const effect of result.effects)
+      if (effect.type === 'end') runsFinished.inc({ status: effect.status, reason: effect.reason ?? 'none' });
     return result.effects.flatMap((effect) => this.jobOf(run, effect));
   }
 

@@ -1,0 +1,58 @@
+import { Counter, Histogram, register } from 'prom-client';
+
+// Registered once per process (a second app in the same process, as in tests, reuses them).
+function once<T>(name: string, make: () => T): T {
+  return (register.getSingleMetric(name) as T | undefined) ?? make();
+}
+
+export const triggerEvents = once(
+  'flowbridge_trigger_events_total',
+  () =>
+    new Counter({
+      name: 'flowbridge_trigger_events_total',
+      help: 'Trigger events taken off the queue, by source and outcome (applied, duplicate, refused)',
+      labelNames: ['source', 'outcome'],
+    }),
+);
+
+export const runsFinished = once(
+  'flowbridge_runs_finished_total',
+  () =>
+    new Counter({
+      name: 'flowbridge_runs_finished_total',
+      help: 'Runs that ended, by status (completed, failed, expired) and reason',
+      labelNames: ['status', 'reason'],
+    }),
+);
+
+export const apiCallDuration = once(
+  'flowbridge_api_call_duration_seconds',
+  () =>
+    new Histogram({
+      name: 'flowbridge_api_call_duration_seconds',
+      help: 'One attempt of a data_exchange step, by connection and outcome (success, failure, retry)',
+      labelNames: ['connection', 'outcome'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    }),
+);
+
+export const apiRetries = once(
+  'flowbridge_api_retries_total',
+  () =>
+    new Counter({
+      name: 'flowbridge_api_retries_total',
+      help: 'Retries scheduled for API steps, by connection',
+      labelNames: ['connection'],
+    }),
+);
+
+export const queueWait = once(
+  'flowbridge_queue_wait_seconds',
+  () =>
+    new Histogram({
+      name: 'flowbridge_queue_wait_seconds',
+      help: 'Time from when a job was due (queued, or its delay over) to when a worker took it',
+      labelNames: ['queue'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    }),
+);
