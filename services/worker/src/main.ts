@@ -10,6 +10,10 @@ async function main(): Promise<void> {
     module: WorkerAppModule.forRoot(config),
     config,
     port: config.WORKER_PORT,
+    swagger: {
+      title: 'Flowbridge worker',
+      description: 'Runs and their call logs (read-only): "verify API request execution".',
+    },
   });
 }
 
