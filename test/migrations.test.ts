@@ -55,7 +55,7 @@ describe('migrations', () => {
         schema: WORKER_SCHEMA,
         migrations: WORKER_MIGRATIONS,
       }),
-    ).toEqual(['worker.Worker1764000000400']);
+    ).toEqual(['worker.Worker1764000000400', 'worker.WorkerContactLock1764000000410']);
   });
 
   // The entities and the migrations must describe the same schema: a change to one without the other fails

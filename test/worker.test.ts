@@ -3,6 +3,7 @@ import type { TriggerMessage } from '@flowbridge/contracts';
 import { type FlowDocument, pageExampleFlow } from '@flowbridge/flow-engine';
 import { TriggerProducer } from '@flowbridge/platform';
 import { DataSource } from 'typeorm';
+import { RpcClients, RpcUnavailableError } from '../services/worker/src/clients/rpc.clients';
 import { ExpirySweeper } from '../services/worker/src/pipeline/expiry.sweeper';
 import { HttpPeer, sendJson } from '@flowbridge/testing';
 import { type ConnectionsHarness, startConnections } from './connections-app';
@@ -420,6 +421,40 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
       const expected = ['got -', ...Array.from({ length: 20 }, (_, i) => `got m${i + 1}`)];
       await until('21 navigations', async () => (await texts(run.id)).length === 21);
       expect(await texts(run.id)).toEqual(expected);
+    });
+
+    it('an event that could not be applied (flow-definition did not answer) is applied before the next one', async () => {
+      const word = `later-${randomUUID().slice(0, 8)}`;
+      await publish({
+        name: `Echo ${word}`,
+        triggers: [{ type: 'keyword', keywords: [word], match: 'exact' }],
+        startScreen: 'echo',
+        variables: [],
+        screens: [
+          {
+            id: 'echo',
+            messages: [{ type: 'text', text: 'got {{ said | default: "-" }}' }],
+            input: { variable: 'said', type: 'string' },
+            actions: [{ type: 'navigate', to: 'echo' }],
+          },
+        ],
+      });
+      // The fault: the first trigger lookup times out, as when flow-definition is restarting.
+      const rpc = worker.app.get(RpcClients);
+      const lookup = jest
+        .spyOn(rpc, 'matchTrigger')
+        .mockRejectedValueOnce(new RpcUnavailableError('flows.match-trigger: Timeout has occurred'));
+      const waId = '447700900019';
+      await say(waId, text(word));
+      await until('the failed attempt', async () => lookup.mock.calls.length > 0);
+      // The keyword's job now waits a second for its retry; the reply comes before that and must not overtake.
+      await say(waId, text('m1'));
+      const run = await runOf(waId, (r) => r.status === 'waiting_input');
+      await until('2 navigations', async () => (await texts(run.id)).length === 2);
+      await new Promise((r) => setTimeout(r, 1500)); // the keyword's retry comes back: a duplicate by then
+      expect(await texts(run.id)).toEqual(['got -', 'got m1']);
+      expect((await worker.call('get', `/runs?contact=${waId}`)).body.items).toHaveLength(1);
+      lookup.mockRestore();
     });
 
     it('a deactivated version still finishes the runs on it; new messages start nothing', async () => {

@@ -38,6 +38,10 @@ export class TriggerProducer implements OnApplicationShutdown {
       event,
       {
         jobId: event.eventId,
+        // A worker that could not apply it (a service it asks did not answer) tries again; meanwhile the
+        // event waits in the contact's inbox, so the contact's later events do not overtake it.
+        attempts: 8,
+        backoff: { type: 'exponential', delay: 1000 },
         removeOnComplete: { age: KEEP_COMPLETED_S },
         removeOnFail: { age: KEEP_FAILED_S },
       },

@@ -1,4 +1,5 @@
 import { Worker1764000000400 } from './1764000000400-worker';
+import { WorkerContactLock1764000000410 } from './1764000000410-contact-lock';
 
 export const WORKER_SCHEMA = 'worker';
-export const WORKER_MIGRATIONS = [Worker1764000000400];
+export const WORKER_MIGRATIONS = [Worker1764000000400, WorkerContactLock1764000000410];

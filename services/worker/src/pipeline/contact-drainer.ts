@@ -1,15 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { ContactKey, InboxEvent } from './jobs';
 import { lockContact } from './contact-lock';
-import { Outbox } from './outbox.service';
+import { Outbox, type OutboxJob } from './outbox.service';
 import { RunApplier } from './run-applier';
 
+/** At most this many events left over from failed attempts are applied in one transaction. */
+const PENDING_BATCH = 100;
+
 /**
- * Per-contact ordering: every event goes into the contact's inbox first; then whoever holds the contact's
- * row lock applies the pending events one at a time, oldest first. Workers handling other contacts run in
- * parallel; a second worker with an event of the same contact waits for the lock and finds the inbox done.
+ * Per-contact ordering. An event is applied in one transaction that holds the contact's lock: it is recorded
+ * in the contact's inbox (its id dedupes a redelivery), applied to the run, and the jobs it decides go into the
+ * outbox, which is sent once the transaction commits. Workers handling other contacts run in parallel.
+ *
+ * An event whose application fails (a service it needs did not answer) stays in the inbox as pending and is
+ * applied before any later event of the contact, so a retry that comes back late cannot overtake.
  */
 @Injectable()
 export class ContactDrainer {
@@ -19,16 +25,64 @@ export class ContactDrainer {
     private readonly outbox: Outbox,
   ) {}
 
-  /** Records the event once (the id dedupes a redelivery); false when it was there already. */
-  async receive(
+  /** Applies the event (after any pending ones of the contact); false when it had been applied before. */
+  async handle(
     eventId: string,
     contact: ContactKey,
     occurredAt: string,
     event: InboxEvent,
   ): Promise<boolean> {
-    const inserted = await this.db.query<Array<{ id: string }>>(
-      `INSERT INTO worker.inbox (event_id, workspace_id, channel_id, wa_id, kind, payload, occurred_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING RETURNING id`,
+    const entry = { eventId, contact, occurredAt, event };
+    let outcome: { fresh: boolean; sent: number };
+    try {
+      outcome = await this.db.transaction(async (tx) => {
+        await lockContact(tx, contact);
+        const pending = await tx.query<Array<{ id: string; payload: InboxEvent }>>(
+          `SELECT id, payload FROM worker.inbox
+            WHERE workspace_id = $1 AND channel_id = $2 AND wa_id = $3 AND applied_at IS NULL
+            ORDER BY occurred_at, id LIMIT ${PENDING_BATCH}`,
+          [contact.workspaceId, contact.channelId, contact.waId],
+        );
+        // With nothing pending (the usual case) the event is recorded as applied right away.
+        const fresh = await this.record(tx, entry, pending.length === 0);
+        const events = pending.map((p) => p.payload);
+        if (fresh) events.push(event);
+        const jobs: OutboxJob[] = [];
+        for (const next of events) jobs.push(...(await this.applier.apply(tx, contact, next)));
+        if (pending.length > 0)
+          await tx.query(
+            `UPDATE worker.inbox SET applied_at = now()
+              WHERE workspace_id = $1 AND channel_id = $2 AND wa_id = $3 AND applied_at IS NULL
+                AND (id = ANY($4::bigint[]) OR event_id = $5)`,
+            [contact.workspaceId, contact.channelId, contact.waId, pending.map((p) => p.id), eventId],
+          );
+        await this.outbox.record(tx, contact, jobs);
+        return { fresh, sent: jobs.length };
+      });
+    } catch (error) {
+      // Kept as pending, so that it is applied before anything that comes after it.
+      await this.record(this.db.manager, entry, false);
+      throw error;
+    }
+    if (outcome.sent > 0) await this.outbox.flush(contact);
+    return outcome.fresh;
+  }
+
+  /** Inserts the inbox entry unless its id is there already; true when it was new. */
+  private async record(
+    tx: EntityManager,
+    {
+      eventId,
+      contact,
+      occurredAt,
+      event,
+    }: { eventId: string; contact: ContactKey; occurredAt: string; event: InboxEvent },
+    applied: boolean,
+  ): Promise<boolean> {
+    const inserted = await tx.query<Array<{ id: string }>>(
+      `INSERT INTO worker.inbox (event_id, workspace_id, channel_id, wa_id, kind, payload, occurred_at, applied_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $8::boolean THEN now() END)
+       ON CONFLICT (event_id) DO NOTHING RETURNING id`,
       [
         eventId,
         contact.workspaceId,
@@ -37,30 +91,9 @@ export class ContactDrainer {
         event.kind,
         JSON.stringify(event),
         occurredAt,
+        applied,
       ],
     );
     return inserted.length > 0;
-  }
-
-  async drain(contact: ContactKey): Promise<void> {
-    for (;;) {
-      const applied = await this.db.transaction(async (tx) => {
-        const key = [contact.workspaceId, contact.channelId, contact.waId];
-        await lockContact(tx, contact);
-        const [next] = await tx.query<Array<{ id: string; payload: InboxEvent }>>(
-          `SELECT id, payload FROM worker.inbox
-            WHERE workspace_id = $1 AND channel_id = $2 AND wa_id = $3 AND applied_at IS NULL
-            ORDER BY occurred_at, id LIMIT 1`,
-          key,
-        );
-        if (!next) return false;
-        const jobs = await this.applier.apply(tx, contact, next.payload);
-        await tx.query(`UPDATE worker.inbox SET applied_at = now() WHERE id = $1`, [next.id]);
-        await this.outbox.record(tx, contact, jobs);
-        return true;
-      });
-      await this.outbox.flush(contact);
-      if (!applied) return;
-    }
   }
 }

@@ -31,7 +31,7 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutd
     );
     for (const run of due) {
       const contact = { workspaceId: run.workspaceId, channelId: run.channelId, waId: run.waId };
-      await this.drainer.receive(
+      await this.drainer.handle(
         `expire-${run.id}-${run.expiresAt.getTime()}`,
         contact,
         new Date().toISOString(),
@@ -40,7 +40,6 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutd
           runId: run.id,
         },
       );
-      await this.drainer.drain(contact);
     }
     return due.length;
   }

@@ -6,7 +6,6 @@ import { Queue } from 'bullmq';
 import type { DataSource, EntityManager } from 'typeorm';
 import { WorkerConfig } from '../worker.config';
 import type { ContactKey } from './jobs';
-import { lockContact } from './contact-lock';
 
 export interface OutboxJob {
   queue: QueueName;
@@ -60,33 +59,40 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   async record(tx: EntityManager, contact: ContactKey, jobs: OutboxJob[]): Promise<void> {
-    for (const job of jobs)
-      await tx.query(
-        `INSERT INTO worker.outbox (workspace_id, channel_id, wa_id, queue, job_name, job_id, payload, delay_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [
-          contact.workspaceId,
-          contact.channelId,
-          contact.waId,
+    if (jobs.length === 0) return;
+    // One statement for all of them; the rows take their ids in the order listed.
+    const rows = jobs.map(
+      (_, i) => `($1, $2, $3, ${[4, 5, 6, 7, 8].map((c) => `$${c + 5 * i}`).join(', ')})`,
+    );
+    await tx.query(
+      `INSERT INTO worker.outbox (workspace_id, channel_id, wa_id, queue, job_name, job_id, payload, delay_ms)
+       VALUES ${rows.join(', ')}`,
+      [
+        contact.workspaceId,
+        contact.channelId,
+        contact.waId,
+        ...jobs.flatMap((job) => [
           job.queue,
           job.name,
           job.jobId,
           JSON.stringify(job.payload),
           job.delayMs ?? 0,
-        ],
-      );
+        ]),
+      ],
+    );
   }
 
   /**
-   * Sends every job waiting for this contact, oldest first, under the contact's lock: whoever sends, sends
-   * earlier jobs before later ones, so one contact's navigations reach the queue in flow order.
+   * Sends every job waiting for this contact, oldest first, holding their rows: a second sender of the same
+   * contact waits for those rows, finds them gone once this one commits, and sends only what came after. So
+   * one contact's navigations reach the queue in flow order (rows are written in order, under the contact's
+   * lock).
    */
   async flush(contact: ContactKey): Promise<void> {
     await this.db.transaction(async (tx) => {
-      await lockContact(tx, contact);
       const rows = await tx.query<OutboxRow[]>(
         `SELECT id, queue, job_name, job_id, payload, delay_ms FROM worker.outbox
-          WHERE workspace_id = $1 AND channel_id = $2 AND wa_id = $3 ORDER BY id`,
+          WHERE workspace_id = $1 AND channel_id = $2 AND wa_id = $3 ORDER BY id FOR UPDATE`,
         [contact.workspaceId, contact.channelId, contact.waId],
       );
       for (const row of rows) {

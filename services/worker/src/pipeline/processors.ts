@@ -13,7 +13,8 @@ import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { RpcClients } from '../clients/rpc.clients';
-import { RunEntity, runStateOf } from '../runs/run.entity';
+import { runStateOf } from '../runs/run.entity';
+import { runById } from '../runs/run-rows';
 import { WorkerConfig } from '../worker.config';
 import { ContactDrainer } from './contact-drainer';
 import { ApiCallJobName, type ApiCallJob, readTriggerEvent } from './jobs';
@@ -107,11 +108,10 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
       throw new UnrecoverableError(`invalid trigger event: ${event}`);
     }
     const contact = { workspaceId: event.workspaceId, channelId: event.channelId, waId: event.contact.waId };
-    const fresh = await this.drainer.receive(event.eventId, contact, event.occurredAt, {
+    const fresh = await this.drainer.handle(event.eventId, contact, event.occurredAt, {
       kind: 'trigger',
       event,
     });
-    await this.drainer.drain(contact);
     triggerEvents.inc({ source: event.source.type, outcome: fresh ? 'applied' : 'duplicate' });
   }
 
@@ -120,7 +120,7 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
     if (job.name !== ApiCallJobName) throw new UnrecoverableError(`unknown job ${job.name}`);
     observeWait(job);
     const call = job.data;
-    const run = await this.db.getRepository(RunEntity).findOneBy({ id: call.runId });
+    const run = await runById(this.db.manager, call.runId);
     if (!run || runStateOf(run).pendingApi?.key !== call.key) return; // the run moved on: nothing to do
     const resolved = await this.rpc.resolveApi(call.contact.workspaceId, call.apiId);
     let response: ApiResponse;
@@ -179,14 +179,13 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
       response = result.response;
       mapped = result.variables;
     }
-    await this.drainer.receive(jobIdOf('result', call.key), call.contact, new Date().toISOString(), {
+    await this.drainer.handle(jobIdOf('result', call.key), call.contact, new Date().toISOString(), {
       kind: 'api_result',
       runId: call.runId,
       key: call.key,
       response,
       mapped,
     });
-    await this.drainer.drain(call.contact);
   }
 
   /**

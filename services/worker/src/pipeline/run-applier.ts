@@ -9,9 +9,10 @@ import {
 } from '@flowbridge/contracts';
 import { type Effect, newRunState, type RunEvent, type RunState, step } from '@flowbridge/flow-engine';
 import { Injectable, Logger } from '@nestjs/common';
-import { type EntityManager, In } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { type LoadedVersion, RpcClients } from '../clients/rpc.clients';
-import { RunEntity, runStateOf } from '../runs/run.entity';
+import { type RunEntity, runStateOf } from '../runs/run.entity';
+import { liveRun, runById, writeRun } from '../runs/run-rows';
 import { WorkerConfig } from '../worker.config';
 import { ApiCallJobName, type ApiCallJob, type ContactKey, type InboxEvent } from './jobs';
 import type { OutboxJob } from './outbox.service';
@@ -43,7 +44,7 @@ export class RunApplier {
 
   /** Ends a run that has been idle too long (an event since may have renewed it: then nothing happens). */
   private async expire(tx: EntityManager, runId: string): Promise<OutboxJob[]> {
-    const run = await tx.findOneBy(RunEntity, { id: runId });
+    const run = await runById(tx, runId);
     if (!run || run.expiresAt.getTime() > Date.now()) return [];
     const version = await this.rpc.flowVersion(run.workspaceId, run.flowId, run.flowVersion);
     return version ? this.step(tx, run, version, runStateOf(run), { type: 'expire' }) : [];
@@ -77,9 +78,7 @@ export class RunApplier {
     source: Extract<TriggerEventV1['source'], { type: 'message' }>,
   ): Promise<OutboxJob[]> {
     const jobs: OutboxJob[] = [];
-    const live = await tx.findOne(RunEntity, {
-      where: { ...contact, status: In(['active', 'waiting_input']) },
-    });
+    const live = await liveRun(tx, contact);
     if (live && live.expiresAt.getTime() > Date.now()) {
       const version = await this.rpc.flowVersion(live.workspaceId, live.flowId, live.flowVersion);
       if (version)
@@ -125,17 +124,21 @@ export class RunApplier {
     trigger: Record<string, JsonValue>,
   ): Promise<OutboxJob[]> {
     const runId = randomUUID();
-    const run = tx.create(RunEntity, {
+    const now = new Date();
+    const run: RunEntity = {
       id: runId,
       ...contact,
       flowId: version.flowId,
       flowVersion: version.version,
       status: 'active',
       screenId: null,
+      state: {},
       endReason: null,
+      startedAt: now,
+      updatedAt: now,
       endedAt: null,
       expiresAt: this.expiry(),
-    });
+    };
     const system: Record<string, JsonValue> = {
       contact: {
         waId: contact.waId,
@@ -144,17 +147,21 @@ export class RunApplier {
       run: { id: runId },
       trigger,
     };
-    return this.step(tx, run, version, newRunState(runId), {
-      type: 'start',
-      variables: { ...variables, ...system },
-    });
+    return this.step(
+      tx,
+      run,
+      version,
+      newRunState(runId),
+      { type: 'start', variables: { ...variables, ...system } },
+      true,
+    );
   }
 
   private async apiResult(
     tx: EntityManager,
     event: Extract<InboxEvent, { kind: 'api_result' }>,
   ): Promise<OutboxJob[]> {
-    const run = await tx.findOneBy(RunEntity, { id: event.runId });
+    const run = await runById(tx, event.runId);
     if (!run) return [];
     const version = await this.rpc.flowVersion(run.workspaceId, run.flowId, run.flowVersion);
     if (!version) return [];
@@ -172,6 +179,7 @@ export class RunApplier {
     version: LoadedVersion,
     state: RunState,
     event: RunEvent,
+    created = false,
   ): Promise<OutboxJob[]> {
     const result = step(version.document, state, event);
     if (result.ignored) {
@@ -188,7 +196,7 @@ export class RunApplier {
       expiresAt: this.expiry(),
       endedAt: next.status === 'active' || next.status === 'waiting_input' ? null : new Date(),
     });
-    await tx.save(RunEntity, run);
+    await writeRun(tx, run, created);
     for (const effect of result.effects)
       if (effect.type === 'end') runsFinished.inc({ status: effect.status, reason: effect.reason ?? 'none' });
     return result.effects.flatMap((effect) => this.jobOf(run, effect));
