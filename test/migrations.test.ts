@@ -13,6 +13,7 @@ import { FlowVersionEntity } from '../services/flow-definition/src/publishing/fl
 import { WORKER_MIGRATIONS, WORKER_SCHEMA } from '../services/worker/src/migrations';
 import { CallLogEntity } from '../services/worker/src/runs/call-log.entity';
 import { RunEntity } from '../services/worker/src/runs/run.entity';
+import { RunStepEntity } from '../services/worker/src/runs/run-step.entity';
 
 describe('migrations', () => {
   let db: TestDatabase;
@@ -55,7 +56,11 @@ describe('migrations', () => {
         schema: WORKER_SCHEMA,
         migrations: WORKER_MIGRATIONS,
       }),
-    ).toEqual(['worker.Worker1764000000400', 'worker.WorkerContactLock1764000000410']);
+    ).toEqual([
+      'worker.Worker1764000000400',
+      'worker.WorkerContactLock1764000000410',
+      'worker.WorkerRunSteps1764000000420',
+    ]);
   });
 
   // The entities and the migrations must describe the same schema: a change to one without the other fails
@@ -64,7 +69,7 @@ describe('migrations', () => {
     ['connections', CONNECTIONS_SCHEMA, [ConnectionEntity, ApiEntity]],
     ['auth', 'auth', [ApiKeyEntity]],
     ['flow-definition', FLOW_DEFINITION_SCHEMA, [FlowEntity, FlowVersionEntity]],
-    ['worker', WORKER_SCHEMA, [RunEntity, CallLogEntity]],
+    ['worker', WORKER_SCHEMA, [RunEntity, CallLogEntity, RunStepEntity]],
   ])('leave no drift between the %s entities and the database', async (_name, schema, entities) => {
     const source = new DataSource({ type: 'postgres', url: db.url, schema, entities });
     await source.initialize();

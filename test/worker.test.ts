@@ -197,6 +197,17 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
     const navigations = (await worker.navigations()).filter((n) => n.runId === run.id);
     expect(navigations.map((n) => n.navigationId)).toEqual(navigations.map((n) => `${run.id}:${n.seq}`));
     expect(navigations[0]).toMatchObject({ channelId: CHANNEL, contact: { waId }, workspaceId: 'ws-a' });
+    // The screens it went through, what moved it there, and the navigation each one sent.
+    expect(
+      (run.steps as Array<{ screenId: string; cause: string; navigationId: string | null }>).map(
+        ({ screenId, cause, navigationId }) => [screenId, cause, navigationId],
+      ),
+    ).toEqual([
+      ['lookup', 'start', `${run.id}:1`],
+      ['first_screen', 'api_result', `${run.id}:3`],
+      ['check', 'api_result', null],
+      ['done_ok', 'api_result', `${run.id}:4`],
+    ]);
   });
 
   it('failure: 500 on every attempt → exactly 3 attempts with growing delays, then the failure screen', async () => {

@@ -12,12 +12,13 @@ import { Outbox } from './pipeline/outbox.service';
 import { Processors } from './pipeline/processors';
 import { RunApplier } from './pipeline/run-applier';
 import { CallLogEntity } from './runs/call-log.entity';
+import { RunStepEntity } from './runs/run-step.entity';
 import { RunEntity } from './runs/run.entity';
 import { RunsController } from './runs/runs.controller';
 import type { WorkerConfig } from './worker.config';
 
 export const SERVICE_NAME = 'worker';
-const ENTITIES = [RunEntity, CallLogEntity];
+const ENTITIES = [RunEntity, CallLogEntity, RunStepEntity];
 
 @Module({})
 export class WorkerAppModule {

@@ -74,6 +74,13 @@ describe('the page example, stepped', () => {
     expect(texts(handedOff)).toEqual(['An agent will call you about order A-17.']);
     expect(handedOff.effects.at(-1)).toEqual({ type: 'end', status: 'completed', reason: null });
     expect(handedOff.state.status).toBe('completed');
+    // The screens each event went through, the If's screen included: what GET /runs/:id lists as steps.
+    expect([started, asked, answered, handedOff].map((r) => r.entered)).toEqual([
+      ['welcome'],
+      [],
+      ['first_screen'],
+      ['handoff', 'handoff_with_order'],
+    ]);
   });
 
   it('failure: data_exchange → Sample Screen; If takes the else branch', () => {

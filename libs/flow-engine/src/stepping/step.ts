@@ -52,6 +52,7 @@ type Next = { enter: string } | 'stop';
 
 class Stepper {
   private readonly effects: Effect[] = [];
+  private readonly entered: string[] = [];
   private steps = 0;
   private readonly screens: Map<string, Screen>;
 
@@ -123,6 +124,7 @@ class Stepper {
       if (!screen) return this.fail(EndReason.UnknownScreen);
       this.state.screenId = screen.id;
       this.state.actionIndex = 0;
+      this.entered.push(screen.id);
       if (!this.send(screen, screen.messages)) return;
       if (screenWaits(screen)) {
         this.state.status = 'waiting_input';
@@ -238,10 +240,15 @@ class Stepper {
   }
 
   private ignored(reason: NonNullable<StepResult['ignored']>): StepResult {
-    return { state: this.state, effects: [], steps: 0, ignored: reason };
+    return { state: this.state, effects: [], steps: 0, entered: [], ignored: reason };
   }
 
   private result(): StepResult {
-    return { state: this.state, effects: this.effects, steps: Math.min(this.steps, MAX_STEPS_PER_EVENT) };
+    return {
+      state: this.state,
+      effects: this.effects,
+      steps: Math.min(this.steps, MAX_STEPS_PER_EVENT),
+      entered: this.entered,
+    };
   }
 }

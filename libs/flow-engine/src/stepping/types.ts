@@ -50,6 +50,8 @@ export interface StepResult {
   effects: Effect[];
   /** Automatic steps taken for this event (screens entered plus actions run). */
   steps: number;
+  /** The screens entered for this event, in order (a screen entered twice appears twice). */
+  entered: string[];
   /** Set when the event did not apply to the run (e.g. a reply while an API call is pending). */
   ignored?: 'not_waiting_for_reply' | 'stale_api_result' | 'finished' | 'already_started';
 }

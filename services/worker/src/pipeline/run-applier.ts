@@ -12,7 +12,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { type LoadedVersion, RpcClients } from '../clients/rpc.clients';
 import { type RunEntity, runStateOf } from '../runs/run.entity';
-import { liveRun, runById, writeRun } from '../runs/run-rows';
+import { liveRun, runById, writeRun, writeSteps } from '../runs/run-rows';
 import { WorkerConfig } from '../worker.config';
 import { ApiCallJobName, type ApiCallJob, type ContactKey, type InboxEvent } from './jobs';
 import type { OutboxJob } from './outbox.service';
@@ -197,6 +197,7 @@ export class RunApplier {
       endedAt: next.status === 'active' || next.status === 'waiting_input' ? null : new Date(),
     });
     await writeRun(tx, run, created);
+    await writeSteps(tx, run.id, event.type, stepsOf(run.id, result.entered, result.effects));
     for (const effect of result.effects)
       if (effect.type === 'end') runsFinished.inc({ status: effect.status, reason: effect.reason ?? 'none' });
     return result.effects.flatMap((effect) => this.jobOf(run, effect));
@@ -254,4 +255,18 @@ export class RunApplier {
   private expiry(): Date {
     return new Date(Date.now() + this.config.RUN_IDLE_TIMEOUT_MS);
   }
+}
+
+/** Each screen entered, with the navigation sent on entering it (sends come in the order screens are entered). */
+function stepsOf(
+  runId: string,
+  entered: string[],
+  effects: Effect[],
+): Array<{ screenId: string; navigationId: string | null }> {
+  const sends = effects.filter((e): e is Extract<Effect, { type: 'send' }> => e.type === 'send');
+  let next = 0;
+  return entered.map((screenId) => {
+    const send = sends[next]?.screenId === screenId ? sends[next++] : undefined;
+    return { screenId, navigationId: send ? `${runId}:${send.seq}` : null };
+  });
 }

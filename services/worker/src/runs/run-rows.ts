@@ -52,3 +52,18 @@ export async function writeRun(tx: EntityManager, run: RunEntity, created: boole
       [...moving, run.id],
     );
 }
+
+/** Appends the screens an event moved the run through (one statement). */
+export async function writeSteps(
+  tx: EntityManager,
+  runId: string,
+  cause: string,
+  steps: Array<{ screenId: string; navigationId: string | null }>,
+): Promise<void> {
+  if (steps.length === 0) return;
+  const rows = steps.map((_, i) => `($1, $2, $${3 + 2 * i}, $${4 + 2 * i})`);
+  await tx.query(
+    `INSERT INTO worker.run_steps (run_id, cause, screen_id, navigation_id) VALUES ${rows.join(', ')}`,
+    [runId, cause, ...steps.flatMap((s) => [s.screenId, s.navigationId])],
+  );
+}

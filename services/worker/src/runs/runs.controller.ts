@@ -6,6 +6,7 @@ import { IsIn, IsInt, IsOptional, IsUUID, Matches, Max, Min } from 'class-valida
 import { Type } from 'class-transformer';
 import type { Repository } from 'typeorm';
 import { CallLogEntity } from './call-log.entity';
+import { RunStepEntity } from './run-step.entity';
 import { RunEntity, runStateOf } from './run.entity';
 
 export class ListRunsQueryDto {
@@ -53,6 +54,7 @@ export class RunsController {
   constructor(
     @InjectRepository(RunEntity) private readonly runs: Repository<RunEntity>,
     @InjectRepository(CallLogEntity) private readonly calls: Repository<CallLogEntity>,
+    @InjectRepository(RunStepEntity) private readonly steps: Repository<RunStepEntity>,
   ) {}
 
   @Get()
@@ -71,14 +73,26 @@ export class RunsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'A run: current screen, variables, and the call log of every API attempt' })
+  @ApiOperation({
+    summary:
+      'A run: the screens it went through, current screen, variables, and the call log of every API attempt',
+  })
   async get(@WorkspaceId() workspaceId: string, @Param('id', new IdPipe('RUN_NOT_FOUND')) id: string) {
     const run = await this.runs.findOneBy({ workspaceId, id });
     if (!run) throw new AppError('RUN_NOT_FOUND', `Run ${id} not found`, 404, 'id');
-    const calls = await this.calls.find({ where: { runId: id }, order: { id: 'ASC' } });
+    const [steps, calls] = await Promise.all([
+      this.steps.find({ where: { runId: id }, order: { id: 'ASC' } }),
+      this.calls.find({ where: { runId: id }, order: { id: 'ASC' } }),
+    ]);
     const state = runStateOf(run);
     return {
       ...summary(run),
+      steps: steps.map((s) => ({
+        screenId: s.screenId,
+        cause: s.cause,
+        navigationId: s.navigationId,
+        enteredAt: s.enteredAt.toISOString(),
+      })),
       variables: state.variables,
       pendingApi: state.pendingApi,
       callLog: calls.map((c) => ({ stepKey: c.stepKey, apiId: c.apiId, ...c.entry })),
