@@ -1,0 +1,287 @@
+#!/usr/bin/env node
+// The worker pipeline as deployed: connections, flow-definition and 1 or 2 worker processes on a fresh
+// database, a business API on 127.0.0.1 answering in 0 ms or 50 ms. Trigger events for N contacts go
+// straight into the trigger queues; each starts a run whose first screen calls the API, and whose success
+// screen is a navigation event. Measured: runs/s (= API calls/s) and the worker's added latency, the time
+// from the API's response to the success navigation being emitted. The ceiling, measured in the same run,
+// is the same number of bare BullMQ no-op jobs through one process.
+//
+//   npm run bench:worker                 (builds first)
+//   node bench/worker-pipeline.mjs --contacts 2000 --no-build
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { createServer as netServer } from 'node:net';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ensureDatabase, ROOT } from '../scripts/lib.mjs';
+import { MIGRATIONS } from '../scripts/services.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    contacts: { type: 'string', default: '2000' },
+    'no-build': { type: 'boolean', default: false },
+  },
+});
+const CONTACTS = Number(args.contacts);
+if (!args['no-build']) {
+  const built = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
+  if (built.status !== 0) process.exit(built.status ?? 1);
+}
+
+const require = createRequire(import.meta.url);
+const { Queue, Worker } = require('bullmq');
+const { default: pg } = await import('pg');
+const { triggerPartition, triggerQueue, QueueName } = require(join(ROOT, 'dist/libs/contracts/src/index.js'));
+
+const tag = randomBytes(4).toString('hex');
+const baseDb = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flowbridge');
+baseDb.pathname = `/fb_bench_${tag}`;
+const DATABASE_URL = baseDb.toString();
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const redisUrl = new URL(REDIS_URL);
+const connection = { host: redisUrl.hostname, port: Number(redisUrl.port || 6379) };
+const PREFIX = `fbbench-${tag}`;
+const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 16);
+const adminKey = `fb_bench_${randomBytes(18).toString('base64url')}`;
+const env = {
+  PATH: process.env.PATH,
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'warn',
+  DATABASE_URL,
+  DATABASE_POOL_SIZE: '10',
+  REDIS_URL,
+  RPC_NAMESPACE: PREFIX,
+  QUEUE_PREFIX: PREFIX,
+  TRIGGER_PARTITIONS: String(PARTITIONS),
+  ADMIN_API_KEY: adminKey,
+  ADMIN_WORKSPACE: 'bench',
+  OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
+  ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+  WORKER_CONCURRENCY: '32',
+};
+
+// --- the business API: records when each answer was sent -------------------------------------------------
+let latencyMs = 0;
+const answeredAt = new Map();
+const business = createServer((req, res) => {
+  req.resume();
+  req.on('end', () =>
+    setTimeout(() => {
+      const body = JSON.stringify({ status: 'shipped' });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body, () =>
+        answeredAt.set(req.url.split('/').pop(), performance.timeOrigin + performance.now()),
+      );
+    }, latencyMs),
+  );
+});
+business.keepAliveTimeout = 60_000;
+await new Promise((resolve) => business.listen(0, '127.0.0.1', resolve));
+
+// --- services ------------------------------------------------------------------------------------------------
+const children = [];
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = netServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+async function startService(name, portVar) {
+  const port = await freePort();
+  // BENCH_PROFILE=<dir> writes a V8 CPU profile of each worker process there.
+  const profile =
+    process.env.BENCH_PROFILE && name === 'worker'
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+      : [];
+  const child = spawn(process.execPath, [...profile, join(ROOT, 'dist/services', name, 'src/main.js')], {
+    env: { ...env, [portVar]: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.push(child);
+  for (let i = 0; i < 300; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}/health/ready`)
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (ok) return { child, port };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${name} did not become ready`);
+}
+async function admin(port, method, path, body) {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+    body: body && JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+await ensureDatabase(DATABASE_URL);
+for (const m of MIGRATIONS) spawnSync(process.execPath, m.args, { cwd: ROOT, env, stdio: 'ignore' });
+const db = new pg.Client({ connectionString: DATABASE_URL });
+await db.connect();
+
+const connections = await startService('connections', 'CONNECTIONS_PORT');
+const flows = await startService('flow-definition', 'FLOW_DEFINITION_PORT');
+const conn = await admin(connections.port, 'POST', '/connections', {
+  title: 'Bench API',
+  baseUrl: `http://127.0.0.1:${business.address().port}`,
+});
+const api = await admin(connections.port, 'POST', '/apis', {
+  name: 'Fetch API Data',
+  connectionId: conn.id,
+  path: '/orders/{{order_id}}',
+});
+const flow = await admin(flows.port, 'POST', '/flows', {
+  name: 'Bench',
+  triggers: [{ type: 'api' }],
+  startScreen: 'lookup',
+  variables: [{ name: 'order_id' }],
+  screens: [
+    {
+      id: 'lookup',
+      messages: [],
+      actions: [{ type: 'data_exchange', api: api.id, onSuccess: 'found', onFailure: 'failed' }],
+    },
+    {
+      id: 'found',
+      messages: [{ type: 'text', text: 'Order {{order_id}}: {{api_response.data.status}}' }],
+      actions: [{ type: 'end' }],
+    },
+    { id: 'failed', messages: [{ type: 'text', text: 'Failed' }], actions: [{ type: 'end' }] },
+  ],
+});
+const { version } = await admin(flows.port, 'POST', `/flows/${flow.id}/publish`);
+
+// --- one measured round ------------------------------------------------------------------------------------
+const producers = Array.from(
+  { length: PARTITIONS },
+  (_, p) => new Queue(triggerQueue(p), { prefix: PREFIX, connection }),
+);
+const navigation = new Queue(QueueName.FlowNavigation, { prefix: PREFIX, connection });
+let round = 0;
+
+async function measure(workers, latency) {
+  latencyMs = latency;
+  answeredAt.clear();
+  round += 1;
+  const running = [];
+  for (let i = 0; i < workers; i++) running.push(await startService('worker', 'WORKER_PORT'));
+  const started = performance.now();
+  const jobs = Array.from({ length: CONTACTS }, (_, i) => {
+    const waId = String(440000000000 + round * 100000 + i);
+    const event = {
+      version: 1,
+      eventId: `bench-${round}-${i}`,
+      workspaceId: 'bench',
+      channelId: '00000000-0000-4000-8000-0000000000aa',
+      contact: { waId },
+      occurredAt: new Date().toISOString(),
+      source: {
+        type: 'api',
+        flowId: flow.id,
+        flowVersion: version,
+        variables: { order_id: `${round}-${i}` },
+      },
+    };
+    return {
+      p: triggerPartition({ workspaceId: 'bench', channelId: event.channelId, waId }, PARTITIONS),
+      event,
+    };
+  });
+  for (let p = 0; p < PARTITIONS; p++) {
+    const mine = jobs.filter((j) => j.p === p);
+    await producers[p].addBulk(
+      mine.map((j) => ({ name: 'trigger-event.v1', data: j.event, opts: { jobId: j.event.eventId } })),
+    );
+  }
+  for (;;) {
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS n FROM worker.runs WHERE status = 'completed' AND flow_id = $1`,
+      [flow.id],
+    );
+    if (rows[0].n >= CONTACTS * round) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const emitted = await navigation.getJobs(['waiting'], 0, 1_000_000, true);
+  const added = [];
+  for (const job of emitted) {
+    const orderId = /Order (\S+):/.exec(job.data.messages[0]?.text ?? '')?.[1];
+    const at = orderId && answeredAt.get(orderId);
+    if (at) added.push(job.timestamp - at);
+  }
+  await navigation.drain(true);
+  for (const { child } of running) child.kill('SIGTERM');
+  await Promise.all(running.map(({ child }) => new Promise((r) => child.on('exit', r))));
+  added.sort((a, b) => a - b);
+  const pct = (q) => added[Math.min(added.length - 1, Math.floor(q * added.length))] ?? NaN;
+  return { workers, latency, rate: CONTACTS / seconds, p50: pct(0.5), p99: pct(0.99) };
+}
+
+async function ceiling() {
+  const queue = new Queue(`noop-${tag}`, { prefix: PREFIX, connection });
+  await queue.addBulk(Array.from({ length: CONTACTS }, (_, i) => ({ name: 'noop', data: { i } })));
+  let done = 0;
+  const started = performance.now();
+  const finished = new Promise((resolve) => {
+    const worker = new Worker(
+      `noop-${tag}`,
+      async () => {
+        if (++done === CONTACTS) resolve(worker);
+      },
+      { prefix: PREFIX, connection: { ...connection, maxRetriesPerRequest: null }, concurrency: 32 },
+    );
+  });
+  const worker = await finished;
+  const rate = CONTACTS / ((performance.now() - started) / 1000);
+  await worker.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  return rate;
+}
+
+const results = [];
+try {
+  const noop = await ceiling();
+  const plan = process.env.BENCH_QUICK
+    ? [[0, 1]]
+    : [
+        [0, 1],
+        [0, 2],
+        [50, 1],
+        [50, 2],
+      ];
+  for (const [latency, workers] of plan) results.push(await measure(workers, latency));
+  const fmt = (n) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
+  console.log(
+    `\n${CONTACTS} contacts per row, 1 run and 1 API call each; ${PARTITIONS} trigger partitions; ${new Date().toISOString().slice(0, 10)}`,
+  );
+  console.log(`ceiling: bare BullMQ no-op jobs, one process, concurrency 32: ${fmt(noop)} jobs/s\n`);
+  console.log('| API latency | workers | runs/s (= API calls/s) | of ceiling | added latency p50 | p99 |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const r of results)
+    console.log(
+      `| ${r.latency} ms | ${r.workers} | ${fmt(r.rate)} | ${((100 * r.rate) / noop).toFixed(1)}% | ${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms |`,
+    );
+} finally {
+  for (const child of children) child.kill('SIGKILL');
+  for (const q of [...producers, navigation]) {
+    await q.obliterate({ force: true }).catch(() => undefined);
+    await q.close();
+  }
+  await db.end();
+  business.close();
+  const adminDb = new URL(DATABASE_URL);
+  adminDb.pathname = '/postgres';
+  const dropper = new pg.Client({ connectionString: adminDb.toString() });
+  await dropper.connect();
+  await dropper.query(`DROP DATABASE IF EXISTS "fb_bench_${tag}" WITH (FORCE)`);
+  await dropper.end();
+}
+process.exit(0);
