@@ -25,7 +25,7 @@ STOPSIGNAL SIGTERM
 
 FROM runtime AS migrate
 # Each service applies its own schema's migrations (under one advisory lock), in this order.
-CMD ["sh", "-c", "node dist/services/connections/src/cli.js migrate && node dist/services/flow-definition/src/cli.js migrate && node dist/services/worker/src/cli.js migrate"]
+CMD ["sh", "-c", "node dist/services/connections/src/cli.js migrate && node dist/services/flow-definition/src/cli.js migrate && node dist/services/worker/src/cli.js migrate && node dist/services/whatsapp-messaging/src/cli.js migrate"]
 
 FROM runtime AS connections
 EXPOSE 3001

@@ -26,4 +26,5 @@ export const MIGRATIONS = [
   { name: 'connections', args: ['dist/services/connections/src/cli.js', 'migrate'] },
   { name: 'flow-definition', args: ['dist/services/flow-definition/src/cli.js', 'migrate'] },
   { name: 'worker', args: ['dist/services/worker/src/cli.js', 'migrate'] },
+  { name: 'whatsapp-messaging', args: ['dist/services/whatsapp-messaging/src/cli.js', 'migrate'] },
 ];

@@ -57,6 +57,7 @@ describe('deployment files', () => {
       'dist/services/connections/src/cli.js',
       'dist/services/flow-definition/src/cli.js',
       'dist/services/worker/src/cli.js',
+      'dist/services/whatsapp-messaging/src/cli.js',
     ]);
     for (const entry of entries) expect(migrate).toContain(`node ${entry} migrate`);
   });

@@ -14,6 +14,10 @@ import { WORKER_MIGRATIONS, WORKER_SCHEMA } from '../services/worker/src/migrati
 import { CallLogEntity } from '../services/worker/src/runs/call-log.entity';
 import { RunEntity } from '../services/worker/src/runs/run.entity';
 import { RunStepEntity } from '../services/worker/src/runs/run-step.entity';
+import { ChannelEntity } from '../services/whatsapp-messaging/src/channels/channel.entity';
+import { MessageEntity } from '../services/whatsapp-messaging/src/messages/message.entity';
+import { StatusEntity } from '../services/whatsapp-messaging/src/messages/status.entity';
+import { MESSAGING_MIGRATIONS, MESSAGING_SCHEMA } from '../services/whatsapp-messaging/src/migrations';
 
 describe('migrations', () => {
   let db: TestDatabase;
@@ -61,6 +65,14 @@ describe('migrations', () => {
       'worker.WorkerContactLock1764000000410',
       'worker.WorkerRunSteps1764000000420',
     ]);
+    expect(
+      await runMigrations({
+        databaseUrl: db.url,
+        service: 'whatsapp-messaging',
+        schema: MESSAGING_SCHEMA,
+        migrations: MESSAGING_MIGRATIONS,
+      }),
+    ).toEqual(['whatsapp_messaging.Messaging1764000000500']);
   });
 
   // The entities and the migrations must describe the same schema: a change to one without the other fails
@@ -70,6 +82,7 @@ describe('migrations', () => {
     ['auth', 'auth', [ApiKeyEntity]],
     ['flow-definition', FLOW_DEFINITION_SCHEMA, [FlowEntity, FlowVersionEntity]],
     ['worker', WORKER_SCHEMA, [RunEntity, CallLogEntity, RunStepEntity]],
+    ['whatsapp-messaging', MESSAGING_SCHEMA, [ChannelEntity, MessageEntity, StatusEntity]],
   ])('leave no drift between the %s entities and the database', async (_name, schema, entities) => {
     const source = new DataSource({ type: 'postgres', url: db.url, schema, entities });
     await source.initialize();

@@ -64,13 +64,17 @@ describe('services as processes', () => {
   });
 
   it.each([
-    ['flow-definition', 'FLOW_DEFINITION_PORT'],
-    ['worker', 'WORKER_PORT'],
-    ['whatsapp-messaging', 'WHATSAPP_MESSAGING_PORT'],
+    ['flow-definition', 'FLOW_DEFINITION_PORT', {}],
+    ['worker', 'WORKER_PORT', {}],
+    [
+      'whatsapp-messaging',
+      'WHATSAPP_MESSAGING_PORT',
+      { ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}` },
+    ],
   ])(
     'boots %s with health, metrics and JSON logs, and stops cleanly on SIGTERM',
-    async (service, portVar) => {
-      const proc = await start(service, portVar);
+    async (service, portVar, env) => {
+      const proc = await start(service, portVar, env);
       expect((await fetch(proc.url('/health/live'))).status).toBe(200);
       const metrics = await (await fetch(proc.url('/metrics'))).text();
       expect(metrics).toContain(`service="${service}"`);

@@ -5,3 +5,4 @@ export * from './outbound';
 export * from './flows';
 export * from './triggers';
 export * from './navigation';
+export * from './whatsapp';

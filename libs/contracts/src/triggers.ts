@@ -1,6 +1,7 @@
 // Jobs on the `flow-triggers` queue: what starts or advances a run. Validated on receipt by the worker.
 import type { JsonValue } from './connections';
 import type { TriggerMessage } from './flows';
+import type { InboundMessage } from './whatsapp';
 
 export const TriggerJobName = {
   TriggerEvent: 'trigger-event.v1',
@@ -29,5 +30,13 @@ export interface TriggerEventV1 {
         flowVersion: number;
         variables: Record<string, JsonValue>;
       } /** The contact wrote (the messaging service, from a webhook). `messageId` is WhatsApp's. */
-    | { type: 'message'; messageId: string; message: TriggerMessage };
+    | {
+        type: 'message';
+        messageId: string;
+        message: TriggerMessage;
+        /** What the contact sent, typed (the messaging service's parse of the webhook). */
+        inbound?: InboundMessage;
+        /** The message this one replies to (WhatsApp's `context.id`), if any. */
+        replyTo?: string;
+      };
 }

@@ -1,32 +1,10 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig, PlatformConfig, runMigrations } from '@flowbridge/platform';
+import { runMigrateCli } from '@flowbridge/platform';
 import { SERVICE_NAME } from './app.module';
 import { FLOW_DEFINITION_MIGRATIONS, FLOW_DEFINITION_SCHEMA } from './migrations';
 
-const USAGE = `Flowbridge flow-definition CLI
-
-  migrate   apply the platform's and the flow-definition service's migrations
-`;
-
-async function main(argv: string[]): Promise<number> {
-  if (argv[0] !== 'migrate') {
-    process.stderr.write(USAGE);
-    return argv[0] === undefined || argv[0] === '--help' ? 0 : 2;
-  }
-  const config = loadConfig(PlatformConfig);
-  await runMigrations({
-    databaseUrl: config.DATABASE_URL,
-    service: SERVICE_NAME,
-    schema: FLOW_DEFINITION_SCHEMA,
-    migrations: FLOW_DEFINITION_MIGRATIONS,
-    log: (line) => process.stdout.write(`${line}\n`),
-  });
-  return 0;
-}
-
-main(process.argv.slice(2))
-  .then((code) => process.exit(code))
-  .catch((error: unknown) => {
-    process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
-    process.exit(1);
-  });
+runMigrateCli({
+  service: SERVICE_NAME,
+  schema: FLOW_DEFINITION_SCHEMA,
+  migrations: FLOW_DEFINITION_MIGRATIONS,
+});

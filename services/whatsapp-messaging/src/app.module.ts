@@ -1,16 +1,48 @@
-import { PlatformModule } from '@flowbridge/platform';
+import { PlatformModule, TriggerProducer } from '@flowbridge/platform';
 import { type DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { DestinationStream } from 'pino';
+import { ChannelEntity } from './channels/channel.entity';
+import { ChannelsController } from './channels/channels.controller';
+import { ChannelsService } from './channels/channels.service';
+import { MessageEntity } from './messages/message.entity';
+import { MessagesController } from './messages/messages.controller';
+import { StatusEntity } from './messages/status.entity';
+import { MESSAGING_SCHEMA } from './migrations';
+import { WebhookIngest } from './webhooks/ingest.service';
+import { WebhookController } from './webhooks/webhook.controller';
 import type { WhatsappMessagingConfig } from './whatsapp-messaging.config';
 
 export const SERVICE_NAME = 'whatsapp-messaging';
+export const WEBHOOK_PATH = '/webhooks/whatsapp';
 
-/** A bootable shell for now: platform only (health, metrics, logs, admin keys). */
+/** The webhook needs its body as bytes (the signature covers them), with its own size limit. */
+export function rawBodyRoutes(config: WhatsappMessagingConfig) {
+  return [{ path: WEBHOOK_PATH, limitBytes: config.WEBHOOK_BODY_LIMIT_BYTES }];
+}
+const ENTITIES = [ChannelEntity, MessageEntity, StatusEntity];
+
+/** The WhatsApp edge: channels, Meta's webhooks in (as trigger events), the conversation log. */
 @Module({})
 export class WhatsappMessagingAppModule {
-  static forRoot(config: WhatsappMessagingConfig): DynamicModule {
+  static forRoot(
+    config: WhatsappMessagingConfig,
+    options: { logDestination?: DestinationStream } = {},
+  ): DynamicModule {
     return {
       module: WhatsappMessagingAppModule,
-      imports: [PlatformModule.forRoot({ service: SERVICE_NAME, config, schema: 'whatsapp_messaging' })],
+      imports: [
+        PlatformModule.forRoot({
+          service: SERVICE_NAME,
+          config,
+          schema: MESSAGING_SCHEMA,
+          entities: ENTITIES,
+          logDestination: options.logDestination,
+        }),
+        TypeOrmModule.forFeature(ENTITIES),
+      ],
+      controllers: [ChannelsController, MessagesController, WebhookController],
+      providers: [ChannelsService, WebhookIngest, TriggerProducer],
     };
   }
 }

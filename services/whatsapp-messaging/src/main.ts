@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { exitOnStartupError, loadConfig, runService } from '@flowbridge/platform';
-import { WhatsappMessagingAppModule, SERVICE_NAME } from './app.module';
+import { rawBodyRoutes, SERVICE_NAME, WhatsappMessagingAppModule } from './app.module';
 import { WhatsappMessagingConfig } from './whatsapp-messaging.config';
 
 async function main(): Promise<void> {
@@ -10,6 +10,11 @@ async function main(): Promise<void> {
     module: WhatsappMessagingAppModule.forRoot(config),
     config,
     port: config.WHATSAPP_MESSAGING_PORT,
+    rawBodyRoutes: rawBodyRoutes(config),
+    swagger: {
+      title: 'Flowbridge WhatsApp messaging',
+      description: 'Channels (business numbers) and the conversation log. The webhook is for Meta.',
+    },
   });
 }
 

@@ -14,6 +14,7 @@ export interface ServiceDefinition {
   port: number;
   host?: string;
   swagger?: HttpAppOptions['swagger'];
+  rawBodyRoutes?: HttpAppOptions['rawBodyRoutes'];
   /** Serve @MessagePattern/@EventPattern handlers over the Redis transport. */
   rpc?: boolean;
 }
@@ -24,7 +25,11 @@ export async function createServiceApp(definition: ServiceDefinition): Promise<N
     bodyParser: false,
     abortOnError: false,
   });
-  configureHttpApp(app, { config: definition.config, swagger: definition.swagger });
+  configureHttpApp(app, {
+    config: definition.config,
+    swagger: definition.swagger,
+    rawBodyRoutes: definition.rawBodyRoutes,
+  });
   if (definition.rpc) {
     app.connectMicroservice<MicroserviceOptions>(
       {

@@ -1,6 +1,7 @@
 import { Logger as NestLogger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { raw } from 'body-parser';
 import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import type { PlatformConfig } from '../config';
@@ -9,6 +10,8 @@ import { httpMetricsMiddleware } from '../metrics';
 
 export interface HttpAppOptions {
   config: PlatformConfig;
+  /** Routes whose handlers need the exact bytes (e.g. to check a signature): `req.body` is a Buffer there. */
+  rawBodyRoutes?: Array<{ path: string; limitBytes: number }>;
   swagger?: { title: string; description: string; version?: string };
 }
 
@@ -43,6 +46,8 @@ export function configureHttpApp(app: NestExpressApplication, options: HttpAppOp
   app.disable('x-powered-by');
   app.use(httpMetricsMiddleware());
   app.use(requireJson);
+  for (const route of options.rawBodyRoutes ?? [])
+    app.use(route.path, raw({ type: () => true, limit: route.limitBytes }));
   app.useBodyParser('json', { limit: options.config.HTTP_BODY_LIMIT_BYTES });
   app.use(bodyErrors);
   app.useGlobalPipes(createValidationPipe());

@@ -15,16 +15,23 @@ export class MetricsController extends PrometheusController {
   }
 }
 
+/** A metric registered once per process: a second app in the same process (as in tests) reuses it. */
+export function metricOnce<T>(name: string, make: () => T): T {
+  return (register.getSingleMetric(name) as T | undefined) ?? make();
+}
+
 function httpDuration(): Histogram<'method' | 'route' | 'status'> {
   const name = 'http_request_duration_seconds';
-  const existing = register.getSingleMetric(name);
-  if (existing) return existing as Histogram<'method' | 'route' | 'status'>;
-  return new Histogram({
+  return metricOnce(
     name,
-    help: 'HTTP requests by method, matched route and status',
-    labelNames: ['method', 'route', 'status'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-  });
+    () =>
+      new Histogram({
+        name,
+        help: 'HTTP requests by method, matched route and status',
+        labelNames: ['method', 'route', 'status'],
+        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      }),
+  );
 }
 
 /** Records every request under its route pattern (`/connections/:id`), never the raw path (cardinality). */

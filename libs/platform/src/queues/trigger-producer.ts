@@ -32,19 +32,29 @@ export class TriggerProducer implements OnApplicationShutdown {
   }
 
   async enqueue(event: TriggerEventV1): Promise<void> {
-    const contact = { workspaceId: event.workspaceId, channelId: event.channelId, waId: event.contact.waId };
-    await this.queue(triggerPartition(contact, this.config.TRIGGER_PARTITIONS)).add(
-      TriggerJobName.TriggerEvent,
-      event,
-      {
-        jobId: event.eventId,
-        // A worker that could not apply it (a service it asks did not answer) tries again; meanwhile the
-        // event waits in the contact's inbox, so the contact's later events do not overtake it.
-        attempts: 8,
-        backoff: { type: 'exponential', delay: 1000 },
-        removeOnComplete: { age: KEEP_COMPLETED_S },
-        removeOnFail: { age: KEEP_FAILED_S },
-      },
+    await this.enqueueAll([event]);
+  }
+
+  /** Many events at once: one round trip per partition, each partition's events in the order given. */
+  async enqueueAll(events: TriggerEventV1[]): Promise<void> {
+    const byPartition = new Map<number, TriggerEventV1[]>();
+    for (const event of events) {
+      const contact = {
+        workspaceId: event.workspaceId,
+        channelId: event.channelId,
+        waId: event.contact.waId,
+      };
+      const p = triggerPartition(contact, this.config.TRIGGER_PARTITIONS);
+      const batch = byPartition.get(p);
+      if (batch) batch.push(event);
+      else byPartition.set(p, [event]);
+    }
+    await Promise.all(
+      [...byPartition].map(([p, batch]) =>
+        this.queue(p).addBulk(
+          batch.map((event) => ({ name: TriggerJobName.TriggerEvent, data: event, opts: jobOptions(event) })),
+        ),
+      ),
     );
   }
 
@@ -75,4 +85,16 @@ export class TriggerProducer implements OnApplicationShutdown {
     await settleWithin(Promise.all([...this.queues.values()].map((q) => q.close())), 3000);
     this.connection.disconnect();
   }
+}
+
+function jobOptions(event: TriggerEventV1) {
+  return {
+    jobId: event.eventId,
+    // A worker that could not apply it (a service it asks did not answer) tries again; meanwhile the
+    // event waits in the contact's inbox, so the contact's later events do not overtake it.
+    attempts: 8,
+    backoff: { type: 'exponential', delay: 1000 },
+    removeOnComplete: { age: KEEP_COMPLETED_S },
+    removeOnFail: { age: KEEP_FAILED_S },
+  };
 }

@@ -1,9 +1,5 @@
-import { Counter, Histogram, register } from 'prom-client';
-
-// Registered once per process (a second app in the same process, as in tests, reuses them).
-function once<T>(name: string, make: () => T): T {
-  return (register.getSingleMetric(name) as T | undefined) ?? make();
-}
+import { metricOnce as once } from '@flowbridge/platform';
+import { Counter, Histogram } from 'prom-client';
 
 export const triggerEvents = once(
   'flowbridge_trigger_events_total',

@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { AppError, type SealedSecret, SecretBox, violatedConstraint } from '@flowbridge/platform';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, type Repository } from 'typeorm';
+import { MessagingErrorCode } from '../errors';
+import { WhatsappMessagingConfig } from '../whatsapp-messaging.config';
+import type { CreateChannelDto, UpdateChannelDto } from './channel.dto';
+import { ChannelEntity } from './channel.entity';
+import { channelView, type ChannelView } from './channel.view';
+
+const DEFAULT_MESSAGES_PER_SECOND = 80; // Meta's default throughput per business number
+
+type SecretField = 'accessToken' | 'appSecret';
+
+/** Channels: the business numbers of a workspace, their secrets sealed and bound to channel and field. */
+@Injectable()
+export class ChannelsService {
+  private readonly box: SecretBox;
+
+  constructor(
+    @InjectRepository(ChannelEntity) private readonly channels: Repository<ChannelEntity>,
+    private readonly config: WhatsappMessagingConfig,
+  ) {
+    this.box = new SecretBox(config.ENCRYPTION_KEYS);
+  }
+
+  async create(workspaceId: string, dto: CreateChannelDto): Promise<ChannelView> {
+    const id = randomUUID();
+    const channel = this.channels.create({
+      id,
+      workspaceId,
+      phoneNumberId: dto.phoneNumberId,
+      displayPhoneNumber: dto.displayPhoneNumber,
+      wabaId: dto.wabaId,
+      accessToken: this.seal(workspaceId, id, 'accessToken', dto.accessToken),
+      appSecret: this.seal(workspaceId, id, 'appSecret', dto.appSecret),
+      verifyToken: dto.verifyToken,
+      graphApiVersion: dto.graphApiVersion ?? null,
+      messagesPerSecond: dto.messagesPerSecond ?? DEFAULT_MESSAGES_PER_SECOND,
+      lastError: null,
+      tokenValid: true,
+    });
+    return this.view(await this.save(channel));
+  }
+
+  async list(workspaceId: string): Promise<{ items: ChannelView[] }> {
+    const rows = await this.channels.find({ where: { workspaceId }, order: { createdAt: 'ASC' } });
+    return { items: rows.map((c) => this.view(c)) };
+  }
+
+  async get(workspaceId: string, id: string): Promise<ChannelView> {
+    return this.view(await this.find(workspaceId, id));
+  }
+
+  async update(workspaceId: string, id: string, dto: UpdateChannelDto): Promise<ChannelView> {
+    const channel = await this.find(workspaceId, id);
+    const { accessToken, appSecret, ...plain } = dto;
+    Object.assign(channel, plain);
+    if (accessToken !== undefined) {
+      channel.accessToken = this.seal(workspaceId, id, 'accessToken', accessToken);
+      // A new token is presumed good until Meta says otherwise.
+      channel.tokenValid = true;
+    }
+    if (appSecret !== undefined) channel.appSecret = this.seal(workspaceId, id, 'appSecret', appSecret);
+    return this.view(await this.save(channel));
+  }
+
+  async remove(workspaceId: string, id: string): Promise<void> {
+    await this.channels.delete({ id: (await this.find(workspaceId, id)).id });
+  }
+
+  /** `GET /channels/:id/health`: whether the token works and the last error Meta reported. */
+  async health(workspaceId: string, id: string) {
+    const channel = await this.find(workspaceId, id);
+    return {
+      id: channel.id,
+      healthy: channel.tokenValid,
+      tokenValid: channel.tokenValid,
+      lastError: channel.lastError,
+    };
+  }
+
+  /** The channels a webhook names. Used by ingestion (no workspace: the signature authenticates). */
+  byPhoneNumberIds(phoneNumberIds: string[]): Promise<ChannelEntity[]> {
+    return this.channels.findBy({ phoneNumberId: In(phoneNumberIds) });
+  }
+
+  /** For a webhook whose changes name no number (e.g. an account update): its business account's channels. */
+  byWabaIds(wabaIds: string[]): Promise<ChannelEntity[]> {
+    return wabaIds.length === 0 ? Promise.resolve([]) : this.channels.findBy({ wabaId: In(wabaIds) });
+  }
+
+  /** Whether some channel expects this verify token (Meta's subscription handshake). */
+  async verifyTokenKnown(token: string): Promise<boolean> {
+    return (await this.channels.countBy({ verifyToken: token })) > 0;
+  }
+
+  open(channel: ChannelEntity, field: SecretField): string {
+    return this.box.open(channel[field], aad(channel.workspaceId, channel.id, field));
+  }
+
+  private seal(workspaceId: string, id: string, field: SecretField, value: string): SealedSecret {
+    return this.box.seal(value, aad(workspaceId, id, field));
+  }
+
+  private async find(workspaceId: string, id: string): Promise<ChannelEntity> {
+    const channel = await this.channels.findOneBy({ workspaceId, id });
+    if (!channel)
+      throw new AppError(MessagingErrorCode.ChannelNotFound, `Channel ${id} not found`, 404, 'id');
+    return channel;
+  }
+
+  private async save(channel: ChannelEntity): Promise<ChannelEntity> {
+    try {
+      return await this.channels.save(channel);
+    } catch (error) {
+      if (violatedConstraint(error, '23505') === 'UQ_channels_phone_number')
+        throw new AppError(
+          MessagingErrorCode.PhoneNumberTaken,
+          `Phone number id ${channel.phoneNumberId} is already connected`,
+          409,
+          'phoneNumberId',
+        );
+      throw error;
+    }
+  }
+
+  private view(channel: ChannelEntity): ChannelView {
+    return channelView(channel, this.config.GRAPH_API_VERSION);
+  }
+}
+
+function aad(workspaceId: string, channelId: string, field: SecretField): string {
+  return `flowbridge/${workspaceId}/channel/${channelId}/${field}`;
+}

@@ -1,0 +1,11 @@
+/** Codes of the messaging service, beside the platform's common ones. */
+export const MessagingErrorCode = {
+  ChannelNotFound: 'CHANNEL_NOT_FOUND',
+  PhoneNumberTaken: 'CHANNEL_NUMBER_TAKEN',
+  SignatureMissing: 'SIGNATURE_MISSING',
+  SignatureMalformed: 'SIGNATURE_MALFORMED',
+  SignatureInvalid: 'SIGNATURE_INVALID',
+  UnknownChannel: 'UNKNOWN_CHANNEL',
+  MalformedWebhook: 'MALFORMED_WEBHOOK',
+  Unavailable: 'UNAVAILABLE',
+} as const;

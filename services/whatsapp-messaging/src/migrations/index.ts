@@ -1,0 +1,4 @@
+import { Messaging1764000000500 } from './1764000000500-channels-and-messages';
+
+export const MESSAGING_SCHEMA = 'whatsapp_messaging';
+export const MESSAGING_MIGRATIONS = [Messaging1764000000500];

@@ -1,0 +1,284 @@
+import { jobIdOf, type TriggerEventV1 } from '@flowbridge/contracts';
+import { AppError, metricOnce, TriggerProducer } from '@flowbridge/platform';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Counter } from 'prom-client';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { ChannelEntity } from '../channels/channel.entity';
+import { ChannelsService } from '../channels/channels.service';
+import { MessagingErrorCode } from '../errors';
+import { MalformedWebhook, type ParsedChange, parseWebhook } from './envelope';
+import { checkSignature } from './signature';
+
+const webhookRequests = metricOnce(
+  'flowbridge_webhook_requests_total',
+  () =>
+    new Counter({
+      name: 'flowbridge_webhook_requests_total',
+      help: 'Webhook POSTs by outcome (accepted, unsigned, bad_signature, malformed, unknown_channel, unavailable)',
+      labelNames: ['outcome'],
+    }),
+);
+const inboundMessages = metricOnce(
+  'flowbridge_inbound_messages_total',
+  () =>
+    new Counter({
+      name: 'flowbridge_inbound_messages_total',
+      help: 'Inbound messages by type and outcome (new, duplicate)',
+      labelNames: ['type', 'outcome'],
+    }),
+);
+const unknownTypes = metricOnce(
+  'flowbridge_webhook_unknown_total',
+  () =>
+    new Counter({
+      name: 'flowbridge_webhook_unknown_total',
+      help: 'Inbound message types and statuses this version does not know (logged, never a crash)',
+      labelNames: ['type'],
+    }),
+);
+
+const STATUS_RANK = { sent: 1, delivered: 2, read: 3, failed: 4 } as const;
+
+export interface IngestResult {
+  messages: number;
+  duplicates: number;
+  statuses: number;
+}
+
+/**
+ * Meta's webhook POST: signature over the raw bytes, then every message and status of the batch recorded in
+ * one transaction, the new messages enqueued as trigger events before it commits. The answer is 200 only once
+ * all of it is durable; a failure rolls back, answers 503, and Meta's redelivery starts over (a message that
+ * was enqueued before a failed commit is the same BullMQ job again, so nothing is doubled).
+ */
+@Injectable()
+export class WebhookIngest {
+  private readonly logger = new Logger(WebhookIngest.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly channels: ChannelsService,
+    private readonly triggers: TriggerProducer,
+  ) {}
+
+  async ingest(raw: Buffer, signature: string | undefined): Promise<IngestResult> {
+    const refused = (outcome: string, error: AppError): never => {
+      webhookRequests.inc({ outcome });
+      throw error;
+    };
+    if (!signature)
+      refused(
+        'unsigned',
+        new AppError(
+          MessagingErrorCode.SignatureMissing,
+          'X-Hub-Signature-256 is required',
+          401,
+          'x-hub-signature-256',
+        ),
+      );
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch {
+      refused(
+        'malformed',
+        new AppError(MessagingErrorCode.MalformedWebhook, 'The body is not JSON', 400, 'body'),
+      );
+    }
+    const known = await this.unavailableOnError(() => this.channelsNamedIn(body));
+    if (known.length === 0)
+      refused(
+        'unknown_channel',
+        new AppError(
+          MessagingErrorCode.UnknownChannel,
+          'No channel matches the phone number or business account of this webhook',
+          401,
+          'entry',
+        ),
+      );
+    // Every channel the batch is for must have signed it (one Meta app signs a batch).
+    for (const channel of known) {
+      const verdict = checkSignature(raw, signature, this.channels.open(channel, 'appSecret'));
+      if (verdict === 'malformed')
+        refused(
+          'bad_signature',
+          new AppError(
+            MessagingErrorCode.SignatureMalformed,
+            'X-Hub-Signature-256 must be sha256= and 64 hex digits',
+            401,
+            'x-hub-signature-256',
+          ),
+        );
+      if (verdict !== 'ok')
+        refused(
+          'bad_signature',
+          new AppError(
+            MessagingErrorCode.SignatureInvalid,
+            'X-Hub-Signature-256 does not match the body',
+            401,
+            'x-hub-signature-256',
+          ),
+        );
+    }
+    let changes: ParsedChange[];
+    try {
+      changes = parseWebhook(body);
+    } catch (error) {
+      if (!(error instanceof MalformedWebhook)) throw error;
+      refused(
+        'malformed',
+        new AppError(MessagingErrorCode.MalformedWebhook, error.message, 400, error.field),
+      );
+    }
+    const byNumber = new Map(known.map((c) => [c.phoneNumberId, c]));
+    const result = await this.unavailableOnError(() =>
+      this.db.transaction((tx) => this.record(tx, changes, byNumber)),
+    );
+    webhookRequests.inc({ outcome: 'accepted' });
+    return result;
+  }
+
+  private async record(
+    tx: EntityManager,
+    changes: ParsedChange[],
+    byNumber: Map<string, ChannelEntity>,
+  ): Promise<IngestResult> {
+    const inbound: Array<{ channel: ChannelEntity; change: ParsedChange; index: number }> = [];
+    const statuses: Array<Record<string, unknown>> = [];
+    for (const change of changes) {
+      const channel = byNumber.get(change.phoneNumberId);
+      if (!channel) {
+        this.logger.warn(
+          { phoneNumberId: change.phoneNumberId },
+          'webhook change for a number with no channel',
+        );
+        continue;
+      }
+      for (const type of change.unknown) {
+        unknownTypes.inc({ type });
+        this.logger.warn(
+          { type, channelId: channel.id },
+          'webhook carried a type this version does not know',
+        );
+      }
+      change.messages.forEach((_, index) => inbound.push({ channel, change, index }));
+      for (const s of change.statuses)
+        statuses.push({
+          wa_message_id: s.waMessageId,
+          channel_id: channel.id,
+          status: s.status,
+          rank: STATUS_RANK[s.status],
+          status_at: s.timestamp.toISOString(),
+          errors: s.errors.length > 0 ? s.errors : null,
+        });
+      const error = change.errors.at(-1);
+      if (error) {
+        this.logger.warn({ channelId: channel.id, error }, 'Meta reported an error for this number');
+        await tx.query(`UPDATE whatsapp_messaging.channels SET last_error = $2 WHERE id = $1`, [
+          channel.id,
+          JSON.stringify({ ...error, at: new Date().toISOString(), source: 'webhook' }),
+        ]);
+      }
+    }
+
+    const fresh = new Set<string>();
+    if (inbound.length > 0) {
+      const rows = inbound.map(({ channel, change, index }) => {
+        const m = change.messages[index];
+        return {
+          workspace_id: channel.workspaceId,
+          channel_id: channel.id,
+          wa_id: m.from,
+          wa_message_id: m.waMessageId,
+          type: m.inbound.type,
+          content: { ...m.inbound, ...(m.profileName !== undefined ? { profileName: m.profileName } : {}) },
+          occurred_at: m.timestamp.toISOString(),
+        };
+      });
+      const inserted = await tx.query<Array<{ wa_message_id: string }>>(
+        `INSERT INTO whatsapp_messaging.messages
+                (workspace_id, channel_id, direction, wa_id, wa_message_id, type, content, occurred_at)
+         SELECT r.workspace_id, r.channel_id, 'in', r.wa_id, r.wa_message_id, r.type, r.content, r.occurred_at
+           FROM jsonb_to_recordset($1::jsonb) AS r(workspace_id text, channel_id uuid, wa_id text,
+                wa_message_id text, type text, content jsonb, occurred_at timestamptz)
+         ON CONFLICT (direction, wa_message_id) DO NOTHING
+         RETURNING wa_message_id`,
+        [JSON.stringify(rows)],
+      );
+      for (const row of inserted) fresh.add(row.wa_message_id);
+    }
+    if (statuses.length > 0)
+      await tx.query(
+        `INSERT INTO whatsapp_messaging.statuses (wa_message_id, channel_id, status, rank, status_at, errors)
+         SELECT DISTINCT ON (r.wa_message_id) r.wa_message_id, r.channel_id, r.status, r.rank, r.status_at, r.errors
+           FROM jsonb_to_recordset($1::jsonb) AS r(wa_message_id text, channel_id uuid, status text, rank smallint,
+                status_at timestamptz, errors jsonb)
+          ORDER BY r.wa_message_id, r.rank DESC
+         ON CONFLICT (wa_message_id) DO UPDATE
+            SET status = excluded.status, rank = excluded.rank, status_at = excluded.status_at, errors = excluded.errors
+          WHERE statuses.rank < excluded.rank`,
+        [JSON.stringify(statuses)],
+      );
+
+    const events: TriggerEventV1[] = [];
+    for (const { channel, change, index } of inbound) {
+      const m = change.messages[index];
+      const isNew = fresh.delete(m.waMessageId); // a second copy in the same batch is a duplicate too
+      inboundMessages.inc({ type: m.inbound.type, outcome: isNew ? 'new' : 'duplicate' });
+      if (!isNew) continue;
+      events.push({
+        version: 1,
+        eventId: jobIdOf('wa', m.waMessageId),
+        workspaceId: channel.workspaceId,
+        channelId: channel.id,
+        contact: { waId: m.from, ...(m.profileName !== undefined ? { name: m.profileName } : {}) },
+        occurredAt: m.timestamp.toISOString(),
+        source: {
+          type: 'message',
+          messageId: m.waMessageId,
+          message: m.message,
+          inbound: m.inbound,
+          ...(m.replyTo !== undefined ? { replyTo: m.replyTo } : {}),
+        },
+      });
+    }
+    // Inside the transaction: if Redis refuses, nothing is recorded and Meta sends the batch again.
+    if (events.length > 0) await this.triggers.enqueueAll(events);
+    return { messages: events.length, duplicates: inbound.length - events.length, statuses: statuses.length };
+  }
+
+  /** The channels a webhook names: by phone number id, or by business account for changes without one. */
+  private async channelsNamedIn(body: unknown): Promise<ChannelEntity[]> {
+    const numbers = new Set<string>();
+    const accounts = new Set<string>();
+    const entries = (body as { entry?: unknown })?.entry;
+    for (const entry of Array.isArray(entries) ? entries : []) {
+      const e = entry as { id?: unknown; changes?: unknown };
+      if (typeof e.id === 'string') accounts.add(e.id);
+      for (const change of Array.isArray(e.changes) ? e.changes : []) {
+        const id = (change as { value?: { metadata?: { phone_number_id?: unknown } } }).value?.metadata
+          ?.phone_number_id;
+        if (typeof id === 'string') numbers.add(id);
+      }
+    }
+    if (numbers.size > 0) return this.channels.byPhoneNumberIds([...numbers]);
+    return this.channels.byWabaIds([...accounts]);
+  }
+
+  /** Postgres or Redis is down: 503, so that Meta delivers the batch again later. */
+  private async unavailableOnError<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      webhookRequests.inc({ outcome: 'unavailable' });
+      this.logger.error({ err: error }, 'webhook could not be recorded; Meta will deliver it again');
+      throw new AppError(
+        MessagingErrorCode.Unavailable,
+        'The webhook could not be recorded right now; deliver it again later',
+        503,
+      );
+    }
+  }
+}

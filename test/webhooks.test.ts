@@ -1,0 +1,347 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { testDatabaseServerUrl } from '@flowbridge/testing';
+import { type MessagingHarness, startMessaging } from './messaging-app';
+import {
+  type BusinessNumber,
+  inboundMessage,
+  sign,
+  statusUpdate,
+  textMessage,
+  wamid,
+  webhookBody,
+} from './whatsapp-payloads';
+
+const CONTACT = '447700900301';
+
+describe('whatsapp-messaging: channels and webhook ingestion (real Postgres and Redis)', () => {
+  let svc: MessagingHarness;
+  const number: BusinessNumber = {
+    phoneNumberId: '100000000001',
+    displayPhoneNumber: '+1 555 0100',
+    wabaId: '200000000001',
+  };
+  const other: BusinessNumber = {
+    phoneNumberId: '100000000002',
+    displayPhoneNumber: '+1 555 0101',
+    wabaId: '200000000002',
+  };
+  const appSecret = `app-secret-${randomBytes(8).toString('hex')}`;
+  const otherSecret = `other-secret-${randomBytes(8).toString('hex')}`;
+  const verifyToken = `verify-${randomBytes(8).toString('hex')}`;
+  let channelId: string;
+
+  beforeAll(async () => {
+    svc = await startMessaging('messaging');
+    const created = await svc.call('post', '/channels', {
+      ...number,
+      accessToken: 'EAAG-canary-access-token-0001',
+      appSecret,
+      verifyToken,
+    });
+    expect(created.status).toBe(201);
+    channelId = created.body.id;
+    expect(
+      (
+        await svc.call('post', '/channels', {
+          ...other,
+          accessToken: 'EAAG-other',
+          appSecret: otherSecret,
+          verifyToken: 'another-verify-token',
+        })
+      ).status,
+    ).toBe(201);
+  });
+
+  afterAll(async () => {
+    await svc?.close();
+  });
+
+  /** POSTs the body as the given bytes, signed with `secret` unless a signature header is given. */
+  function post(raw: Buffer | string, signature: string | null = sign(raw, appSecret)) {
+    let req = svc.request().post('/webhooks/whatsapp').set('content-type', 'application/json');
+    if (signature !== null) req = req.set('x-hub-signature-256', signature);
+    // A string goes out byte for byte (superagent would JSON-encode a Buffer).
+    return req.send(Buffer.isBuffer(raw) ? raw.toString('utf8') : raw);
+  }
+
+  async function sql<T>(text: string, params: unknown[] = [], url = svc.db.url): Promise<T[]> {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query(text, params)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  }
+
+  async function triggersOf(messageIds: string[]) {
+    const ids = new Set(messageIds);
+    return (await svc.triggers()).filter((t) => t.source.type === 'message' && ids.has(t.source.messageId));
+  }
+
+  describe('channels', () => {
+    it('never returns secrets; a number belongs to one channel; bad input names its field', async () => {
+      const got = await svc.call('get', `/channels/${channelId}`);
+      expect(got.status).toBe(200);
+      expect(got.body).toMatchObject({
+        ...number,
+        verifyToken,
+        graphApiVersion: 'v24.0',
+        messagesPerSecond: 80,
+      });
+      expect(JSON.stringify(got.body)).not.toContain('canary-access-token');
+      expect(JSON.stringify(got.body)).not.toContain(appSecret);
+      const stored = await sql(
+        `SELECT access_token::text AS t, app_secret::text AS s FROM whatsapp_messaging.channels`,
+      );
+      expect(JSON.stringify(stored)).not.toContain('canary-access-token');
+      expect(JSON.stringify(stored)).not.toContain(appSecret);
+
+      const taken = await svc.call('post', '/channels', {
+        ...number,
+        accessToken: 'x',
+        appSecret: 'y',
+        verifyToken: 'zzzzzzzz',
+      });
+      expect(taken.status).toBe(409);
+      expect(taken.body).toMatchObject({ code: 'CHANNEL_NUMBER_TAKEN', field: 'phoneNumberId' });
+      const bad = await svc.call('post', '/channels', {
+        ...number,
+        phoneNumberId: '+1 555',
+        accessToken: 'x',
+        appSecret: 'y',
+        verifyToken: 'zzzzzzzz',
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body.field).toBe('phoneNumberId');
+      expect((await svc.call('get', '/channels', undefined, null)).status).toBe(401);
+      expect((await svc.call('get', '/channels/not-a-uuid')).status).toBe(404);
+      const health = await svc.call('get', `/channels/${channelId}/health`);
+      expect(health.body).toEqual({ id: channelId, healthy: true, tokenValid: true, lastError: null });
+    });
+  });
+
+  describe("Meta's verify handshake", () => {
+    const handshake = (query: Record<string, string>) => svc.request().get('/webhooks/whatsapp').query(query);
+
+    it('answers the challenge as plain text for a known verify token, 403 otherwise', async () => {
+      const ok = await handshake({
+        'hub.mode': 'subscribe',
+        'hub.verify_token': verifyToken,
+        'hub.challenge': '1158201444',
+      });
+      expect(ok.status).toBe(200);
+      expect(ok.headers['content-type']).toMatch(/^text\/plain/);
+      expect(ok.text).toBe('1158201444');
+      const refusedQueries: Array<Record<string, string>> = [
+        { 'hub.mode': 'subscribe', 'hub.verify_token': 'wrong-token', 'hub.challenge': '1' },
+        { 'hub.mode': 'unsubscribe', 'hub.verify_token': verifyToken, 'hub.challenge': '1' },
+        { 'hub.mode': 'subscribe', 'hub.challenge': '1' },
+        { 'hub.mode': 'subscribe', 'hub.verify_token': verifyToken },
+      ];
+      for (const query of refusedQueries) {
+        const refused = await handshake(query);
+        expect(refused.status).toBe(403);
+        expect(refused.text).not.toContain('1158201444');
+      }
+    });
+  });
+
+  describe('signatures (nothing is enqueued unless the signature holds)', () => {
+    it.each([
+      ['missing', () => null, 'SIGNATURE_MISSING'],
+      ['sha256= with the wrong hex', () => `sha256=${'ab'.repeat(32)}`, 'SIGNATURE_INVALID'],
+      ['the wrong length', (raw: string) => sign(raw, appSecret).slice(0, -2), 'SIGNATURE_MALFORMED'],
+      [
+        'not sha256=',
+        (raw: string) => sign(raw, appSecret).replace('sha256=', 'sha1='),
+        'SIGNATURE_MALFORMED',
+      ],
+      ["another channel's secret", (raw: string) => sign(raw, otherSecret), 'SIGNATURE_INVALID'],
+    ])('%s → 401', async (_name, signature, code) => {
+      const message = textMessage(CONTACT, 'hello');
+      const raw = JSON.stringify(webhookBody(number, { messages: [message] }));
+      const res = await post(raw, signature(raw));
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe(code);
+      expect(await triggersOf([message.id as string])).toEqual([]);
+    });
+
+    it('is checked over the raw bytes: non-ASCII text signed as sent passes; a re-serialised copy fails', async () => {
+      const message = textMessage(CONTACT, 'Olá! Pedido nº 17 – 👋 ok?');
+      // Meta escapes non-ASCII as \uXXXX; the signature covers exactly those bytes.
+      const raw = JSON.stringify(webhookBody(number, { messages: [message] })).replace(
+        /[\u007f-\uffff]/g,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      );
+      const reserialised = JSON.stringify(JSON.parse(raw) as unknown);
+      expect(reserialised).not.toBe(raw);
+      const copy = await post(reserialised, sign(raw, appSecret));
+      expect(copy.status).toBe(401);
+      expect(await triggersOf([message.id as string])).toEqual([]);
+      const original = await post(raw);
+      expect(original.status).toBe(200);
+      const [event] = await triggersOf([message.id as string]);
+      expect(event.source).toMatchObject({ message: { kind: 'text', text: 'Olá! Pedido nº 17 – 👋 ok?' } });
+    });
+
+    it('a signed body that is not JSON → 400; a bad envelope → 400 naming the field; over 3 MB → 413', async () => {
+      const notJson = await post('{"object": "whatsapp_business_account", ');
+      expect(notJson.status).toBe(400);
+      expect(notJson.body).toMatchObject({ code: 'MALFORMED_WEBHOOK', field: 'body' });
+      const body = webhookBody(number, { messages: [inboundMessage(CONTACT, 'text', {})] });
+      const raw = JSON.stringify(body);
+      const malformed = await post(raw);
+      expect(malformed.status).toBe(400);
+      expect(malformed.body).toMatchObject({ code: 'MALFORMED_WEBHOOK', field: 'text' });
+      const noEntry = JSON.stringify({ ...body, object: 'page' });
+      const wrongObject = await post(noEntry);
+      expect(wrongObject.status).toBe(400);
+      expect(wrongObject.body.field).toBe('object');
+
+      const huge = Buffer.alloc(svc.config.WEBHOOK_BODY_LIMIT_BYTES + 1, 0x20);
+      const tooLarge = await post(huge);
+      expect(tooLarge.status).toBe(413);
+    });
+  });
+
+  describe('ingestion', () => {
+    it('one 3 MB batch of 1,000 messages → 1,000 trigger events; the same batch again → none', async () => {
+      const messages = Array.from({ length: 1000 }, (_, i) =>
+        textMessage(String(447700910000 + (i % 50)), `message ${i} ${'x'.repeat(2900)}`),
+      );
+      const raw = JSON.stringify(webhookBody(number, { messages }));
+      expect(raw.length).toBeGreaterThan(2.9 * 1024 * 1024);
+      expect(raw.length).toBeLessThanOrEqual(svc.config.WEBHOOK_BODY_LIMIT_BYTES);
+      const first = await post(raw);
+      expect(first.status).toBe(200);
+      expect(first.body).toEqual({ messages: 1000, duplicates: 0, statuses: 0 });
+      const ids = messages.map((m) => m.id as string);
+      const events = await triggersOf(ids);
+      expect(events).toHaveLength(1000);
+      expect(new Set(events.map((e) => e.eventId)).size).toBe(1000);
+      // Each contact's messages stay in batch order on its partition.
+      const contact = '447700910007';
+      const mine = events
+        .filter((e) => e.contact.waId === contact)
+        .map((e) => e.source.type === 'message' && e.source.messageId);
+      expect(mine).toEqual(messages.filter((m) => m.from === contact).map((m) => m.id));
+
+      const again = await post(raw);
+      expect(again.status).toBe(200);
+      expect(again.body).toEqual({ messages: 0, duplicates: 1000, statuses: 0 });
+      expect(await triggersOf(ids)).toHaveLength(1000);
+    });
+
+    it('a tapped button becomes a typed trigger event with the profile name; the log shows it received', async () => {
+      const tap = inboundMessage(CONTACT, 'interactive', {
+        interactive: { type: 'button_reply', button_reply: { id: 'agent', title: 'Talk to us' } },
+        context: { from: number.displayPhoneNumber, id: 'wamid.question' },
+      });
+      const res = await post(
+        JSON.stringify(webhookBody(number, { messages: [tap], contacts: [{ waId: CONTACT, name: 'Ana' }] })),
+      );
+      expect(res.status).toBe(200);
+      const [event] = await triggersOf([tap.id as string]);
+      expect(event).toMatchObject({
+        version: 1,
+        workspaceId: 'ws-a',
+        channelId,
+        contact: { waId: CONTACT, name: 'Ana' },
+        source: {
+          type: 'message',
+          messageId: tap.id,
+          message: { kind: 'choice', id: 'agent', title: 'Talk to us' },
+          inbound: { type: 'button_reply', id: 'agent', title: 'Talk to us' },
+          replyTo: 'wamid.question',
+        },
+      });
+      const log = await svc.call('get', `/messages?contact=${CONTACT}&direction=in`);
+      expect(log.body.items.find((m: { waMessageId: string }) => m.waMessageId === tap.id)).toMatchObject({
+        direction: 'in',
+        type: 'button_reply',
+        status: 'received',
+        content: { type: 'button_reply', id: 'agent', profileName: 'Ana' },
+      });
+    });
+
+    it('statuses arriving out of order never move back; a failure keeps its error; webhook errors reach channel health', async () => {
+      const sent = wamid();
+      // An outbound message as the sender records it (sending comes with the sandbox).
+      await sql(
+        `INSERT INTO whatsapp_messaging.messages (workspace_id, channel_id, direction, wa_id, wa_message_id, type, content, occurred_at)
+         VALUES ('ws-a', $1, 'out', $2, $3, 'text', '{"type":"text"}', now())`,
+        [channelId, CONTACT, sent],
+      );
+      const t = Math.floor(Date.now() / 1000);
+      const deliver = async (...statuses: Array<Record<string, unknown>>) =>
+        expect((await post(JSON.stringify(webhookBody(number, { statuses, contacts: [] })))).status).toBe(
+          200,
+        );
+      await deliver(statusUpdate(sent, 'read', CONTACT, t + 2));
+      await deliver(statusUpdate(sent, 'delivered', CONTACT, t + 1), statusUpdate(sent, 'sent', CONTACT, t));
+      const log = async (status: string) =>
+        (await svc.call('get', `/messages?contact=${CONTACT}&direction=out&status=${status}`)).body
+          .items as Array<{
+          waMessageId: string;
+          status: string;
+          statusAt: string;
+        }>;
+      expect((await log('read')).map((m) => [m.waMessageId, m.statusAt])).toEqual([
+        [sent, new Date((t + 2) * 1000).toISOString()],
+      ]);
+      expect(await log('delivered')).toEqual([]);
+
+      const failing = wamid();
+      await deliver(
+        statusUpdate(failing, 'failed', CONTACT, t, [{ code: 131047, title: 'Re-engagement message' }]),
+        statusUpdate(failing, 'sent', CONTACT, t - 1),
+      );
+      const [row] = await sql<{ status: string; errors: Array<{ code: number }> }>(
+        `SELECT status, errors FROM whatsapp_messaging.statuses WHERE wa_message_id = $1`,
+        [failing],
+      );
+      expect(row).toEqual({ status: 'failed', errors: [{ code: 131047, title: 'Re-engagement message' }] });
+
+      const withError = webhookBody(number, {
+        contacts: [],
+        errors: [{ code: 131042, title: 'Business eligibility payment issue', message: 'payment issue' }],
+      });
+      expect((await post(JSON.stringify(withError))).status).toBe(200);
+      const health = await svc.call('get', `/channels/${channelId}/health`);
+      expect(health.body.lastError).toMatchObject({ code: 131042, source: 'webhook' });
+    });
+
+    it('Postgres refusing connections → 503 and nothing enqueued; the redelivery once it is back → accepted', async () => {
+      const message = textMessage(CONTACT, 'during the outage');
+      const raw = JSON.stringify(webhookBody(number, { messages: [message] }));
+      const server = new URL(testDatabaseServerUrl());
+      server.pathname = '/postgres';
+      const admin = new pg.Client({ connectionString: server.toString() });
+      await admin.connect();
+      const name = svc.db.name;
+      try {
+        await admin.query(`ALTER DATABASE "${name}" WITH ALLOW_CONNECTIONS false`);
+        await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [
+          name,
+        ]);
+        const down = await post(raw);
+        expect(down.status).toBe(503);
+        expect(down.body.code).toBe('UNAVAILABLE');
+        expect(JSON.stringify(down.body)).not.toMatch(/at .*\.js/);
+        expect(await triggersOf([message.id as string])).toEqual([]);
+      } finally {
+        await admin.query(`ALTER DATABASE "${name}" WITH ALLOW_CONNECTIONS true`);
+        await admin.end();
+      }
+      let back = await post(raw);
+      for (let i = 0; i < 50 && back.status !== 200; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        back = await post(raw);
+      }
+      expect(back.status).toBe(200);
+      expect(await triggersOf([message.id as string])).toHaveLength(1);
+    });
+  });
+});
