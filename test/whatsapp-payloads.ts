@@ -1,5 +1,4 @@
 // Real-shaped WhatsApp Cloud API webhook bodies (Meta's documented examples), for tests.
-import { createHmac } from 'node:crypto';
 
 export interface BusinessNumber {
   phoneNumberId: string;
@@ -78,6 +77,5 @@ export function statusUpdate(
   return { id, status, timestamp: String(timestamp), recipient_id: recipient, ...(errors ? { errors } : {}) };
 }
 
-export function sign(raw: Buffer | string, appSecret: string): string {
-  return `sha256=${createHmac('sha256', appSecret).update(raw).digest('hex')}`;
-}
+/** The X-Hub-Signature-256 header Meta would send for these bytes. */
+export { signBody as sign } from '../services/whatsapp-messaging/src/webhooks/signature';
