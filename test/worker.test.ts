@@ -12,6 +12,24 @@ import { startWorker, type WorkerHarness } from './worker-app';
 
 const CHANNEL = '5f1b7c9e-3a2d-4e8f-9b6a-1c2d3e4f5a6b';
 
+/** Started by `word`; answers every reply with "got <reply>" and waits for the next. */
+function echoFlow(word: string): Omit<FlowDocument, 'schemaVersion'> {
+  return {
+    name: `Echo ${word}`,
+    triggers: [{ type: 'keyword', keywords: [word], match: 'exact' }],
+    startScreen: 'echo',
+    variables: [],
+    screens: [
+      {
+        id: 'echo',
+        messages: [{ type: 'text', text: 'got {{ said | default: "-" }}' }],
+        input: { variable: 'said', type: 'string' },
+        actions: [{ type: 'navigate', to: 'echo' }],
+      },
+    ],
+  };
+}
+
 /** The page's data_exchange, started by the API trigger with the order id already known. */
 function lookupFlow(apiId: string): Omit<FlowDocument, 'schemaVersion'> {
   return {
@@ -410,20 +428,7 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
 
     it('20 messages of one contact enqueued at once are applied in order, each answered once', async () => {
       const word = `echo-${randomUUID().slice(0, 8)}`;
-      await publish({
-        name: `Echo ${word}`,
-        triggers: [{ type: 'keyword', keywords: [word], match: 'exact' }],
-        startScreen: 'echo',
-        variables: [],
-        screens: [
-          {
-            id: 'echo',
-            messages: [{ type: 'text', text: 'got {{ said | default: "-" }}' }],
-            input: { variable: 'said', type: 'string' },
-            actions: [{ type: 'navigate', to: 'echo' }],
-          },
-        ],
-      });
+      await publish(echoFlow(word));
       const waId = '447700900014';
       await say(waId, text(word));
       // All in one burst and within one second: only the queue's order tells them apart.
@@ -436,20 +441,7 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
 
     it('an event that could not be applied (flow-definition did not answer) is applied before the next one', async () => {
       const word = `later-${randomUUID().slice(0, 8)}`;
-      await publish({
-        name: `Echo ${word}`,
-        triggers: [{ type: 'keyword', keywords: [word], match: 'exact' }],
-        startScreen: 'echo',
-        variables: [],
-        screens: [
-          {
-            id: 'echo',
-            messages: [{ type: 'text', text: 'got {{ said | default: "-" }}' }],
-            input: { variable: 'said', type: 'string' },
-            actions: [{ type: 'navigate', to: 'echo' }],
-          },
-        ],
-      });
+      await publish(echoFlow(word));
       // The fault: the first trigger lookup times out, as when flow-definition is restarting.
       const rpc = worker.app.get(RpcClients);
       const lookup = jest
