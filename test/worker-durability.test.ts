@@ -2,7 +2,17 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { type NavigationEventV1, QueueName } from '@flowbridge/contracts';
 import { redisOptionsFromUrl, runMigrations } from '@flowbridge/platform';
-import { createTestDatabase, HttpPeer, sendJson, type TestDatabase, testRedisUrl } from '@flowbridge/testing';
+import {
+  createTestDatabase,
+  HttpPeer,
+  sendJson,
+  type TestDatabase,
+  testRedisUrl,
+  until,
+} from '@flowbridge/testing';
+
+/** Processes start and die here: waits are longer than in-process tests'. */
+const PATIENT = { timeoutMs: 30_000, everyMs: 100 };
 import { Queue } from 'bullmq';
 import { CONNECTIONS_MIGRATIONS, CONNECTIONS_SCHEMA } from '../services/connections/src/migrations';
 import {
@@ -137,20 +147,6 @@ describe('worker durability (services as processes, kill -9)', () => {
     expect(res.status).toBe(202);
   }
 
-  async function until<T>(
-    what: string,
-    probe: () => Promise<T | undefined | null | false>,
-    ms = 30_000,
-  ): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const value = await probe();
-      if (value) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
   async function navigationsOf(runId: string): Promise<NavigationEventV1[]> {
     const jobs = await navigation.getJobs(
       ['waiting', 'delayed', 'active', 'completed', 'failed'],
@@ -162,13 +158,17 @@ describe('worker durability (services as processes, kill -9)', () => {
   }
 
   async function finished(worker: ServiceProcess, waId: string) {
-    return until(`the run of ${waId} to finish`, async () => {
-      const list = await call(worker, 'GET', `/runs?contact=${waId}`);
-      const run = (list.body?.items as Array<{ id: string; status: string }> | undefined)?.find(
-        (r) => r.status === 'completed',
-      );
-      return run && (await call(worker, 'GET', `/runs/${run.id}`)).body;
-    });
+    return until(
+      `the run of ${waId} to finish`,
+      async () => {
+        const list = await call(worker, 'GET', `/runs?contact=${waId}`);
+        const run = (list.body?.items as Array<{ id: string; status: string }> | undefined)?.find(
+          (r) => r.status === 'completed',
+        );
+        return run && (await call(worker, 'GET', `/runs/${run.id}`)).body;
+      },
+      PATIENT,
+    );
   }
 
   it('a retry scheduled before the worker is killed happens after a new one starts; each navigation once', async () => {
@@ -181,7 +181,7 @@ describe('worker durability (services as processes, kill -9)', () => {
     });
     const first = await startWorker();
     await startRun(flowId, '447700900101', 'A-1');
-    await until('the first attempt', async () => seen.length === 1);
+    await until('the first attempt', async () => seen.length === 1, PATIENT);
     first.kill('SIGKILL');
     await first.exited;
     const second = await startWorker();
@@ -208,7 +208,7 @@ describe('worker durability (services as processes, kill -9)', () => {
     });
     const first = await startWorker();
     await startRun(flowId, '447700900102', 'A-2');
-    await until('the hanging call', async () => business.requests.length === 1);
+    await until('the hanging call', async () => business.requests.length === 1, PATIENT);
     first.kill('SIGKILL');
     await first.exited;
     const second = await startWorker();
@@ -232,7 +232,7 @@ describe('worker durability (services as processes, kill -9)', () => {
     });
     const worker = await startWorker();
     await startRun(flowId, '447700900103', 'A-3');
-    await until('the slow call', async () => business.requests.length === 1);
+    await until('the slow call', async () => business.requests.length === 1, PATIENT);
     worker.kill('SIGTERM');
     expect((await worker.exited).code).toBe(0);
     expect(business.requests).toHaveLength(1);
@@ -259,7 +259,7 @@ describe('worker durability (services as processes, kill -9)', () => {
         const c = await countRuns(flowId);
         return c.completed === 1000 && c;
       },
-      120_000,
+      { ...PATIENT, timeoutMs: 120_000 },
     );
     expect(business.requests).toHaveLength(1000);
     expect(new Set(business.requests.map((r) => r.url)).size).toBe(1000);

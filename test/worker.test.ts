@@ -5,7 +5,7 @@ import { TriggerProducer } from '@flowbridge/platform';
 import { DataSource } from 'typeorm';
 import { RpcClients, RpcUnavailableError } from '../services/worker/src/clients/rpc.clients';
 import { ExpirySweeper } from '../services/worker/src/pipeline/expiry.sweeper';
-import { HttpPeer, sendJson } from '@flowbridge/testing';
+import { HttpPeer, sendJson, until } from '@flowbridge/testing';
 import { type ConnectionsHarness, startConnections } from './connections-app';
 import { type FlowDefinitionHarness, startFlowDefinition } from './flow-definition-app';
 import { startWorker, type WorkerHarness } from './worker-app';
@@ -85,20 +85,6 @@ function lookupFlow(apiId: string): Omit<FlowDocument, 'schemaVersion'> {
       { id: 'done_failed', messages: [{ type: 'text', text: 'If: failure' }], actions: [{ type: 'end' }] },
     ],
   };
-}
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined | null | false>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('worker (in-process, real Postgres, Redis, connections and flow-definition, a business API on 127.0.0.1)', () => {

@@ -1,3 +1,4 @@
 export * from './infra';
 export * from './log-capture';
 export * from './http-peer';
+export * from './until';
