@@ -39,6 +39,14 @@ export type OutboundMessage =
       footer?: string;
     };
 
+/**
+ * `<runId>:<seq>`: the deterministic id of the seq-th send or API call of a run. It is the navigation id,
+ * the step's Idempotency-Key and a Flow message's token, so a replayed step produces the same ids.
+ */
+export function runSequenceId(runId: string, seq: number): string {
+  return `${runId}:${seq}`;
+}
+
 export const NavigationJobName = {
   Navigation: 'navigation.v1',
 } as const;

@@ -1,4 +1,4 @@
-import type { JsonValue } from '@flowbridge/contracts';
+import { type JsonValue, runSequenceId } from '@flowbridge/contracts';
 import { evaluateCondition } from '../conditions/conditions';
 import type { Action, FlowDocument, Screen } from '../model/schema';
 import { screenOptions, screenWaits } from '../model/screens';
@@ -148,7 +148,7 @@ class Stepper {
       this.state.actionIndex = i;
       switch (action.type) {
         case 'data_exchange': {
-          const key = `${this.state.runId}:${++this.state.seq}`;
+          const key = runSequenceId(this.state.runId, ++this.state.seq);
           this.state.pendingApi = { apiId: action.api, key };
           this.state.status = 'active';
           this.effects.push({ type: 'call_api', apiId: action.api, key, screenId: screen.id });
@@ -206,7 +206,7 @@ class Stepper {
     const seq = this.state.seq + 1;
     try {
       const rendered = messages.map((m) =>
-        renderMessage(m, this.state.variables, this.renderer, `${this.state.runId}:${seq}`),
+        renderMessage(m, this.state.variables, this.renderer, runSequenceId(this.state.runId, seq)),
       );
       this.state.seq = seq;
       this.effects.push({ type: 'send', screenId: screen.id, seq, messages: rendered });

@@ -5,6 +5,7 @@ import {
   NavigationJobName,
   type NavigationEventV1,
   QueueName,
+  runSequenceId,
   type TriggerEventV1,
 } from '@flowbridge/contracts';
 import { type Effect, newRunState, type RunEvent, type RunState, step } from '@flowbridge/flow-engine';
@@ -208,7 +209,7 @@ export class RunApplier {
     if (effect.type === 'send') {
       const navigation: NavigationEventV1 = {
         version: 1,
-        navigationId: `${run.id}:${effect.seq}`,
+        navigationId: runSequenceId(run.id, effect.seq),
         workspaceId: run.workspaceId,
         channelId: run.channelId,
         contact: { waId: run.waId },
@@ -267,6 +268,6 @@ function stepsOf(
   let next = 0;
   return entered.map((screenId) => {
     const send = sends[next]?.screenId === screenId ? sends[next++] : undefined;
-    return { screenId, navigationId: send ? `${runId}:${send.seq}` : null };
+    return { screenId, navigationId: send ? runSequenceId(runId, send.seq) : null };
   });
 }
