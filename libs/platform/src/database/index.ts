@@ -2,3 +2,4 @@ export * from './database';
 export * from './migrate';
 export * from './db-errors';
 export * from './migrate-cli';
+export * from './values-list';

@@ -1,5 +1,5 @@
 import { QueueName } from '@flowbridge/contracts';
-import { redisOptionsFromUrl, settleWithin } from '@flowbridge/platform';
+import { redisOptionsFromUrl, settleWithin, valuesList } from '@flowbridge/platform';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
@@ -61,24 +61,14 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
   async record(tx: EntityManager, contact: ContactKey, jobs: OutboxJob[]): Promise<void> {
     if (jobs.length === 0) return;
     // One statement for all of them; the rows take their ids in the order listed.
-    const rows = jobs.map(
-      (_, i) => `($1, $2, $3, ${[4, 5, 6, 7, 8].map((c) => `$${c + 5 * i}`).join(', ')})`,
+    const values = valuesList(
+      [contact.workspaceId, contact.channelId, contact.waId],
+      jobs.map((job) => [job.queue, job.name, job.jobId, JSON.stringify(job.payload), job.delayMs ?? 0]),
     );
     await tx.query(
       `INSERT INTO worker.outbox (workspace_id, channel_id, wa_id, queue, job_name, job_id, payload, delay_ms)
-       VALUES ${rows.join(', ')}`,
-      [
-        contact.workspaceId,
-        contact.channelId,
-        contact.waId,
-        ...jobs.flatMap((job) => [
-          job.queue,
-          job.name,
-          job.jobId,
-          JSON.stringify(job.payload),
-          job.delayMs ?? 0,
-        ]),
-      ],
+       VALUES ${values.sql}`,
+      values.params,
     );
   }
 

@@ -1,3 +1,4 @@
+import { valuesList } from '@flowbridge/platform';
 import type { EntityManager } from 'typeorm';
 import type { RunEntity } from './run.entity';
 
@@ -61,9 +62,12 @@ export async function writeSteps(
   steps: Array<{ screenId: string; navigationId: string | null }>,
 ): Promise<void> {
   if (steps.length === 0) return;
-  const rows = steps.map((_, i) => `($1, $2, $${3 + 2 * i}, $${4 + 2 * i})`);
+  const values = valuesList(
+    [runId, cause],
+    steps.map((s) => [s.screenId, s.navigationId]),
+  );
   await tx.query(
-    `INSERT INTO worker.run_steps (run_id, cause, screen_id, navigation_id) VALUES ${rows.join(', ')}`,
-    [runId, cause, ...steps.flatMap((s) => [s.screenId, s.navigationId])],
+    `INSERT INTO worker.run_steps (run_id, cause, screen_id, navigation_id) VALUES ${values.sql}`,
+    values.params,
   );
 }
