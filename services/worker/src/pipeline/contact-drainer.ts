@@ -60,8 +60,9 @@ export class ContactDrainer {
         return { fresh, sent: jobs.length };
       });
     } catch (error) {
-      // Kept as pending, so that it is applied before anything that comes after it.
-      await this.record(this.db.manager, entry, false);
+      // Kept as pending, so that it is applied before anything that comes after it. If Postgres refuses
+      // that too, the job fails with the first cause and BullMQ retries it.
+      await this.record(this.db.manager, entry, false).catch(() => undefined);
       throw error;
     }
     if (outcome.sent > 0) await this.outbox.flush(contact);
