@@ -33,7 +33,9 @@ if (!args['no-build']) {
 const require = createRequire(import.meta.url);
 const { Queue, Worker } = require('bullmq');
 const { default: pg } = await import('pg');
-const { triggerPartition, triggerQueue, QueueName } = require(join(ROOT, 'dist/libs/contracts/src/index.js'));
+const { contactPartition, navigationQueue, triggerQueue } = require(
+  join(ROOT, 'dist/libs/contracts/src/index.js'),
+);
 
 const tag = randomBytes(4).toString('hex');
 const baseDb = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flowbridge');
@@ -163,7 +165,11 @@ const producers = Array.from(
   { length: PARTITIONS },
   (_, p) => new Queue(triggerQueue(p), { prefix: PREFIX, connection }),
 );
-const navigation = new Queue(QueueName.FlowNavigation, { prefix: PREFIX, connection });
+// The worker emits to NAVIGATION_PARTITIONS queues (16 by default); nothing consumes them here.
+const navigation = Array.from(
+  { length: 16 },
+  (_, p) => new Queue(navigationQueue(p), { prefix: PREFIX, connection }),
+);
 let round = 0;
 
 async function measure(workers, latency) {
@@ -190,7 +196,7 @@ async function measure(workers, latency) {
       },
     };
     return {
-      p: triggerPartition({ workspaceId: 'bench', channelId: event.channelId, waId }, PARTITIONS),
+      p: contactPartition({ workspaceId: 'bench', channelId: event.channelId, waId }, PARTITIONS),
       event,
     };
   });
@@ -209,14 +215,16 @@ async function measure(workers, latency) {
     await new Promise((r) => setTimeout(r, 100));
   }
   const seconds = (performance.now() - started) / 1000;
-  const emitted = await navigation.getJobs(['waiting'], 0, 1_000_000, true);
+  const emitted = (
+    await Promise.all(navigation.map((q) => q.getJobs(['waiting'], 0, 1_000_000, true)))
+  ).flat();
   const added = [];
   for (const job of emitted) {
     const orderId = /Order (\S+):/.exec(job.data.messages[0]?.text ?? '')?.[1];
     const at = orderId && answeredAt.get(orderId);
     if (at) added.push(job.timestamp - at);
   }
-  await navigation.drain(true);
+  for (const q of navigation) await q.drain(true);
   for (const { child } of running) child.kill('SIGTERM');
   await Promise.all(running.map(({ child }) => new Promise((r) => child.on('exit', r))));
   added.sort((a, b) => a - b);
@@ -271,7 +279,7 @@ try {
     );
 } finally {
   for (const child of children) child.kill('SIGKILL');
-  for (const q of [...producers, navigation]) {
+  for (const q of [...producers, ...navigation]) {
     await q.obliterate({ force: true }).catch(() => undefined);
     await q.close();
   }

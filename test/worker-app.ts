@@ -1,10 +1,14 @@
 import type { NavigationEventV1 } from '@flowbridge/contracts';
-import { QueueName } from '@flowbridge/contracts';
 import { createServiceApp, loadConfig, redisOptionsFromUrl, runMigrations } from '@flowbridge/platform';
-import { createTestDatabase, LogCapture, type TestDatabase, testRedisUrl } from '@flowbridge/testing';
+import {
+  createTestDatabase,
+  LogCapture,
+  NavigationQueues,
+  type TestDatabase,
+  testRedisUrl,
+} from '@flowbridge/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { RequestEngineOptions } from '@flowbridge/outbound';
-import { Queue } from 'bullmq';
 import request from 'supertest';
 import { SERVICE_NAME, WorkerAppModule } from '../services/worker/src/app.module';
 import { WORKER_MIGRATIONS, WORKER_SCHEMA } from '../services/worker/src/migrations';
@@ -62,10 +66,7 @@ export async function startWorker(
     swagger: { title: 'Flowbridge worker', description: 'test' },
   });
   await app.init();
-  const navigation = new Queue(QueueName.FlowNavigation, {
-    prefix: options.queuePrefix,
-    connection: redisOptionsFromUrl(testRedisUrl()),
-  });
+  const navigation = new NavigationQueues(testRedisUrl(), options.queuePrefix, config.NAVIGATION_PARTITIONS);
   const server = app.getHttpServer();
   return {
     app,
@@ -78,17 +79,10 @@ export async function startWorker(
       return req;
     },
     async navigations() {
-      const jobs = await navigation.getJobs(
-        ['waiting', 'delayed', 'active', 'completed', 'failed'],
-        0,
-        10_000,
-        true,
-      );
-      return jobs.map((j) => j.data as NavigationEventV1);
+      return navigation.events();
     },
     async close() {
       await app.close();
-      await navigation.obliterate({ force: true }).catch(() => undefined);
       await navigation.close();
       await db.drop();
     },

@@ -1,10 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { type NavigationEventV1, QueueName } from '@flowbridge/contracts';
-import { redisOptionsFromUrl, runMigrations } from '@flowbridge/platform';
+import type { NavigationEventV1 } from '@flowbridge/contracts';
+import { runMigrations } from '@flowbridge/platform';
 import {
   createTestDatabase,
   HttpPeer,
+  NavigationQueues,
   sendJson,
   type TestDatabase,
   testRedisUrl,
@@ -13,7 +14,6 @@ import {
 
 /** Processes start and die here: waits are longer than in-process tests'. */
 const PATIENT = { timeoutMs: 30_000, everyMs: 100 };
-import { Queue } from 'bullmq';
 import { CONNECTIONS_MIGRATIONS, CONNECTIONS_SCHEMA } from '../services/connections/src/migrations';
 import {
   FLOW_DEFINITION_MIGRATIONS,
@@ -46,7 +46,7 @@ describe('worker durability (services as processes, kill -9)', () => {
   });
   let connections: ServiceProcess;
   let flows: ServiceProcess;
-  let navigation: Queue;
+  let navigation: NavigationQueues;
   let connectionId: string;
 
   async function startService(service: string, portVar: string): Promise<ServiceProcess> {
@@ -82,10 +82,7 @@ describe('worker durability (services as processes, kill -9)', () => {
     await business.start();
     connections = await startService('connections', 'CONNECTIONS_PORT');
     flows = await startService('flow-definition', 'FLOW_DEFINITION_PORT');
-    navigation = new Queue(QueueName.FlowNavigation, {
-      prefix,
-      connection: redisOptionsFromUrl(testRedisUrl()),
-    });
+    navigation = new NavigationQueues(testRedisUrl(), prefix);
     const created = await call(connections, 'POST', '/connections', {
       title: 'Customer API',
       baseUrl: business.origin,
@@ -99,7 +96,6 @@ describe('worker durability (services as processes, kill -9)', () => {
   afterAll(async () => {
     for (const p of started) p.kill('SIGKILL');
     await Promise.all(started.map((p) => p.exited));
-    await navigation?.obliterate({ force: true }).catch(() => undefined);
     await navigation?.close();
     await business.stop();
     await db?.drop();
@@ -148,13 +144,7 @@ describe('worker durability (services as processes, kill -9)', () => {
   }
 
   async function navigationsOf(runId: string): Promise<NavigationEventV1[]> {
-    const jobs = await navigation.getJobs(
-      ['waiting', 'delayed', 'active', 'completed', 'failed'],
-      0,
-      100_000,
-      true,
-    );
-    return jobs.map((j) => j.data as NavigationEventV1).filter((n) => n.runId === runId);
+    return (await navigation.events()).filter((n) => n.runId === runId);
   }
 
   async function finished(worker: ServiceProcess, waId: string) {
@@ -264,8 +254,7 @@ describe('worker durability (services as processes, kill -9)', () => {
     expect(business.requests).toHaveLength(1000);
     expect(new Set(business.requests.map((r) => r.url)).size).toBe(1000);
     // Two navigations per run (the lookup screen, the found screen), each emitted once.
-    const jobs = await navigation.getJobs(['waiting', 'completed'], 0, 100_000, true);
-    const ours = jobs.map((j) => j.data as NavigationEventV1).filter((n) => n.flowId === flowId);
+    const ours = (await navigation.events(['waiting', 'completed'])).filter((n) => n.flowId === flowId);
     expect(ours).toHaveLength(2000);
     expect(new Set(ours.map((n) => n.navigationId)).size).toBe(2000);
     for (const w of workers) w.kill('SIGTERM');

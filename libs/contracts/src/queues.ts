@@ -2,6 +2,7 @@
 export const QueueName = {
   /** The base of the partitioned trigger queues `flow-triggers.0` … `flow-triggers.<N-1>` (see triggerQueue). */
   FlowTriggers: 'flow-triggers',
+  /** The base of the partitioned navigation queues `flow-navigation.0` … (see navigationQueue). */
   FlowNavigation: 'flow-navigation',
   /** The worker's own: one job per API attempt, delayed for retries (they survive restarts). */
   FlowApiCalls: 'flow-api-calls',
@@ -22,8 +23,16 @@ export function triggerQueue(partition: number): string {
   return `${QueueName.FlowTriggers}.${partition}`;
 }
 
+/**
+ * Navigation events are split the same way (NAVIGATION_PARTITIONS): the messaging service takes one job at a
+ * time per partition, so one contact's messages reach the Cloud API in the order the worker emitted them.
+ */
+export function navigationQueue(partition: number): string {
+  return `${QueueName.FlowNavigation}.${partition}`;
+}
+
 /** The partition of a contact: FNV-1a of workspace, channel and WhatsApp id, modulo N. Stable across versions. */
-export function triggerPartition(
+export function contactPartition(
   contact: { workspaceId: string; channelId: string; waId: string },
   partitions: number,
 ): number {

@@ -2,3 +2,4 @@ export * from './infra';
 export * from './log-capture';
 export * from './http-peer';
 export * from './until';
+export * from './navigation-queues';

@@ -43,6 +43,13 @@ export class PlatformConfig {
   @Max(1024)
   TRIGGER_PARTITIONS = 16;
 
+  /** Navigation queue partitions (`flow-navigation.0…N-1`): contacts are sent to in parallel up to N. Same on every service. */
+  @ToInt()
+  @IsInt({ message: 'must be an integer' })
+  @Min(1)
+  @Max(1024)
+  NAVIGATION_PARTITIONS = 16;
+
   /** Seeds one admin key at start-up, for local use. */
   @IsOptional()
   @IsString()

@@ -1,4 +1,4 @@
-import { TriggerJobName, triggerPartition, triggerQueue, type TriggerEventV1 } from '@flowbridge/contracts';
+import { TriggerJobName, contactPartition, triggerQueue, type TriggerEventV1 } from '@flowbridge/contracts';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -44,7 +44,7 @@ export class TriggerProducer implements OnApplicationShutdown {
         channelId: event.channelId,
         waId: event.contact.waId,
       };
-      const p = triggerPartition(contact, this.config.TRIGGER_PARTITIONS);
+      const p = contactPartition(contact, this.config.TRIGGER_PARTITIONS);
       const batch = byPartition.get(p);
       if (batch) batch.push(event);
       else byPartition.set(p, [event]);

@@ -1,14 +1,15 @@
-import { QueueName } from '@flowbridge/contracts';
 import { redisOptionsFromUrl, settleWithin, valuesList } from '@flowbridge/platform';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import type { DataSource, EntityManager } from 'typeorm';
 import { WorkerConfig } from '../worker.config';
 import type { ContactKey } from './jobs';
 
 export interface OutboxJob {
-  queue: QueueName;
+  /** A queue name: `flow-api-calls` or one of the `flow-navigation.<k>` partitions. */
+  queue: string;
   name: string;
   /** Deterministic: a job sent twice (after a crash) is one job while BullMQ keeps it. */
   jobId: string;
@@ -38,24 +39,21 @@ const KEEP_COMPLETED_S = 24 * 3600;
 export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(Outbox.name);
   private readonly queues = new Map<string, Queue>();
+  private readonly connection: Redis;
   private sweeper?: NodeJS.Timeout;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    config: WorkerConfig,
+    private readonly config: WorkerConfig,
   ) {
-    for (const name of [QueueName.FlowNavigation, QueueName.FlowApiCalls]) {
-      const queue = new Queue(name, {
-        prefix: config.QUEUE_PREFIX,
-        connection: {
-          ...redisOptionsFromUrl(config.REDIS_URL),
-          enableOfflineQueue: false,
-          maxRetriesPerRequest: 1,
-        },
-      });
-      queue.on('error', () => undefined);
-      this.queues.set(name, queue);
-    }
+    // One connection for every queue (BullMQ shares a client it is given, and never closes it).
+    this.connection = new Redis({
+      ...redisOptionsFromUrl(config.REDIS_URL),
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectionName: 'flowbridge-worker-outbox',
+    });
+    this.connection.on('error', () => undefined);
   }
 
   async record(tx: EntityManager, contact: ContactKey, jobs: OutboxJob[]): Promise<void> {
@@ -86,7 +84,7 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
         [contact.workspaceId, contact.channelId, contact.waId],
       );
       for (const row of rows) {
-        await this.queues.get(row.queue)!.add(row.job_name, row.payload, {
+        await this.queue(row.queue).add(row.job_name, row.payload, {
           jobId: row.job_id,
           delay: row.delay_ms,
           removeOnComplete: { age: KEEP_COMPLETED_S },
@@ -110,8 +108,14 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
     for (const contact of contacts) await this.flush(contact);
   }
 
-  queue(name: QueueName): Queue {
-    return this.queues.get(name)!;
+  queue(name: string): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { prefix: this.config.QUEUE_PREFIX, connection: this.connection });
+      queue.on('error', () => undefined);
+      this.queues.set(name, queue);
+    }
+    return queue;
   }
 
   onApplicationBootstrap(): void {
@@ -125,5 +129,6 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
     clearInterval(this.sweeper);
     // Rows not sent yet stay in the outbox for the next process's sweep.
     await settleWithin(Promise.all([...this.queues.values()].map((q) => q.close())), 3000);
+    this.connection.disconnect();
   }
 }

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import {
+  contactPartition,
   type JsonValue,
   jobIdOf,
+  navigationQueue,
   NavigationJobName,
   type NavigationEventV1,
   QueueName,
@@ -223,7 +225,7 @@ export class RunApplier {
       };
       return [
         {
-          queue: QueueName.FlowNavigation,
+          queue: navigationQueue(contactPartition(contact, this.config.NAVIGATION_PARTITIONS)),
           name: NavigationJobName.Navigation,
           jobId: jobIdOf('nav', run.id, effect.seq),
           payload: navigation,
