@@ -1,5 +1,5 @@
 import type { NavigationEventV1 } from '@flowbridge/contracts';
-import { createServiceApp, loadConfig, redisOptionsFromUrl, runMigrations } from '@flowbridge/platform';
+import { createServiceApp, loadConfig, runMigrations } from '@flowbridge/platform';
 import {
   createTestDatabase,
   LogCapture,
