@@ -1,12 +1,15 @@
 import { registerDecorator, type ValidationArguments, type ValidationOptions } from 'class-validator';
 
 /** Validates with a parse function that throws: its message (never the value) becomes the error. */
-export function Satisfies(check: (value: unknown) => void, options?: ValidationOptions): PropertyDecorator {
-  const problem = (value: unknown): string | null => {
+export function Satisfies(
+  check: (value: unknown, config: object) => void,
+  options?: ValidationOptions,
+): PropertyDecorator {
+  const problem = (value: unknown, config: object): string | null => {
     // Presence and type are other decorators' business.
     if (value === undefined || value === null) return null;
     try {
-      check(value);
+      check(value, config);
       return null;
     } catch (error) {
       return error instanceof Error ? error.message : 'is invalid';
@@ -19,8 +22,8 @@ export function Satisfies(check: (value: unknown) => void, options?: ValidationO
       propertyName: String(propertyKey),
       options,
       validator: {
-        validate: (value: unknown) => problem(value) === null,
-        defaultMessage: (args: ValidationArguments) => problem(args.value) ?? 'is invalid',
+        validate: (value: unknown, args?: ValidationArguments) => problem(value, args?.object ?? {}) === null,
+        defaultMessage: (args: ValidationArguments) => problem(args.value, args.object) ?? 'is invalid',
       },
     });
 }

@@ -1,1 +1,2 @@
 export * from './trigger-producer';
+export * from './global-concurrency';

@@ -1,6 +1,6 @@
 import { jobIdOf, OutboundErrorCode, QueueName, triggerQueue, type ApiResponse } from '@flowbridge/contracts';
 import { RequestEngine } from '@flowbridge/outbound';
-import { REDIS, redisOptionsFromUrl, settleWithin } from '@flowbridge/platform';
+import { limitGlobalConcurrency, REDIS, redisOptionsFromUrl, settleWithin } from '@flowbridge/platform';
 import {
   Inject,
   Injectable,
@@ -9,7 +9,7 @@ import {
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { RpcClients } from '../clients/rpc.clients';
@@ -52,7 +52,12 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
       const name = triggerQueue(p);
       // One job at a time per partition, across every worker process: a contact's events stay in order.
       this.workers.push(new Worker(name, (job) => this.trigger(job), { ...common, concurrency: 1 }));
-      void this.limitPartition(name);
+      void limitGlobalConcurrency(name, {
+        prefix: this.config.QUEUE_PREFIX,
+        redisUrl: this.config.REDIS_URL,
+        concurrency: 1,
+        stopped: () => this.stopping,
+      });
     }
     this.workers.push(
       new Worker(QueueName.FlowApiCalls, (job) => this.apiCall(job as Job<ApiCallJob>), {
@@ -72,30 +77,6 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
       worker
         .run()
         .catch((err: unknown) => this.logger.error({ err, queue: worker.name }, 'queue consumer stopped'));
-    }
-  }
-
-  /** Sets the partition's global concurrency to 1 (kept in Redis), retrying while Redis is unreachable. */
-  private async limitPartition(name: string): Promise<void> {
-    for (let delay = 500; !this.stopping; delay = Math.min(delay * 2, 10_000)) {
-      const queue = new Queue(name, {
-        prefix: this.config.QUEUE_PREFIX,
-        connection: {
-          ...redisOptionsFromUrl(this.config.REDIS_URL),
-          enableOfflineQueue: false,
-          maxRetriesPerRequest: 1,
-        },
-      });
-      queue.on('error', () => undefined);
-      try {
-        await queue.waitUntilReady();
-        await queue.setGlobalConcurrency(1);
-        return;
-      } catch {
-        await new Promise((r) => setTimeout(r, delay).unref());
-      } finally {
-        await settleWithin(queue.close(), 1000);
-      }
     }
   }
 
