@@ -5,6 +5,7 @@ module.exports = {
   testMatch: [
     '<rootDir>/libs/**/*.spec.ts',
     '<rootDir>/services/**/*.spec.ts',
+    '<rootDir>/tools/**/*.spec.ts',
     '<rootDir>/test/**/*.test.ts',
   ],
   transform: {

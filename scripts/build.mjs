@@ -1,9 +1,12 @@
 // Compiles every service and lib into dist/ (tsc), then rewrites @flowbridge/* imports to relative paths.
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDependencies, ROOT, runOrFail, step } from './lib.mjs';
 
 ensureDependencies();
+// `--if-missing`: a tool that only needs some build (the chat) skips the ~30 s when dist/ is there.
+if (process.argv.includes('--if-missing') && existsSync(join(ROOT, 'dist/tools/sandbox/src/chat.js')))
+  process.exit(0);
 step('Building (tsc + tsc-alias)');
 rmSync(join(ROOT, 'dist'), { recursive: true, force: true });
 runOrFail(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json']);

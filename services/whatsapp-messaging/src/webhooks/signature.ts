@@ -16,8 +16,3 @@ export function checkSignature(raw: Buffer, header: string | undefined, appSecre
   const expected = createHmac('sha256', appSecret).update(raw).digest();
   return timingSafeEqual(Buffer.from(hex, 'hex'), expected) ? 'ok' : 'invalid';
 }
-
-/** For the sandbox and tests: the header Meta would send for this body. */
-export function signBody(raw: Buffer | string, appSecret: string): string {
-  return `sha256=${createHmac('sha256', appSecret).update(raw).digest('hex')}`;
-}

@@ -1,0 +1,449 @@
+// A stand-in for Meta's WhatsApp Cloud API on 127.0.0.1: it takes sends the way the Cloud API does (checks,
+// Meta-shaped answers and errors), keeps each conversation, and posts signed webhooks for what a contact
+// says, taps or picks, and for the delivery statuses of what it received. Tests, benchmarks, the demo and
+// the terminal chat (`npm run chat`) all use it.
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express, { type Request, type Response } from 'express';
+import { checkMessage } from './cloud-api-rules';
+import { inboundMessage, sign, statusUpdate, textMessage, wamid, webhookBody } from './webhook-bodies';
+
+export interface SandboxNumber {
+  phoneNumberId: string;
+  displayPhoneNumber: string;
+  wabaId: string;
+  /** Signs the webhooks of this number (the channel's app secret). */
+  appSecret: string;
+  /** When set, sends must carry it as their Bearer token; otherwise any token is taken. */
+  accessToken?: string;
+}
+
+export interface SandboxOptions {
+  /** Where Flowbridge's ingestion endpoint is (`…/webhooks/whatsapp`). */
+  webhookUrl: string;
+  numbers?: SandboxNumber[];
+  port?: number;
+  /** Delivery statuses posted for every accepted send, in order, batched per number. Default all three. */
+  statuses?: Array<'sent' | 'delivered' | 'read'>;
+  /** How long statuses gather before one webhook carries them. Default 100 ms. */
+  statusBatchMs?: number;
+  /** Added before answering each send (a slower Meta, for benchmarks). Default 0. */
+  latencyMs?: number;
+}
+
+/** One line of a conversation: what the business sent (`out`) or what the contact sent (`in`). */
+export interface ConversationEntry {
+  seq: number;
+  direction: 'in' | 'out';
+  phoneNumberId: string;
+  waId: string;
+  wamid: string;
+  at: string;
+  /** out: the Cloud API message as received; in: the webhook message object posted. */
+  message: Record<string, unknown>;
+  status?: 'sent' | 'delivered' | 'read';
+}
+
+/** Every send request, accepted or not, for tests that count attempts. */
+export interface SendAttempt {
+  at: number;
+  phoneNumberId: string;
+  to: unknown;
+  httpStatus: number;
+  code?: number;
+  callbackData?: unknown;
+}
+
+interface FailureRule {
+  remaining: number;
+  code: number;
+  httpStatus: number;
+  message: string;
+}
+
+/** Meta's HTTP status for the error codes a test asks for (the Cloud API's error-code table). */
+const HTTP_STATUS_OF: Record<number, number> = {
+  190: 401,
+  131000: 500,
+  131016: 503,
+  133004: 503,
+};
+const MESSAGE_OF: Record<number, string> = {
+  4: '(#4) Application request limit reached',
+  100: '(#100) Invalid parameter',
+  190: 'Error validating access token: Session has expired.',
+  130429: '(#130429) Rate limit hit',
+  131000: '(#131000) Something went wrong',
+  131008: '(#131008) Required parameter is missing',
+  131009: '(#131009) Parameter value is not valid',
+  131016: '(#131016) Service unavailable',
+  131026: '(#131026) Message undeliverable',
+  131047: '(#131047) Re-engagement message',
+  131056: '(#131056) (Business Account, Consumer Account) pair rate limit hit',
+};
+
+export class Sandbox {
+  readonly numbers = new Map<string, SandboxNumber>();
+  /** The delivery statuses posted for each accepted send (tests may change it). */
+  statuses: Array<'sent' | 'delivered' | 'read'>;
+  readonly conversation: ConversationEntry[] = [];
+  readonly attempts: SendAttempt[] = [];
+  /** Webhooks posted and what the ingestion endpoint answered. */
+  readonly webhooks: Array<{ kind: 'message' | 'statuses'; status: number }> = [];
+  private failures: FailureRule[] = [];
+  private seq = 0;
+  private server?: Server;
+  private readonly pendingStatuses = new Map<string, Array<Record<string, unknown>>>();
+  private statusTimer?: NodeJS.Timeout;
+  private inFlight = new Set<Promise<unknown>>();
+  private readonly byWamid = new Map<string, ConversationEntry>();
+
+  constructor(readonly options: SandboxOptions) {
+    for (const n of options.numbers ?? []) this.numbers.set(n.phoneNumberId, n);
+    this.statuses = options.statuses ?? ['sent', 'delivered', 'read'];
+  }
+
+  get url(): string {
+    const address = this.server?.address() as AddressInfo | undefined;
+    if (!address) throw new Error('the sandbox is not listening');
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  async start(): Promise<this> {
+    const app = express();
+    app.disable('x-powered-by');
+    app.use(express.json({ limit: '1mb' }));
+    app.post('/:version/:phoneNumberId/messages', (req, res) => void this.receive(req, res));
+    app.get('/sandbox/health', (_req, res) => void res.json({ ok: true }));
+    app.get(
+      '/sandbox/numbers',
+      (_req, res) =>
+        void res.json({
+          items: [...this.numbers.values()].map(({ appSecret: _s, accessToken: _t, ...n }) => n),
+        }),
+    );
+    app.post('/sandbox/numbers', (req, res) => {
+      const n = req.body as Partial<SandboxNumber>;
+      if (!n.phoneNumberId || !n.wabaId || !n.appSecret || !n.displayPhoneNumber)
+        return void res
+          .status(400)
+          .json({ error: 'phoneNumberId, displayPhoneNumber, wabaId and appSecret are required' });
+      this.numbers.set(n.phoneNumberId, n as SandboxNumber);
+      res.status(201).json({ phoneNumberId: n.phoneNumberId });
+    });
+    app.post('/sandbox/fail-next', (req, res) => {
+      const { count = 1, code, httpStatus, message } = req.body as Partial<FailureRule & { count: number }>;
+      if (typeof code !== 'number')
+        return void res.status(400).json({ error: 'code (a Cloud API error code) is required' });
+      this.failNext(count, code, httpStatus, message);
+      res.status(204).end();
+    });
+    app.post('/sandbox/reset', (_req, res) => {
+      this.reset();
+      res.status(204).end();
+    });
+    app.get('/sandbox/attempts', (_req, res) => void res.json({ items: this.attempts }));
+    app.get('/sandbox/contacts/:waId/conversation', (req, res) => {
+      const after = Number(req.query.after ?? 0);
+      res.json({ items: this.conversationOf(req.params.waId).filter((e) => e.seq > after) });
+    });
+    for (const verb of ['say', 'tap', 'pick'] as const)
+      app.post(`/sandbox/contacts/:waId/${verb}`, (req, res) => void this.contactAction(verb, req, res));
+    await new Promise<void>((resolve) => {
+      this.server = app.listen(this.options.port ?? 0, '127.0.0.1', () => resolve());
+    });
+    return this;
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.statusTimer);
+    await Promise.allSettled([...this.inFlight]);
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server?.closeAllConnections();
+  }
+
+  /** The next `count` sends are answered with this Cloud API error instead of being accepted; code 0 drops the connection. */
+  failNext(count: number, code: number, httpStatus?: number, message?: string): void {
+    this.failures.push({
+      remaining: count,
+      code,
+      httpStatus: httpStatus ?? HTTP_STATUS_OF[code] ?? 400,
+      message: message ?? MESSAGE_OF[code] ?? `(#${code}) Error`,
+    });
+  }
+
+  reset(): void {
+    this.conversation.length = 0;
+    this.byWamid.clear();
+    this.attempts.length = 0;
+    this.webhooks.length = 0;
+    this.failures = [];
+  }
+
+  /** The messages the business sent to a contact, oldest first. */
+  sentTo(waId: string): ConversationEntry[] {
+    return this.conversation.filter((e) => e.direction === 'out' && e.waId === waId);
+  }
+
+  conversationOf(waId: string): ConversationEntry[] {
+    return this.conversation.filter((e) => e.waId === waId);
+  }
+
+  /** The contact writes text: a signed `messages` webhook, as Meta would post it. */
+  say(waId: string, text: string, options: { phoneNumberId?: string; name?: string } = {}) {
+    return this.post(waId, textMessage(waId, text), options);
+  }
+
+  /** The contact taps a reply button of the last button message (by id or title). */
+  tap(waId: string, button: string, options: { phoneNumberId?: string; name?: string } = {}) {
+    const last = this.lastInteractive(waId, 'button');
+    const buttons = (
+      (last?.action as { buttons?: Array<{ reply: { id: string; title: string } }> })?.buttons ?? []
+    ).map((b) => b.reply);
+    const reply = buttons.find((b) => b.id === button || b.title === button);
+    if (!reply) throw new SandboxError(`No button "${button}" in the last button message to ${waId}`);
+    return this.post(
+      waId,
+      inboundMessage(
+        waId,
+        'interactive',
+        { interactive: { type: 'button_reply', button_reply: reply } },
+        this.context(waId),
+      ),
+      options,
+    );
+  }
+
+  /** The contact picks a row of the last list message (by id or title). */
+  pick(waId: string, row: string, options: { phoneNumberId?: string; name?: string } = {}) {
+    const last = this.lastInteractive(waId, 'list');
+    const sections = (
+      last?.action as {
+        sections?: Array<{ rows: Array<{ id: string; title: string; description?: string }> }>;
+      }
+    )?.sections;
+    const found = (sections ?? []).flatMap((s) => s.rows).find((r) => r.id === row || r.title === row);
+    if (!found) throw new SandboxError(`No row "${row}" in the last list message to ${waId}`);
+    return this.post(
+      waId,
+      inboundMessage(
+        waId,
+        'interactive',
+        { interactive: { type: 'list_reply', list_reply: found } },
+        this.context(waId),
+      ),
+      options,
+    );
+  }
+
+  private context(waId: string): Record<string, unknown> {
+    const last = this.sentTo(waId).at(-1);
+    return last ? { context: { from: this.numberFor(waId).displayPhoneNumber, id: last.wamid } } : {};
+  }
+
+  private lastInteractive(waId: string, type: string): Record<string, unknown> | undefined {
+    for (const entry of [...this.sentTo(waId)].reverse()) {
+      const interactive = entry.message.interactive as Record<string, unknown> | undefined;
+      if (interactive?.type === type) return interactive;
+    }
+    return undefined;
+  }
+
+  private numberFor(waId: string, phoneNumberId?: string): SandboxNumber {
+    const id =
+      phoneNumberId ?? this.conversationOf(waId).at(-1)?.phoneNumberId ?? [...this.numbers.keys()][0];
+    const number = id === undefined ? undefined : this.numbers.get(id);
+    if (!number) throw new SandboxError('No business number is set up in the sandbox');
+    return number;
+  }
+
+  private async post(
+    waId: string,
+    message: Record<string, unknown>,
+    options: { phoneNumberId?: string; name?: string },
+  ): Promise<{ wamid: string; webhookStatus: number }> {
+    const number = this.numberFor(waId, options.phoneNumberId);
+    this.conversation.push({
+      seq: ++this.seq,
+      direction: 'in',
+      phoneNumberId: number.phoneNumberId,
+      waId,
+      wamid: message.id as string,
+      at: new Date().toISOString(),
+      message,
+    });
+    const body = webhookBody(number, {
+      messages: [message],
+      contacts: [{ waId, name: options.name ?? `Contact ${waId.slice(-4)}` }],
+    });
+    const status = await this.deliver(number, body, 'message');
+    return { wamid: message.id as string, webhookStatus: status };
+  }
+
+  /** Posts a signed webhook; 0 when the endpoint could not be reached. */
+  private async deliver(number: SandboxNumber, body: unknown, kind: 'message' | 'statuses'): Promise<number> {
+    const raw = JSON.stringify(body);
+    const sending = fetch(this.options.webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(raw, number.appSecret) },
+      body: raw,
+      signal: AbortSignal.timeout(10_000),
+    }).then(
+      async (res) => {
+        await res.arrayBuffer();
+        return res.status;
+      },
+      () => 0,
+    );
+    this.inFlight.add(sending);
+    try {
+      const status = await sending;
+      this.webhooks.push({ kind, status });
+      return status;
+    } finally {
+      this.inFlight.delete(sending);
+    }
+  }
+
+  private async receive(req: Request, res: Response): Promise<void> {
+    if (this.options.latencyMs) await new Promise((r) => setTimeout(r, this.options.latencyMs));
+    const body = req.body as Record<string, unknown>;
+    const phoneNumberId = req.params.phoneNumberId as string;
+    const attempt: SendAttempt = {
+      at: Date.now(),
+      phoneNumberId,
+      to: body?.to,
+      httpStatus: 200,
+      callbackData: body?.biz_opaque_callback_data,
+    };
+    this.attempts.push(attempt);
+    const refuse = (httpStatus: number, code: number, details?: string, message = MESSAGE_OF[code]) => {
+      attempt.httpStatus = httpStatus;
+      attempt.code = code;
+      res.status(httpStatus).json({
+        error: {
+          message: message ?? `(#${code}) Error`,
+          type: 'OAuthException',
+          code,
+          ...(details ? { error_data: { messaging_product: 'whatsapp', details } } : {}),
+          fbtrace_id: randomBytes(9).toString('base64url'),
+        },
+      });
+    };
+    if (!/^v\d+\.\d+$/.test(req.params.version as string))
+      return refuse(400, 100, `Unknown Graph API version ${String(req.params.version)}`);
+    const number = this.numbers.get(phoneNumberId);
+    if (!number)
+      return refuse(
+        400,
+        100,
+        undefined,
+        `Unsupported post request. Object with ID '${phoneNumberId}' does not exist`,
+      );
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (!token || (number.accessToken !== undefined && token !== number.accessToken))
+      return refuse(401, 190, undefined, 'Invalid OAuth access token - Cannot parse access token');
+    const failure = this.failures.find((f) => f.remaining > 0);
+    if (failure) {
+      failure.remaining -= 1;
+      this.failures = this.failures.filter((f) => f.remaining > 0);
+      if (failure.code === 0) {
+        // No answer at all: the connection drops, as a network fault would.
+        attempt.httpStatus = 0;
+        req.socket.destroy();
+        return;
+      }
+      return refuse(
+        failure.httpStatus,
+        failure.code,
+        'the sandbox was told to fail this send',
+        failure.message,
+      );
+    }
+    const refusal = checkMessage(body);
+    if (refusal) return refuse(400, refusal.code, refusal.details);
+    const id = wamid();
+    const to = String(body.to).replace(/^\+/, '');
+    const entry: ConversationEntry = {
+      seq: ++this.seq,
+      direction: 'out',
+      phoneNumberId,
+      waId: to,
+      wamid: id,
+      at: new Date().toISOString(),
+      message: body,
+    };
+    this.conversation.push(entry);
+    this.byWamid.set(id, entry);
+    res.json({
+      messaging_product: 'whatsapp',
+      contacts: [{ input: body.to, wa_id: to }],
+      messages: [{ id }],
+    });
+    this.queueStatuses(number, id, to, body.biz_opaque_callback_data as string | undefined);
+  }
+
+  private queueStatuses(number: SandboxNumber, id: string, to: string, callbackData?: string): void {
+    const statuses = this.statuses;
+    if (statuses.length === 0) return;
+    const now = Math.floor(Date.now() / 1000);
+    const pending = this.pendingStatuses.get(number.phoneNumberId) ?? [];
+    for (const status of statuses) pending.push(statusUpdate(id, status, to, now, undefined, callbackData));
+    this.pendingStatuses.set(number.phoneNumberId, pending);
+    this.statusTimer ??= setTimeout(() => void this.flushStatuses(), this.options.statusBatchMs ?? 100);
+  }
+
+  private async flushStatuses(): Promise<void> {
+    this.statusTimer = undefined;
+    const batches = [...this.pendingStatuses];
+    this.pendingStatuses.clear();
+    for (const [phoneNumberId, statuses] of batches) {
+      const number = this.numbers.get(phoneNumberId)!;
+      for (let i = 0; i < statuses.length; i += 1000) {
+        const chunk = statuses.slice(i, i + 1000);
+        const status = await this.deliver(
+          number,
+          webhookBody(number, { statuses: chunk, contacts: [] }),
+          'statuses',
+        );
+        if (status === 200)
+          for (const s of chunk) {
+            const entry = this.byWamid.get(s.id as string);
+            if (entry) entry.status = s.status as ConversationEntry['status'];
+          }
+      }
+    }
+  }
+
+  private async contactAction(verb: 'say' | 'tap' | 'pick', req: Request, res: Response): Promise<void> {
+    const waId = req.params.waId as string;
+    const body = (req.body ?? {}) as {
+      text?: string;
+      button?: string;
+      row?: string;
+      phoneNumberId?: string;
+      name?: string;
+    };
+    const value = verb === 'say' ? body.text : verb === 'tap' ? body.button : body.row;
+    const field = verb === 'say' ? 'text' : verb === 'tap' ? 'button' : 'row';
+    if (!/^\d{6,15}$/.test(waId))
+      return void res.status(400).json({ error: 'the contact must be a WhatsApp id (digits)' });
+    if (typeof value !== 'string' || value === '')
+      return void res.status(400).json({ error: `${field} is required` });
+    try {
+      const result = await this[verb](waId, value, body);
+      res.status(result.webhookStatus === 200 ? 200 : 502).json(result);
+    } catch (error) {
+      if (!(error instanceof SandboxError)) throw error;
+      res.status(404).json({ error: error.message });
+    }
+  }
+}
+
+export class SandboxError extends Error {}
+
+/** Starts a sandbox; its `url` is what GRAPH_API_BASE_URL should be. */
+export function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+  return new Sandbox(options).start();
+}
