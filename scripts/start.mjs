@@ -64,5 +64,24 @@ for (const service of SERVICES) {
     }),
   );
 }
+// The Cloud API sandbox, when GRAPH_API_BASE_URL points at this machine: the services send to it, and it
+// posts the contact's messages (`npm run chat`) to the webhook.
+const graph = new URL(env.GRAPH_API_BASE_URL || 'https://graph.facebook.com');
+if (['127.0.0.1', 'localhost', '[::1]'].includes(graph.hostname)) {
+  const messagingPort = env.WHATSAPP_MESSAGING_PORT || 3004;
+  const sandboxEnv = {
+    ...env,
+    SANDBOX_PORT: graph.port || '80',
+    SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${messagingPort}/webhooks/whatsapp`,
+  };
+  children.set(
+    'sandbox',
+    spawnService('sandbox', 'dist/tools/sandbox/src/main.js', sandboxEnv, (name, code, signal) => {
+      children.delete(name);
+      if (!stopping) process.stderr.write(`${name} exited (${signal ?? code}); the services keep running\n`);
+      if (children.size === 0) process.exit(process.exitCode ?? 0);
+    }),
+  );
+}
 process.on('SIGINT', () => stopAll('SIGTERM'));
 process.on('SIGTERM', () => stopAll('SIGTERM'));

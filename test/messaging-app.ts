@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import type { TriggerEventV1 } from '@flowbridge/contracts';
-import { triggerQueue } from '@flowbridge/contracts';
+import {
+  contactPartition,
+  jobIdOf,
+  type NavigationEventV1,
+  NavigationJobName,
+  navigationQueue,
+  type TriggerEventV1,
+  triggerQueue,
+} from '@flowbridge/contracts';
 import { createServiceApp, loadConfig, redisOptionsFromUrl, runMigrations } from '@flowbridge/platform';
 import { createTestDatabase, LogCapture, type TestDatabase, testRedisUrl } from '@flowbridge/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -29,23 +36,38 @@ export interface MessagingHarness {
   ): Promise<request.Response>;
   /** Trigger events on the partition queues so far (nobody consumes them here), in queue order per partition. */
   triggers(): Promise<TriggerEventV1[]>;
+  /** Emits a navigation event as the worker does (its partition, its job id), with the given id. */
+  navigate(event: NavigationEventV1, jobId?: string): Promise<void>;
+  /** Where it listens on 127.0.0.1 (the sandbox posts its webhooks there). */
+  url: string;
   close(): Promise<void>;
+}
+
+/** What a second replica shares with the first: the database and the queue prefix. */
+export interface Shared {
+  db: TestDatabase;
+  queuePrefix: string;
+  adminKey: string;
+  encryptionKeys: string;
 }
 
 /** The messaging service as production builds it, on its own database and queue prefix. */
 export async function startMessaging(
   label: string,
-  options: { env?: NodeJS.ProcessEnv } = {},
-): Promise<MessagingHarness> {
-  const db = await createTestDatabase(label);
-  await runMigrations({
-    databaseUrl: db.url,
-    service: SERVICE_NAME,
-    schema: MESSAGING_SCHEMA,
-    migrations: MESSAGING_MIGRATIONS,
-  });
-  const adminKey = `fb_test_${randomBytes(18).toString('base64url')}`;
-  const queuePrefix = `fbtest-msg-${randomBytes(4).toString('hex')}`;
+  options: { env?: NodeJS.ProcessEnv; replicaOf?: MessagingHarness } = {},
+): Promise<MessagingHarness & { shared: Shared }> {
+  const first = (options.replicaOf as (MessagingHarness & { shared: Shared }) | undefined)?.shared;
+  const db = first?.db ?? (await createTestDatabase(label));
+  if (!first)
+    await runMigrations({
+      databaseUrl: db.url,
+      service: SERVICE_NAME,
+      schema: MESSAGING_SCHEMA,
+      migrations: MESSAGING_MIGRATIONS,
+    });
+  const adminKey = first?.adminKey ?? `fb_test_${randomBytes(18).toString('base64url')}`;
+  const queuePrefix = first?.queuePrefix ?? `fbtest-msg-${randomBytes(4).toString('hex')}`;
+  const encryptionKeys = first?.encryptionKeys ?? `k1:${randomBytes(32).toString('base64')}`;
   const config = loadConfig(WhatsappMessagingConfig, {
     NODE_ENV: 'test',
     LOG_LEVEL: 'debug',
@@ -57,7 +79,8 @@ export async function startMessaging(
     RPC_NAMESPACE: queuePrefix,
     QUEUE_PREFIX: queuePrefix,
     TRIGGER_PARTITIONS: '4',
-    ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+    NAVIGATION_PARTITIONS: '4',
+    ENCRYPTION_KEYS: encryptionKeys,
     ...options.env,
   });
   const logs = new LogCapture();
@@ -68,7 +91,13 @@ export async function startMessaging(
     port: 0,
     rawBodyRoutes: rawBodyRoutes(config),
   });
-  await app.init();
+  await app.listen(0, '127.0.0.1');
+  const url = await app.getUrl();
+  const navigation = Array.from(
+    { length: config.NAVIGATION_PARTITIONS },
+    (_, p) =>
+      new Queue(navigationQueue(p), { prefix: queuePrefix, connection: redisOptionsFromUrl(testRedisUrl()) }),
+  );
   const partitions = Array.from(
     { length: config.TRIGGER_PARTITIONS },
     (_, p) =>
@@ -79,6 +108,8 @@ export async function startMessaging(
     app,
     config,
     db,
+    url: url.replace('[::1]', '127.0.0.1'),
+    shared: { db, queuePrefix, adminKey, encryptionKeys },
     logs,
     adminKey,
     request: () => request(server),
@@ -100,13 +131,26 @@ export async function startMessaging(
       }
       return all;
     },
+    async navigate(event, jobId = jobIdOf('nav', event.runId, event.seq)) {
+      const contact = {
+        workspaceId: event.workspaceId,
+        channelId: event.channelId,
+        waId: event.contact.waId,
+      };
+      const queue = navigation[contactPartition(contact, config.NAVIGATION_PARTITIONS)];
+      await queue.add(NavigationJobName.Navigation, event, {
+        jobId,
+        attempts: 8,
+        backoff: { type: 'exponential', delay: 200 },
+      });
+    },
     async close() {
       await app.close();
-      for (const queue of partitions) {
-        await queue.obliterate({ force: true }).catch(() => undefined);
+      for (const queue of [...navigation, ...partitions]) {
+        if (!first) await queue.obliterate({ force: true }).catch(() => undefined);
         await queue.close();
       }
-      await db.drop();
+      if (!first) await db.drop();
     },
   };
 }

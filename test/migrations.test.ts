@@ -72,7 +72,10 @@ describe('migrations', () => {
         schema: MESSAGING_SCHEMA,
         migrations: MESSAGING_MIGRATIONS,
       }),
-    ).toEqual(['whatsapp_messaging.Messaging1764000000500']);
+    ).toEqual([
+      'whatsapp_messaging.Messaging1764000000500',
+      'whatsapp_messaging.MessagingOutbound1764000000510',
+    ]);
   });
 
   // The entities and the migrations must describe the same schema: a change to one without the other fails

@@ -33,7 +33,8 @@ describe('services as processes', () => {
     NODE_ENV: 'test',
     DATABASE_URL: db.url,
     REDIS_URL: testRedisUrl(),
-    DATABASE_POOL_SIZE: '2',
+    DATABASE_POOL_SIZE: '6',
+    NAVIGATION_PARTITIONS: '2',
     RPC_NAMESPACE: rpcNamespace,
   });
 

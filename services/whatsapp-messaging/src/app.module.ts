@@ -9,6 +9,10 @@ import { MessageEntity } from './messages/message.entity';
 import { MessagesController } from './messages/messages.controller';
 import { StatusEntity } from './messages/status.entity';
 import { MESSAGING_SCHEMA } from './migrations';
+import { GraphClient } from './sending/graph-client';
+import { NavigationConsumer } from './sending/navigation.consumer';
+import { SendRateLimiter } from './sending/rate-limiter';
+import { SendLane } from './sending/send-lane';
 import { WebhookIngest } from './webhooks/ingest.service';
 import { WebhookController } from './webhooks/webhook.controller';
 import type { WhatsappMessagingConfig } from './whatsapp-messaging.config';
@@ -22,7 +26,7 @@ export function rawBodyRoutes(config: WhatsappMessagingConfig) {
 }
 const ENTITIES = [ChannelEntity, MessageEntity, StatusEntity];
 
-/** The WhatsApp edge: channels, Meta's webhooks in (as trigger events), the conversation log. */
+/** The WhatsApp edge: channels, Meta's webhooks in (as trigger events), navigations out, the conversation log. */
 @Module({})
 export class WhatsappMessagingAppModule {
   static forRoot(
@@ -42,7 +46,15 @@ export class WhatsappMessagingAppModule {
         TypeOrmModule.forFeature(ENTITIES),
       ],
       controllers: [ChannelsController, MessagesController, WebhookController],
-      providers: [ChannelsService, WebhookIngest, TriggerProducer],
+      providers: [
+        ChannelsService,
+        WebhookIngest,
+        TriggerProducer,
+        GraphClient,
+        SendRateLimiter,
+        SendLane,
+        NavigationConsumer,
+      ],
     };
   }
 }

@@ -21,10 +21,58 @@ export class WhatsappMessagingConfig extends PlatformConfig {
   @Matches(/^v\d{1,3}\.\d{1,2}$/, { message: 'must look like v24.0' })
   GRAPH_API_VERSION = 'v24.0';
 
+  /**
+   * Each navigation partition holds a connection while it sends (the contact's lock lives on it), and
+   * webhooks need some of their own: at least NAVIGATION_PARTITIONS + 4.
+   */
+  @Satisfies((value, config) => {
+    const partitions = (config as WhatsappMessagingConfig).NAVIGATION_PARTITIONS;
+    if (Number(value) < partitions + 4)
+      throw new Error(`must be at least NAVIGATION_PARTITIONS + 4 (${partitions + 4})`);
+  })
+  override DATABASE_POOL_SIZE = 24;
+
   /** Largest webhook body accepted (Meta batches up to 1,000 changes; 3 MB covers them). */
   @ToInt()
   @IsInt()
   @Min(64 * 1024)
   @Max(16 * 1024 * 1024)
   WEBHOOK_BODY_LIMIT_BYTES = 3 * 1024 * 1024;
+
+  /** How long one send to the Cloud API may take before it counts as failed (and is retried). */
+  @ToInt()
+  @IsInt({ message: 'must be an integer number of milliseconds' })
+  @Min(1000)
+  @Max(120_000)
+  GRAPH_API_TIMEOUT_MS = 15_000;
+
+  /** Tries per message for the errors worth retrying (130429, 5xx, no answer) before it is recorded as failed. */
+  @ToInt()
+  @IsInt({ message: 'must be an integer' })
+  @Min(1)
+  @Max(50)
+  SEND_RETRY_ATTEMPTS = 8;
+
+  /** The first retry's delay; each next one doubles, with jitter, up to SEND_RETRY_MAX_MS. */
+  @ToInt()
+  @IsInt({ message: 'must be an integer number of milliseconds' })
+  @Min(10)
+  @Max(600_000)
+  SEND_RETRY_BASE_MS = 1000;
+
+  @ToInt()
+  @IsInt({ message: 'must be an integer number of milliseconds' })
+  @Min(10)
+  @Max(3_600_000)
+  SEND_RETRY_MAX_MS = 60_000;
+
+  /**
+   * A send cut off by a crash may or may not have reached Meta. Its status webhook (which carries the
+   * message's callback data) settles it; with none after this long it is sent again.
+   */
+  @ToInt()
+  @IsInt({ message: 'must be an integer number of milliseconds' })
+  @Min(100)
+  @Max(3_600_000)
+  SEND_IN_DOUBT_GRACE_MS = 60_000;
 }

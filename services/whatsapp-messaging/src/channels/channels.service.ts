@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { WhatsappError } from '@flowbridge/contracts';
 import { AppError, type SealedSecret, SecretBox, violatedConstraint } from '@flowbridge/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, type Repository } from 'typeorm';
+import { type EntityManager, In, type Repository } from 'typeorm';
 import { MessagingErrorCode } from '../errors';
 import { WhatsappMessagingConfig } from '../whatsapp-messaging.config';
 import type { CreateChannelDto, UpdateChannelDto } from './channel.dto';
@@ -89,6 +90,35 @@ export class ChannelsService {
   /** For a webhook whose changes name no number (e.g. an account update): its business account's channels. */
   byWabaIds(wabaIds: string[]): Promise<ChannelEntity[]> {
     return wabaIds.length === 0 ? Promise.resolve([]) : this.channels.findBy({ wabaId: In(wabaIds) });
+  }
+
+  /**
+   * The channel a navigation is for (null once the channel was deleted). The sender passes the manager of the
+   * connection it holds, so that a send never waits for a second connection from the pool.
+   */
+  forSending(workspaceId: string, id: string, db: EntityManager): Promise<ChannelEntity | null> {
+    return db.findOneBy(ChannelEntity, { workspaceId, id });
+  }
+
+  /** A send's error for `GET /channels/:id/health`; a 190 marks the token invalid until it is replaced. */
+  async recordSendError(
+    channelId: string,
+    error: WhatsappError,
+    tokenInvalid: boolean,
+    db: EntityManager,
+  ): Promise<void> {
+    await db.query(
+      `UPDATE whatsapp_messaging.channels SET last_error = $2, token_valid = token_valid AND NOT $3 WHERE id = $1`,
+      [channelId, JSON.stringify({ ...error, at: new Date().toISOString(), source: 'send' }), tokenInvalid],
+    );
+  }
+
+  /** A send went through: the token works (again). */
+  async recordTokenWorks(channelId: string, db: EntityManager): Promise<void> {
+    await db.query(
+      `UPDATE whatsapp_messaging.channels SET token_valid = true WHERE id = $1 AND NOT token_valid`,
+      [channelId],
+    );
   }
 
   /** Whether some channel expects this verify token (Meta's subscription handshake). */

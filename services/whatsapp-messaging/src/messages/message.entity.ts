@@ -1,10 +1,15 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
+export type SendState = 'queued' | 'sending' | 'sent' | 'failed';
+
 /** The conversation log: what contacts sent (`in`) and what flows sent them (`out`). */
 @Entity({ name: 'messages' })
 @Index('IDX_messages_contact', ['workspaceId', 'waId', 'id'])
 // Meta's message ids are unique: an inbound id seen before is a redelivery (kept for as long as the log).
 @Index('UQ_messages_wa_message', ['direction', 'waMessageId'], { unique: true })
+// A navigation delivered twice inserts its parts once.
+@Index('UQ_messages_navigation_part', ['navigationId', 'part'], { unique: true })
+@Index('IDX_messages_unsent', ['channelId', 'waId', 'id'], { where: `send_state IN ('queued', 'sending')` })
 export class MessageEntity {
   @PrimaryGeneratedColumn('increment', { type: 'bigint', primaryKeyConstraintName: 'PK_messages' })
   id!: string;
@@ -39,4 +44,33 @@ export class MessageEntity {
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
+
+  /** Outbound: the navigation this message is a part of, and which part (0, 1, …). */
+  @Column({ name: 'navigation_id', type: 'text', nullable: true })
+  navigationId!: string | null;
+
+  @Column({ type: 'smallint', nullable: true })
+  part!: number | null;
+
+  /** Outbound: queued → sending → sent, or failed (with `error`); null for inbound. */
+  @Column({ name: 'send_state', type: 'text', nullable: true })
+  sendState!: SendState | null;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+
+  /** When a send that may succeed later is tried again. */
+  @Column({ name: 'next_attempt_at', type: 'timestamptz', nullable: true })
+  nextAttemptAt!: Date | null;
+
+  /** Set while a send is under way: a row left in `sending` by a crash is in doubt. */
+  @Column({ name: 'sending_since', type: 'timestamptz', nullable: true })
+  sendingSince!: Date | null;
+
+  @Column({ name: 'sent_at', type: 'timestamptz', nullable: true })
+  sentAt!: Date | null;
+
+  /** The Cloud API's last error for this message (the final one when `failed`). */
+  @Column({ type: 'jsonb', nullable: true })
+  error!: Record<string, unknown> | null;
 }

@@ -6,7 +6,11 @@ import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 
-const STATUSES = ['received', 'accepted', 'sent', 'delivered', 'read', 'failed'] as const;
+/**
+ * received: inbound. Outbound: queued (waiting to be sent, or for a retry), accepted (the Cloud API took it),
+ * then Meta's sent, delivered, read; failed when the send was refused or Meta reported it failed.
+ */
+const STATUSES = ['received', 'queued', 'accepted', 'sent', 'delivered', 'read', 'failed'] as const;
 
 export class ListMessagesQueryDto {
   @ApiPropertyOptional({ description: "The contact's WhatsApp id" })
@@ -58,13 +62,19 @@ export class MessagesController {
         status: string;
         statusAt: Date | null;
         errors: unknown;
+        attempts: number;
       }>
     >(
       `SELECT * FROM (
          SELECT m.id, m.channel_id AS "channelId", m.direction, m.wa_id AS contact,
                 m.wa_message_id AS "waMessageId", m.type, m.content, m.occurred_at AS "occurredAt",
-                CASE WHEN m.direction = 'in' THEN 'received' ELSE coalesce(s.status, 'accepted') END AS status,
-                s.status_at AS "statusAt", s.errors
+                CASE WHEN m.direction = 'in' THEN 'received'
+                     WHEN m.send_state IN ('queued', 'sending') THEN 'queued'
+                     WHEN m.send_state = 'failed' THEN 'failed'
+                     ELSE coalesce(s.status, 'accepted') END AS status,
+                s.status_at AS "statusAt",
+                CASE WHEN m.send_state = 'failed' THEN jsonb_build_array(m.error) ELSE s.errors END AS errors,
+                m.attempts
            FROM whatsapp_messaging.messages m
            LEFT JOIN whatsapp_messaging.statuses s ON m.direction = 'out' AND s.wa_message_id = m.wa_message_id
           WHERE m.workspace_id = $1 AND ($2::text IS NULL OR m.wa_id = $2) AND ($3::text IS NULL OR m.direction = $3)

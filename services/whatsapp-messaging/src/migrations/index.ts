@@ -1,4 +1,5 @@
 import { Messaging1764000000500 } from './1764000000500-channels-and-messages';
+import { MessagingOutbound1764000000510 } from './1764000000510-outbound-sends';
 
 export const MESSAGING_SCHEMA = 'whatsapp_messaging';
-export const MESSAGING_MIGRATIONS = [Messaging1764000000500];
+export const MESSAGING_MIGRATIONS = [Messaging1764000000500, MessagingOutbound1764000000510];

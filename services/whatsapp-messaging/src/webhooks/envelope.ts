@@ -113,6 +113,7 @@ const statusSchema = z.object({
   timestamp: epochSeconds,
   recipient_id: z.string(),
   errors: z.array(errorSchema).optional(),
+  biz_opaque_callback_data: z.string().max(512).optional(),
 });
 
 const valueSchema = z.object({
@@ -155,6 +156,8 @@ export interface ParsedStatus {
   timestamp: Date;
   recipientId: string;
   errors: WhatsappError[];
+  /** What the message was sent with as `biz_opaque_callback_data`. */
+  callbackData?: string;
 }
 
 export interface ParsedChange {
@@ -216,6 +219,7 @@ export function parseWebhook(body: unknown): ParsedChange[] {
           timestamp: new Date(Number(s.timestamp) * 1000),
           recipientId: s.recipient_id,
           errors: (s.errors ?? []).map(errorOf),
+          ...(s.biz_opaque_callback_data !== undefined ? { callbackData: s.biz_opaque_callback_data } : {}),
         });
       }
       changes.push({

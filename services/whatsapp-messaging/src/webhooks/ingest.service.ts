@@ -171,6 +171,7 @@ export class WebhookIngest {
           rank: STATUS_RANK[s.status],
           status_at: s.timestamp.toISOString(),
           errors: s.errors.length > 0 ? s.errors : null,
+          callback_data: s.callbackData ?? null,
         });
       const error = change.errors.at(-1);
       if (error) {
@@ -210,13 +211,16 @@ export class WebhookIngest {
     }
     if (statuses.length > 0)
       await tx.query(
-        `INSERT INTO whatsapp_messaging.statuses (wa_message_id, channel_id, status, rank, status_at, errors)
-         SELECT DISTINCT ON (r.wa_message_id) r.wa_message_id, r.channel_id, r.status, r.rank, r.status_at, r.errors
+        `INSERT INTO whatsapp_messaging.statuses
+                (wa_message_id, channel_id, status, rank, status_at, errors, callback_data)
+         SELECT DISTINCT ON (r.wa_message_id) r.wa_message_id, r.channel_id, r.status, r.rank, r.status_at, r.errors,
+                r.callback_data
            FROM jsonb_to_recordset($1::jsonb) AS r(wa_message_id text, channel_id uuid, status text, rank smallint,
-                status_at timestamptz, errors jsonb)
+                status_at timestamptz, errors jsonb, callback_data text)
           ORDER BY r.wa_message_id, r.rank DESC
          ON CONFLICT (wa_message_id) DO UPDATE
-            SET status = excluded.status, rank = excluded.rank, status_at = excluded.status_at, errors = excluded.errors
+            SET status = excluded.status, rank = excluded.rank, status_at = excluded.status_at, errors = excluded.errors,
+                callback_data = coalesce(statuses.callback_data, excluded.callback_data)
           WHERE statuses.rank < excluded.rank`,
         [JSON.stringify(statuses)],
       );

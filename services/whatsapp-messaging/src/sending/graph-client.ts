@@ -1,0 +1,113 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { WhatsappError } from '@flowbridge/contracts';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import axios, { type AxiosInstance, isAxiosError } from 'axios';
+import { WhatsappMessagingConfig } from '../whatsapp-messaging.config';
+import type { CloudMessage } from './cloud-payloads';
+
+/** What one send came to: accepted (with Meta's id), worth another try later, or refused for good. */
+export type SendOutcome =
+  | { kind: 'sent'; waMessageId: string }
+  | { kind: 'retry'; error: SendError }
+  | { kind: 'failed'; error: SendError; tokenInvalid: boolean };
+
+/** Meta's error, with the HTTP status; `code` 0 when no answer came (network, timeout). */
+export interface SendError extends WhatsappError {
+  httpStatus?: number;
+}
+
+/**
+ * Meta's codes worth retrying: throughput (130429), pair rate (131056), app and account rate limits (4,
+ * 80007) and its own transient failures (131000, 131016, 133004). Any 5xx and no answer at all are retried
+ * too; every other error is final.
+ */
+const RETRYABLE = new Set([4, 80007, 130429, 131000, 131016, 131056, 133004]);
+/** The access token expired or was revoked: every send of the channel fails until it is replaced. */
+const TOKEN_INVALID = 190;
+
+interface GraphErrorBody {
+  error?: {
+    code?: unknown;
+    message?: unknown;
+    type?: unknown;
+    error_user_title?: unknown;
+    error_data?: { details?: unknown };
+  };
+  messages?: Array<{ id?: unknown }>;
+}
+
+/** `POST {GRAPH_API_BASE_URL}/{version}/{phone-number-id}/messages`, kept-alive connections, no redirects. */
+@Injectable()
+export class GraphClient implements OnApplicationShutdown {
+  private readonly http: AxiosInstance;
+  private readonly agents = [new HttpAgent({ keepAlive: true }), new HttpsAgent({ keepAlive: true })];
+
+  constructor(private readonly config: WhatsappMessagingConfig) {
+    this.http = axios.create({
+      baseURL: config.GRAPH_API_BASE_URL.replace(/\/+$/, ''),
+      timeout: config.GRAPH_API_TIMEOUT_MS,
+      maxRedirects: 0,
+      maxContentLength: 1024 * 1024,
+      proxy: false,
+      httpAgent: this.agents[0],
+      httpsAgent: this.agents[1],
+      validateStatus: () => true,
+    });
+  }
+
+  async send(
+    channel: { phoneNumberId: string; graphApiVersion: string | null },
+    accessToken: string,
+    message: CloudMessage,
+  ): Promise<SendOutcome> {
+    const version = channel.graphApiVersion ?? this.config.GRAPH_API_VERSION;
+    let status: number;
+    let body: GraphErrorBody;
+    try {
+      const res = await this.http.post<GraphErrorBody>(
+        `/${version}/${encodeURIComponent(channel.phoneNumberId)}/messages`,
+        message,
+        { headers: { Authorization: `Bearer ${accessToken}` } },
+      );
+      status = res.status;
+      body = typeof res.data === 'object' && res.data !== null ? res.data : {};
+    } catch (error) {
+      // Only the code and message: an axios error carries the request, and so the token.
+      const code = isAxiosError(error) ? (error.code ?? 'ERROR') : 'ERROR';
+      const message = error instanceof Error ? error.message : String(error);
+      return { kind: 'retry', error: { code: 0, title: code, message } };
+    }
+    return classify(status, body);
+  }
+
+  onApplicationShutdown(): void {
+    for (const agent of this.agents) agent.destroy();
+  }
+}
+
+export function classify(status: number, body: GraphErrorBody): SendOutcome {
+  const id = body.messages?.[0]?.id;
+  if (status >= 200 && status < 300 && typeof id === 'string' && id.length > 0)
+    return { kind: 'sent', waMessageId: id };
+  const e = body.error ?? {};
+  const error: SendError = {
+    code: typeof e.code === 'number' ? e.code : 0,
+    httpStatus: status,
+    ...(typeof e.error_user_title === 'string'
+      ? { title: e.error_user_title }
+      : typeof e.type === 'string'
+        ? { title: e.type }
+        : {}),
+    message:
+      typeof e.message === 'string'
+        ? e.message
+        : status < 300
+          ? 'The Cloud API answered without a message id'
+          : `HTTP ${status}`,
+    ...(typeof e.error_data?.details === 'string' ? { details: e.error_data.details } : {}),
+  };
+  if (error.code === TOKEN_INVALID) return { kind: 'failed', error, tokenInvalid: true };
+  if (RETRYABLE.has(error.code) || status >= 500 || status === 429) return { kind: 'retry', error };
+  return { kind: 'failed', error, tokenInvalid: false };
+}

@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { navigationQueue } from '@flowbridge/contracts';
+import {
+  limitGlobalConcurrency,
+  metricOnce,
+  REDIS,
+  redisOptionsFromUrl,
+  settleWithin,
+} from '@flowbridge/platform';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { Counter } from 'prom-client';
+import { WhatsappMessagingConfig } from '../whatsapp-messaging.config';
+import { readNavigationEvent } from './navigation-event';
+import { SendLane } from './send-lane';
+
+const navigations = metricOnce(
+  'flowbridge_navigations_total',
+  () =>
+    new Counter({
+      name: 'flowbridge_navigations_total',
+      help: 'Navigation events taken by outcome (queued, already_queued: redelivered or retried, refused)',
+      labelNames: ['outcome'],
+    }),
+);
+
+const SWEEP_EVERY_MS = 10_000;
+
+/**
+ * Consumes the `flow-navigation.<k>` partitions, one job at a time per partition across every replica: a
+ * contact's navigations are queued for sending in the order the worker emitted them, then sent. A contact
+ * whose next message must wait for a retry parks its job until then (BullMQ's delayed state), and the
+ * partition moves on to other contacts.
+ */
+@Injectable()
+export class NavigationConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(NavigationConsumer.name);
+  private readonly workers: Worker[] = [];
+  private sweeper?: NodeJS.Timeout;
+  private stopping = false;
+  /** Stored on every job this replica processes (`processedBy`), so an operator can tell replicas apart. */
+  readonly name = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
+  constructor(
+    private readonly config: WhatsappMessagingConfig,
+    private readonly lane: SendLane,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const connection = { ...redisOptionsFromUrl(this.config.REDIS_URL), maxRetriesPerRequest: null };
+    for (let p = 0; p < this.config.NAVIGATION_PARTITIONS; p++) {
+      const name = navigationQueue(p);
+      const worker = new Worker(name, (job, token) => this.handle(job, token), {
+        prefix: this.config.QUEUE_PREFIX,
+        connection,
+        autorun: false,
+        concurrency: 1,
+        name: this.name,
+      });
+      worker.on('failed', (job, err) =>
+        this.logger.warn(
+          { err, jobId: job?.id, queue: name, attempt: job?.attemptsMade },
+          'navigation job failed',
+        ),
+      );
+      worker.on('error', (err) => this.logger.debug({ err, queue: name }, 'queue connection error'));
+      this.workers.push(worker);
+      void limitGlobalConcurrency(name, {
+        prefix: this.config.QUEUE_PREFIX,
+        redisUrl: this.config.REDIS_URL,
+        concurrency: 1,
+        stopped: () => this.stopping,
+      });
+      worker.run().catch((err: unknown) => this.logger.error({ err, queue: name }, 'queue consumer stopped'));
+    }
+    this.sweeper = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
+    this.sweeper.unref();
+  }
+
+  async handle(job: Job, token?: string): Promise<void> {
+    const navigation = readNavigationEvent(job.data);
+    if (typeof navigation === 'string') {
+      navigations.inc({ outcome: 'refused' });
+      this.logger.error({ jobId: job.id, reason: navigation }, 'navigation event refused');
+      throw new UnrecoverableError(`invalid navigation event: ${navigation}`);
+    }
+    const queued = await this.lane.enqueue(navigation);
+    navigations.inc({ outcome: queued ? 'queued' : 'already_queued' });
+    const result = await this.lane.drain({
+      workspaceId: navigation.workspaceId,
+      channelId: navigation.channelId,
+      waId: navigation.contact.waId,
+    });
+    if (result?.blockedUntil) {
+      // Parked, not failed: its attempts are for faults of our own (Postgres, Redis), not Meta's answers.
+      await job.moveToDelayed(result.blockedUntil.getTime(), token);
+      throw new DelayedError();
+    }
+  }
+
+  /** Contacts whose rows are long overdue (the job that would send them was lost): drained here. */
+  async sweep(): Promise<void> {
+    try {
+      for (const recipient of await this.lane.overdue()) await this.lane.drain(recipient, { wait: false });
+    } catch (err) {
+      this.logger.warn({ err }, 'overdue send sweep failed; retrying');
+    }
+  }
+
+  /** Stops taking jobs; those in flight finish within the budget, or another replica takes them over. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.sweeper);
+    const budget = this.redis.status === 'ready' ? this.config.SHUTDOWN_TIMEOUT_MS - 2000 : 0;
+    const closed = await settleWithin(Promise.all(this.workers.map((w) => w.close())), budget);
+    if (!closed)
+      this.logger.warn({ budgetMs: budget }, 'sends still running at shutdown are left to other replicas');
+  }
+}

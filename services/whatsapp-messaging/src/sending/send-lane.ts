@@ -1,0 +1,282 @@
+import type { NavigationEventV1 } from '@flowbridge/contracts';
+import { metricOnce, valuesList } from '@flowbridge/platform';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Counter, Histogram } from 'prom-client';
+import type { DataSource, QueryRunner } from 'typeorm';
+import type { ChannelEntity } from '../channels/channel.entity';
+import { ChannelsService } from '../channels/channels.service';
+import { WhatsappMessagingConfig } from '../whatsapp-messaging.config';
+import { type CloudMessage, toCloudMessages } from './cloud-payloads';
+import { GraphClient, type SendError } from './graph-client';
+import { SendRateLimiter } from './rate-limiter';
+
+const sends = metricOnce(
+  'flowbridge_messages_sent_total',
+  () =>
+    new Counter({
+      name: 'flowbridge_messages_sent_total',
+      help: 'Cloud API sends by outcome (sent, retry, failed, recovered: a send in doubt found by its status)',
+      labelNames: ['outcome'],
+    }),
+);
+const sendDuration = metricOnce(
+  'flowbridge_send_duration_seconds',
+  () =>
+    new Histogram({
+      name: 'flowbridge_send_duration_seconds',
+      help: 'Time of one POST to the Cloud API, by outcome',
+      labelNames: ['outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+    }),
+);
+
+/** One contact of one channel: its messages go out one at a time, in order. */
+export interface Recipient {
+  workspaceId: string;
+  channelId: string;
+  waId: string;
+}
+
+interface UnsentRow {
+  id: string;
+  navigation_id: string;
+  part: number;
+  content: CloudMessage;
+  send_state: 'queued' | 'sending';
+  attempts: number;
+  next_attempt_at: Date | null;
+  sending_since: Date | null;
+}
+
+/** What draining a contact's queue came to: all sent (or failed for good), or blocked until a retry is due. */
+export type DrainResult = { blockedUntil?: Date };
+
+/** The callback data a part is sent with; Meta echoes it in the part's status webhooks. */
+export function callbackDataOf(navigationId: string, part: number): string {
+  return `fb:${navigationId}:${part}`;
+}
+
+/**
+ * Each drain holds one database connection while it sends (the contact's lock lives on it), so the pool must
+ * be larger than NAVIGATION_PARTITIONS (the config checks it).
+ *
+ * The send queue of each contact, kept in the message log: a navigation's parts are inserted as `queued`
+ * rows (a navigation seen before inserts nothing), then the contact's rows are sent oldest first under the
+ * contact's lock. A retryable failure leaves its row at the head with a due time, and the contact's later
+ * rows wait behind it, so the contact never sees messages out of flow order.
+ */
+@Injectable()
+export class SendLane {
+  private readonly logger = new Logger(SendLane.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: WhatsappMessagingConfig,
+    private readonly channels: ChannelsService,
+    private readonly graph: GraphClient,
+    private readonly limiter: SendRateLimiter,
+  ) {}
+
+  /** Queues the navigation's parts; false if they were queued before (a redelivered navigation). */
+  async enqueue(navigation: NavigationEventV1): Promise<boolean> {
+    const parts = navigation.messages.flatMap((m) => toCloudMessages(navigation.contact.waId, m));
+    if (parts.length === 0) return true;
+    const values = valuesList(
+      [
+        navigation.workspaceId,
+        navigation.channelId,
+        navigation.contact.waId,
+        navigation.emittedAt,
+        'out',
+        'queued',
+      ],
+      parts.map((payload, part) => [
+        navigation.navigationId,
+        part,
+        payload.type,
+        JSON.stringify({
+          ...payload,
+          biz_opaque_callback_data: callbackDataOf(navigation.navigationId, part),
+        }),
+      ]),
+    );
+    const inserted = await this.db.query<unknown[]>(
+      `INSERT INTO whatsapp_messaging.messages
+              (workspace_id, channel_id, wa_id, occurred_at, direction, send_state, navigation_id, part, type, content)
+       VALUES ${values.sql}
+       ON CONFLICT (navigation_id, part) DO NOTHING RETURNING id`,
+      values.params,
+    );
+    return inserted.length > 0;
+  }
+
+  /**
+   * Sends the contact's queued rows in order, holding the contact's lock (a session advisory lock, so that
+   * it outlives the short statements in between). `wait` false: give up at once if another holds it.
+   */
+  async drain(recipient: Recipient, { wait = true }: { wait?: boolean } = {}): Promise<DrainResult | null> {
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    const key = `messaging-contact:${recipient.workspaceId}/${recipient.channelId}/${recipient.waId}`;
+    try {
+      if (wait) await runner.manager.query(`SELECT pg_advisory_lock(hashtextextended($1, 0))`, [key]);
+      else {
+        const [{ locked }] = await runner.manager.query<Array<{ locked: boolean }>>(
+          `SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked`,
+          [key],
+        );
+        if (!locked) return null;
+      }
+      try {
+        return await this.sendAll(runner, recipient);
+      } finally {
+        await runner.manager.query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [key]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async sendAll(runner: QueryRunner, recipient: Recipient): Promise<DrainResult> {
+    let channel: ChannelEntity | null | undefined;
+    for (;;) {
+      const [row] = await runner.manager.query<UnsentRow[]>(
+        `SELECT id, navigation_id, part, content, send_state, attempts, next_attempt_at, sending_since
+           FROM whatsapp_messaging.messages
+          WHERE channel_id = $1 AND wa_id = $2 AND send_state IN ('queued', 'sending')
+          ORDER BY id LIMIT 1`,
+        [recipient.channelId, recipient.waId],
+      );
+      if (!row) return {};
+      const now = Date.now();
+      if (row.next_attempt_at && row.next_attempt_at.getTime() > now)
+        return { blockedUntil: row.next_attempt_at };
+      if (row.attempts > 0) {
+        // A send tried before may have reached Meta although its answer did not reach us: its status says so.
+        const accepted = await this.acceptedEarlier(runner, row);
+        if (accepted) {
+          await this.markSent(runner, row.id, accepted);
+          sends.inc({ outcome: 'recovered' });
+          continue;
+        }
+        if (row.send_state === 'sending') {
+          const settledAt = row.sending_since!.getTime() + this.config.SEND_IN_DOUBT_GRACE_MS;
+          if (settledAt > now) return { blockedUntil: new Date(settledAt) };
+          this.logger.warn(
+            { navigationId: row.navigation_id, part: row.part },
+            'a send cut off by a crash left no status; sending it again',
+          );
+        }
+      }
+      channel ??= await this.channels.forSending(recipient.workspaceId, recipient.channelId, runner.manager);
+      if (!channel) {
+        await this.markFailed(runner, row.id, {
+          code: 0,
+          title: 'CHANNEL_NOT_FOUND',
+          message: `Channel ${recipient.channelId} no longer exists`,
+        });
+        sends.inc({ outcome: 'failed' });
+        continue;
+      }
+      const blocked = await this.sendOne(runner, channel, row);
+      if (blocked) return { blockedUntil: blocked };
+    }
+  }
+
+  /** One attempt at one row; the time it may be tried again when it should be. */
+  private async sendOne(
+    runner: QueryRunner,
+    channel: ChannelEntity,
+    row: UnsentRow,
+  ): Promise<Date | undefined> {
+    await this.limiter.acquire(channel.id, channel.messagesPerSecond);
+    await runner.manager.query(
+      `UPDATE whatsapp_messaging.messages
+          SET send_state = 'sending', attempts = attempts + 1, sending_since = now(), next_attempt_at = NULL
+        WHERE id = $1`,
+      [row.id],
+    );
+    const began = performance.now();
+    const outcome = await this.graph.send(channel, this.channels.open(channel, 'accessToken'), row.content);
+    sendDuration.observe({ outcome: outcome.kind }, (performance.now() - began) / 1000);
+    sends.inc({ outcome: outcome.kind });
+    if (outcome.kind === 'sent') {
+      await this.markSent(runner, row.id, outcome.waMessageId);
+      if (!channel.tokenValid) {
+        await this.channels.recordTokenWorks(channel.id, runner.manager);
+        channel.tokenValid = true;
+      }
+      return undefined;
+    }
+    const attempts = row.attempts + 1;
+    if (outcome.kind === 'retry' && attempts < this.config.SEND_RETRY_ATTEMPTS) {
+      const due = new Date(Date.now() + this.backoff(attempts));
+      await runner.manager.query(
+        `UPDATE whatsapp_messaging.messages
+            SET send_state = 'queued', next_attempt_at = $2, sending_since = NULL, error = $3 WHERE id = $1`,
+        [row.id, due, JSON.stringify(outcome.error)],
+      );
+      this.logger.warn(
+        { navigationId: row.navigation_id, part: row.part, attempt: attempts, error: outcome.error },
+        'send failed; retrying',
+      );
+      return due;
+    }
+    await this.markFailed(runner, row.id, outcome.error);
+    const tokenInvalid = outcome.kind === 'failed' && outcome.tokenInvalid;
+    await this.channels.recordSendError(channel.id, outcome.error, tokenInvalid, runner.manager);
+    if (tokenInvalid) channel.tokenValid = false;
+    this.logger.warn(
+      { navigationId: row.navigation_id, part: row.part, attempts, error: outcome.error },
+      'send failed for good',
+    );
+    return undefined;
+  }
+
+  /** Exponential from SEND_RETRY_BASE_MS, capped, with full jitter over its upper half. */
+  private backoff(attempt: number): number {
+    const ceiling = Math.min(
+      this.config.SEND_RETRY_MAX_MS,
+      this.config.SEND_RETRY_BASE_MS * 2 ** (attempt - 1),
+    );
+    return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+  }
+
+  private async acceptedEarlier(runner: QueryRunner, row: UnsentRow): Promise<string | undefined> {
+    const [status] = await runner.manager.query<Array<{ wa_message_id: string }>>(
+      `SELECT wa_message_id FROM whatsapp_messaging.statuses WHERE callback_data = $1 LIMIT 1`,
+      [callbackDataOf(row.navigation_id, row.part)],
+    );
+    return status?.wa_message_id;
+  }
+
+  private async markSent(runner: QueryRunner, id: string, waMessageId: string): Promise<void> {
+    await runner.manager.query(
+      `UPDATE whatsapp_messaging.messages
+          SET send_state = 'sent', wa_message_id = $2, sent_at = now(), sending_since = NULL, error = NULL
+        WHERE id = $1`,
+      [id, waMessageId],
+    );
+  }
+
+  private async markFailed(runner: QueryRunner, id: string, error: SendError): Promise<void> {
+    await runner.manager.query(
+      `UPDATE whatsapp_messaging.messages
+          SET send_state = 'failed', sending_since = NULL, next_attempt_at = NULL, error = $2 WHERE id = $1`,
+      [id, JSON.stringify(error)],
+    );
+  }
+
+  /** Contacts with rows overdue for longer than a minute: a job that should have sent them was lost. */
+  async overdue(limit = 100): Promise<Recipient[]> {
+    return this.db.query<Recipient[]>(
+      `SELECT DISTINCT workspace_id AS "workspaceId", channel_id AS "channelId", wa_id AS "waId"
+         FROM whatsapp_messaging.messages
+        WHERE send_state IN ('queued', 'sending')
+          AND coalesce(next_attempt_at, sending_since, created_at) < now() - interval '1 minute'
+        LIMIT $1`,
+      [limit],
+    );
+  }
+}

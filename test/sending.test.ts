@@ -1,0 +1,428 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { contactPartition, type NavigationEventV1, type OutboundMessage } from '@flowbridge/contracts';
+import { NavigationQueues, testRedisUrl, until } from '@flowbridge/testing';
+import pg from 'pg';
+import { NavigationConsumer } from '../services/whatsapp-messaging/src/sending/navigation.consumer';
+import { SendLane } from '../services/whatsapp-messaging/src/sending/send-lane';
+import { type Sandbox, type SandboxNumber, startSandbox } from '../tools/sandbox/src/sandbox';
+import { startMessaging } from './messaging-app';
+
+type Harness = Awaited<ReturnType<typeof startMessaging>>;
+
+const number = (n: number, extra: Partial<SandboxNumber> = {}): SandboxNumber => ({
+  phoneNumberId: `10000000000${n}`,
+  displayPhoneNumber: `1555010${n}`,
+  wabaId: `20000000000${n}`,
+  appSecret: `sandbox-secret-${n}-${randomBytes(6).toString('hex')}`,
+  ...extra,
+});
+
+describe('whatsapp-messaging: navigations to Cloud API messages, against the sandbox (real Postgres and Redis)', () => {
+  let sandbox: Sandbox;
+  let svc: Harness;
+  let queues: NavigationQueues;
+  const main = number(1);
+  const slow = number(2);
+  const guarded = number(3, { accessToken: 'EAAG-the-right-token' });
+  const channels: Record<string, string> = {};
+  let contactCounter = 0;
+  const newContact = () => String(447700900000 + ++contactCounter * 7);
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ webhookUrl: 'http://127.0.0.1:9/unset', numbers: [main, slow, guarded] });
+    svc = await startMessaging('sending', {
+      env: {
+        GRAPH_API_BASE_URL: sandbox.url,
+        SEND_RETRY_ATTEMPTS: '4',
+        SEND_RETRY_BASE_MS: '200',
+        SEND_RETRY_MAX_MS: '400',
+        SEND_IN_DOUBT_GRACE_MS: '500',
+      },
+    });
+    sandbox.options.webhookUrl = `${svc.url}/webhooks/whatsapp`;
+    queues = new NavigationQueues(testRedisUrl(), svc.shared.queuePrefix, 4);
+    for (const [name, n, mps, token] of [
+      ['main', main, 1000, 'EAAG-any'],
+      ['slow', slow, 50, 'EAAG-any'],
+      ['guarded', guarded, 1000, 'EAAG-an-expired-token'],
+    ] as const) {
+      const res = await svc.call('post', '/channels', {
+        phoneNumberId: n.phoneNumberId,
+        displayPhoneNumber: n.displayPhoneNumber,
+        wabaId: n.wabaId,
+        accessToken: token,
+        appSecret: n.appSecret,
+        verifyToken: `verify-${name}`,
+        messagesPerSecond: mps,
+      });
+      expect(res.status).toBe(201);
+      channels[name] = res.body.id as string;
+    }
+  });
+
+  afterAll(async () => {
+    await queues?.close();
+    await svc?.close();
+    await sandbox?.close();
+  });
+
+  function navigation(
+    waId: string,
+    messages: OutboundMessage[],
+    options: { channel?: string; runId?: string; seq?: number } = {},
+  ): NavigationEventV1 {
+    const runId = options.runId ?? randomUUID();
+    const seq = options.seq ?? 1;
+    return {
+      version: 1,
+      navigationId: `${runId}:${seq}`,
+      workspaceId: 'ws-a',
+      channelId: channels[options.channel ?? 'main'],
+      contact: { waId },
+      runId,
+      flowId: 'flow-1',
+      flowVersion: 1,
+      screenId: 'first',
+      seq,
+      messages,
+      emittedAt: new Date().toISOString(),
+    };
+  }
+
+  const text = (t: string): OutboundMessage => ({ type: 'text', text: t });
+  const texts = (waId: string) => sandbox.sentTo(waId).map((e) => (e.message.text as { body: string })?.body);
+  const attemptsFor = (navigationId: string) =>
+    sandbox.attempts.filter((a) => String(a.callbackData).startsWith(`fb:${navigationId}:`));
+
+  async function sql<T>(query: string, params: unknown[] = []): Promise<T[]> {
+    const client = new pg.Client({ connectionString: svc.db.url });
+    await client.connect();
+    try {
+      return (await client.query(query, params)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  }
+
+  async function outboundLog(waId: string) {
+    const res = await svc.call('get', `/messages?contact=${waId}&direction=out`);
+    expect(res.status).toBe(200);
+    return (res.body.items as Array<Record<string, unknown>>).reverse();
+  }
+
+  async function settled(waId: string, count: number) {
+    return until(
+      `${count} outbound messages to ${waId} to be settled`,
+      async () => {
+        const log = await outboundLog(waId);
+        return log.length === count && log.every((m) => m.status !== 'queued') && log;
+      },
+      { timeoutMs: 20_000 },
+    );
+  }
+
+  it('turns every kind of navigation message into a Cloud API payload the sandbox accepts, and stores the ids', async () => {
+    const waId = newContact();
+    const long = Array.from({ length: 1400 }, (_, i) => `word${i}`).join(' '); // ~10,000 characters
+    await svc.navigate(
+      navigation(waId, [
+        text(long),
+        {
+          type: 'buttons',
+          header: 'Your order',
+          text: 'Is this right?',
+          footer: 'Reply below',
+          buttons: [
+            { id: 'yes', title: 'Yes' },
+            { id: 'no', title: 'No' },
+          ],
+        },
+        {
+          type: 'list',
+          text: 'Pick a store',
+          button: 'Stores',
+          sections: [
+            { title: 'North', rows: [{ id: 'n1', title: 'Leeds', description: 'Open late' }] },
+            { title: 'South', rows: [{ id: 's1', title: 'Brighton' }] },
+          ],
+        },
+        { type: 'media', mediaType: 'image', url: 'https://cdn.example.test/a.png', caption: 'Your receipt' },
+        {
+          type: 'media',
+          mediaType: 'document',
+          url: 'https://cdn.example.test/i.pdf',
+          filename: 'invoice.pdf',
+          caption: 'Invoice',
+        },
+        { type: 'media', mediaType: 'audio', url: 'https://cdn.example.test/v.ogg', caption: 'dropped' },
+        { type: 'media', mediaType: 'video', url: 'https://cdn.example.test/v.mp4' },
+        {
+          type: 'flow',
+          text: 'Book a slot',
+          flowId: '1234567890',
+          cta: 'Book',
+          flowToken: 'run-1:3',
+          screen: 'SLOTS',
+          data: { store: 'Leeds' },
+        },
+        { type: 'flow', text: 'Tell us more', flowId: '1234567891', cta: 'Open', flowToken: 'run-1:4' },
+      ]),
+    );
+    const log = await settled(waId, 11);
+    // Every payload passed the sandbox's Cloud API checks: no refusal, one attempt each.
+    expect(sandbox.attempts.filter((a) => a.to === waId).map((a) => a.httpStatus)).toEqual(
+      Array(11).fill(200),
+    );
+    const sent = sandbox.sentTo(waId).map((e) => e.message);
+    // The long text is three messages, split at spaces, nothing lost.
+    const pieces = sent.slice(0, 3).map((m) => (m.text as { body: string }).body);
+    expect(pieces.every((p) => p.length <= 4096)).toBe(true);
+    expect(pieces.join(' ')).toBe(long);
+    expect(
+      sent.slice(3).map((m) => (m.interactive as { type?: string } | undefined)?.type ?? m.type),
+    ).toEqual(['button', 'list', 'image', 'document', 'audio', 'video', 'flow', 'flow']);
+    expect(sent[6]).toMatchObject({ document: { filename: 'invoice.pdf', caption: 'Invoice' } });
+    expect(sent[7]).toEqual(expect.objectContaining({ audio: { link: 'https://cdn.example.test/v.ogg' } }));
+    expect(sent[9]).toMatchObject({
+      interactive: {
+        action: {
+          name: 'flow',
+          parameters: {
+            flow_id: '1234567890',
+            flow_cta: 'Book',
+            flow_token: 'run-1:3',
+            flow_action: 'navigate',
+            flow_action_payload: { screen: 'SLOTS', data: { store: 'Leeds' } },
+          },
+        },
+      },
+    });
+    expect(sent[10]).toMatchObject({
+      interactive: { action: { parameters: { flow_action: 'data_exchange' } } },
+    });
+    // Meta's ids are stored, and the sandbox's status webhooks move them on to read.
+    const wamids = sandbox.sentTo(waId).map((e) => e.wamid);
+    expect(log.map((m) => m.waMessageId)).toEqual(wamids);
+    await until('the statuses to reach read', async () =>
+      (await outboundLog(waId)).every((m) => m.status === 'read'),
+    );
+  });
+
+  it('sends a navigation delivered twice (after its job was removed) once', async () => {
+    const waId = newContact();
+    const event = navigation(waId, [text('Only once')]);
+    await svc.navigate(event, 'first-delivery');
+    await settled(waId, 1);
+    await svc.navigate(event, 'redelivery-after-removal');
+    await until('the second job to finish', async () => {
+      const rows = await sql<{ n: string }>(
+        `SELECT count(*) AS n FROM whatsapp_messaging.messages WHERE wa_id = $1`,
+        [waId],
+      );
+      return rows[0].n === '1' && (await jobDone('redelivery-after-removal', event));
+    });
+    expect(texts(waId)).toEqual(['Only once']);
+    expect(attemptsFor(event.navigationId)).toHaveLength(1);
+  });
+
+  async function jobDone(jobId: string, event: NavigationEventV1): Promise<boolean> {
+    const p = contactPartition(
+      { workspaceId: 'ws-a', channelId: event.channelId, waId: event.contact.waId },
+      4,
+    );
+    return (await queues.queues[p].getJobState(jobId)) === 'completed';
+  }
+
+  async function completedJobs() {
+    return (await Promise.all(queues.queues.map((q) => q.getJobs(['completed'], 0, 100_000)))).flat();
+  }
+
+  it('sends 200 navigations of one contact in the order they were emitted', async () => {
+    const waId = newContact();
+    const runId = randomUUID();
+    for (let seq = 1; seq <= 200; seq++)
+      await svc.navigate(navigation(waId, [text(`step ${seq}`)], { runId, seq }));
+    await until('200 messages at the sandbox', async () => sandbox.sentTo(waId).length === 200, {
+      timeoutMs: 30_000,
+    });
+    expect(texts(waId)).toEqual(Array.from({ length: 200 }, (_, i) => `step ${i + 1}`));
+  }, 40_000);
+
+  it('retries 130429, 5xx and a dropped connection with backoff, keeping the contact’s order', async () => {
+    const waId = newContact();
+    sandbox.failNext(1, 130429);
+    sandbox.failNext(1, 131000);
+    sandbox.failNext(1, 0); // the connection drops
+    const first = navigation(waId, [text('first')]);
+    await svc.navigate(first);
+    await until('the first send to be refused', async () => attemptsFor(first.navigationId).length >= 1);
+    const second = navigation(waId, [text('second')]);
+    await svc.navigate(second);
+    await settled(waId, 2);
+    expect(texts(waId)).toEqual(['first', 'second']);
+    const tries = attemptsFor(first.navigationId);
+    expect(tries.map((a) => a.httpStatus)).toEqual([400, 500, 0, 200]);
+    // Backoff: SEND_RETRY_BASE_MS 200 doubling, capped at 400, jittered over the upper half.
+    for (let i = 1; i < tries.length; i++) expect(tries[i].at - tries[i - 1].at).toBeGreaterThanOrEqual(100);
+    expect(attemptsFor(second.navigationId)).toHaveLength(1);
+    const [row] = await sql<{ attempts: number; send_state: string }>(
+      `SELECT attempts, send_state FROM whatsapp_messaging.messages WHERE navigation_id = $1`,
+      [first.navigationId],
+    );
+    expect(row).toEqual({ attempts: 4, send_state: 'sent' });
+  });
+
+  it.each([
+    [131047, 'outside the 24-hour window'],
+    [131026, 'undeliverable'],
+    [131009, 'another 4xx'],
+  ])('records %s (%s) as failed without retrying, and goes on with the next message', async (code) => {
+    const waId = newContact();
+    sandbox.failNext(1, code);
+    const refused = navigation(waId, [text('refused')]);
+    await svc.navigate(refused);
+    await svc.navigate(navigation(waId, [text('after it')]));
+    const log = await settled(waId, 2);
+    expect(log.map((m) => m.status)).toEqual([
+      'failed',
+      expect.stringMatching(/accepted|sent|delivered|read/),
+    ]);
+    expect(log[0].errors).toEqual([expect.objectContaining({ code, httpStatus: 400 })]);
+    expect(attemptsFor(refused.navigationId)).toHaveLength(1);
+    expect(texts(waId)).toEqual(['after it']);
+    expect((await svc.call('get', `/messages?contact=${waId}&status=failed`)).body.items).toHaveLength(1);
+  });
+
+  it('gives up after SEND_RETRY_ATTEMPTS retryable failures and records the last error', async () => {
+    const waId = newContact();
+    sandbox.failNext(4, 130429);
+    const event = navigation(waId, [text('never')]);
+    await svc.navigate(event);
+    const [row] = await settled(waId, 1);
+    expect(row.status).toBe('failed');
+    expect(row.errors).toEqual([expect.objectContaining({ code: 130429 })]);
+    expect(attemptsFor(event.navigationId)).toHaveLength(4);
+  });
+
+  it('marks the channel unhealthy on 190 (token) and healthy again once a new token works', async () => {
+    const waId = newContact();
+    await svc.navigate(navigation(waId, [text('with the old token')], { channel: 'guarded' }));
+    const [row] = await settled(waId, 1);
+    expect(row.status).toBe('failed');
+    expect(sandbox.attempts.filter((a) => a.to === waId).map((a) => a.httpStatus)).toEqual([401]);
+    const health = await svc.call('get', `/channels/${channels.guarded}/health`);
+    expect(health.body).toMatchObject({
+      healthy: false,
+      tokenValid: false,
+      lastError: { code: 190, source: 'send' },
+    });
+    expect(JSON.stringify(health.body)).not.toContain('EAAG-');
+
+    expect(
+      (await svc.call('patch', `/channels/${channels.guarded}`, { accessToken: 'EAAG-the-right-token' }))
+        .status,
+    ).toBe(200);
+    await svc.navigate(navigation(waId, [text('with the new token')], { channel: 'guarded' }));
+    await settled(waId, 2);
+    expect(texts(waId)).toEqual(['with the new token']);
+    expect((await svc.call('get', `/channels/${channels.guarded}/health`)).body).toMatchObject({
+      tokenValid: true,
+    });
+  });
+
+  it('settles a send cut off by a crash by its status webhook, and sends it again only when none came', async () => {
+    const lane = svc.app.get(SendLane);
+    const waId = newContact();
+    const event = navigation(waId, [text('in doubt')]);
+    await svc.navigate(event);
+    await until('the status webhook', async () => (await outboundLog(waId)).some((m) => m.status === 'read'));
+    const [sent] = await sql<{ wa_message_id: string }>(
+      `SELECT wa_message_id FROM whatsapp_messaging.messages WHERE navigation_id = $1`,
+      [event.navigationId],
+    );
+    // What a crash between Meta's answer and its recording leaves behind.
+    await sql(
+      `UPDATE whatsapp_messaging.messages SET send_state = 'sending', wa_message_id = NULL, sending_since = now()
+        WHERE navigation_id = $1`,
+      [event.navigationId],
+    );
+    await lane.drain({ workspaceId: 'ws-a', channelId: channels.main, waId });
+    const [recovered] = await sql<{ wa_message_id: string; send_state: string }>(
+      `SELECT wa_message_id, send_state FROM whatsapp_messaging.messages WHERE navigation_id = $1`,
+      [event.navigationId],
+    );
+    expect(recovered).toEqual({ wa_message_id: sent.wa_message_id, send_state: 'sent' });
+    expect(attemptsFor(event.navigationId)).toHaveLength(1);
+
+    // No status came for it: it waits out SEND_IN_DOUBT_GRACE_MS, then goes again.
+    await sql(`DELETE FROM whatsapp_messaging.statuses WHERE wa_message_id = $1`, [sent.wa_message_id]);
+    await sql(
+      `UPDATE whatsapp_messaging.messages SET send_state = 'sending', wa_message_id = NULL, sending_since = now()
+        WHERE navigation_id = $1`,
+      [event.navigationId],
+    );
+    expect(await lane.drain({ workspaceId: 'ws-a', channelId: channels.main, waId })).toEqual({
+      blockedUntil: expect.any(Date),
+    });
+    expect(attemptsFor(event.navigationId)).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(await lane.drain({ workspaceId: 'ws-a', channelId: channels.main, waId })).toEqual({});
+    expect(attemptsFor(event.navigationId)).toHaveLength(2);
+  });
+
+  it('refuses a malformed navigation event without sending anything', async () => {
+    const waId = newContact();
+    const event = navigation(waId, [text('x')]);
+    await svc.navigate(
+      { ...event, messages: [{ type: 'carousel' } as unknown as OutboundMessage] },
+      'malformed',
+    );
+    await until('the refusal to be logged', async () =>
+      svc.logs
+        .lines()
+        .find((l) => l.msg === 'navigation event refused' && String(l.reason).includes('messages')),
+    );
+    expect(sandbox.sentTo(waId)).toHaveLength(0);
+  });
+
+  it('keeps a channel at 50 messages/s across two replicas: 500 sends take at least 10 s', async () => {
+    const replica = await startMessaging('sending', {
+      replicaOf: svc,
+      env: { GRAPH_API_BASE_URL: sandbox.url },
+    });
+    try {
+      const contacts = Array.from({ length: 25 }, () => newContact());
+      const started = Date.now();
+      for (let i = 0; i < 20; i++)
+        for (const waId of contacts)
+          await svc.navigate(navigation(waId, [text(`m${i}`)], { channel: 'slow', seq: i + 1 }));
+      const mine = new Set(contacts);
+      const received = () =>
+        sandbox.attempts.filter((a) => a.phoneNumberId === slow.phoneNumberId && mine.has(String(a.to)));
+      await until('500 sends at the sandbox', async () => received().length >= 500, {
+        timeoutMs: 30_000,
+        everyMs: 100,
+      });
+      const elapsed = Date.now() - started;
+      const times = received().map((a) => a.at);
+      // The first send goes at once; each of the other 499 waits its 20 ms slot.
+      expect(elapsed).toBeGreaterThanOrEqual(499 * 20);
+      expect(times[499] - times[0]).toBeGreaterThanOrEqual(499 * 20 - 50);
+      // And no second of it holds more than 50 (+1 for a send landing on the window's edge).
+      let most = 0;
+      for (let i = 0, j = 0; i < times.length; i++) {
+        while (times[i] - times[j] >= 1000) j++;
+        most = Math.max(most, i - j + 1);
+      }
+      expect(most).toBeLessThanOrEqual(51);
+      // Both replicas took part: the limit held for the pair, not for each.
+      const names = new Set((await completedJobs()).map((j) => j.processedBy));
+      expect(names).toEqual(
+        new Set([svc.app.get(NavigationConsumer).name, replica.app.get(NavigationConsumer).name]),
+      );
+      process.stdout.write(`500 sends at 50/s over two replicas: ${elapsed} ms\n`);
+    } finally {
+      await replica.close();
+    }
+  }, 60_000);
+});
