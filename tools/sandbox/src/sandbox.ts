@@ -199,7 +199,8 @@ export class Sandbox {
   tap(waId: string, button: string, options: { phoneNumberId?: string; name?: string } = {}) {
     const last = this.lastInteractive(waId, 'button');
     const buttons = (
-      (last?.action as { buttons?: Array<{ reply: { id: string; title: string } }> })?.buttons ?? []
+      (last?.interactive.action as { buttons?: Array<{ reply: { id: string; title: string } }> })?.buttons ??
+      []
     ).map((b) => b.reply);
     const reply = buttons.find((b) => b.id === button || b.title === button);
     if (!reply) throw new SandboxError(`No button "${button}" in the last button message to ${waId}`);
@@ -209,7 +210,7 @@ export class Sandbox {
         waId,
         'interactive',
         { interactive: { type: 'button_reply', button_reply: reply } },
-        this.context(waId),
+        this.context(waId, last!.wamid),
       ),
       options,
     );
@@ -219,7 +220,7 @@ export class Sandbox {
   pick(waId: string, row: string, options: { phoneNumberId?: string; name?: string } = {}) {
     const last = this.lastInteractive(waId, 'list');
     const sections = (
-      last?.action as {
+      last?.interactive.action as {
         sections?: Array<{ rows: Array<{ id: string; title: string; description?: string }> }>;
       }
     )?.sections;
@@ -231,21 +232,24 @@ export class Sandbox {
         waId,
         'interactive',
         { interactive: { type: 'list_reply', list_reply: found } },
-        this.context(waId),
+        this.context(waId, last!.wamid),
       ),
       options,
     );
   }
 
-  private context(waId: string): Record<string, unknown> {
-    const last = this.sentTo(waId).at(-1);
-    return last ? { context: { from: this.numberFor(waId).displayPhoneNumber, id: last.wamid } } : {};
+  /** WhatsApp's `context` of a reply: the message whose button or row was chosen. */
+  private context(waId: string, repliedTo: string): Record<string, unknown> {
+    return { context: { from: this.numberFor(waId).displayPhoneNumber, id: repliedTo } };
   }
 
-  private lastInteractive(waId: string, type: string): Record<string, unknown> | undefined {
+  private lastInteractive(
+    waId: string,
+    type: string,
+  ): { wamid: string; interactive: Record<string, unknown> } | undefined {
     for (const entry of [...this.sentTo(waId)].reverse()) {
       const interactive = entry.message.interactive as Record<string, unknown> | undefined;
-      if (interactive?.type === type) return interactive;
+      if (interactive?.type === type) return { wamid: entry.wamid, interactive };
     }
     return undefined;
   }
