@@ -197,42 +197,42 @@ export class Sandbox {
 
   /** The contact taps a reply button of the last button message (by id or title). */
   tap(waId: string, button: string, options: { phoneNumberId?: string; name?: string } = {}) {
-    const last = this.lastInteractive(waId, 'button');
-    const buttons = (
-      (last?.interactive.action as { buttons?: Array<{ reply: { id: string; title: string } }> })?.buttons ??
-      []
-    ).map((b) => b.reply);
-    const reply = buttons.find((b) => b.id === button || b.title === button);
-    if (!reply) throw new SandboxError(`No button "${button}" in the last button message to ${waId}`);
-    return this.post(
-      waId,
-      inboundMessage(
-        waId,
-        'interactive',
-        { interactive: { type: 'button_reply', button_reply: reply } },
-        this.context(waId, last!.wamid),
-      ),
-      options,
+    return this.reply(waId, 'button', button, options, (interactive) =>
+      ((interactive.action as { buttons?: Array<{ reply: Choice }> }).buttons ?? []).map((b) => b.reply),
     );
   }
 
   /** The contact picks a row of the last list message (by id or title). */
   pick(waId: string, row: string, options: { phoneNumberId?: string; name?: string } = {}) {
-    const last = this.lastInteractive(waId, 'list');
-    const sections = (
-      last?.interactive.action as {
-        sections?: Array<{ rows: Array<{ id: string; title: string; description?: string }> }>;
-      }
-    )?.sections;
-    const found = (sections ?? []).flatMap((s) => s.rows).find((r) => r.id === row || r.title === row);
-    if (!found) throw new SandboxError(`No row "${row}" in the last list message to ${waId}`);
+    return this.reply(waId, 'list', row, options, (interactive) =>
+      ((interactive.action as { sections?: Array<{ rows: Choice[] }> }).sections ?? []).flatMap(
+        (s) => s.rows,
+      ),
+    );
+  }
+
+  /** A `button_reply` / `list_reply` to the last message of that kind, answering it (WhatsApp's context.id). */
+  private reply(
+    waId: string,
+    kind: 'button' | 'list',
+    chosen: string,
+    options: { phoneNumberId?: string; name?: string },
+    choicesOf: (interactive: Record<string, unknown>) => Choice[],
+  ) {
+    const last = this.lastInteractive(waId, kind);
+    const choice = last && choicesOf(last.interactive).find((c) => c.id === chosen || c.title === chosen);
+    if (!last || !choice)
+      throw new SandboxError(
+        `No ${kind === 'button' ? 'button' : 'row'} "${chosen}" in the last ${kind} message to ${waId}`,
+      );
+    const type = kind === 'button' ? 'button_reply' : 'list_reply';
     return this.post(
       waId,
       inboundMessage(
         waId,
         'interactive',
-        { interactive: { type: 'list_reply', list_reply: found } },
-        this.context(waId, last!.wamid),
+        { interactive: { type, [type]: choice } },
+        this.context(waId, last.wamid),
       ),
       options,
     );
@@ -446,6 +446,12 @@ export class Sandbox {
 }
 
 export class SandboxError extends Error {}
+
+interface Choice {
+  id: string;
+  title: string;
+  description?: string;
+}
 
 /** Starts a sandbox; its `url` is what GRAPH_API_BASE_URL should be. */
 export function startSandbox(options: SandboxOptions): Promise<Sandbox> {

@@ -34,49 +34,21 @@ export function toCloudMessages(to: string, message: OutboundMessage): CloudMess
         type: 'text',
         text: { body, ...(message.previewUrl ? { preview_url: true } : {}) },
       }));
-    case 'buttons': {
-      const { lead, last } = overflow(message.text, WhatsAppLimits.interactiveBody);
-      return [
-        ...lead.map((body) => ({ ...base, type: 'text' as const, text: { body } })),
-        {
-          ...base,
-          type: 'interactive',
-          interactive: {
-            type: 'button',
-            ...headerAndFooter(message),
-            body: { text: last },
-            action: {
-              buttons: message.buttons.slice(0, WhatsAppLimits.buttons).map((b) => ({
-                type: 'reply',
-                reply: { id: b.id, title: cut(b.title, WhatsAppLimits.buttonTitle) },
-              })),
-            },
-          },
-        },
-      ];
-    }
-    case 'list': {
-      const { lead, last } = overflow(message.text, WhatsAppLimits.listBody);
-      return [
-        ...lead.map((body) => ({ ...base, type: 'text' as const, text: { body } })),
-        {
-          ...base,
-          type: 'interactive',
-          interactive: {
-            type: 'list',
-            ...headerAndFooter(message),
-            body: { text: last },
-            action: {
-              button: cut(message.button, WhatsAppLimits.listButton),
-              sections: message.sections.map((section) => ({
-                ...(section.title ? { title: cut(section.title, WhatsAppLimits.sectionTitle) } : {}),
-                rows: section.rows.map(rowOf),
-              })),
-            },
-          },
-        },
-      ];
-    }
+    case 'buttons':
+      return withInteractive(base, message, 'button', WhatsAppLimits.interactiveBody, {
+        buttons: message.buttons.slice(0, WhatsAppLimits.buttons).map((b) => ({
+          type: 'reply',
+          reply: { id: b.id, title: cut(b.title, WhatsAppLimits.buttonTitle) },
+        })),
+      });
+    case 'list':
+      return withInteractive(base, message, 'list', WhatsAppLimits.listBody, {
+        button: cut(message.button, WhatsAppLimits.listButton),
+        sections: message.sections.map((section) => ({
+          ...(section.title ? { title: cut(section.title, WhatsAppLimits.sectionTitle) } : {}),
+          rows: section.rows.map(rowOf),
+        })),
+      });
     case 'media': {
       // Audio has no caption in the Cloud API; a filename only makes sense for a document.
       const caption =
@@ -93,39 +65,48 @@ export function toCloudMessages(to: string, message: OutboundMessage): CloudMess
         },
       ];
     }
-    case 'flow': {
-      const { lead, last } = overflow(message.text, WhatsAppLimits.interactiveBody);
+    case 'flow':
       // With a screen the Flow opens on it (`navigate`); without one its endpoint decides (`data_exchange`).
-      const action = message.screen
-        ? {
-            flow_action: 'navigate',
-            flow_action_payload: { screen: message.screen, ...(message.data ? { data: message.data } : {}) },
-          }
-        : { flow_action: 'data_exchange' };
-      return [
-        ...lead.map((body) => ({ ...base, type: 'text' as const, text: { body } })),
-        {
-          ...base,
-          type: 'interactive',
-          interactive: {
-            type: 'flow',
-            ...headerAndFooter(message),
-            body: { text: last },
-            action: {
-              name: 'flow',
-              parameters: {
-                flow_message_version: '3',
-                flow_token: message.flowToken,
-                flow_id: message.flowId,
-                flow_cta: cut(message.cta, WhatsAppLimits.flowCta),
-                ...action,
-              },
-            },
-          },
+      return withInteractive(base, message, 'flow', WhatsAppLimits.interactiveBody, {
+        name: 'flow',
+        parameters: {
+          flow_message_version: '3',
+          flow_token: message.flowToken,
+          flow_id: message.flowId,
+          flow_cta: cut(message.cta, WhatsAppLimits.flowCta),
+          ...(message.screen
+            ? {
+                flow_action: 'navigate',
+                flow_action_payload: {
+                  screen: message.screen,
+                  ...(message.data ? { data: message.data } : {}),
+                },
+              }
+            : { flow_action: 'data_exchange' }),
         },
-      ];
-    }
+      });
   }
+}
+
+type Recipient = Pick<CloudMessage, 'messaging_product' | 'recipient_type' | 'to'>;
+
+/** An interactive message; a body past `bodyLimit` sends its head first as text messages. */
+function withInteractive(
+  base: Recipient,
+  message: { text: string; header?: string; footer?: string },
+  type: 'button' | 'list' | 'flow',
+  bodyLimit: number,
+  action: Record<string, unknown>,
+): CloudMessage[] {
+  const { lead, last } = overflow(message.text, bodyLimit);
+  return [
+    ...lead.map((body): CloudMessage => ({ ...base, type: 'text', text: { body } })),
+    {
+      ...base,
+      type: 'interactive',
+      interactive: { type, ...headerAndFooter(message), body: { text: last }, action },
+    },
+  ];
 }
 
 /**
