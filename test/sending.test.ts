@@ -487,6 +487,32 @@ describe('whatsapp-messaging: navigations to Cloud API messages, against the san
     }
   }, 60_000);
 
+  it('a replica shutting down stops between two sends; another finishes the contact, in order, nothing twice', async () => {
+    const replica = await startMessaging('sending', {
+      replicaOf: svc,
+      env: { GRAPH_API_BASE_URL: sandbox.url },
+    });
+    try {
+      const waId = newContact();
+      const recipient = { workspaceId: 'ws-a', channelId: channels.slow, waId };
+      const [leaving, staying] = [replica.app.get(SendLane), svc.app.get(SendLane)];
+      const runId = randomUUID();
+      for (let seq = 1; seq <= 60; seq++)
+        await staying.enqueue(navigation(waId, [text(`n${seq}`)], { channel: 'slow', runId, seq }));
+      const draining = leaving.drain(recipient);
+      await until('some sends', async () => sandbox.sentTo(waId).length >= 10);
+      leaving.stopping = true; // what its shutdown hook sets
+      expect(await draining).toEqual({ blockedUntil: expect.any(Date) });
+      const handedBack = sandbox.sentTo(waId).length;
+      expect(handedBack).toBeLessThan(60);
+      expect(await staying.drain(recipient)).toEqual({});
+      expect(texts(waId)).toEqual(Array.from({ length: 60 }, (_, i) => `n${i + 1}`));
+      expect(sandbox.attempts.filter((a) => a.to === waId)).toHaveLength(60);
+    } finally {
+      await replica.close();
+    }
+  });
+
   it('with two replicas consuming the partitions, sends each navigation once', async () => {
     const replica = await startMessaging('sending', {
       replicaOf: svc,

@@ -37,7 +37,8 @@ const navigationEvent = z.object({
   version: z.literal(1),
   navigationId: z.string().min(1).max(200),
   workspaceId: z.string().min(1),
-  channelId: z.uuid(),
+  // Any UUID version: the column is a uuid, so nothing else could be queued.
+  channelId: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i),
   contact: z.object({ waId: z.string().regex(/^\d{6,15}$/), name: z.string().optional() }),
   runId: z.string().min(1),
   flowId: z.string().min(1),

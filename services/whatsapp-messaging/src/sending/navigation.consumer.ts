@@ -119,6 +119,7 @@ export class NavigationConsumer implements OnApplicationBootstrap, BeforeApplica
   /** Stops taking jobs; those in flight finish within the budget, or another replica takes them over. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    this.lane.stopping = true;
     clearInterval(this.sweeper);
     const budget = this.redis.status === 'ready' ? this.config.SHUTDOWN_TIMEOUT_MS - 2000 : 0;
     const closed = await settleWithin(Promise.all(this.workers.map((w) => w.close())), budget);

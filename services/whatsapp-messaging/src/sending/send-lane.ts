@@ -69,6 +69,8 @@ export function callbackDataOf(navigationId: string, part: number): string {
 @Injectable()
 export class SendLane {
   private readonly logger = new Logger(SendLane.name);
+  /** Set at shutdown: a drain stops between two sends and hands the rest back (its job is parked, due now). */
+  stopping = false;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -141,6 +143,7 @@ export class SendLane {
   private async sendAll(runner: QueryRunner, recipient: Recipient): Promise<DrainResult> {
     let channel: ChannelEntity | null | undefined;
     for (;;) {
+      if (this.stopping) return { blockedUntil: new Date() };
       const [row] = await runner.manager.query<UnsentRow[]>(
         `SELECT id, navigation_id, part, content, send_state, attempts, next_attempt_at, sending_since
            FROM whatsapp_messaging.messages
@@ -171,6 +174,10 @@ export class SendLane {
       }
       channel ??= await this.channels.forSending(recipient.workspaceId, recipient.channelId, runner.manager);
       if (!channel) {
+        this.logger.warn(
+          { channelId: recipient.channelId, navigationId: row.navigation_id },
+          'navigation for a channel that does not exist; recorded as failed',
+        );
         await this.markFailed(runner, row.id, {
           code: 0,
           title: 'CHANNEL_NOT_FOUND',
