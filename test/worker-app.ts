@@ -20,6 +20,7 @@ export interface WorkerHarness {
   db: TestDatabase;
   logs: LogCapture;
   call(method: 'get', path: string, key?: string | null): Promise<request.Response>;
+  request(): ReturnType<typeof request>;
   /** Navigation jobs on the queue so far (nobody consumes them in these tests), oldest first. */
   navigations(): Promise<NavigationEventV1[]>;
   close(): Promise<void>;
@@ -73,6 +74,7 @@ export async function startWorker(
     config,
     db,
     logs,
+    request: () => request(server),
     async call(method, path, key = options.adminKey) {
       let req = request(server)[method](path);
       if (key) req = req.set('Authorization', `Bearer ${key}`);

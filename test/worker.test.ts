@@ -305,6 +305,24 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
     ).toBeGreaterThan(0);
   });
 
+  it('serves the queue dashboard (Bull Board) at /queues behind an admin key', async () => {
+    const anonymous = await worker.call('get', '/queues', null);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers['www-authenticate']).toMatch(/^Basic realm=/);
+    expect(anonymous.text).not.toContain('<html');
+    const wrong = `Basic ${Buffer.from('admin:not-a-key-at-all-00000000').toString('base64')}`;
+    expect((await worker.request().get('/queues').set('Authorization', wrong)).status).toBe(401);
+
+    const basic = `Basic ${Buffer.from(`admin:${connections.adminKey}`).toString('base64')}`;
+    const page = await worker.request().get('/queues').set('Authorization', basic);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Flowbridge queues');
+    const api = await worker.call('get', '/queues/api/queues?activeQueue=flow-api-calls');
+    expect(api.status).toBe(200);
+    const names = (api.body.queues as Array<{ name: string }>).map((q) => q.name);
+    expect(names).toEqual(expect.arrayContaining(['flow-triggers.0', 'flow-api-calls', 'flow-navigation.0']));
+  });
+
   it('GET /runs/:id belongs to its workspace; bad ids are 404', async () => {
     const list = await worker.call('get', '/runs?contact=447700900001');
     const id = list.body.items[0].id as string;

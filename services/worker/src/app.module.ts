@@ -1,10 +1,11 @@
 import { OutboundModule, type RequestEngineOptions } from '@flowbridge/outbound';
 import { PlatformModule, rpcClientOptions } from '@flowbridge/platform';
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { ClientsModule } from '@nestjs/microservices';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DestinationStream } from 'pino';
 import { RPC_CLIENT, RpcClients } from './clients/rpc.clients';
+import { DASHBOARD_PATH, QueueDashboard } from './dashboard/queue-dashboard';
 import { WORKER_SCHEMA } from './migrations';
 import { ContactDrainer } from './pipeline/contact-drainer';
 import { ExpirySweeper } from './pipeline/expiry.sweeper';
@@ -21,7 +22,7 @@ export const SERVICE_NAME = 'worker';
 const ENTITIES = [RunEntity, CallLogEntity, RunStepEntity];
 
 @Module({})
-export class WorkerAppModule {
+export class WorkerAppModule implements NestModule {
   static forRoot(
     config: WorkerConfig,
     options: { logDestination?: DestinationStream; outbound?: Partial<RequestEngineOptions> } = {},
@@ -43,7 +44,12 @@ export class WorkerAppModule {
         ]),
       ],
       controllers: [RunsController],
-      providers: [RpcClients, RunApplier, ContactDrainer, Outbox, Processors, ExpirySweeper],
+      providers: [RpcClients, RunApplier, ContactDrainer, Outbox, Processors, ExpirySweeper, QueueDashboard],
     };
+  }
+
+  /** Bull Board, behind an admin key (see QueueDashboard). */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(QueueDashboard).forRoutes(DASHBOARD_PATH, `${DASHBOARD_PATH}/*path`);
   }
 }
