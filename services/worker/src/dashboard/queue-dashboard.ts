@@ -20,7 +20,7 @@ export const DASHBOARD_PATH = '/queues';
 export class QueueDashboard implements NestMiddleware, OnApplicationShutdown {
   private readonly connection: Redis;
   private readonly queues: Queue[];
-  private readonly router: ReturnType<ExpressAdapter['getRouter']>;
+  private readonly router: (req: Request, res: Response, next: NextFunction) => void;
 
   constructor(
     config: WorkerConfig,
@@ -48,7 +48,8 @@ export class QueueDashboard implements NestMiddleware, OnApplicationShutdown {
       serverAdapter: server,
       options: { uiConfig: { boardTitle: 'Flowbridge queues' } },
     });
-    this.router = server.getRouter();
+    // An express Router (typed `any` by Bull Board).
+    this.router = server.getRouter() as (req: Request, res: Response, next: NextFunction) => void;
   }
 
   async use(req: Request, res: Response, next: NextFunction): Promise<void> {
@@ -64,7 +65,7 @@ export class QueueDashboard implements NestMiddleware, OnApplicationShutdown {
         });
       return;
     }
-    (this.router as (req: Request, res: Response, next: NextFunction) => void)(req, res, next);
+    this.router(req, res, next);
   }
 
   async onApplicationShutdown(): Promise<void> {
