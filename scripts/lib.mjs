@@ -175,12 +175,79 @@ export async function ensureDatabase(databaseUrl) {
   }
 }
 
+const COLORS = [36, 35, 33, 32, 34, 91, 96];
+const LEVELS = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+/** Nest's start-up chatter: every route and module, one line each. Shown with LOG_LEVEL=debug. */
+const NOISE = new Set(['RouterExplorer', 'RoutesResolver', 'InstanceLoader']);
+
+/**
+ * One output line of a service as a person reads it: `12:00:01 worker            WARN  message  key=value`.
+ * A JSON log line (pino) is unpacked; anything else is shown as it is. Returns null for a line to hide.
+ */
+export function formatLogLine(name, line, { color = false, verbose = false } = {}) {
+  let entry;
+  try {
+    entry = JSON.parse(line);
+  } catch {
+    entry = null;
+  }
+  const tag = name.padEnd(18);
+  const prefix = color ? `\x1b[${COLORS[hashOf(name) % COLORS.length]}m${tag}\x1b[0m` : tag;
+  if (!entry || typeof entry !== 'object') return `${' '.repeat(9)}${prefix} ${line}`;
+  if (!verbose && NOISE.has(entry.context)) return null;
+  const level =
+    typeof entry.level === 'number' ? LEVELS[entry.level] : String(entry.level ?? 'info').toUpperCase();
+  const time =
+    typeof entry.time === 'string' ? entry.time.slice(11, 19) : new Date().toISOString().slice(11, 19);
+  const { level: _l, time: _t, service: _s, msg, context: _c, pid: _p, hostname: _h, err, ...rest } = entry;
+  // pino-http's request lines, shortened to what a person scans for.
+  if (rest.req && rest.res) {
+    const { req, res, responseTime, ...others } = rest;
+    for (const key of Object.keys(rest)) delete rest[key];
+    Object.assign(rest, others, {
+      request: `${req.method} ${req.url} → ${res.statusCode} in ${responseTime} ms`,
+    });
+  }
+  const extra = Object.entries(rest)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+  const error = err ? ` ${err.type ?? 'Error'}: ${err.message ?? ''}` : '';
+  const painted =
+    color && (level === 'WARN' || level === 'ERROR' || level === 'FATAL')
+      ? `\x1b[${level === 'WARN' ? 33 : 31}m${level.padEnd(5)}\x1b[0m`
+      : level.padEnd(5);
+  return `${time} ${prefix} ${painted} ${msg ?? ''}${error}${extra ? `  ${extra}` : ''}`;
+}
+
+function hashOf(text) {
+  let hash = 0;
+  for (const c of text) hash = (hash * 31 + c.charCodeAt(0)) >>> 0;
+  return hash;
+}
+
+/** Runs a compiled entry point as a child, its output prefixed with its name and made readable. */
 export function spawnService(name, script, env, onExit) {
-  const child = spawn(process.execPath, [script], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const child = spawn(process.execPath, [script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const options = {
+    color: process.stdout.isTTY === true,
+    verbose: env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'trace',
+  };
+  for (const [stream, out] of [
+    [child.stdout, process.stdout],
+    [child.stderr, process.stderr],
+  ]) {
+    let buffered = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk) => {
+      buffered += chunk;
+      const lines = buffered.split('\n');
+      buffered = lines.pop();
+      for (const line of lines) {
+        const text = line.trim() === '' ? null : formatLogLine(name, line, options);
+        if (text !== null) out.write(`${text}\n`);
+      }
+    });
+  }
   child.on('exit', (code, signal) => onExit(name, code, signal));
   return child;
 }

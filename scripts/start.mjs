@@ -14,6 +14,7 @@ import {
   spawnService,
   step,
 } from './lib.mjs';
+import { seedDemo } from './demo.mjs';
 import { SERVICES } from './services.mjs';
 
 ensureDependencies();
@@ -39,49 +40,105 @@ await ensureDatabase(env.DATABASE_URL);
 runOrFail(process.execPath, [join(ROOT, 'scripts/build.mjs')]);
 runOrFail(process.execPath, [join(ROOT, 'scripts/migrate.mjs')], { env });
 
-step('Starting services');
+// The demo business API is plain http on this machine: the outbound policy must let the demo reach it.
+if (env.DEMO !== 'false')
+  env.OUTBOUND_ALLOW_HOSTS = [env.OUTBOUND_ALLOW_HOSTS, `127.0.0.1:${env.DEMO_API_PORT || 4555}`]
+    .filter(Boolean)
+    .join(',');
+
+step('Starting services (Ctrl-C stops them all)');
 const children = new Map();
 let stopping = false;
 const stopAll = (signal) => {
   stopping = true;
   for (const child of children.values()) child.kill(signal);
 };
-for (const service of SERVICES) {
-  const port = env[service.portVar] || service.port;
-  process.stdout.write(
-    `  ${service.name.padEnd(20)} http://127.0.0.1:${port}  (health /health/ready${service.docs ? ', docs /docs' : ''})\n`,
-  );
-  children.set(
-    service.name,
-    spawnService(service.name, service.entry, env, (name, code, signal) => {
-      children.delete(name);
-      if (!stopping) {
-        process.stderr.write(`${name} exited (${signal ?? code}); stopping the others\n`);
-        process.exitCode = 1;
-        stopAll('SIGTERM');
-      }
-      if (children.size === 0) process.exit(process.exitCode ?? 0);
-    }),
-  );
-}
+const exited = (essential) => (name, code, signal) => {
+  children.delete(name);
+  if (!stopping && essential) {
+    process.stderr.write(`${name} exited (${signal ?? code}); stopping the others\n`);
+    process.exitCode = 1;
+    stopAll('SIGTERM');
+  } else if (!stopping)
+    process.stderr.write(`${name} exited (${signal ?? code}); the services keep running\n`);
+  if (children.size === 0) process.exit(process.exitCode ?? 0);
+};
+const portOf = (service) => env[service.portVar] || service.port;
+for (const service of SERVICES)
+  children.set(service.name, spawnService(service.name, service.entry, env, exited(true)));
+
 // The Cloud API sandbox, when GRAPH_API_BASE_URL points at this machine: the services send to it, and it
 // posts the contact's messages (`npm run chat`) to the webhook.
 const graph = new URL(env.GRAPH_API_BASE_URL || 'https://graph.facebook.com');
-if (['127.0.0.1', 'localhost', '[::1]'].includes(graph.hostname)) {
-  const messagingPort = env.WHATSAPP_MESSAGING_PORT || 3004;
-  const sandboxEnv = {
-    ...env,
-    SANDBOX_PORT: graph.port || '80',
-    SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${messagingPort}/webhooks/whatsapp`,
-  };
+const local = ['127.0.0.1', 'localhost', '[::1]'];
+const sandboxOn = local.includes(graph.hostname);
+const messagingUrl = `http://127.0.0.1:${portOf(SERVICES.find((s) => s.name === 'whatsapp-messaging'))}`;
+if (sandboxOn)
   children.set(
     'sandbox',
-    spawnService('sandbox', 'dist/tools/sandbox/src/main.js', sandboxEnv, (name, code, signal) => {
-      children.delete(name);
-      if (!stopping) process.stderr.write(`${name} exited (${signal ?? code}); the services keep running\n`);
-      if (children.size === 0) process.exit(process.exitCode ?? 0);
-    }),
+    spawnService(
+      'sandbox',
+      'dist/tools/sandbox/src/main.js',
+      { ...env, SANDBOX_PORT: graph.port || '80', SANDBOX_WEBHOOK_URL: `${messagingUrl}/webhooks/whatsapp` },
+      exited(false),
+    ),
   );
-}
+// The demo's business system, unless DEMO=false.
+const demoOn = env.DEMO !== 'false';
+const demoApiUrl = `http://127.0.0.1:${env.DEMO_API_PORT || 4555}`;
+if (demoOn)
+  children.set('demo-api', spawnService('demo-api', 'dist/tools/demo-api/src/main.js', env, exited(false)));
 process.on('SIGINT', () => stopAll('SIGTERM'));
 process.on('SIGTERM', () => stopAll('SIGTERM'));
+
+// Once every service is ready: the demo workspace, then where everything is.
+const urls = Object.fromEntries(SERVICES.map((s) => [s.name, `http://127.0.0.1:${portOf(s)}`]));
+const ready = async (url) => {
+  for (let i = 0; i < 240 && !stopping; i++) {
+    const ok = await fetch(`${url}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+};
+if ((await Promise.all(Object.values(urls).map(ready))).every(Boolean)) {
+  let demo = '';
+  if (demoOn && sandboxOn && env.ADMIN_API_KEY) {
+    try {
+      await seedDemo({
+        adminKey: env.ADMIN_API_KEY,
+        urls: {
+          connections: urls.connections,
+          flowDefinition: urls['flow-definition'],
+          messaging: urls['whatsapp-messaging'],
+        },
+        demoApiUrl,
+      });
+      demo = [
+        `  demo                 the page's walkthrough is seeded: connection "Customer API", API "Fetch API Data",`,
+        `                       the published flow "Order status" and a channel for the sandbox's number`,
+        `  chat with it         npm run chat            (say "order status", then any order number; a number picks a button)`,
+        `  make the API fail    curl -X POST ${demoApiUrl}/demo/fail -H 'content-type: application/json' -d '{"on":true}'`,
+        `                       (an order number with "fail" in it fails too; {"on":false} to heal)`,
+      ].join('\n');
+    } catch (error) {
+      demo = `  demo                 not seeded: ${error.message}`;
+    }
+  }
+  process.stdout.write(
+    [
+      '',
+      'Flowbridge is running. Ctrl-C stops everything.',
+      `  admin API key        ${env.ADMIN_API_KEY || '(none: set ADMIN_API_KEY in .env, or npm run cli -- keys:create)'}  (workspace "${env.ADMIN_WORKSPACE || 'default'}")`,
+      `  API docs             ${SERVICES.map((s) => `${urls[s.name]}/docs`).join('  ')}`,
+      `  queue dashboard      ${urls.worker}/queues  (any user name; the admin key as password)`,
+      ...(sandboxOn ? [`  WhatsApp sandbox     ${graph.origin}  (the Cloud API stand-in)`] : []),
+      ...(demoOn ? [`  demo business API    ${demoApiUrl}/orders/A-1001`] : []),
+      ...(demo ? [demo] : []),
+      '',
+    ].join('\n'),
+  );
+}

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { SecretBox } from '@flowbridge/platform';
 import { testDatabaseServerUrl } from '@flowbridge/testing';
 import { type MessagingHarness, startMessaging } from './messaging-app';
 import {
@@ -311,6 +312,34 @@ describe('whatsapp-messaging: channels and webhook ingestion (real Postgres and 
       expect((await post(JSON.stringify(withError))).status).toBe(200);
       const health = await svc.call('get', `/channels/${channelId}/health`);
       expect(health.body.lastError).toMatchObject({ code: 131042, source: 'webhook' });
+    });
+
+    it('an app secret sealed with a key no longer configured → 503 naming ENCRYPTION_KEYS in the log, nothing enqueued', async () => {
+      const [saved] = await sql<{ app_secret: unknown }>(
+        `SELECT app_secret FROM whatsapp_messaging.channels WHERE id = $1`,
+        [channelId],
+      );
+      const stale = new SecretBox(`k9:${randomBytes(32).toString('base64')}`).seal(appSecret, 'any');
+      await sql(`UPDATE whatsapp_messaging.channels SET app_secret = $2 WHERE id = $1`, [
+        channelId,
+        JSON.stringify(stale),
+      ]);
+      const message = textMessage(CONTACT, 'while the key is missing');
+      const raw = JSON.stringify(webhookBody(number, { messages: [message] }));
+      try {
+        const res = await post(raw);
+        expect(res.status).toBe(503);
+        expect(res.body.code).toBe('UNAVAILABLE');
+        expect(await triggersOf([message.id as string])).toEqual([]);
+        expect(svc.logs.text).toContain('check ENCRYPTION_KEYS');
+        expect(svc.logs.text).not.toContain(appSecret);
+      } finally {
+        await sql(`UPDATE whatsapp_messaging.channels SET app_secret = $2 WHERE id = $1`, [
+          channelId,
+          JSON.stringify(saved.app_secret),
+        ]);
+      }
+      expect((await post(raw)).status).toBe(200);
     });
 
     it('Postgres refusing connections → 503 and nothing enqueued; the redelivery once it is back → accepted', async () => {

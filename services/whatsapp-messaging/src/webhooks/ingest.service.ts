@@ -1,5 +1,5 @@
 import { jobIdOf, type TriggerEventV1 } from '@flowbridge/contracts';
-import { AppError, metricOnce, TriggerProducer } from '@flowbridge/platform';
+import { AppError, metricOnce, SecretBoxError, TriggerProducer } from '@flowbridge/platform';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter } from 'prom-client';
@@ -99,7 +99,7 @@ export class WebhookIngest {
       );
     // Every channel the batch is for must have signed it (one Meta app signs a batch).
     for (const channel of known) {
-      const verdict = checkSignature(raw, signature, this.channels.open(channel, 'appSecret'));
+      const verdict = checkSignature(raw, signature, this.appSecretOf(channel));
       if (verdict === 'malformed')
         refused(
           'bad_signature',
@@ -250,6 +250,28 @@ export class WebhookIngest {
     // Inside the transaction: if Redis refuses, nothing is recorded and Meta sends the batch again.
     if (events.length > 0) await this.triggers.enqueueAll(events);
     return { messages: events.length, duplicates: inbound.length - events.length, statuses: statuses.length };
+  }
+
+  /**
+   * A channel's app secret. One sealed with a key no longer in ENCRYPTION_KEYS is an operator's problem, not
+   * Meta's: 503 (Meta delivers the batch again once the key is back) and a log line saying what to fix.
+   */
+  private appSecretOf(channel: ChannelEntity): string {
+    try {
+      return this.channels.open(channel, 'appSecret');
+    } catch (error) {
+      if (!(error instanceof SecretBoxError)) throw error;
+      webhookRequests.inc({ outcome: 'unavailable' });
+      this.logger.error(
+        { channelId: channel.id, reason: error.code },
+        "the channel's app secret could not be decrypted; check ENCRYPTION_KEYS (webhooks answer 503 until then)",
+      );
+      throw new AppError(
+        MessagingErrorCode.Unavailable,
+        'The webhook could not be verified right now; deliver it again later',
+        503,
+      );
+    }
   }
 
   /** The channels a webhook names: by phone number id, or by business account for changes without one. */
