@@ -1,0 +1,243 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runMigrations } from '@flowbridge/platform';
+import { createTestDatabase, type TestDatabase, testRedisUrl, until } from '@flowbridge/testing';
+import { CONNECTIONS_MIGRATIONS, CONNECTIONS_SCHEMA } from '../services/connections/src/migrations';
+import {
+  FLOW_DEFINITION_MIGRATIONS,
+  FLOW_DEFINITION_SCHEMA,
+} from '../services/flow-definition/src/migrations';
+import { MESSAGING_MIGRATIONS, MESSAGING_SCHEMA } from '../services/whatsapp-messaging/src/migrations';
+import { WORKER_MIGRATIONS, WORKER_SCHEMA } from '../services/worker/src/migrations';
+import { type DemoApi, startDemoApi } from '../tools/demo-api/src/demo-api';
+import { type Sandbox, startSandbox } from '../tools/sandbox/src/sandbox';
+import { entry, freePort, newKey, ROOT, ServiceProcess } from './service-process';
+
+const PATIENT = { timeoutMs: 30_000, everyMs: 100 };
+
+// The whole system as deployed: the four services as separate OS processes (two workers) on one database
+// and Redis, the sandbox as the Cloud API and the demo business API on 127.0.0.1. Everything goes through
+// public interfaces: the admin REST API, signed webhooks in (the sandbox's contact), the sandbox's received
+// messages out.
+describe('end to end (services as processes, the sandbox as WhatsApp)', () => {
+  let db: TestDatabase;
+  let sandbox: Sandbox;
+  let demo: DemoApi;
+  const started: ServiceProcess[] = [];
+  const adminKey = `fb_test_${randomBytes(18).toString('base64url')}`;
+  const prefix = `fbtest-e2e-${randomBytes(4).toString('hex')}`;
+  const number = {
+    phoneNumberId: '190000000000001',
+    displayPhoneNumber: '15550001111',
+    wabaId: '290000000000001',
+    appSecret: `e2e-secret-${randomBytes(8).toString('hex')}`,
+  };
+  let connections: ServiceProcess;
+  let flows: ServiceProcess;
+  let workers: ServiceProcess[];
+  let messaging: ServiceProcess;
+  let apiId: string;
+  let contacts = 0;
+  const newContact = () => String(447900100000 + ++contacts);
+
+  const env = (): NodeJS.ProcessEnv => ({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: db.url,
+    DATABASE_POOL_SIZE: '10',
+    REDIS_URL: testRedisUrl(),
+    RPC_NAMESPACE: prefix,
+    QUEUE_PREFIX: prefix,
+    TRIGGER_PARTITIONS: '4',
+    NAVIGATION_PARTITIONS: '4',
+    ADMIN_API_KEY: adminKey,
+    ADMIN_WORKSPACE: 'ws-e2e',
+    OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
+    ENCRYPTION_KEYS: `k1:${encryptionKey}`,
+    GRAPH_API_BASE_URL: sandbox.url,
+  });
+  const encryptionKey = newKey();
+
+  async function startService(service: string, portVar: string): Promise<ServiceProcess> {
+    const port = await freePort();
+    const proc = new ServiceProcess(entry(service), { ...env(), [portVar]: String(port) }, port);
+    started.push(proc);
+    await proc.ready();
+    return proc;
+  }
+
+  async function call(proc: ServiceProcess, method: string, path: string, body?: unknown) {
+    const res = await fetch(proc.url(path), {
+      method,
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, any> };
+  }
+
+  /** What the contact has been sent so far, as text (button titles after the body). */
+  const seen = (waId: string) =>
+    sandbox.sentTo(waId).map((e) => {
+      const m = e.message as {
+        text?: { body: string };
+        interactive?: { body: { text: string }; action: { buttons?: Array<{ reply: { title: string } }> } };
+      };
+      return m.text?.body ?? m.interactive!.body.text;
+    });
+  const received = (waId: string, count: number) =>
+    until(
+      `${count} messages to ${waId}`,
+      async () => sandbox.sentTo(waId).length >= count && seen(waId),
+      PATIENT,
+    );
+
+  beforeAll(async () => {
+    if (!existsSync(entry('worker')))
+      throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
+    db = await createTestDatabase('e2e');
+    for (const [service, schema, migrations] of [
+      ['connections', CONNECTIONS_SCHEMA, CONNECTIONS_MIGRATIONS],
+      ['flow-definition', FLOW_DEFINITION_SCHEMA, FLOW_DEFINITION_MIGRATIONS],
+      ['worker', WORKER_SCHEMA, WORKER_MIGRATIONS],
+      ['whatsapp-messaging', MESSAGING_SCHEMA, MESSAGING_MIGRATIONS],
+    ] as const)
+      await runMigrations({ databaseUrl: db.url, service, schema, migrations: [...migrations] });
+    demo = await startDemoApi();
+    sandbox = await startSandbox({ webhookUrl: 'http://127.0.0.1:9/unset', numbers: [number] });
+    [connections, flows, workers, messaging] = await Promise.all([
+      startService('connections', 'CONNECTIONS_PORT'),
+      startService('flow-definition', 'FLOW_DEFINITION_PORT'),
+      Promise.all([startService('worker', 'WORKER_PORT'), startService('worker', 'WORKER_PORT')]),
+      startService('whatsapp-messaging', 'WHATSAPP_MESSAGING_PORT'),
+    ]);
+    sandbox.options.webhookUrl = messaging.url('/webhooks/whatsapp');
+  }, 90_000);
+
+  afterAll(async () => {
+    for (const p of started) p.kill('SIGTERM');
+    await Promise.all(started.map((p) => p.exited));
+    await sandbox?.close();
+    await demo?.close();
+    await db?.drop();
+  }, 60_000);
+
+  it("the page's set-up: connection, API, channel; validation refuses a flow without a failure screen; publish", async () => {
+    const connection = await call(connections, 'POST', '/connections', {
+      title: 'Customer API',
+      baseUrl: demo.url,
+      retry: { attempts: 2, backoff: 'fixed', delayMs: 200, maxDelayMs: 200 },
+    });
+    expect(connection.status).toBe(201);
+    const api = await call(connections, 'POST', '/apis', {
+      name: 'Fetch API Data',
+      connectionId: connection.body.id,
+      method: 'GET',
+      path: '/orders/{{order_id}}',
+    });
+    expect(api.status).toBe(201);
+    apiId = api.body.id as string;
+    const channel = await call(messaging, 'POST', '/channels', {
+      ...number,
+      accessToken: 'EAAG-e2e',
+      verifyToken: 'e2e-verify',
+    });
+    expect(channel.status).toBe(201);
+
+    const document = JSON.parse(
+      readFileSync(join(ROOT, 'examples/order-status-flow.json'), 'utf8').replaceAll('API_ID', apiId),
+    ) as { screens: Array<{ actions: Array<Record<string, unknown>> }> };
+    const broken = structuredClone(document);
+    delete broken.screens[0].actions[0].onFailure;
+    const draft = await call(flows, 'POST', '/flows', {
+      ...broken,
+      name: 'Order status (no failure screen)',
+    });
+    expect(draft.status).toBe(201);
+    expect((draft.body.problems as Array<{ code: string }>).map((p) => p.code)).toContain(
+      'MISSING_FAILURE_SCREEN',
+    );
+    const refused = await call(flows, 'POST', `/flows/${draft.body.id}/publish`);
+    expect(refused.status).toBe(422);
+    expect(refused.body.code).toBe('FLOW_INVALID');
+
+    const flow = await call(flows, 'POST', '/flows', document);
+    expect(flow.body.problems).toEqual([]);
+    const published = await call(flows, 'POST', `/flows/${flow.body.id}/publish`);
+    expect(published.status).toBe(201);
+    expect(published.body).toMatchObject({ version: 1, active: true });
+  });
+
+  it("a contact's message triggers the call; First Screen arrives with the response data; the If takes its success branch", async () => {
+    const waId = newContact();
+    expect((await sandbox.say(waId, 'What is my order status?', { name: 'Ada' })).webhookStatus).toBe(200);
+    expect(await received(waId, 1)).toEqual(['Hi Ada! Send your order number.']);
+    await sandbox.say(waId, 'A-1001');
+    const [, firstScreen] = await received(waId, 2);
+    const truth = (await (await fetch(`${demo.url}/orders/A-1001`)).json()) as { status: string };
+    expect(firstScreen).toBe(`Order A-1001 is ${truth.status}. Anything else?`);
+    expect(demo.calls.filter((c) => c.path === '/orders/A-1001')).toHaveLength(2); // the flow's, and ours just now
+    await sandbox.tap(waId, 'Talk to us');
+    expect((await received(waId, 3))[2]).toBe('An agent will call you about order A-1001.');
+  });
+
+  it('the API failing sends Sample Screen, and the If takes its other branch; GET /runs/:id shows the call log', async () => {
+    const waId = newContact();
+    await sandbox.say(waId, 'order status');
+    await received(waId, 1);
+    demo.failing = -1;
+    try {
+      await sandbox.say(waId, 'B-2');
+      expect((await received(waId, 2))[1]).toBe('Sorry, we could not look up order B-2 right now.');
+    } finally {
+      demo.failing = 0;
+    }
+    await sandbox.tap(waId, 'Talk to us');
+    expect((await received(waId, 3))[2]).toBe('An agent will call you shortly.');
+
+    const runs = await call(workers[0], 'GET', `/runs?contact=${waId}`);
+    const run = await call(workers[1], 'GET', `/runs/${runs.body.items[0].id}`);
+    expect(run.body.status).toBe('completed');
+    const log = run.body.callLog as Array<{
+      attempt: number;
+      statusCode: number;
+      apiId: string;
+      url: string;
+    }>;
+    // Both attempts of the connection's retry policy, each answered 503.
+    expect(log.map((c) => [c.attempt, c.statusCode, c.apiId])).toEqual([
+      [1, 503, apiId],
+      [2, 503, apiId],
+    ]);
+    expect(log[0].url).toBe(`${demo.url}/orders/B-2`);
+    expect(demo.calls.filter((c) => c.path === '/orders/B-2').map((c) => c.status)).toEqual([503, 503]);
+  });
+
+  it('two worker processes share the load, and nothing is done twice', async () => {
+    const waIds = Array.from({ length: 30 }, () => newContact());
+    await Promise.all(waIds.map((waId) => sandbox.say(waId, 'order status')));
+    await Promise.all(waIds.map((waId) => received(waId, 1)));
+    await Promise.all(waIds.map((waId, i) => sandbox.say(waId, `Z-${i}`)));
+    await Promise.all(waIds.map((waId) => received(waId, 2)));
+    await new Promise((r) => setTimeout(r, 500)); // anything sent twice would have arrived by now
+    waIds.forEach((waId, i) => {
+      expect(seen(waId)).toEqual([
+        `Hi Contact ${waId.slice(-4)}! Send your order number.`,
+        expect.stringMatching(new RegExp(`^Order Z-${i} is `)),
+      ]);
+      expect(demo.calls.filter((c) => c.path === `/orders/Z-${i}`)).toHaveLength(1);
+    });
+    const applied = await Promise.all(
+      workers.map(async (w) => {
+        const metrics = await (await fetch(w.url('/metrics'))).text();
+        return Number(
+          /flowbridge_trigger_events_total\{[^}]*source="message",outcome="applied"[^}]*\} (\d+)/.exec(
+            metrics,
+          )?.[1] ?? 0,
+        );
+      }),
+    );
+    expect(applied.every((n) => n > 0)).toBe(true);
+  }, 60_000);
+});
