@@ -303,6 +303,22 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
     expect(
       value(/flowbridge_queue_wait_seconds_count\{[^}]*queue="flow-api-calls"[^}]*\} (\d+)/),
     ).toBeGreaterThan(0);
+    // Queue depth, per queue and state (what the worker autoscaler reads): every partition is listed.
+    expect(metrics).toMatch(
+      /flowbridge_queue_jobs\{[^}]*queue="flow-triggers\.0",state="waiting"[^}]*\} \d+/,
+    );
+    expect(metrics).toMatch(
+      /flowbridge_queue_jobs\{[^}]*queue="flow-navigation\.3",state="delayed"[^}]*\} \d+/,
+    );
+    // The navigations the tests emitted wait in their partitions (nothing consumes them here).
+    const navigationsWaiting = [
+      ...metrics.matchAll(
+        /flowbridge_queue_jobs\{[^}]*queue="flow-navigation\.\d+",state="waiting"[^}]*\} (\d+)/g,
+      ),
+    ]
+      .map((m) => Number(m[1]))
+      .reduce((a, b) => a + b, 0);
+    expect(navigationsWaiting).toBe((await worker.navigations()).length);
   });
 
   it('serves the queue dashboard (Bull Board) at /queues behind an admin key', async () => {

@@ -5,7 +5,7 @@ import { ClientsModule } from '@nestjs/microservices';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DestinationStream } from 'pino';
 import { RPC_CLIENT, RpcClients } from './clients/rpc.clients';
-import { DASHBOARD_PATH, QueueDashboard } from './dashboard/queue-dashboard';
+import { DASHBOARD_PATH, QueueDashboard, QueueMonitor } from './dashboard/queue-dashboard';
 import { WORKER_SCHEMA } from './migrations';
 import { ContactDrainer } from './pipeline/contact-drainer';
 import { ExpirySweeper } from './pipeline/expiry.sweeper';
@@ -44,7 +44,7 @@ export class WorkerAppModule implements NestModule {
         ]),
       ],
       controllers: [RunsController],
-      providers: [RpcClients, RunApplier, ContactDrainer, Outbox, Processors, ExpirySweeper, QueueDashboard],
+      providers: [RpcClients, RunApplier, ContactDrainer, Outbox, Processors, ExpirySweeper, QueueMonitor],
     };
   }
 

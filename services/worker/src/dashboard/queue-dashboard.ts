@@ -1,5 +1,5 @@
 import { navigationQueue, QueueName, triggerQueue } from '@flowbridge/contracts';
-import { ApiKeysService, redisOptionsFromUrl, settleWithin } from '@flowbridge/platform';
+import { ApiKeysService, metricOnce, redisOptionsFromUrl, settleWithin } from '@flowbridge/platform';
 import { Injectable, type NestMiddleware, type OnApplicationShutdown } from '@nestjs/common';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
@@ -7,25 +7,52 @@ import { ExpressAdapter } from '@bull-board/express';
 import { Queue } from 'bullmq';
 import type { NextFunction, Request, Response } from 'express';
 import { Redis } from 'ioredis';
+import { Gauge } from 'prom-client';
 import { WorkerConfig } from '../worker.config';
 
 export const DASHBOARD_PATH = '/queues';
 
+/** The queues of every dashboard in this process (tests run several apps in one). */
+const watched = new Set<Queue[]>();
+const STATES = ['waiting', 'delayed', 'active', 'failed'] as const;
+
 /**
- * Bull Board at /queues: every trigger and navigation partition and the API-call queue, with their waiting,
- * delayed, active, completed and failed jobs. Behind an admin key: a browser is asked for it (HTTP Basic, the
- * key as the password, any user name); scripts may send it as a Bearer token.
+ * `flowbridge_queue_jobs{queue,state}`: jobs per queue and state, read from Redis when Prometheus scrapes.
+ * Queue-wide, so every worker reports the same numbers (take the max across pods); the worker autoscaler
+ * (deploy/k8s) scales on waiting + delayed.
+ */
+metricOnce(
+  'flowbridge_queue_jobs',
+  () =>
+    new Gauge({
+      name: 'flowbridge_queue_jobs',
+      help: 'Jobs per queue and state (waiting, delayed, active, failed), queue-wide',
+      labelNames: ['queue', 'state'],
+      async collect() {
+        this.reset();
+        for (const queues of watched)
+          for (const queue of queues) {
+            const counts = await queue.getJobCounts(...STATES).catch(() => null);
+            if (counts)
+              for (const state of STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
+          }
+      },
+    }),
+);
+
+type Handler = (req: Request, res: Response, next: NextFunction) => void;
+
+/**
+ * Every trigger and navigation partition and the API-call queue, watched: Bull Board's router over them
+ * (their waiting, delayed, active, completed and failed jobs) and the queue-depth gauge.
  */
 @Injectable()
-export class QueueDashboard implements NestMiddleware, OnApplicationShutdown {
+export class QueueMonitor implements OnApplicationShutdown {
   private readonly connection: Redis;
   private readonly queues: Queue[];
-  private readonly router: (req: Request, res: Response, next: NextFunction) => void;
+  readonly router: Handler;
 
-  constructor(
-    config: WorkerConfig,
-    private readonly keys: ApiKeysService,
-  ) {
+  constructor(config: WorkerConfig) {
     this.connection = new Redis({
       ...redisOptionsFromUrl(config.REDIS_URL),
       maxRetriesPerRequest: 1,
@@ -41,6 +68,7 @@ export class QueueDashboard implements NestMiddleware, OnApplicationShutdown {
       (name) => new Queue(name, { prefix: config.QUEUE_PREFIX, connection: this.connection }),
     );
     for (const queue of this.queues) queue.on('error', () => undefined);
+    watched.add(this.queues);
     const server = new ExpressAdapter();
     server.setBasePath(DASHBOARD_PATH);
     createBullBoard({
@@ -49,8 +77,26 @@ export class QueueDashboard implements NestMiddleware, OnApplicationShutdown {
       options: { uiConfig: { boardTitle: 'Flowbridge queues' } },
     });
     // An express Router (typed `any` by Bull Board).
-    this.router = server.getRouter() as (req: Request, res: Response, next: NextFunction) => void;
+    this.router = server.getRouter() as Handler;
   }
+
+  async onApplicationShutdown(): Promise<void> {
+    watched.delete(this.queues);
+    await settleWithin(Promise.all(this.queues.map((q) => q.close())), 2000);
+    this.connection.disconnect();
+  }
+}
+
+/**
+ * Bull Board at /queues, behind an admin key: a browser is asked for it (HTTP Basic, the key as the password,
+ * any user name); scripts may send it as a Bearer token.
+ */
+@Injectable()
+export class QueueDashboard implements NestMiddleware {
+  constructor(
+    private readonly monitor: QueueMonitor,
+    private readonly keys: ApiKeysService,
+  ) {}
 
   async use(req: Request, res: Response, next: NextFunction): Promise<void> {
     const key = keyOf(req.headers.authorization);
@@ -65,12 +111,7 @@ export class QueueDashboard implements NestMiddleware, OnApplicationShutdown {
         });
       return;
     }
-    this.router(req, res, next);
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await settleWithin(Promise.all(this.queues.map((q) => q.close())), 2000);
-    this.connection.disconnect();
+    this.monitor.router(req, res, next);
   }
 }
 
