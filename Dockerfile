@@ -9,6 +9,7 @@ FROM deps AS build
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY libs libs
 COPY services services
+COPY tools tools
 RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json \
  && node node_modules/tsc-alias/dist/bin/index.js -p tsconfig.build.json \
  && npm prune --omit=dev --no-audit --no-fund
@@ -42,3 +43,12 @@ CMD ["node", "dist/services/worker/src/main.js"]
 FROM runtime AS whatsapp-messaging
 EXPOSE 3004
 CMD ["node", "dist/services/whatsapp-messaging/src/main.js"]
+
+# The Cloud API stand-in and the demo business API (docker compose --profile sandbox).
+FROM runtime AS sandbox
+EXPOSE 3100
+CMD ["node", "dist/tools/sandbox/src/main.js"]
+
+FROM runtime AS demo-api
+EXPOSE 4555
+CMD ["node", "dist/tools/demo-api/src/main.js"]

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getMetadataStorage } from 'class-validator';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { ConnectionsConfig } from '../services/connections/src/connections.config';
 import { FlowDefinitionConfig } from '../services/flow-definition/src/flow-definition.config';
 import { WhatsappMessagingConfig } from '../services/whatsapp-messaging/src/whatsapp-messaging.config';
@@ -73,4 +73,116 @@ describe('deployment files', () => {
     const missing = [...new Set(declared)].filter((name) => !listed.has(name));
     expect(missing).toEqual([]);
   });
+
+  it('compose sets only variables a service reads, and leaves host ports free on services that scale', () => {
+    for (const name of SERVICES) {
+      const environment = (compose.services[name] as { environment: Record<string, unknown> }).environment;
+      const unknown = Object.keys(environment).filter(
+        (key) => key !== 'HEALTHCHECK_PORT' && !declaredBy(name).has(key),
+      );
+      expect(unknown).toEqual([]);
+    }
+    for (const name of ['worker', 'whatsapp-messaging'])
+      for (const port of compose.services[name].ports ?? []) expect(port).toMatch(/^\d+$/); // container port only
+    for (const name of ['sandbox', 'demo-api']) {
+      expect((compose.services[name] as { profiles?: string[] }).profiles).toEqual(['sandbox']);
+      expect(compose.services[name].healthcheck).toBeDefined();
+      expect(read('Dockerfile')).toMatch(
+        new RegExp(`AS ${name}\\n(.*\\n)*?CMD \\["node", "dist/tools/${name}/src/main.js"\\]`),
+      );
+      expect(existsSync(join(ROOT, `tools/${name}/src/main.ts`))).toBe(true);
+    }
+  });
+
+  describe('Kubernetes manifests (deploy/k8s)', () => {
+    type Doc = { kind: string; metadata: { name: string }; spec: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const kustomization = parse(read('deploy/k8s/kustomization.yaml')) as { resources: string[] };
+    const docs: Doc[] = kustomization.resources.flatMap((file) =>
+      parseAllDocuments(read(`deploy/k8s/${file}`)).map((d) => d.toJSON() as Doc),
+    );
+    const of = (kind: string) => docs.filter((d) => d.kind === kind);
+    const secret = parse(read('deploy/k8s/secret.example.yaml')) as {
+      metadata: { name: string };
+      stringData: object;
+    };
+    const configMap = of('ConfigMap')[0] as unknown as {
+      metadata: { name: string };
+      data: Record<string, string>;
+    };
+
+    it('has a Deployment, Service and PodDisruptionBudget per service, the migration Job and worker autoscaling', () => {
+      expect(
+        of('Deployment')
+          .map((d) => d.metadata.name)
+          .sort(),
+      ).toEqual([...SERVICES].sort());
+      expect(
+        of('Service')
+          .map((d) => d.metadata.name)
+          .sort(),
+      ).toEqual([...SERVICES].sort());
+      for (const pdb of of('PodDisruptionBudget')) {
+        const deployment = of('Deployment').find((d) => d.metadata.name === pdb.metadata.name)!;
+        expect(pdb.spec.selector.matchLabels).toEqual(deployment.spec.template.metadata.labels);
+      }
+      expect(of('PodDisruptionBudget')).toHaveLength(SERVICES.length);
+      const job = of('Job')[0];
+      const migrate = (job.spec.template.spec.containers[0].command as string[]).join(' ');
+      for (const name of SERVICES) expect(migrate).toContain(`node dist/services/${name}/src/cli.js migrate`);
+      const [scaled] = of('ScaledObject');
+      expect(scaled.spec.scaleTargetRef.name).toBe('worker');
+      const query = scaled.spec.triggers[0].metadata.query as string;
+      expect(query).toContain('flowbridge_queue_jobs');
+      expect(query).toContain('waiting|delayed');
+    });
+
+    it('every container: a real entry point, probes on the health endpoints, resources, known config', () => {
+      for (const deployment of of('Deployment')) {
+        const name = deployment.metadata.name;
+        const [container] = deployment.spec.template.spec.containers;
+        expect(container.command).toEqual(['node', `dist/services/${name}/src/main.js`]);
+        expect(existsSync(join(ROOT, `services/${name}/src/main.ts`))).toBe(true);
+        expect(container.image).toBe(`flowbridge/${name}`);
+        const port = container.ports[0].containerPort as number;
+        expect(port).toBe(new (configOf(name))()[portVarOf(name)]);
+        expect(container.livenessProbe.httpGet.path).toBe('/health/live');
+        expect(container.readinessProbe.httpGet.path).toBe('/health/ready');
+        expect(container.resources.requests).toEqual({ cpu: expect.any(String), memory: expect.any(String) });
+        expect(container.envFrom).toEqual([
+          { configMapRef: { name: configMap.metadata.name } },
+          { secretRef: { name: secret.metadata.name } },
+        ]);
+        const set = [
+          ...Object.keys(configMap.data),
+          ...Object.keys(secret.stringData),
+          ...(container.env ?? []).map((e: { name: string }) => e.name),
+        ];
+        // The ConfigMap is shared: every key must mean something to some service, and own env to this one.
+        for (const key of (container.env ?? []).map((e: { name: string }) => e.name))
+          expect(declaredBy(name).has(key)).toBe(true);
+        expect(set.filter((key) => !SERVICES.some((s) => declaredBy(s).has(key)))).toEqual([]);
+        expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(
+          (Number(configMap.data.SHUTDOWN_TIMEOUT_MS) + Number(configMap.data.SHUTDOWN_DRAIN_DELAY_MS)) /
+            1000,
+        );
+      }
+    });
+  });
 });
+
+const CONFIGS = {
+  connections: ConnectionsConfig,
+  'flow-definition': FlowDefinitionConfig,
+  worker: WorkerConfig,
+  'whatsapp-messaging': WhatsappMessagingConfig,
+} as const;
+const configOf = (name: string) => CONFIGS[name as keyof typeof CONFIGS];
+const portVarOf = (name: string) => `${name.toUpperCase().replace(/-/g, '_')}_PORT` as never;
+
+function declaredBy(name: string): Set<string> {
+  return new Set(
+    getMetadataStorage()
+      .getTargetValidationMetadatas(configOf(name), '', true, false)
+      .map((m) => m.propertyName),
+  );
+}
