@@ -30,6 +30,8 @@ export interface SandboxOptions {
   statusBatchMs?: number;
   /** Added before answering each send (a slower Meta, for benchmarks). Default 0. */
   latencyMs?: number;
+  /** Called with every send it accepts (benchmarks time the end of a step here). */
+  onAccepted?: (entry: ConversationEntry) => void;
 }
 
 /** One line of a conversation: what the business sent (`out`) or what the contact sent (`in`). */
@@ -380,6 +382,7 @@ export class Sandbox {
     };
     this.conversation.push(entry);
     this.byWamid.set(id, entry);
+    this.options.onAccepted?.(entry);
     res.json({
       messaging_product: 'whatsapp',
       contacts: [{ input: body.to, wa_id: to }],

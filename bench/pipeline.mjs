@@ -1,0 +1,338 @@
+#!/usr/bin/env node
+// The whole pipeline as in production: signed webhooks (one message each, from N contacts) into the
+// ingestion endpoint → trigger event → worker → the business API on 127.0.0.1 (0 ms or 50 ms) → navigation →
+// the messaging service → the sandbox as the Cloud API (which also posts its delivery statuses back).
+// A complete step is: webhook sent → API called → the outbound message received by the sandbox.
+//
+// Two modes per configuration (1 and 2 worker processes × API latency):
+//   burst  N webhooks as fast as ingestion takes them (64 in flight): webhooks/s accepted, complete steps/s
+//   rate   a fixed rate (half the burst's steps/s, at most 500/s) for BENCH_SECONDS: latency p50/p95/p99 of the
+//          step, and the part the system adds (minus the business API's own time)
+// Peak memory (VmHWM) of each process is read at the end. Results: a markdown table on stdout and, with the
+// raw figures, bench/results/pipeline-<date>.{md,json}.
+//
+//   npm run bench                        (builds first)
+//   node bench/pipeline.mjs --contacts 2000 --no-build
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { createServer as netServer } from 'node:net';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ensureDatabase, ROOT } from '../scripts/lib.mjs';
+import { MIGRATIONS } from '../scripts/services.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    contacts: { type: 'string', default: '2000' },
+    seconds: { type: 'string', default: process.env.BENCH_SECONDS ?? '10' },
+    'no-build': { type: 'boolean', default: false },
+  },
+});
+const CONTACTS = Number(args.contacts);
+const SECONDS = Number(args.seconds);
+if (!args['no-build']) {
+  const built = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
+  if (built.status !== 0) process.exit(built.status ?? 1);
+}
+
+const require = createRequire(import.meta.url);
+const { default: pg } = await import('pg');
+const { startSandbox } = require(join(ROOT, 'dist/tools/sandbox/src/sandbox.js'));
+const { webhookBody, textMessage, sign } = require(join(ROOT, 'dist/tools/sandbox/src/webhook-bodies.js'));
+
+const tag = randomBytes(4).toString('hex');
+const baseDb = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flowbridge');
+baseDb.pathname = `/fb_bench_${tag}`;
+const DATABASE_URL = baseDb.toString();
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const PREFIX = `fbbench-${tag}`;
+const adminKey = `fb_bench_${randomBytes(18).toString('base64url')}`;
+const number = {
+  phoneNumberId: '170000000000001',
+  displayPhoneNumber: '15550007777',
+  wabaId: '270000000000001',
+  appSecret: `bench-${randomBytes(8).toString('hex')}`,
+};
+
+// --- the business API: when each contact's order was answered --------------------------------------------
+let latencyMs = 0;
+const answeredAt = new Map();
+const business = createServer((req, res) => {
+  req.resume();
+  req.on('end', () =>
+    setTimeout(() => {
+      const body = JSON.stringify({ status: 'shipped' });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body, () => answeredAt.set(req.url.split('/').pop(), Date.now()));
+    }, latencyMs),
+  );
+});
+business.keepAliveTimeout = 60_000;
+await new Promise((resolve) => business.listen(0, '127.0.0.1', resolve));
+
+// --- the sandbox: when each contact's answer arrived -------------------------------------------------------
+const receivedAt = new Map();
+const sandbox = await startSandbox({
+  webhookUrl: 'http://127.0.0.1:9/unset',
+  numbers: [number],
+  onAccepted: (entry) => receivedAt.set(entry.waId, Date.now()),
+});
+
+// --- services ------------------------------------------------------------------------------------------------
+const env = {
+  PATH: process.env.PATH,
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'warn',
+  DATABASE_URL,
+  REDIS_URL,
+  RPC_NAMESPACE: PREFIX,
+  QUEUE_PREFIX: PREFIX,
+  ADMIN_API_KEY: adminKey,
+  ADMIN_WORKSPACE: 'bench',
+  OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
+  ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+  WORKER_CONCURRENCY: '32',
+  GRAPH_API_BASE_URL: sandbox.url,
+};
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = netServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+const running = [];
+async function startService(name, portVar) {
+  const port = await freePort();
+  // BENCH_PROFILE=<dir> writes a V8 CPU profile of every service process there.
+  const profile = process.env.BENCH_PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, join(ROOT, 'dist/services', name, 'src/main.js')], {
+    env: { ...env, [portVar]: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const service = { name, child, port, url: `http://127.0.0.1:${port}` };
+  running.push(service);
+  for (let i = 0; i < 300; i++) {
+    if (
+      await fetch(`${service.url}/health/ready`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return service;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${name} did not become ready`);
+}
+async function stopService(service) {
+  service.child.kill('SIGTERM');
+  await new Promise((r) => service.child.on('exit', r));
+  running.splice(running.indexOf(service), 1);
+}
+const peakMemory = new Map();
+function notePeak(service) {
+  try {
+    const kb = Number(
+      /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${service.child.pid}/status`, 'utf8'))?.[1],
+    );
+    peakMemory.set(service.name, Math.max(peakMemory.get(service.name) ?? 0, kb / 1024));
+  } catch {
+    // not Linux, or gone already
+  }
+}
+async function admin(service, method, path, body) {
+  const res = await fetch(`${service.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+    body: body && JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+await ensureDatabase(DATABASE_URL);
+for (const m of MIGRATIONS) spawnSync(process.execPath, m.args, { cwd: ROOT, env, stdio: 'ignore' });
+const connections = await startService('connections', 'CONNECTIONS_PORT');
+const flows = await startService('flow-definition', 'FLOW_DEFINITION_PORT');
+const messaging = await startService('whatsapp-messaging', 'WHATSAPP_MESSAGING_PORT');
+sandbox.options.webhookUrl = `${messaging.url}/webhooks/whatsapp`;
+const conn = await admin(connections, 'POST', '/connections', {
+  title: 'Bench API',
+  baseUrl: `http://127.0.0.1:${business.address().port}`,
+});
+const api = await admin(connections, 'POST', '/apis', {
+  name: 'Fetch API Data',
+  connectionId: conn.id,
+  path: '/orders/{{contact.waId}}',
+});
+await admin(messaging, 'POST', '/channels', {
+  ...number,
+  accessToken: 'bench-token',
+  verifyToken: 'bench-verify',
+  messagesPerSecond: 1000,
+});
+const flow = await admin(flows, 'POST', '/flows', {
+  name: 'Bench',
+  triggers: [{ type: 'keyword', keywords: ['order'], match: 'contains' }],
+  startScreen: 'lookup',
+  variables: [],
+  screens: [
+    {
+      id: 'lookup',
+      messages: [],
+      actions: [{ type: 'data_exchange', api: api.id, onSuccess: 'found', onFailure: 'failed' }],
+    },
+    {
+      id: 'found',
+      messages: [{ type: 'text', text: 'Your order is {{api_response.data.status}}' }],
+      actions: [{ type: 'end' }],
+    },
+    { id: 'failed', messages: [{ type: 'text', text: 'Failed' }], actions: [{ type: 'end' }] },
+  ],
+});
+await admin(flows, 'POST', `/flows/${flow.id}/publish`);
+
+// --- one measured round ------------------------------------------------------------------------------------
+let contactSeq = 0;
+const sentAt = new Map();
+async function postWebhook(waId) {
+  const raw = JSON.stringify(webhookBody(number, { messages: [textMessage(waId, 'order status')] }));
+  sentAt.set(waId, Date.now());
+  const res = await fetch(`${messaging.url}/webhooks/whatsapp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(raw, number.appSecret) },
+    body: raw,
+  });
+  await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
+}
+
+async function untilReceived(waIds, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (!waIds.every((w) => receivedAt.has(w))) {
+    if (Date.now() > deadline)
+      throw new Error(`${waIds.filter((w) => !receivedAt.has(w)).length} steps never completed`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function percentiles(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
+}
+
+function stepFigures(waIds) {
+  const total = waIds.map((w) => receivedAt.get(w) - sentAt.get(w));
+  const added = total.map((t) => t - latencyMs);
+  return { total: percentiles(total), added: percentiles(added) };
+}
+
+async function burst() {
+  const waIds = Array.from({ length: CONTACTS }, () => String(447000000000 + ++contactSeq));
+  const started = Date.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (next < waIds.length) await postWebhook(waIds[next++]);
+    }),
+  );
+  const accepted = Date.now();
+  await untilReceived(waIds, 300_000);
+  const last = Math.max(...waIds.map((w) => receivedAt.get(w)));
+  return {
+    webhooksPerSecond: CONTACTS / ((accepted - started) / 1000),
+    stepsPerSecond: CONTACTS / ((last - started) / 1000),
+    ...stepFigures(waIds),
+  };
+}
+
+async function atRate(rate, seconds = SECONDS) {
+  const count = Math.round(rate * seconds);
+  const waIds = Array.from({ length: count }, () => String(447000000000 + ++contactSeq));
+  const started = Date.now();
+  const posts = [];
+  for (let i = 0; i < count; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    posts.push(postWebhook(waIds[i]));
+  }
+  await Promise.all(posts);
+  await untilReceived(waIds, 300_000);
+  return { rate, count, ...stepFigures(waIds) };
+}
+
+const results = [];
+const plan = process.env.BENCH_QUICK
+  ? [[0, 1]]
+  : [
+      [0, 1],
+      [0, 2],
+      [50, 1],
+      [50, 2],
+    ];
+let exitCode = 0;
+try {
+  for (const [latency, workerCount] of plan) {
+    latencyMs = latency;
+    const workers = [];
+    for (let i = 0; i < workerCount; i++) workers.push(await startService('worker', 'WORKER_PORT'));
+    await atRate(50, 2); // warm-up: connections, JIT, caches
+    const b = await burst();
+    const rate = Math.min(500, Math.max(10, Math.floor(b.stepsPerSecond / 2)));
+    const r = await atRate(rate);
+    for (const service of running) notePeak(service);
+    for (const w of workers) await stopService(w);
+    results.push({ latency, workers: workerCount, burst: b, rate: r });
+    process.stderr.write(`done: ${latency} ms, ${workerCount} worker(s)\n`);
+  }
+} catch (error) {
+  process.stderr.write(`benchmark failed: ${error.stack}\n`);
+  exitCode = 1;
+} finally {
+  for (const service of [...running]) service.child.kill('SIGKILL');
+  await sandbox.close();
+  business.close();
+  const adminDb = new URL(DATABASE_URL);
+  adminDb.pathname = '/postgres';
+  const dropper = new pg.Client({ connectionString: adminDb.toString() });
+  await dropper.connect();
+  await dropper.query(`DROP DATABASE IF EXISTS "fb_bench_${tag}" WITH (FORCE)`);
+  await dropper.end();
+}
+
+if (results.length > 0) {
+  const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits });
+  const ms = (n) => `${fmt(n)} ms`;
+  const date = new Date().toISOString().slice(0, 10);
+  const lines = [
+    `Pipeline: signed webhook → trigger → worker → business API → navigation → messaging → sandbox (Cloud API).`,
+    `${date}, ${cpus().length} cores; ${CONTACTS} contacts per burst, ${SECONDS} s at the fixed rate; 16 trigger and 16 navigation partitions.`,
+    '',
+    '| API latency | workers | webhooks/s (burst) | complete steps/s (burst) | fixed rate | step p50 / p95 / p99 | added by the system p50 / p95 / p99 |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...results.map(
+      (x) =>
+        `| ${x.latency} ms | ${x.workers} | ${fmt(x.burst.webhooksPerSecond)} | ${fmt(x.burst.stepsPerSecond)} | ${x.rate.rate}/s | ${ms(x.rate.total.p50)} / ${ms(x.rate.total.p95)} / ${ms(x.rate.total.p99)} | ${ms(x.rate.added.p50)} / ${ms(x.rate.added.p95)} / ${ms(x.rate.added.p99)} |`,
+    ),
+    '',
+    `Peak memory (VmHWM): ${[...peakMemory].map(([name, mb]) => `${name} ${fmt(mb)} MB`).join(', ')}`,
+  ];
+  const text = lines.join('\n');
+  process.stdout.write(`\n${text}\n`);
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(join(ROOT, `bench/results/pipeline-${date}.md`), `${text}\n`);
+  writeFileSync(
+    join(ROOT, `bench/results/pipeline-${date}.json`),
+    `${JSON.stringify({ date, cores: cpus().length, contacts: CONTACTS, seconds: SECONDS, results, peakMemoryMb: Object.fromEntries(peakMemory) }, null, 2)}\n`,
+  );
+}
+process.exit(exitCode);
