@@ -8,7 +8,9 @@
 //   burst  N webhooks as fast as ingestion takes them (64 in flight): webhooks/s accepted, complete steps/s
 //   rate   a fixed rate (half the burst's steps/s, at most 500/s) for BENCH_SECONDS: latency p50/p95/p99 of the
 //          step, and the part the system adds (minus the business API's own time)
-// Peak memory (VmHWM) of each process is read at the end. Results: a markdown table on stdout and, with the
+// The baseline, measured first in the same run: the same webhooks into a bare node:http server that checks the
+// signature and enqueues one BullMQ job (the least any ingestion does). Peak memory (VmHWM) of each process
+// is read at the end. Results: a markdown table on stdout and, with the
 // raw figures, bench/results/pipeline-<date>.{md,json}.
 //
 //   npm run bench                        (builds first)
@@ -270,7 +272,63 @@ async function atRate(rate, seconds = SECONDS) {
   return { rate, count, ...stepFigures(waIds) };
 }
 
+// --- the baseline: a bare node:http server that checks the signature and enqueues one BullMQ job ----------------
+async function bareSignedEnqueue() {
+  const { createHmac, timingSafeEqual } = await import('node:crypto');
+  const { Queue } = require('bullmq');
+  const redis = new URL(REDIS_URL);
+  const queue = new Queue(`bare-${tag}`, {
+    prefix: PREFIX,
+    connection: { host: redis.hostname, port: Number(redis.port || 6379) },
+  });
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', async () => {
+      const raw = Buffer.concat(chunks);
+      const expected = createHmac('sha256', number.appSecret).update(raw).digest();
+      const given = Buffer.from(String(req.headers['x-hub-signature-256']).slice(7), 'hex');
+      if (given.length !== expected.length || !timingSafeEqual(given, expected))
+        return res.writeHead(401).end();
+      const body = JSON.parse(raw.toString('utf8'));
+      const message = body.entry[0].changes[0].value.messages[0];
+      await queue.add(
+        'trigger',
+        { id: message.id, from: message.from },
+        { jobId: message.id.replace(/:/g, '-') },
+      );
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${server.address().port}/`;
+  const started = Date.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (next < CONTACTS) {
+        const raw = JSON.stringify(
+          webhookBody(number, { messages: [textMessage(String(446000000000 + next++), 'order')] }),
+        );
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(raw, number.appSecret) },
+          body: raw,
+        });
+        await res.arrayBuffer();
+      }
+    }),
+  );
+  const rate = CONTACTS / ((Date.now() - started) / 1000);
+  server.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  return rate;
+}
+
 const results = [];
+let baseline = NaN;
 const plan = process.env.BENCH_QUICK
   ? [[0, 1]]
   : [
@@ -281,6 +339,7 @@ const plan = process.env.BENCH_QUICK
     ];
 let exitCode = 0;
 try {
+  baseline = await bareSignedEnqueue();
   for (const [latency, workerCount] of plan) {
     latencyMs = latency;
     const workers = [];
@@ -298,6 +357,8 @@ try {
   process.stderr.write(`benchmark failed: ${error.stack}\n`);
   exitCode = 1;
 } finally {
+  // With BENCH_PROFILE the processes must exit cleanly to write their profiles.
+  if (process.env.BENCH_PROFILE) for (const service of [...running]) await stopService(service);
   for (const service of [...running]) service.child.kill('SIGKILL');
   await sandbox.close();
   business.close();
@@ -317,11 +378,13 @@ if (results.length > 0) {
     `Pipeline: signed webhook → trigger → worker → business API → navigation → messaging → sandbox (Cloud API).`,
     `${date}, ${cpus().length} cores; ${CONTACTS} contacts per burst, ${SECONDS} s at the fixed rate; 16 trigger and 16 navigation partitions.`,
     '',
-    '| API latency | workers | webhooks/s (burst) | complete steps/s (burst) | fixed rate | step p50 / p95 / p99 | added by the system p50 / p95 / p99 |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    `Baseline, same run: a bare node:http server that checks the signature and enqueues one BullMQ job takes ${fmt(baseline)} webhooks/s.`,
+    '',
+    '| API latency | workers | webhooks/s (burst) | of baseline | complete steps/s (burst) | fixed rate | step p50 / p95 / p99 | added by the system p50 / p95 / p99 |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...results.map(
       (x) =>
-        `| ${x.latency} ms | ${x.workers} | ${fmt(x.burst.webhooksPerSecond)} | ${fmt(x.burst.stepsPerSecond)} | ${x.rate.rate}/s | ${ms(x.rate.total.p50)} / ${ms(x.rate.total.p95)} / ${ms(x.rate.total.p99)} | ${ms(x.rate.added.p50)} / ${ms(x.rate.added.p95)} / ${ms(x.rate.added.p99)} |`,
+        `| ${x.latency} ms | ${x.workers} | ${fmt(x.burst.webhooksPerSecond)} | ${fmt((100 * x.burst.webhooksPerSecond) / baseline, 1)}% | ${fmt(x.burst.stepsPerSecond)} | ${x.rate.rate}/s | ${ms(x.rate.total.p50)} / ${ms(x.rate.total.p95)} / ${ms(x.rate.total.p99)} | ${ms(x.rate.added.p50)} / ${ms(x.rate.added.p95)} / ${ms(x.rate.added.p99)} |`,
     ),
     '',
     `Peak memory (VmHWM): ${[...peakMemory].map(([name, mb]) => `${name} ${fmt(mb)} MB`).join(', ')}`,
@@ -332,7 +395,7 @@ if (results.length > 0) {
   writeFileSync(join(ROOT, `bench/results/pipeline-${date}.md`), `${text}\n`);
   writeFileSync(
     join(ROOT, `bench/results/pipeline-${date}.json`),
-    `${JSON.stringify({ date, cores: cpus().length, contacts: CONTACTS, seconds: SECONDS, results, peakMemoryMb: Object.fromEntries(peakMemory) }, null, 2)}\n`,
+    `${JSON.stringify({ date, cores: cpus().length, contacts: CONTACTS, seconds: SECONDS, baselineWebhooksPerSecond: baseline, results, peakMemoryMb: Object.fromEntries(peakMemory) }, null, 2)}\n`,
   );
 }
 process.exit(exitCode);
