@@ -3,7 +3,7 @@ import type { WhatsappError } from '@flowbridge/contracts';
 import { AppError, type SealedSecret, SecretBox, violatedConstraint } from '@flowbridge/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, In, type Repository } from 'typeorm';
+import { type EntityManager, type Repository } from 'typeorm';
 import { MessagingErrorCode } from '../errors';
 import { WhatsappMessagingConfig } from '../whatsapp-messaging.config';
 import type { CreateChannelDto, UpdateChannelDto } from './channel.dto';
@@ -13,6 +13,14 @@ import { channelView, type ChannelView } from './channel.view';
 const DEFAULT_MESSAGES_PER_SECOND = 80; // Meta's default throughput per business number
 
 type SecretField = 'accessToken' | 'appSecret';
+
+/** A channel row as the entity (the columns the hot paths read). */
+const SELECT_CHANNEL = `SELECT id, workspace_id AS "workspaceId", phone_number_id AS "phoneNumberId",
+  display_phone_number AS "displayPhoneNumber", waba_id AS "wabaId", access_token AS "accessToken",
+  app_secret AS "appSecret", verify_token AS "verifyToken", graph_api_version AS "graphApiVersion",
+  messages_per_second AS "messagesPerSecond", last_error AS "lastError", token_valid AS "tokenValid",
+  created_at AS "createdAt", updated_at AS "updatedAt"
+  FROM whatsapp_messaging.channels`;
 
 /** Channels: the business numbers of a workspace, their secrets sealed and bound to channel and field. */
 @Injectable()
@@ -82,22 +90,33 @@ export class ChannelsService {
     };
   }
 
-  /** The channels a webhook names. Used by ingestion (no workspace: the signature authenticates). */
+  /**
+   * The channels a webhook names. Used by ingestion (no workspace: the signature authenticates). Plain SQL on
+   * this path and the sender's: TypeORM's query building was a tenth of the service's CPU under load.
+   */
   byPhoneNumberIds(phoneNumberIds: string[]): Promise<ChannelEntity[]> {
-    return this.channels.findBy({ phoneNumberId: In(phoneNumberIds) });
+    return this.channels.query<ChannelEntity[]>(`${SELECT_CHANNEL} WHERE phone_number_id = ANY($1::text[])`, [
+      phoneNumberIds,
+    ]);
   }
 
   /** For a webhook whose changes name no number (e.g. an account update): its business account's channels. */
   byWabaIds(wabaIds: string[]): Promise<ChannelEntity[]> {
-    return wabaIds.length === 0 ? Promise.resolve([]) : this.channels.findBy({ wabaId: In(wabaIds) });
+    return wabaIds.length === 0
+      ? Promise.resolve([])
+      : this.channels.query<ChannelEntity[]>(`${SELECT_CHANNEL} WHERE waba_id = ANY($1::text[])`, [wabaIds]);
   }
 
   /**
    * The channel a navigation is for (null once the channel was deleted). The sender passes the manager of the
    * connection it holds, so that a send never waits for a second connection from the pool.
    */
-  forSending(workspaceId: string, id: string, db: EntityManager): Promise<ChannelEntity | null> {
-    return db.findOneBy(ChannelEntity, { workspaceId, id });
+  async forSending(workspaceId: string, id: string, db: EntityManager): Promise<ChannelEntity | null> {
+    const [channel] = await db.query<ChannelEntity[]>(
+      `${SELECT_CHANNEL} WHERE workspace_id = $1 AND id = $2`,
+      [workspaceId, id],
+    );
+    return channel ?? null;
   }
 
   /** A send's error for `GET /channels/:id/health`; a 190 marks the token invalid until it is replaced. */

@@ -144,11 +144,20 @@ export class SendLane {
     let channel: ChannelEntity | null | undefined;
     for (;;) {
       if (this.stopping) return { blockedUntil: new Date() };
-      const [row] = await runner.manager.query<UnsentRow[]>(
-        `SELECT id, navigation_id, part, content, send_state, attempts, next_attempt_at, sending_since
-           FROM whatsapp_messaging.messages
-          WHERE channel_id = $1 AND wa_id = $2 AND send_state IN ('queued', 'sending')
-          ORDER BY id LIMIT 1`,
+      // The head of the contact's queue; a fresh one (never tried) is marked `sending` in the same statement.
+      const [row] = await runner.manager.query<Array<UnsentRow & { claimed: boolean }>>(
+        `WITH head AS (
+           SELECT id, navigation_id, part, content, send_state, attempts, next_attempt_at, sending_since
+             FROM whatsapp_messaging.messages
+            WHERE channel_id = $1 AND wa_id = $2 AND send_state IN ('queued', 'sending')
+            ORDER BY id LIMIT 1),
+         claimed AS (
+           UPDATE whatsapp_messaging.messages m
+              SET send_state = 'sending', attempts = 1, sending_since = now()
+             FROM head
+            WHERE m.id = head.id AND head.send_state = 'queued' AND head.attempts = 0
+           RETURNING m.id)
+         SELECT head.*, claimed.id IS NOT NULL AS claimed FROM head LEFT JOIN claimed ON true`,
         [recipient.channelId, recipient.waId],
       );
       if (!row) return {};
@@ -186,7 +195,7 @@ export class SendLane {
         sends.inc({ outcome: 'failed' });
         continue;
       }
-      const blocked = await this.sendOne(runner, channel, row);
+      const blocked = await this.sendOne(runner, channel, row, row.claimed);
       if (blocked) return { blockedUntil: blocked };
     }
   }
@@ -196,14 +205,16 @@ export class SendLane {
     runner: QueryRunner,
     channel: ChannelEntity,
     row: UnsentRow,
+    marked: boolean,
   ): Promise<Date | undefined> {
+    if (!marked)
+      await runner.manager.query(
+        `UPDATE whatsapp_messaging.messages
+            SET send_state = 'sending', attempts = attempts + 1, sending_since = now(), next_attempt_at = NULL
+          WHERE id = $1`,
+        [row.id],
+      );
     await this.limiter.acquire(channel.id, channel.messagesPerSecond);
-    await runner.manager.query(
-      `UPDATE whatsapp_messaging.messages
-          SET send_state = 'sending', attempts = attempts + 1, sending_since = now(), next_attempt_at = NULL
-        WHERE id = $1`,
-      [row.id],
-    );
     const began = performance.now();
     const outcome = await this.graph.send(channel, this.channels.open(channel, 'accessToken'), row.content);
     sendDuration.observe({ outcome: outcome.kind }, (performance.now() - began) / 1000);
