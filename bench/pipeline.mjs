@@ -17,7 +17,7 @@
 //   node bench/pipeline.mjs --contacts 2000 --no-build
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { createServer as netServer } from 'node:net';
@@ -237,7 +237,35 @@ function stepFigures(waIds) {
   return { total: percentiles(total), added: percentiles(added) };
 }
 
+// CPU time per stage during a burst (Linux /proc): which process limits.
+const TICKS = 100; // USER_HZ
+function cpuTicks() {
+  const ticks = new Map();
+  const add = (name, pid) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks.set(name, (ticks.get(name) ?? 0) + Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // gone
+    }
+  };
+  for (const service of running) add(service.name, service.child.pid);
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let comm = '';
+    try {
+      comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    if (comm === 'postgres') add('postgres', pid);
+    else if (comm === 'redis-server') add('redis', pid);
+  }
+  add('bench driver + sandbox + business API', process.pid);
+  return ticks;
+}
+
 async function burst() {
+  const before = cpuTicks();
   const waIds = Array.from({ length: CONTACTS }, () => String(447000000000 + ++contactSeq));
   const started = Date.now();
   let next = 0;
@@ -249,7 +277,13 @@ async function burst() {
   const accepted = Date.now();
   await untilReceived(waIds, 300_000);
   const last = Math.max(...waIds.map((w) => receivedAt.get(w)));
+  const after = cpuTicks();
+  const wall = (Date.now() - started) / 1000;
+  const cpu = Object.fromEntries(
+    [...after].map(([name, t]) => [name, Math.round((100 * (t - (before.get(name) ?? 0))) / TICKS / wall)]),
+  );
   return {
+    cpuPercentOfOneCore: cpu,
     webhooksPerSecond: CONTACTS / ((accepted - started) / 1000),
     stepsPerSecond: CONTACTS / ((last - started) / 1000),
     ...stepFigures(waIds),
@@ -385,6 +419,19 @@ if (results.length > 0) {
     ...results.map(
       (x) =>
         `| ${x.latency} ms | ${x.workers} | ${fmt(x.burst.webhooksPerSecond)} | ${fmt((100 * x.burst.webhooksPerSecond) / baseline, 1)}% | ${fmt(x.burst.stepsPerSecond)} | ${x.rate.rate}/s | ${ms(x.rate.total.p50)} / ${ms(x.rate.total.p95)} / ${ms(x.rate.total.p99)} | ${ms(x.rate.added.p50)} / ${ms(x.rate.added.p95)} / ${ms(x.rate.added.p99)} |`,
+    ),
+    '',
+    'CPU during the burst, % of one core (the machine has 200%):',
+    '',
+    `| API latency | workers | ${Object.keys(results[0].burst.cpuPercentOfOneCore).join(' | ')} |`,
+    `| --- | --- | ${Object.keys(results[0].burst.cpuPercentOfOneCore)
+      .map(() => '---')
+      .join(' | ')} |`,
+    ...results.map(
+      (x) =>
+        `| ${x.latency} ms | ${x.workers} | ${Object.keys(results[0].burst.cpuPercentOfOneCore)
+          .map((k) => `${x.burst.cpuPercentOfOneCore[k] ?? 0}%`)
+          .join(' | ')} |`,
     ),
     '',
     `Peak memory (VmHWM): ${[...peakMemory].map(([name, mb]) => `${name} ${fmt(mb)} MB`).join(', ')}`,
