@@ -15,16 +15,16 @@
 //
 //   npm run bench                        (builds first)
 //   node bench/pipeline.mjs --contacts 2000 --no-build
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { createServer as netServer } from 'node:net';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureDatabase, ROOT } from '../scripts/lib.mjs';
+import { admin as callAdmin, startService as startProcess } from './lib.mjs';
 import { MIGRATIONS } from '../scripts/services.mjs';
 
 const { values: args } = parseArgs({
@@ -100,37 +100,11 @@ const env = {
   WORKER_CONCURRENCY: '32',
   GRAPH_API_BASE_URL: sandbox.url,
 };
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = netServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 const running = [];
 async function startService(name, portVar) {
-  const port = await freePort();
-  // BENCH_PROFILE=<dir> writes a V8 CPU profile of every service process there.
-  const profile = process.env.BENCH_PROFILE
-    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
-    : [];
-  const child = spawn(process.execPath, [...profile, join(ROOT, 'dist/services', name, 'src/main.js')], {
-    env: { ...env, [portVar]: String(port) },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const service = { name, child, port, url: `http://127.0.0.1:${port}` };
+  const service = await startProcess(name, portVar, env, { profile: true });
   running.push(service);
-  for (let i = 0; i < 300; i++) {
-    if (
-      await fetch(`${service.url}/health/ready`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return service;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${name} did not become ready`);
+  return service;
 }
 async function stopService(service) {
   service.child.kill('SIGTERM');
@@ -148,16 +122,7 @@ function notePeak(service) {
     // not Linux, or gone already
   }
 }
-async function admin(service, method, path, body) {
-  const res = await fetch(`${service.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-    body: body && JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const admin = (service, method, path, body) => callAdmin(service, adminKey, method, path, body);
 
 await ensureDatabase(DATABASE_URL);
 for (const m of MIGRATIONS) spawnSync(process.execPath, m.args, { cwd: ROOT, env, stdio: 'ignore' });

@@ -8,14 +8,14 @@
 //
 //   npm run bench:worker                 (builds first)
 //   node bench/worker-pipeline.mjs --contacts 2000 --no-build
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { createServer as netServer } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureDatabase, ROOT } from '../scripts/lib.mjs';
+import { admin as callAdmin, startService as startProcess } from './lib.mjs';
 import { MIGRATIONS } from '../scripts/services.mjs';
 
 const { values: args } = parseArgs({
@@ -84,44 +84,13 @@ await new Promise((resolve) => business.listen(0, '127.0.0.1', resolve));
 
 // --- services ------------------------------------------------------------------------------------------------
 const children = [];
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = netServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 async function startService(name, portVar) {
-  const port = await freePort();
   // BENCH_PROFILE=<dir> writes a V8 CPU profile of each worker process there.
-  const profile =
-    process.env.BENCH_PROFILE && name === 'worker'
-      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
-      : [];
-  const child = spawn(process.execPath, [...profile, join(ROOT, 'dist/services', name, 'src/main.js')], {
-    env: { ...env, [portVar]: String(port) },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  children.push(child);
-  for (let i = 0; i < 300; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/health/ready`)
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (ok) return { child, port };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${name} did not become ready`);
+  const service = await startProcess(name, portVar, env, { profile: name === 'worker' });
+  children.push(service.child);
+  return service;
 }
-async function admin(port, method, path, body) {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-    body: body && JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const admin = (service, method, path, body) => callAdmin(service, adminKey, method, path, body);
 
 await ensureDatabase(DATABASE_URL);
 for (const m of MIGRATIONS) spawnSync(process.execPath, m.args, { cwd: ROOT, env, stdio: 'ignore' });
@@ -130,16 +99,16 @@ await db.connect();
 
 const connections = await startService('connections', 'CONNECTIONS_PORT');
 const flows = await startService('flow-definition', 'FLOW_DEFINITION_PORT');
-const conn = await admin(connections.port, 'POST', '/connections', {
+const conn = await admin(connections, 'POST', '/connections', {
   title: 'Bench API',
   baseUrl: `http://127.0.0.1:${business.address().port}`,
 });
-const api = await admin(connections.port, 'POST', '/apis', {
+const api = await admin(connections, 'POST', '/apis', {
   name: 'Fetch API Data',
   connectionId: conn.id,
   path: '/orders/{{order_id}}',
 });
-const flow = await admin(flows.port, 'POST', '/flows', {
+const flow = await admin(flows, 'POST', '/flows', {
   name: 'Bench',
   triggers: [{ type: 'api' }],
   startScreen: 'lookup',
@@ -158,7 +127,7 @@ const flow = await admin(flows.port, 'POST', '/flows', {
     { id: 'failed', messages: [{ type: 'text', text: 'Failed' }], actions: [{ type: 'end' }] },
   ],
 });
-const { version } = await admin(flows.port, 'POST', `/flows/${flow.id}/publish`);
+const { version } = await admin(flows, 'POST', `/flows/${flow.id}/publish`);
 
 // --- one measured round ------------------------------------------------------------------------------------
 const producers = Array.from(

@@ -1,0 +1,50 @@
+// What the benchmarks share: starting a compiled service as a process, the admin API, a throwaway database.
+import { spawn } from 'node:child_process';
+import { createServer as netServer } from 'node:net';
+import { join } from 'node:path';
+import { ROOT } from '../scripts/lib.mjs';
+
+export function freePort() {
+  return new Promise((resolve) => {
+    const s = netServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts `dist/services/<name>/src/main.js` on a free port and waits for /health/ready. `profile`: the
+ * V8 CPU-profile flags to run it with (BENCH_PROFILE=<dir>).
+ */
+export async function startService(name, portVar, env, { profile = false } = {}) {
+  const port = await freePort();
+  const flags =
+    profile && process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...flags, join(ROOT, 'dist/services', name, 'src/main.js')], {
+    env: { ...env, [portVar]: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const service = { name, child, port, url: `http://127.0.0.1:${port}` };
+  for (let i = 0; i < 300; i++) {
+    const ok = await fetch(`${service.url}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return service;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${name} did not become ready`);
+}
+
+/** An admin API call with the bench's key; throws with the answer on anything but 2xx. */
+export async function admin(service, adminKey, method, path, body) {
+  const res = await fetch(`${service.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+    body: body && JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
