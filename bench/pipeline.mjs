@@ -403,6 +403,8 @@ if (results.length > 0) {
   ];
   const text = lines.join('\n');
   process.stdout.write(`\n${text}\n`);
+  // A quick run (one row) does not replace the full results.
+  if (process.env.BENCH_QUICK) process.exit(exitCode);
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(join(ROOT, `bench/results/pipeline-${date}.md`), `${text}\n`);
   writeFileSync(

@@ -67,15 +67,8 @@ describe('end to end (services as processes, the sandbox as WhatsApp)', () => {
     return proc;
   }
 
-  async function call(proc: ServiceProcess, method: string, path: string, body?: unknown) {
-    const res = await fetch(proc.url(path), {
-      method,
-      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, any> };
-  }
+  const call = (proc: ServiceProcess, method: string, path: string, body?: unknown) =>
+    proc.call(adminKey, method, path, body);
 
   /** What the contact has been sent so far, as text (button titles after the body). */
   const seen = (waId: string) =>

@@ -68,6 +68,17 @@ export class ServiceProcess {
     throw new Error(`service on ${this.port} never became ready:\n${this.output.join('')}`);
   }
 
+  /** An admin API call, its body read loosely (as supertest's `body` is in the in-process tests). */
+  async call(adminKey: string, method: string, path: string, body?: unknown) {
+    const res = await fetch(this.url(path), {
+      method,
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, any> };
+  }
+
   kill(signal: NodeJS.Signals): void {
     this.child.kill(signal);
   }

@@ -58,16 +58,8 @@ describe('worker durability (services as processes, kill -9)', () => {
   }
   const startWorker = () => startService('worker', 'WORKER_PORT');
 
-  async function call(proc: ServiceProcess, method: string, path: string, body?: unknown) {
-    const res = await fetch(proc.url(path), {
-      method,
-      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    // Read loosely, as supertest's `body` is in the in-process tests.
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, any> };
-  }
+  const call = (proc: ServiceProcess, method: string, path: string, body?: unknown) =>
+    proc.call(adminKey, method, path, body);
 
   beforeAll(async () => {
     if (!existsSync(entry('worker')))
