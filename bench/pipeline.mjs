@@ -87,7 +87,8 @@ const sandbox = await startSandbox({
 // --- services ------------------------------------------------------------------------------------------------
 const env = {
   PATH: process.env.PATH,
-  NODE_ENV: 'production',
+  // Not production: the local Redis of a dev machine usually keeps nothing on disk, which production refuses.
+  NODE_ENV: 'development',
   LOG_LEVEL: 'warn',
   DATABASE_URL,
   REDIS_URL,

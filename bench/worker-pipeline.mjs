@@ -49,7 +49,8 @@ const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 16);
 const adminKey = `fb_bench_${randomBytes(18).toString('base64url')}`;
 const env = {
   PATH: process.env.PATH,
-  NODE_ENV: 'production',
+  // Not production: the local Redis of a dev machine usually keeps nothing on disk, which production refuses.
+  NODE_ENV: 'development',
   LOG_LEVEL: 'warn',
   DATABASE_URL,
   DATABASE_POOL_SIZE: '10',

@@ -4,7 +4,14 @@ import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigError, type PlatformConfig } from '../config';
 import { ShutdownState } from '../lifecycle';
-import { NamespacedRedisServer, redisOptionsFromUrl } from '../redis';
+import type { Redis } from 'ioredis';
+import {
+  checkRedisDurability,
+  NamespacedRedisServer,
+  REDIS,
+  RedisDurabilityError,
+  redisOptionsFromUrl,
+} from '../redis';
 import { configureHttpApp, type HttpAppOptions } from './http-app';
 
 export interface ServiceDefinition {
@@ -52,6 +59,7 @@ export async function createServiceApp(definition: ServiceDefinition): Promise<N
 export async function runService(definition: ServiceDefinition): Promise<NestExpressApplication> {
   const app = await createServiceApp(definition);
   const logger = new Logger('Lifecycle');
+  await checkRedisDurability(app.get<Redis>(REDIS), definition.config.NODE_ENV);
   if (definition.rpc) await app.startAllMicroservices();
   await app.listen(definition.port, definition.host ?? '0.0.0.0');
   logger.log({ port: definition.port }, `${definition.name} listening`);
@@ -85,7 +93,7 @@ export async function runService(definition: ServiceDefinition): Promise<NestExp
 
 /** The entry points' guard: a configuration error is one clear message and exit code 78 (EX_CONFIG). */
 export function exitOnStartupError(service: string, error: unknown): never {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof RedisDurabilityError) {
     process.stderr.write(`${service}: ${error.message}\n`);
     process.exit(78);
   }

@@ -2,3 +2,4 @@ export * from './redis-options';
 export * from './redis.module';
 export * from './rpc-transport';
 export * from './hint-emitter';
+export * from './durability';
