@@ -1,2 +1,3 @@
 export * from './trigger-producer';
 export * from './global-concurrency';
+export * from './producer-queues';

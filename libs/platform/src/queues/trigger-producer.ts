@@ -1,10 +1,8 @@
 import { TriggerJobName, contactPartition, triggerQueue, type TriggerEventV1 } from '@flowbridge/contracts';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
 import { PlatformConfig } from '../config';
-import { settleWithin } from '../lifecycle';
-import { redisOptionsFromUrl } from '../redis';
+import { ProducerQueues } from './producer-queues';
 
 /** Keeps a finished job (and so its id, which dedupes a repeated event) for this long. */
 const KEEP_COMPLETED_S = 24 * 3600;
@@ -17,18 +15,10 @@ const KEEP_FAILED_S = 7 * 24 * 3600;
  */
 @Injectable()
 export class TriggerProducer implements OnApplicationShutdown {
-  private readonly queues = new Map<number, Queue>();
-  /** One connection for every partition queue (BullMQ shares a client it is given, and never closes it). */
-  private readonly connection: Redis;
+  private readonly queues: ProducerQueues;
 
   constructor(private readonly config: PlatformConfig) {
-    this.connection = new Redis({
-      ...redisOptionsFromUrl(config.REDIS_URL),
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectionName: 'flowbridge-trigger-producer',
-    });
-    this.connection.on('error', () => undefined);
+    this.queues = new ProducerQueues(config.REDIS_URL, config.QUEUE_PREFIX, 'flowbridge-trigger-producer');
   }
 
   async enqueue(event: TriggerEventV1): Promise<void> {
@@ -68,22 +58,11 @@ export class TriggerProducer implements OnApplicationShutdown {
   }
 
   private queue(partition: number): Queue {
-    let queue = this.queues.get(partition);
-    if (!queue) {
-      queue = new Queue(triggerQueue(partition), {
-        prefix: this.config.QUEUE_PREFIX,
-        connection: this.connection,
-      });
-      // Errors reach the caller through enqueue(); the emitter must not crash the process meanwhile.
-      queue.on('error', () => undefined);
-      this.queues.set(partition, queue);
-    }
-    return queue;
+    return this.queues.get(triggerQueue(partition));
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await settleWithin(Promise.all([...this.queues.values()].map((q) => q.close())), 3000);
-    this.connection.disconnect();
+    await this.queues.close();
   }
 }
 

@@ -1,8 +1,7 @@
-import { redisOptionsFromUrl, settleWithin, valuesList } from '@flowbridge/platform';
+import { ProducerQueues, valuesList } from '@flowbridge/platform';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
 import type { DataSource, EntityManager } from 'typeorm';
 import { WorkerConfig } from '../worker.config';
 import type { ContactKey } from './jobs';
@@ -38,22 +37,14 @@ const KEEP_COMPLETED_S = 24 * 3600;
 @Injectable()
 export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(Outbox.name);
-  private readonly queues = new Map<string, Queue>();
-  private readonly connection: Redis;
+  private readonly queues: ProducerQueues;
   private sweeper?: NodeJS.Timeout;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly config: WorkerConfig,
+    config: WorkerConfig,
   ) {
-    // One connection for every queue (BullMQ shares a client it is given, and never closes it).
-    this.connection = new Redis({
-      ...redisOptionsFromUrl(config.REDIS_URL),
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectionName: 'flowbridge-worker-outbox',
-    });
-    this.connection.on('error', () => undefined);
+    this.queues = new ProducerQueues(config.REDIS_URL, config.QUEUE_PREFIX, 'flowbridge-worker-outbox');
   }
 
   async record(tx: EntityManager, contact: ContactKey, jobs: OutboxJob[]): Promise<void> {
@@ -109,13 +100,7 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   queue(name: string): Queue {
-    let queue = this.queues.get(name);
-    if (!queue) {
-      queue = new Queue(name, { prefix: this.config.QUEUE_PREFIX, connection: this.connection });
-      queue.on('error', () => undefined);
-      this.queues.set(name, queue);
-    }
-    return queue;
+    return this.queues.get(name);
   }
 
   onApplicationBootstrap(): void {
@@ -128,7 +113,6 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.sweeper);
     // Rows not sent yet stay in the outbox for the next process's sweep.
-    await settleWithin(Promise.all([...this.queues.values()].map((q) => q.close())), 3000);
-    this.connection.disconnect();
+    await this.queues.close();
   }
 }
