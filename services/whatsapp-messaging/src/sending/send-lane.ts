@@ -141,7 +141,9 @@ export class SendLane {
   }
 
   private async sendAll(runner: QueryRunner, recipient: Recipient): Promise<DrainResult> {
+    // Read and its token opened once per drain, not per message.
     let channel: ChannelEntity | null | undefined;
+    let token: string | undefined;
     for (;;) {
       if (this.stopping) return { blockedUntil: new Date() };
       // The head of the contact's queue; a fresh one (never tried) is marked `sending` in the same statement.
@@ -195,7 +197,8 @@ export class SendLane {
         sends.inc({ outcome: 'failed' });
         continue;
       }
-      const blocked = await this.sendOne(runner, channel, row, row.claimed);
+      token ??= this.channels.open(channel, 'accessToken');
+      const blocked = await this.sendOne(runner, channel, token, row, row.claimed);
       if (blocked) return { blockedUntil: blocked };
     }
   }
@@ -204,6 +207,7 @@ export class SendLane {
   private async sendOne(
     runner: QueryRunner,
     channel: ChannelEntity,
+    token: string,
     row: UnsentRow,
     marked: boolean,
   ): Promise<Date | undefined> {
@@ -216,7 +220,7 @@ export class SendLane {
       );
     await this.limiter.acquire(channel.id, channel.messagesPerSecond);
     const began = performance.now();
-    const outcome = await this.graph.send(channel, this.channels.open(channel, 'accessToken'), row.content);
+    const outcome = await this.graph.send(channel, token, row.content);
     sendDuration.observe({ outcome: outcome.kind }, (performance.now() - began) / 1000);
     sends.inc({ outcome: outcome.kind });
     if (outcome.kind === 'sent') {
