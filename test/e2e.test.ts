@@ -1,18 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runMigrations } from '@flowbridge/platform';
 import { createTestDatabase, type TestDatabase, testRedisUrl, until } from '@flowbridge/testing';
-import { CONNECTIONS_MIGRATIONS, CONNECTIONS_SCHEMA } from '../services/connections/src/migrations';
-import {
-  FLOW_DEFINITION_MIGRATIONS,
-  FLOW_DEFINITION_SCHEMA,
-} from '../services/flow-definition/src/migrations';
-import { MESSAGING_MIGRATIONS, MESSAGING_SCHEMA } from '../services/whatsapp-messaging/src/migrations';
-import { WORKER_MIGRATIONS, WORKER_SCHEMA } from '../services/worker/src/migrations';
 import { type DemoApi, startDemoApi } from '../tools/demo-api/src/demo-api';
 import { type Sandbox, startSandbox } from '../tools/sandbox/src/sandbox';
-import { entry, freePort, newKey, ROOT, ServiceProcess } from './service-process';
+import { entry, freePort, migrateServices, newKey, ROOT, ServiceProcess } from './service-process';
 
 const PATIENT = { timeoutMs: 30_000, everyMs: 100 };
 
@@ -90,13 +82,7 @@ describe('end to end (services as processes, the sandbox as WhatsApp)', () => {
     if (!existsSync(entry('worker')))
       throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
     db = await createTestDatabase('e2e');
-    for (const [service, schema, migrations] of [
-      ['connections', CONNECTIONS_SCHEMA, CONNECTIONS_MIGRATIONS],
-      ['flow-definition', FLOW_DEFINITION_SCHEMA, FLOW_DEFINITION_MIGRATIONS],
-      ['worker', WORKER_SCHEMA, WORKER_MIGRATIONS],
-      ['whatsapp-messaging', MESSAGING_SCHEMA, MESSAGING_MIGRATIONS],
-    ] as const)
-      await runMigrations({ databaseUrl: db.url, service, schema, migrations: [...migrations] });
+    await migrateServices(db.url, ['connections', 'flow-definition', 'worker', 'whatsapp-messaging']);
     demo = await startDemoApi();
     sandbox = await startSandbox({ webhookUrl: 'http://127.0.0.1:9/unset', numbers: [number] });
     [connections, flows, workers, messaging] = await Promise.all([

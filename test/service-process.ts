@@ -2,12 +2,38 @@ import { randomBytes } from 'node:crypto';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { runMigrations } from '@flowbridge/platform';
+import { CONNECTIONS_MIGRATIONS, CONNECTIONS_SCHEMA } from '../services/connections/src/migrations';
+import {
+  FLOW_DEFINITION_MIGRATIONS,
+  FLOW_DEFINITION_SCHEMA,
+} from '../services/flow-definition/src/migrations';
+import { MESSAGING_MIGRATIONS, MESSAGING_SCHEMA } from '../services/whatsapp-messaging/src/migrations';
+import { WORKER_MIGRATIONS, WORKER_SCHEMA } from '../services/worker/src/migrations';
 
 // Runs the compiled services as an operator would (npm test builds dist/ first).
 export const ROOT = join(__dirname, '..');
 export const entry = (service: string, file = 'main.js'): string =>
   join(ROOT, 'dist/services', service, 'src', file);
 export const newKey = (): string => randomBytes(32).toString('base64');
+
+const SCHEMAS = {
+  connections: [CONNECTIONS_SCHEMA, CONNECTIONS_MIGRATIONS],
+  'flow-definition': [FLOW_DEFINITION_SCHEMA, FLOW_DEFINITION_MIGRATIONS],
+  worker: [WORKER_SCHEMA, WORKER_MIGRATIONS],
+  'whatsapp-messaging': [MESSAGING_SCHEMA, MESSAGING_MIGRATIONS],
+} as const;
+
+/** Applies these services' migrations, in the order given (as the migrate image does). */
+export async function migrateServices(
+  databaseUrl: string,
+  services: Array<keyof typeof SCHEMAS>,
+): Promise<void> {
+  for (const service of services) {
+    const [schema, migrations] = SCHEMAS[service];
+    await runMigrations({ databaseUrl, service, schema, migrations: [...migrations] });
+  }
+}
 
 export interface Run {
   code: number | null;

@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { NavigationEventV1 } from '@flowbridge/contracts';
-import { runMigrations } from '@flowbridge/platform';
 import {
   createTestDatabase,
   HttpPeer,
@@ -14,13 +13,7 @@ import {
 
 /** Processes start and die here: waits are longer than in-process tests'. */
 const PATIENT = { timeoutMs: 30_000, everyMs: 100 };
-import { CONNECTIONS_MIGRATIONS, CONNECTIONS_SCHEMA } from '../services/connections/src/migrations';
-import {
-  FLOW_DEFINITION_MIGRATIONS,
-  FLOW_DEFINITION_SCHEMA,
-} from '../services/flow-definition/src/migrations';
-import { WORKER_MIGRATIONS, WORKER_SCHEMA } from '../services/worker/src/migrations';
-import { entry, freePort, newKey, ServiceProcess } from './service-process';
+import { entry, freePort, migrateServices, newKey, ServiceProcess } from './service-process';
 
 // The compiled services as separate OS processes on one database, as deployed; workers are killed with
 // SIGKILL mid-work and replaced. A business API on 127.0.0.1 counts what it receives.
@@ -65,12 +58,7 @@ describe('worker durability (services as processes, kill -9)', () => {
     if (!existsSync(entry('worker')))
       throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
     db = await createTestDatabase('durable');
-    for (const [service, schema, migrations] of [
-      ['connections', CONNECTIONS_SCHEMA, CONNECTIONS_MIGRATIONS],
-      ['flow-definition', FLOW_DEFINITION_SCHEMA, FLOW_DEFINITION_MIGRATIONS],
-      ['worker', WORKER_SCHEMA, WORKER_MIGRATIONS],
-    ] as const)
-      await runMigrations({ databaseUrl: db.url, service, schema, migrations: [...migrations] });
+    await migrateServices(db.url, ['connections', 'flow-definition', 'worker']);
     await business.start();
     connections = await startService('connections', 'CONNECTIONS_PORT');
     flows = await startService('flow-definition', 'FLOW_DEFINITION_PORT');
