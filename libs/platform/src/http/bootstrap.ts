@@ -11,6 +11,7 @@ import {
   REDIS,
   RedisDurabilityError,
   redisOptionsFromUrl,
+  RPC_RECONNECT,
 } from '../redis';
 import { configureHttpApp, type HttpAppOptions } from './http-app';
 
@@ -41,7 +42,7 @@ export async function createServiceApp(definition: ServiceDefinition): Promise<N
     app.connectMicroservice<MicroserviceOptions>(
       {
         strategy: new NamespacedRedisServer(
-          { ...redisOptionsFromUrl(definition.config.REDIS_URL), retryAttempts: 1_000_000, retryDelay: 1000 },
+          { ...redisOptionsFromUrl(definition.config.REDIS_URL), ...RPC_RECONNECT },
           definition.config.RPC_NAMESPACE,
         ),
       },

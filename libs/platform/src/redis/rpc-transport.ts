@@ -36,7 +36,17 @@ export class NamespacedRedisClient extends ClientRedis {
   }
 }
 
+/**
+ * Retries for both ends: Nest's Redis transport gives up reconnecting when `retryAttempts` is unset, and its
+ * client then came back from a long Redis outage (15 s) without its reply subscriptions, timing out every RPC
+ * until the process restarted (reliability scenario F4).
+ */
+export const RPC_RECONNECT = { retryAttempts: 1_000_000, retryDelay: 1000 } as const;
+
 /** Options for `ClientsModule.register` / `ClientProxyFactory.create`: an RPC client in this namespace. */
 export function rpcClientOptions(redisUrl: string, namespace: string) {
-  return { customClass: NamespacedRedisClient, options: { ...redisOptionsFromUrl(redisUrl), namespace } };
+  return {
+    customClass: NamespacedRedisClient,
+    options: { ...redisOptionsFromUrl(redisUrl), ...RPC_RECONNECT, namespace },
+  };
 }
