@@ -36,6 +36,16 @@ export class PlatformConfig {
   @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'must be 1-64 letters, digits, "_", "." or "-"' })
   QUEUE_PREFIX = 'fb';
 
+  /**
+   * Finished jobs kept per queue (besides the 24-hour age limit), so that Redis memory stays bounded under
+   * any load. Their ids only speed up duplicate detection: the unique keys in Postgres decide.
+   */
+  @ToInt()
+  @IsInt({ message: 'must be an integer' })
+  @Min(10)
+  @Max(10_000_000)
+  QUEUE_KEEP_COMPLETED = 10_000;
+
   /** Trigger queue partitions (`flow-triggers.0…N-1`): contacts run in parallel up to N. Same on every service. */
   @ToInt()
   @IsInt({ message: 'must be an integer' })
@@ -62,6 +72,16 @@ export class PlatformConfig {
     message: 'must be 1-63 characters of a-z, 0-9, "_" or "-", starting with a letter or digit',
   })
   ADMIN_WORKSPACE = 'default';
+
+  /**
+   * Admin API requests one API key may make per minute, across every replica (counted in Redis); over it the
+   * answer is 429 with Retry-After. Webhooks, health and metrics are not counted.
+   */
+  @ToInt()
+  @IsInt({ message: 'must be an integer' })
+  @Min(1)
+  @Max(1_000_000)
+  ADMIN_RATE_LIMIT_PER_MINUTE = 12_000;
 
   /** Largest JSON body an admin route accepts. */
   @ToInt()

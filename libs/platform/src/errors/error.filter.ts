@@ -31,6 +31,7 @@ const UNAVAILABLE_CODES = new Set([
   'EHOSTUNREACH',
   'ENOTFOUND',
   'EPIPE',
+  'QUEUE_UNAVAILABLE', // ProducerQueues: Redis not connected
   '57P01', // admin_shutdown
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now

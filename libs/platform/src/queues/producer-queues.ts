@@ -26,6 +26,26 @@ export class ProducerQueues {
     this.connection.on('error', () => undefined);
   }
 
+  /**
+   * Resolves at once while connected. Otherwise waits up to `withinMs` for the connection to come back and
+   * then throws QueueUnavailableError: BullMQ itself would wait for it without end (a webhook or API caller
+   * hanging instead of being answered 503).
+   */
+  async ready(withinMs = 1000): Promise<void> {
+    if (this.connection.status === 'ready') return;
+    const connected = await new Promise<boolean>((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.connection.off('ready', onReady);
+        resolve(ok);
+      };
+      const onReady = () => done(true);
+      const timer = setTimeout(() => done(false), withinMs);
+      this.connection.on('ready', onReady);
+    });
+    if (!connected) throw new QueueUnavailableError();
+  }
+
   get(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
@@ -39,5 +59,15 @@ export class ProducerQueues {
   async close(): Promise<void> {
     await settleWithin(Promise.all([...this.queues.values()].map((q) => q.close())), 3000);
     this.connection.disconnect();
+  }
+}
+
+/** Redis is not connected: the job was not added (the caller answers 503 or tries again later). */
+export class QueueUnavailableError extends Error {
+  readonly code = 'QUEUE_UNAVAILABLE';
+
+  constructor() {
+    super('Redis is not connected: the job was not queued');
+    this.name = 'QueueUnavailableError';
   }
 }

@@ -39,10 +39,15 @@ export class TriggerProducer implements OnApplicationShutdown {
       if (batch) batch.push(event);
       else byPartition.set(p, [event]);
     }
+    await this.queues.ready();
     await Promise.all(
       [...byPartition].map(([p, batch]) =>
         this.queue(p).addBulk(
-          batch.map((event) => ({ name: TriggerJobName.TriggerEvent, data: event, opts: jobOptions(event) })),
+          batch.map((event) => ({
+            name: TriggerJobName.TriggerEvent,
+            data: event,
+            opts: jobOptions(event, this.config.QUEUE_KEEP_COMPLETED),
+          })),
         ),
       ),
     );
@@ -66,14 +71,14 @@ export class TriggerProducer implements OnApplicationShutdown {
   }
 }
 
-function jobOptions(event: TriggerEventV1) {
+function jobOptions(event: TriggerEventV1, keepCompleted: number) {
   return {
     jobId: event.eventId,
     // A worker that could not apply it (a service it asks did not answer) tries again; meanwhile the
     // event waits in the contact's inbox, so the contact's later events do not overtake it.
     attempts: 8,
     backoff: { type: 'exponential', delay: 1000 },
-    removeOnComplete: { age: KEEP_COMPLETED_S },
+    removeOnComplete: { age: KEEP_COMPLETED_S, count: keepCompleted },
     removeOnFail: { age: KEEP_FAILED_S },
   };
 }

@@ -3,3 +3,4 @@ export * from './redis.module';
 export * from './rpc-transport';
 export * from './hint-emitter';
 export * from './durability';
+export * from './redis-epochs';
