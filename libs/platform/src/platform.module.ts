@@ -1,5 +1,8 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { ThrottlerModule } from '@nestjs/throttler';
+import type { Redis } from 'ioredis';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import type { DestinationStream } from 'pino';
@@ -11,7 +14,8 @@ import { HealthController } from './health';
 import { ShutdownState } from './lifecycle';
 import { LoggingModule } from './logging';
 import { MetricsController } from './metrics';
-import { RedisModule } from './redis';
+import { REDIS, RedisModule } from './redis';
+import { AdminThrottlerGuard, RedisThrottlerStorage } from './throttling';
 
 export interface PlatformOptions<C extends PlatformConfig> {
   service: string;
@@ -66,9 +70,17 @@ export class PlatformModule {
         }),
         RedisModule,
         AuthModule,
+        ThrottlerModule.forRootAsync({
+          imports: [RedisModule],
+          inject: [REDIS],
+          useFactory: (redis: Redis) => ({
+            throttlers: [{ name: 'default', ttl: 60_000, limit: options.config.ADMIN_RATE_LIMIT_PER_MINUTE }],
+            storage: new RedisThrottlerStorage(redis, options.config.QUEUE_PREFIX),
+          }),
+        }),
       ],
       controllers: [HealthController],
-      providers: [...configProviders, ShutdownState],
+      providers: [...configProviders, ShutdownState, { provide: APP_GUARD, useClass: AdminThrottlerGuard }],
       exports: [...configProviders.map((p) => p.provide), ShutdownState, AuthModule],
     };
   }

@@ -1,0 +1,2 @@
+export * from './redis-throttler-storage';
+export * from './admin-throttler.guard';
