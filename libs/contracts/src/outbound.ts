@@ -16,6 +16,11 @@ export const OutboundErrorCode = {
   Template: 'TEMPLATE_ERROR',
   /** The API or its connection no longer exists (deleted after the flow was published). */
   ApiNotFound: 'API_NOT_FOUND',
+  /**
+   * The attempt's job failed for good without an answer: its worker died more often than BullMQ allows
+   * (stalled twice), or it could not record its result within its retries. The step takes its failure screen.
+   */
+  StepAbandoned: 'STEP_ABANDONED',
 } as const;
 export type OutboundErrorCode = (typeof OutboundErrorCode)[keyof typeof OutboundErrorCode];
 

@@ -1,5 +1,12 @@
-import { ProducerQueues, valuesList } from '@flowbridge/platform';
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { ProducerQueues, REDIS, RedisEpochWatcher, valuesList } from '@flowbridge/platform';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { Redis } from 'ioredis';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -29,6 +36,8 @@ const SWEEP_EVERY_MS = 5000;
 /** Rows older than this were left by a process that died between commit and send. */
 const ORPHAN_AFTER_MS = 10_000;
 const KEEP_COMPLETED_S = 24 * 3600;
+/** Sent rows older than this (before Redis was last seen alive) are deleted. */
+const KEEP_SENT_MS = 10 * 60_000;
 
 /**
  * Jobs decided while applying an event are written in the same transaction as the run (so a crash loses
@@ -40,11 +49,15 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly queues: ProducerQueues;
   private sweeper?: NodeJS.Timeout;
 
+  private readonly epochs: RedisEpochWatcher;
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    config: WorkerConfig,
+    private readonly config: WorkerConfig,
+    @Inject(REDIS) redis: Redis,
   ) {
     this.queues = new ProducerQueues(config.REDIS_URL, config.QUEUE_PREFIX, 'flowbridge-worker-outbox');
+    this.epochs = new RedisEpochWatcher(db, redis, 'worker', (tx, since) => this.resend(tx, since));
   }
 
   async record(tx: EntityManager, contact: ContactKey, jobs: OutboxJob[]): Promise<void> {
@@ -71,32 +84,59 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
     await this.db.transaction(async (tx) => {
       const rows = await tx.query<OutboxRow[]>(
         `SELECT id, queue, job_name, job_id, payload, delay_ms FROM worker.outbox
-          WHERE workspace_id = $1 AND channel_id = $2 AND wa_id = $3 ORDER BY id FOR UPDATE`,
+          WHERE workspace_id = $1 AND channel_id = $2 AND wa_id = $3 AND sent_at IS NULL ORDER BY id FOR UPDATE`,
         [contact.workspaceId, contact.channelId, contact.waId],
       );
-      for (const row of rows) {
-        await this.queue(row.queue).add(row.job_name, row.payload, {
-          jobId: row.job_id,
-          delay: row.delay_ms,
-          removeOnComplete: { age: KEEP_COMPLETED_S },
-          removeOnFail: { age: 7 * KEEP_COMPLETED_S },
-          attempts: 8,
-          backoff: { type: 'exponential', delay: 1000 },
-        });
-      }
+      await this.send(rows);
+      // Kept a while once sent: a Redis that restarts may have lost the last jobs it acknowledged.
       if (rows.length > 0)
-        await tx.query(`DELETE FROM worker.outbox WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+        await tx.query(`UPDATE worker.outbox SET sent_at = now() WHERE id = ANY($1::bigint[])`, [
+          rows.map((r) => r.id),
+        ]);
     });
+  }
+
+  private async send(rows: OutboxRow[]): Promise<void> {
+    if (rows.length > 0) await this.queues.ready();
+    for (const row of rows) {
+      await this.queue(row.queue).add(row.job_name, row.payload, {
+        jobId: row.job_id,
+        delay: row.delay_ms,
+        removeOnComplete: { age: KEEP_COMPLETED_S, count: this.config.QUEUE_KEEP_COMPLETED },
+        removeOnFail: { age: 7 * KEEP_COMPLETED_S },
+        attempts: 8,
+        backoff: { type: 'exponential', delay: 1000 },
+      });
+    }
+  }
+
+  /** After a Redis restart: sends again (same job ids) every job sent since `since`. */
+  async resend(tx: EntityManager, since: Date): Promise<number> {
+    const rows = await tx.query<OutboxRow[]>(
+      `SELECT id, queue, job_name, job_id, payload, delay_ms FROM worker.outbox
+        WHERE sent_at >= $1 ORDER BY id`,
+      [since.toISOString()],
+    );
+    await this.send(rows);
+    return rows.length;
   }
 
   /** Sends what a process that died between commit and send left behind. */
   async sweep(): Promise<void> {
     const contacts = await this.db.query<ContactKey[]>(
       `SELECT DISTINCT workspace_id AS "workspaceId", channel_id AS "channelId", wa_id AS "waId" FROM worker.outbox
-        WHERE created_at < now() - ($1 || ' milliseconds')::interval LIMIT 200`,
+        WHERE sent_at IS NULL AND created_at < now() - ($1 || ' milliseconds')::interval LIMIT 200`,
       [ORPHAN_AFTER_MS],
     );
     for (const contact of contacts) await this.flush(contact);
+    // Sent rows go once Redis has been seen alive well after them (not while it is down: they may be needed).
+    await this.db.query(
+      `DELETE FROM worker.outbox WHERE id IN (
+         SELECT id FROM worker.outbox
+          WHERE sent_at < (SELECT max(last_seen_at) FROM worker.redis_epochs) - ($1 || ' milliseconds')::interval
+          LIMIT 5000)`,
+      [KEEP_SENT_MS],
+    );
   }
 
   queue(name: string): Queue {
@@ -108,10 +148,12 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
       this.sweep().catch((err: unknown) => this.logger.warn({ err }, 'outbox sweep failed; retrying'));
     }, SWEEP_EVERY_MS);
     this.sweeper.unref();
+    this.epochs.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.sweeper);
+    this.epochs.stop();
     // Rows not sent yet stay in the outbox for the next process's sweep.
     await this.queues.close();
   }

@@ -9,7 +9,7 @@ import {
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { RpcClients } from '../clients/rpc.clients';
@@ -19,13 +19,14 @@ import { WorkerConfig } from '../worker.config';
 import { ContactDrainer } from './contact-drainer';
 import { ApiCallJobName, type ApiCallJob, readTriggerEvent } from './jobs';
 import { Outbox } from './outbox.service';
-import { apiCallDuration, apiRetries, queueWait, triggerEvents } from './worker-metrics';
+import { abandonedSteps, apiCallDuration, apiRetries, queueWait, triggerEvents } from './worker-metrics';
 
 /** The worker's two consumers: trigger events in, API attempts (with durable retries). */
 @Injectable()
 export class Processors implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(Processors.name);
   private readonly workers: Worker[] = [];
+  private apiCallEvents?: QueueEvents;
   private stopping = false;
 
   constructor(
@@ -65,6 +66,7 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
         concurrency: this.config.WORKER_CONCURRENCY,
       }),
     );
+    this.watchAbandonedSteps(connection);
     for (const worker of this.workers) {
       worker.on('failed', (job, err) =>
         this.logger.warn(
@@ -150,7 +152,7 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
         await this.outbox.queue(QueueName.FlowApiCalls).add(ApiCallJobName, next, {
           jobId: jobIdOf('api', call.key, next.attempt),
           delay: result.retry.afterMs,
-          removeOnComplete: { age: 24 * 3600 },
+          removeOnComplete: { age: 24 * 3600, count: this.config.QUEUE_KEEP_COMPLETED },
           removeOnFail: { age: 7 * 24 * 3600 },
           attempts: 8,
           backoff: { type: 'exponential', delay: 1000 },
@@ -170,6 +172,57 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   /**
+   * An API attempt whose job failed for good (BullMQ's stalled limit: its workers died twice during it; or
+   * its own retries spent) would leave the run waiting for an answer that never comes. Its step ends as a
+   * failure instead, so the contact gets the failure screen. BullMQ reports such a failure on the queue's
+   * event stream only (the Worker does not emit it); every worker hears it, and the inbox takes it once.
+   */
+  private watchAbandonedSteps(connection: object): void {
+    const events = new QueueEvents(QueueName.FlowApiCalls, { prefix: this.config.QUEUE_PREFIX, connection });
+    events.on('error', (err) => this.logger.debug({ err }, 'queue events connection error'));
+    events.on('failed', ({ jobId, failedReason }) => {
+      void this.abandon(jobId, failedReason).catch((err: unknown) =>
+        this.logger.error({ err, jobId }, 'could not end an abandoned API step; the idle sweep will'),
+      );
+    });
+    this.apiCallEvents = events;
+  }
+
+  async abandon(jobId: string, reason: string): Promise<void> {
+    const job = await this.outbox.queue(QueueName.FlowApiCalls).getJob(jobId);
+    if (!job || job.name !== ApiCallJobName || !(await job.isFailed())) return;
+    const call = job.data as ApiCallJob;
+    const response: ApiResponse = {
+      status: 'failure',
+      statusCode: null,
+      data: null,
+      headers: {},
+      error: { code: OutboundErrorCode.StepAbandoned, message: `The API step was abandoned: ${reason}` },
+      attempts: call.attempt,
+      durationMs: Date.now() - call.startedAt,
+      truncated: false,
+    };
+    const fresh = await this.drainer.handle(
+      jobIdOf('result', call.key),
+      call.contact,
+      new Date().toISOString(),
+      {
+        kind: 'api_result',
+        runId: call.runId,
+        key: call.key,
+        response,
+        mapped: {},
+      },
+    );
+    if (!fresh) return;
+    abandonedSteps.inc({ reason: /stalled/i.test(reason) ? 'stalled' : 'failed' });
+    this.logger.error(
+      { jobId, runId: call.runId, reason },
+      'API step abandoned (its job failed for good); the run takes its failure screen',
+    );
+  }
+
+  /**
    * Stops taking jobs and lets those in flight finish (an API attempt ends within its own timeout); what
    * is left when the budget runs out stays in Redis and another worker takes it (BullMQ's stalled check).
    * With Redis unreachable there is nothing to hand back, so nothing is waited for.
@@ -178,7 +231,10 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     const budget = this.redis.status === 'ready' ? this.config.SHUTDOWN_TIMEOUT_MS - 2000 : 0;
-    const closed = await settleWithin(Promise.all(this.workers.map((w) => w.close())), budget);
+    const closed = await settleWithin(
+      Promise.all([...this.workers.map((w) => w.close()), this.apiCallEvents?.close()]),
+      budget,
+    );
     if (!closed)
       this.logger.warn({ budgetMs: budget }, 'jobs still running at shutdown are left to other workers');
   }

@@ -52,3 +52,13 @@ export const queueWait = once(
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     }),
 );
+
+export const abandonedSteps = once(
+  'flowbridge_api_steps_abandoned_total',
+  () =>
+    new Counter({
+      name: 'flowbridge_api_steps_abandoned_total',
+      help: 'API steps whose job failed for good (stalled: its workers died twice; failed: retries spent); each took its failure screen. Alert on any.',
+      labelNames: ['reason'],
+    }),
+);
