@@ -5,7 +5,6 @@ export const MessagingErrorCode = {
   SignatureMissing: 'SIGNATURE_MISSING',
   SignatureMalformed: 'SIGNATURE_MALFORMED',
   SignatureInvalid: 'SIGNATURE_INVALID',
-  UnknownChannel: 'UNKNOWN_CHANNEL',
   MalformedWebhook: 'MALFORMED_WEBHOOK',
   Unavailable: 'UNAVAILABLE',
 } as const;

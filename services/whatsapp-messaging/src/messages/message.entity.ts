@@ -10,6 +10,8 @@ export type SendState = 'queued' | 'sending' | 'sent' | 'failed';
 // A navigation delivered twice inserts its parts once.
 @Index('UQ_messages_navigation_part', ['navigationId', 'part'], { unique: true })
 @Index('IDX_messages_unsent', ['channelId', 'waId', 'id'], { where: `send_state IN ('queued', 'sending')` })
+// Inbound messages by arrival: what to queue again after a Redis restart (RedisEpochWatcher).
+@Index('IDX_messages_inbound_created', ['createdAt'], { where: `direction = 'in'` })
 export class MessageEntity {
   @PrimaryGeneratedColumn('increment', { type: 'bigint', primaryKeyConstraintName: 'PK_messages' })
   id!: string;
@@ -73,4 +75,8 @@ export class MessageEntity {
   /** The Cloud API's last error for this message (the final one when `failed`). */
   @Column({ type: 'jsonb', nullable: true })
   error!: Record<string, unknown> | null;
+
+  /** Inbound: the message this one answers (WhatsApp's context.id), part of its trigger event. */
+  @Column({ name: 'reply_to', type: 'text', nullable: true })
+  replyTo!: string | null;
 }

@@ -1,13 +1,27 @@
-import { jobIdOf, type TriggerEventV1 } from '@flowbridge/contracts';
-import { AppError, metricOnce, SecretBoxError, TriggerProducer } from '@flowbridge/platform';
-import { Injectable, Logger } from '@nestjs/common';
+import { type InboundMessage, jobIdOf, type TriggerEventV1 } from '@flowbridge/contracts';
+import {
+  AppError,
+  metricOnce,
+  REDIS,
+  RedisEpochWatcher,
+  SecretBoxError,
+  TriggerProducer,
+} from '@flowbridge/platform';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { Redis } from 'ioredis';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter } from 'prom-client';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ChannelEntity } from '../channels/channel.entity';
 import { ChannelsService } from '../channels/channels.service';
 import { MessagingErrorCode } from '../errors';
-import { MalformedWebhook, type ParsedChange, parseWebhook } from './envelope';
+import { MalformedWebhook, type ParsedChange, parseWebhook, triggerMessageOf } from './envelope';
 import { checkSignature } from './signature';
 
 const webhookRequests = metricOnce(
@@ -53,14 +67,28 @@ export interface IngestResult {
  * was enqueued before a failed commit is the same BullMQ job again, so nothing is doubled).
  */
 @Injectable()
-export class WebhookIngest {
+export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(WebhookIngest.name);
+  private readonly epochs: RedisEpochWatcher;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly channels: ChannelsService,
     private readonly triggers: TriggerProducer,
-  ) {}
+    @Inject(REDIS) redis: Redis,
+  ) {
+    this.epochs = new RedisEpochWatcher(db, redis, 'whatsapp_messaging', (tx, since) =>
+      this.requeue(tx, since),
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    this.epochs.start();
+  }
+
+  onApplicationShutdown(): void {
+    this.epochs.stop();
+  }
 
   async ingest(raw: Buffer, signature: string | undefined): Promise<IngestResult> {
     const refused = (outcome: string, error: AppError): never => {
@@ -87,16 +115,16 @@ export class WebhookIngest {
       );
     }
     const known = await this.unavailableOnError(() => this.channelsNamedIn(body));
-    if (known.length === 0)
-      refused(
-        'unknown_channel',
-        new AppError(
-          MessagingErrorCode.UnknownChannel,
-          'No channel matches the phone number or business account of this webhook',
-          401,
-          'entry',
-        ),
+    if (known.length === 0) {
+      // Acknowledged, so that Meta stops delivering it (it would for days), and nothing else: with no channel
+      // there is no secret to check it against, no workspace to route it to and no flow to run.
+      webhookRequests.inc({ outcome: 'unknown_channel' });
+      this.logger.warn(
+        { phoneNumberIds: numbersIn(body).slice(0, 10) },
+        'webhook for a number with no channel; acknowledged and ignored',
       );
+      return { messages: 0, duplicates: 0, statuses: 0 };
+    }
     // Every channel the batch is for must have signed it (one Meta app signs a batch).
     for (const channel of known) {
       const verdict = checkSignature(raw, signature, this.appSecretOf(channel));
@@ -195,14 +223,16 @@ export class WebhookIngest {
           type: m.inbound.type,
           content: { ...m.inbound, ...(m.profileName !== undefined ? { profileName: m.profileName } : {}) },
           occurred_at: m.timestamp.toISOString(),
+          reply_to: m.replyTo ?? null,
         };
       });
       const inserted = await tx.query<Array<{ wa_message_id: string }>>(
         `INSERT INTO whatsapp_messaging.messages
-                (workspace_id, channel_id, direction, wa_id, wa_message_id, type, content, occurred_at)
-         SELECT r.workspace_id, r.channel_id, 'in', r.wa_id, r.wa_message_id, r.type, r.content, r.occurred_at
+                (workspace_id, channel_id, direction, wa_id, wa_message_id, type, content, occurred_at, reply_to)
+         SELECT r.workspace_id, r.channel_id, 'in', r.wa_id, r.wa_message_id, r.type, r.content, r.occurred_at,
+                r.reply_to
            FROM jsonb_to_recordset($1::jsonb) AS r(workspace_id text, channel_id uuid, wa_id text,
-                wa_message_id text, type text, content jsonb, occurred_at timestamptz)
+                wa_message_id text, type text, content jsonb, occurred_at timestamptz, reply_to text)
          ON CONFLICT (direction, wa_message_id) DO NOTHING
          RETURNING wa_message_id`,
         [JSON.stringify(rows)],
@@ -231,25 +261,61 @@ export class WebhookIngest {
       const isNew = fresh.delete(m.waMessageId); // a second copy in the same batch is a duplicate too
       inboundMessages.inc({ type: m.inbound.type, outcome: isNew ? 'new' : 'duplicate' });
       if (!isNew) continue;
-      events.push({
-        version: 1,
-        eventId: jobIdOf('wa', m.waMessageId),
-        workspaceId: channel.workspaceId,
-        channelId: channel.id,
-        contact: { waId: m.from, ...(m.profileName !== undefined ? { name: m.profileName } : {}) },
-        occurredAt: m.timestamp.toISOString(),
-        source: {
-          type: 'message',
-          messageId: m.waMessageId,
-          message: m.message,
+      events.push(
+        triggerEventOf({
+          workspaceId: channel.workspaceId,
+          channelId: channel.id,
+          waId: m.from,
+          waMessageId: m.waMessageId,
           inbound: m.inbound,
-          ...(m.replyTo !== undefined ? { replyTo: m.replyTo } : {}),
-        },
-      });
+          profileName: m.profileName,
+          occurredAt: m.timestamp.toISOString(),
+          replyTo: m.replyTo,
+        }),
+      );
     }
     // Inside the transaction: if Redis refuses, nothing is recorded and Meta sends the batch again.
     if (events.length > 0) await this.triggers.enqueueAll(events);
     return { messages: events.length, duplicates: inbound.length - events.length, statuses: statuses.length };
+  }
+
+  /**
+   * After a Redis restart (RedisEpochWatcher): the trigger events of every message received since `since`,
+   * queued again under their ids. Those Redis kept are untouched; the worker's inbox drops those it applied.
+   */
+  async requeue(tx: EntityManager, since: Date): Promise<number> {
+    const rows = await tx.query<
+      Array<{
+        workspace_id: string;
+        channel_id: string;
+        wa_id: string;
+        wa_message_id: string;
+        content: InboundMessage & { profileName?: string };
+        occurred_at: Date;
+        reply_to: string | null;
+      }>
+    >(
+      `SELECT workspace_id, channel_id, wa_id, wa_message_id, content, occurred_at, reply_to
+         FROM whatsapp_messaging.messages WHERE direction = 'in' AND created_at >= $1 ORDER BY id`,
+      [since.toISOString()],
+    );
+    for (let i = 0; i < rows.length; i += 500)
+      await this.triggers.enqueueAll(
+        rows.slice(i, i + 500).map((r) => {
+          const { profileName, ...inbound } = r.content;
+          return triggerEventOf({
+            workspaceId: r.workspace_id,
+            channelId: r.channel_id,
+            waId: r.wa_id,
+            waMessageId: r.wa_message_id,
+            inbound: inbound,
+            profileName,
+            occurredAt: new Date(r.occurred_at).toISOString(),
+            replyTo: r.reply_to ?? undefined,
+          });
+        }),
+      );
+    return rows.length;
   }
 
   /**
@@ -276,20 +342,9 @@ export class WebhookIngest {
 
   /** The channels a webhook names: by phone number id, or by business account for changes without one. */
   private async channelsNamedIn(body: unknown): Promise<ChannelEntity[]> {
-    const numbers = new Set<string>();
-    const accounts = new Set<string>();
-    const entries = (body as { entry?: unknown })?.entry;
-    for (const entry of Array.isArray(entries) ? entries : []) {
-      const e = entry as { id?: unknown; changes?: unknown };
-      if (typeof e.id === 'string') accounts.add(e.id);
-      for (const change of Array.isArray(e.changes) ? e.changes : []) {
-        const id = (change as { value?: { metadata?: { phone_number_id?: unknown } } }).value?.metadata
-          ?.phone_number_id;
-        if (typeof id === 'string') numbers.add(id);
-      }
-    }
-    if (numbers.size > 0) return this.channels.byPhoneNumberIds([...numbers]);
-    return this.channels.byWabaIds([...accounts]);
+    const numbers = numbersIn(body);
+    if (numbers.length > 0) return this.channels.byPhoneNumberIds(numbers);
+    return this.channels.byWabaIds(entriesOf(body).flatMap((e) => (typeof e.id === 'string' ? [e.id] : [])));
   }
 
   /** Postgres or Redis is down: 503, so that Meta delivers the batch again later. */
@@ -307,4 +362,51 @@ export class WebhookIngest {
       );
     }
   }
+}
+
+type RawEntry = { id?: unknown; changes?: unknown };
+
+function entriesOf(body: unknown): RawEntry[] {
+  const entries = (body as { entry?: unknown })?.entry;
+  return Array.isArray(entries) ? (entries as RawEntry[]).filter((e) => e && typeof e === 'object') : [];
+}
+
+/** The phone number ids a webhook names, read loosely (before the envelope is validated). */
+function numbersIn(body: unknown): string[] {
+  const numbers = new Set<string>();
+  for (const e of entriesOf(body))
+    for (const change of Array.isArray(e.changes) ? e.changes : []) {
+      const id = (change as { value?: { metadata?: { phone_number_id?: unknown } } } | null)?.value?.metadata
+        ?.phone_number_id;
+      if (typeof id === 'string') numbers.add(id);
+    }
+  return [...numbers];
+}
+
+/** The trigger event of an inbound message: built the same way at ingestion and when queued again. */
+function triggerEventOf(m: {
+  workspaceId: string;
+  channelId: string;
+  waId: string;
+  waMessageId: string;
+  inbound: InboundMessage;
+  profileName?: string;
+  occurredAt: string;
+  replyTo?: string;
+}): TriggerEventV1 {
+  return {
+    version: 1,
+    eventId: jobIdOf('wa', m.waMessageId),
+    workspaceId: m.workspaceId,
+    channelId: m.channelId,
+    contact: { waId: m.waId, ...(m.profileName !== undefined ? { name: m.profileName } : {}) },
+    occurredAt: m.occurredAt,
+    source: {
+      type: 'message',
+      messageId: m.waMessageId,
+      message: triggerMessageOf(m.inbound),
+      inbound: m.inbound,
+      ...(m.replyTo !== undefined ? { replyTo: m.replyTo } : {}),
+    },
+  };
 }
