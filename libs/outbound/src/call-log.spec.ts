@@ -28,4 +28,12 @@ describe('call-log masking', () => {
     expect(logged).not.toContain('s3cr3');
     expect(masker.body(Buffer.alloc(0))).toBeNull();
   });
+
+  it('masks secrets echoed inside response data, at any depth, leaving the rest as it was', () => {
+    const masker = new Masker(['s3cr3t-token-value']);
+    const data = { got: 'Bearer s3cr3t-token-value', list: [{ t: 's3cr3t-token-value' }, 7, null], ok: true };
+    expect(masker.json(data)).toEqual({ got: `Bearer ${MASK}`, list: [{ t: MASK }, 7, null], ok: true });
+    expect(masker.json('password=hunter2 is not ours')).toBe('password=hunter2 is not ours');
+    expect(new Masker().json(data)).toBe(data);
+  });
 });

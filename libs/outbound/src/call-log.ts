@@ -46,6 +46,27 @@ export class Masker {
     return redactText(out);
   }
 
+  /**
+   * A JSON value with every occurrence of a secret replaced by the mask (only the exact values: the data is
+   * the flow's, not a log line). An API that echoes its credentials cannot hand them to a flow, which could
+   * put them in a WhatsApp message, nor to the run a later admin reads.
+   */
+  json<T>(value: T): T {
+    if (this.values.length === 0) return value;
+    const walk = (v: unknown): unknown => {
+      if (typeof v === 'string') {
+        let out = v;
+        for (const secret of this.values) if (out.includes(secret)) out = out.split(secret).join(MASK);
+        return out;
+      }
+      if (Array.isArray(v)) return v.map(walk);
+      if (v && typeof v === 'object')
+        return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, walk(x)]));
+      return v;
+    };
+    return walk(value) as T;
+  }
+
   url(url: URL): string {
     if (url.search === '' && url.username === '' && url.password === '' && url.hash === '')
       return this.text(url.href);

@@ -170,7 +170,7 @@ export class RequestEngine {
     const finished = Date.now();
     const context = { attempts: input.attempt, durationMs: finished - input.startedAt };
     const response = exchanged.raw
-      ? responseOf(exchanged.raw, api.successWhen, context)
+      ? masker.json(responseOf(exchanged.raw, api.successWhen, context))
       : failureOf(exchanged.error.code, masker.text(exchanged.error.message), context);
     return {
       response,

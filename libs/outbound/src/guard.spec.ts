@@ -102,7 +102,7 @@ describe('guardedLookup (the address actually connected to)', () => {
     );
   });
 
-  it('refuses a mixed answer and IPv4-mapped loopback', async () => {
+  it('[B7] refuses a mixed answer and IPv4-mapped loopback', async () => {
     const mixed = fixed({
       'mixed.example.com': [
         { address: '93.184.215.14', family: 4 },
@@ -136,7 +136,7 @@ describe('guarded agents with a real socket to a loopback canary', () => {
   beforeAll(() => canary.start());
   afterAll(() => canary.stop());
 
-  it('refuses a public-looking name that resolves to 127.0.0.1, before connecting', async () => {
+  it('[B7] refuses a public-looking name that resolves to 127.0.0.1, before connecting', async () => {
     const rebinding = fixed({ 'orders.example.com': [{ address: '127.0.0.1', family: 4 }] });
     await expect(fetchThrough(`http://orders.example.com:${canary.port}/`, rebinding)).rejects.toMatchObject({
       code: 'BLOCKED_ADDRESS',
@@ -144,7 +144,7 @@ describe('guarded agents with a real socket to a loopback canary', () => {
     expect(canary.connections).toBe(0);
   });
 
-  it('refuses a resolver that answers differently on the second call (DNS rebinding)', async () => {
+  it('[B7] refuses a resolver that answers differently on the second call (DNS rebinding)', async () => {
     let calls = 0;
     const rebinding: Resolver = async () =>
       calls++ === 0 ? [{ address: '93.184.215.14', family: 4 }] : [{ address: '127.0.0.1', family: 4 }];

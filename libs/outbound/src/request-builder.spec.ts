@@ -43,7 +43,7 @@ describe('buildRequest', () => {
     expect(built.url.href).toBe('https://api.example.com/v1?q=a%26b%3Dc&page=2');
   });
 
-  it('merges headers (the API wins), renders them and refuses line breaks from a value', () => {
+  it('[B11] merges headers (the API wins), renders them and refuses line breaks from a value', () => {
     const built = buildRequest(
       connection,
       api({ headers: { 'X-Client': 'api', 'x-order': '{{order_id}}' } }),
@@ -91,7 +91,7 @@ describe('buildRequest', () => {
     expect(built.headers['content-type']).toBe('application/json');
   });
 
-  it('reads no prototype and runs no code through templates', () => {
+  it('[B10] reads no prototype and runs no code through templates', () => {
     const built = buildRequest(
       connection,
       api({ body: { a: '{{order_id.constructor}}', b: 'x{{ __proto__ }}y', c: '{{constructor}}' } }),

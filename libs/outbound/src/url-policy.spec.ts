@@ -3,7 +3,7 @@ import { isAllowListed, parseAllowList } from './allow-list';
 import { checkBaseUrl } from './url-policy';
 
 // The decision is tested directly: nothing here opens a socket.
-describe('checkBaseUrl', () => {
+describe('[B6] checkBaseUrl', () => {
   const none = parseAllowList([]);
 
   it.each([
@@ -64,7 +64,7 @@ describe('checkBaseUrl', () => {
 });
 
 describe('refuseAddress', () => {
-  it('passes only public unicast', () => {
+  it('[B6] passes only public unicast', () => {
     expect(refuseAddress('8.8.8.8')).toBeNull();
     expect(refuseAddress('2606:4700::1')).toBeNull();
     expect(refuseAddress('127.0.0.1')).toBe('loopback');
