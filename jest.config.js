@@ -17,6 +17,8 @@ module.exports = {
   },
   globalSetup: '<rootDir>/test/global-setup.js',
   globalTeardown: '<rootDir>/test/global-teardown.js',
+  // The reliability report (RELIABILITY.md's scenarios), when FB_RELIABILITY_DIR asks for one.
+  reporters: ['default', '<rootDir>/test/reliability/reporter.js'],
   testTimeout: 30000,
   maxWorkers: process.env.CI ? 2 : '50%',
 };

@@ -1,4 +1,8 @@
-// `npm test`: every check CI runs, in order: lint, format, types, build, unit and integration tests.
+// `npm test`: every check CI runs, in order: lint, format, types, build, unit and integration tests (with
+// the fast reliability scenarios), then the slow reliability scenarios at a tenth of their durations, and
+// the reliability report of both runs.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DEFAULT_DATABASE_URL,
@@ -11,6 +15,7 @@ import {
 } from './lib.mjs';
 
 const bin = (path) => join(ROOT, 'node_modules', path);
+const only = process.argv.slice(2);
 
 ensureDependencies();
 await ensureInfrastructure({
@@ -25,5 +30,18 @@ runOrFail(process.execPath, [bin('prettier/bin/prettier.cjs'), '--check', '--log
 step('Types (tsc --noEmit, strict)');
 runOrFail(process.execPath, [bin('typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit']);
 runOrFail(process.execPath, [join(ROOT, 'scripts/build.mjs')]);
+
+// Both jest runs record their reliability scenarios here; the second prints the report of both.
+const env = {
+  ...process.env,
+  FB_RELIABILITY_DIR: process.env.FB_RELIABILITY_DIR || mkdtempSync(join(tmpdir(), 'fb-reliability-')),
+  RELIABILITY_SCALE: process.env.RELIABILITY_SCALE || '0.1',
+};
 step('Tests (jest: unit and integration against real Postgres and Redis)');
-runOrFail(process.execPath, [bin('jest/bin/jest.js'), '--ci', ...process.argv.slice(2)]);
+runOrFail(process.execPath, [bin('jest/bin/jest.js'), '--ci', ...only], {
+  env: { ...env, FB_RELIABILITY_PRINT: only.length > 0 ? '1' : '0' },
+});
+if (only.length === 0) {
+  step(`Slow reliability scenarios (load, soak; at ${env.RELIABILITY_SCALE}× their durations)`);
+  runOrFail(process.execPath, [bin('jest/bin/jest.js'), '--ci', '-c', 'jest.reliability.config.js'], { env });
+}

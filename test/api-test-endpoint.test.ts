@@ -116,7 +116,7 @@ describe('POST /apis/:id/test', () => {
     });
   });
 
-  it('never shows the secret in the answer or the logs, even when the API echoes it back', async () => {
+  it('[D6] never shows the secret in the answer or the logs, even when the API echoes it back', async () => {
     business.handle((req, res) => sendJson(res, 401, { youSent: req.headers.authorization }));
     const apiId = await createApi(await createConnection(business.origin));
     const res = await svc.call('post', `/apis/${apiId}/test`, { variables: {} });
@@ -141,7 +141,7 @@ describe('POST /apis/:id/test', () => {
     expect(business.requests).toHaveLength(0);
   });
 
-  it('a name that resolves to loopback is BLOCKED_ADDRESS and the canary sees nothing', async () => {
+  it('[B6] a name that resolves to loopback is BLOCKED_ADDRESS and the canary sees nothing', async () => {
     const apiId = await createApi(await createConnection(`https://loopback.example.test:${canary.port}`));
     const res = await svc.call('post', `/apis/${apiId}/test`, { variables: {} });
     expect(res.body).toMatchObject({

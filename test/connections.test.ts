@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { randomUUID } from 'node:crypto';
 import { type ConnectionsResolveResponse, EventPattern, RpcPattern } from '@flowbridge/contracts';
 import { ApiKeysService, rpcClientOptions } from '@flowbridge/platform';
@@ -7,6 +8,7 @@ import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { firstValueFrom } from 'rxjs';
 import { type ConnectionsHarness, startConnections } from './connections-app';
+import { observe } from './reliability/harness/observe';
 
 // Secrets written through the API in this file; none may come back in a response or a log line.
 const SECRETS = {
@@ -45,7 +47,7 @@ describe('connections service (HTTP + RPC, real Postgres and Redis)', () => {
   describe('connections CRUD', () => {
     let id: string;
 
-    it('creates a connection and answers with secrets masked', async () => {
+    it('[D5] creates a connection and answers with secrets masked', async () => {
       const res = await h.call('post', '/connections', customerApi());
       expect(res.status).toBe(201);
       id = res.body.id;
@@ -111,7 +113,7 @@ describe('connections service (HTTP + RPC, real Postgres and Redis)', () => {
       expect(basic.body.auth).toEqual({ type: 'basic', username: 'svc', password: '••••BBBB' });
     });
 
-    it('stores every auth type, secrets encrypted at rest', async () => {
+    it('[D5] stores every auth type, secrets encrypted at rest', async () => {
       const apiKey = await h.call('post', '/connections', {
         title: 'Key in query',
         baseUrl: 'https://crm.example.com',
@@ -261,7 +263,7 @@ describe('connections service (HTTP + RPC, real Postgres and Redis)', () => {
   });
 
   describe('authentication and workspaces', () => {
-    it('answers 401 without a key, with a wrong key and with a revoked key', async () => {
+    it('[D3] answers 401 without a key, with a wrong key and with a revoked key', async () => {
       expect((await h.call('get', '/connections', undefined, null)).body).toMatchObject({
         code: 'UNAUTHORIZED',
       });
@@ -271,6 +273,32 @@ describe('connections service (HTTP + RPC, real Postgres and Redis)', () => {
       expect((await h.call('get', '/connections', undefined, key)).status).toBe(200);
       expect(await keys.revoke(summary.id)).toBe(true);
       expect((await h.call('get', '/connections', undefined, key)).status).toBe(401);
+      // At rest: the key's hash only, never the key.
+      const client = new Client({ connectionString: h.db.url });
+      await client.connect();
+      try {
+        const rows = (await client.query(`SELECT * FROM auth.api_keys`)).rows as object[];
+        expect(rows.length).toBeGreaterThan(0);
+        expect(JSON.stringify(rows)).not.toContain(key);
+        expect(JSON.stringify(rows)).not.toContain(h.adminKey);
+      } finally {
+        await client.end();
+      }
+    });
+
+    it('[D2] accepts no JWT of any kind: alg none, HS256 signed with anything, expired or not → 401', async () => {
+      const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      const claims = part({ sub: 'admin', workspaceId: 'ws-a', aud: 'flowbridge', exp: 4102444800 });
+      const tokens = [
+        `${part({ alg: 'none', typ: 'JWT' })}.${claims}.`,
+        `${part({ alg: 'HS256', typ: 'JWT' })}.${claims}.${'A'.repeat(43)}`,
+        `${part({ alg: 'RS256', typ: 'JWT' })}.${claims}.${'B'.repeat(342)}`,
+      ];
+      for (const token of tokens) {
+        const res = await h.call('get', '/connections', undefined, token);
+        expect(res.status).toBe(401);
+        expect(res.body.code).toBe('UNAUTHORIZED');
+      }
     });
 
     it('accepts the key in X-API-Key too', async () => {
@@ -281,7 +309,7 @@ describe('connections service (HTTP + RPC, real Postgres and Redis)', () => {
       expect(ok.status).toBe(200);
     });
 
-    it("gives another workspace's key 404 for everything of this one, and an empty list", async () => {
+    it("[D4] gives another workspace's key 404 for everything of this one, and an empty list", async () => {
       const mine = await h.call('post', '/connections', {
         title: 'Private to A',
         baseUrl: 'https://a.example.com',
@@ -315,7 +343,7 @@ describe('connections service (HTTP + RPC, real Postgres and Redis)', () => {
       ).toBe(201);
     });
 
-    it('guards every route except health, metrics and the API docs', async () => {
+    it('[D1] guards every route except health, metrics and the API docs', async () => {
       const express = h.app.getHttpAdapter().getInstance() as {
         router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> };
       };
@@ -354,7 +382,7 @@ describe('connections service (HTTP + RPC, real Postgres and Redis)', () => {
     });
   });
 
-  describe('bad input gets a precise 4xx', () => {
+  describe('[B13] bad input gets a precise 4xx', () => {
     it.each([
       ['a bad URL', { baseUrl: 'not-a-url' }, 400, 'INVALID_URL', 'baseUrl'],
       ['a private address', { baseUrl: 'https://10.1.2.3/api' }, 400, 'FORBIDDEN_ADDRESS', 'baseUrl'],
@@ -467,7 +495,7 @@ describe('connections service (HTTP + RPC, real Postgres and Redis)', () => {
       expect(res.body).toEqual({ code, message: expect.any(String), field });
     });
 
-    it('refuses an oversized body with 413, malformed JSON and non-JSON with 400/415', async () => {
+    it('[B13] refuses an oversized body with 413, malformed JSON and non-JSON with 400/415', async () => {
       const big = await h.call('post', '/connections', {
         title: 'x'.repeat(300 * 1024),
         baseUrl: 'https://a.example.com',
@@ -537,12 +565,58 @@ describe('connections service (HTTP + RPC, real Postgres and Redis)', () => {
       expect(line).toMatchObject({ service: 'connections', workspaceId: 'ws-a', res: { statusCode: 200 } });
     });
 
-    it('never shows a secret in any response body or log line', () => {
+    it('[D5][D6] never shows a secret in any response body or log line', () => {
       expect(h.responses.length).toBeGreaterThan(40);
       const everything = h.responses.join('\n') + h.logs.text;
       expect(h.logs.text.length).toBeGreaterThan(1000);
       for (const secret of [...Object.values(SECRETS), h.adminKey, keyB])
         expect(everything).not.toContain(secret);
     });
+  });
+});
+
+describe('[L7] admin API rate limit (ADMIN_RATE_LIMIT_PER_MINUTE, per key, counted in Redis)', () => {
+  let h: ConnectionsHarness;
+
+  beforeAll(async () => {
+    h = await startConnections('throttle', {
+      env: { ADMIN_RATE_LIMIT_PER_MINUTE: '30', QUEUE_PREFIX: `fbtest-throttle-${randomUUID().slice(0, 8)}` },
+    });
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('one key flooding gets 429 with Retry-After past its limit; another tenant is not slowed; health is not counted', async () => {
+    const other = await h.app.get(ApiKeysService).create('ws-b', 'quiet tenant');
+    const timed = async (key: string) => {
+      const began = performance.now();
+      const res = await h.call('get', '/connections', undefined, key);
+      return { res, ms: performance.now() - began };
+    };
+    const quietBefore = await Promise.all([1, 2, 3, 4, 5].map(() => timed(other.key)));
+    const flood = await Promise.all(Array.from({ length: 45 }, () => timed(h.adminKey)));
+    const quietDuring = await Promise.all([1, 2, 3, 4, 5].map(() => timed(other.key)));
+    const statuses = flood.map((f) => f.res.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(30);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+    const refused = flood.find((f) => f.res.status === 429)!.res;
+    expect(refused.body).toMatchObject({ code: 'RATE_LIMITED', message: expect.any(String) });
+    const retryAfter = Number(refused.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect([...quietBefore, ...quietDuring].map((q) => q.res.status)).toEqual(Array(10).fill(200));
+    const { default: request } = await import('supertest');
+    const health = await Promise.all(
+      Array.from({ length: 40 }, () => request(h.app.getHttpServer()).get('/health/live')),
+    );
+    expect(health.every((r) => r.status === 200)).toBe(true);
+    const median = (xs: Array<{ ms: number }>) => xs.map((x) => x.ms).sort((a, b) => a - b)[2];
+    observe(
+      'L7',
+      `Limit 30/min: one key sent 45 requests at once → 30 × 200, 15 × 429 RATE_LIMITED with Retry-After ${retryAfter} s; another workspace's key meanwhile: 5/5 × 200, median ${median(quietDuring).toFixed(0)} ms (before: ${median(quietBefore).toFixed(0)} ms); 40 health checks not counted`,
+      { limit: 30, accepted: 30, refused: 15, retryAfter },
+    );
   });
 });

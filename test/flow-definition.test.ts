@@ -442,7 +442,7 @@ describe('flow-definition service (HTTP + RPC, real Postgres and Redis, a runnin
   });
 
   describe('access and bad input', () => {
-    it('401 without a key, 404 for another workspace or a malformed id, on every route', async () => {
+    it('[D1][D4] 401 without a key, 404 for another workspace or a malformed id, on every route', async () => {
       const created = await fd.call('post', '/flows', draft(ownFlow()));
       const id = created.body.id as string;
       const routes: Array<['get' | 'post' | 'patch' | 'delete', string, unknown?]> = [

@@ -64,6 +64,7 @@ describe('migrations', () => {
       'worker.Worker1764000000400',
       'worker.WorkerContactLock1764000000410',
       'worker.WorkerRunSteps1764000000420',
+      'worker.WorkerRedisEpochs1764000000430',
     ]);
     expect(
       await runMigrations({
@@ -75,6 +76,7 @@ describe('migrations', () => {
     ).toEqual([
       'whatsapp_messaging.Messaging1764000000500',
       'whatsapp_messaging.MessagingOutbound1764000000510',
+      'whatsapp_messaging.MessagingRedisEpochs1764000000520',
     ]);
   });
 

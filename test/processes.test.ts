@@ -128,7 +128,7 @@ describe('services as processes', () => {
     expect(warnings).toHaveLength(1);
   });
 
-  it('CLI: creates a workspace key the service accepts, then revokes it', async () => {
+  it('[D3] CLI: creates a workspace key the service accepts, then revokes it', async () => {
     const keys = `k1:${newKey()}`;
     const proc = await start('connections', 'CONNECTIONS_PORT', { ENCRYPTION_KEYS: keys });
     const created = await runToEnd(
@@ -191,7 +191,7 @@ describe('services as processes', () => {
     expect(await proc.exited).toEqual({ code: 0, signal: null });
   });
 
-  it('CLI: secrets:rotate re-encrypts every secret with the new first key', async () => {
+  it('[D7] CLI: secrets:rotate re-encrypts every secret with the new first key', async () => {
     const oldKey = newKey();
     const adminKey = `fb_seed_${randomBytes(16).toString('hex')}`;
     const proc = await start('connections', 'CONNECTIONS_PORT', {

@@ -56,7 +56,7 @@ describe('start-up refuses a Redis that would lose queued jobs (own redis-server
     LOG_LEVEL: 'warn',
   });
 
-  it('production + an evicting Redis that keeps nothing on disk → exit 78, saying what to set', async () => {
+  it('[F17] production + an evicting Redis that keeps nothing on disk → exit 78, saying what to set', async () => {
     const url = await redisServer('--maxmemory-policy', 'allkeys-lru', '--save', '', '--appendonly', 'no');
     const port = await freePort();
     const run = await runToEnd([entry('flow-definition')], {
@@ -69,7 +69,7 @@ describe('start-up refuses a Redis that would lose queued jobs (own redis-server
     expect(run.stderr).toContain('Set appendonly yes');
   }, 30_000);
 
-  it('development + the same Redis → starts, with a warning', async () => {
+  it('[F17] development + the same Redis → starts, with a warning', async () => {
     const url = await redisServer('--maxmemory-policy', 'allkeys-lru', '--save', '', '--appendonly', 'no');
     const port = await freePort();
     const proc = new ServiceProcess(
@@ -86,7 +86,7 @@ describe('start-up refuses a Redis that would lose queued jobs (own redis-server
     }
   }, 30_000);
 
-  it('production + AOF and noeviction → starts', async () => {
+  it('[F17] production + AOF and noeviction → starts', async () => {
     const url = await redisServer('--maxmemory-policy', 'noeviction', '--appendonly', 'yes', '--save', '');
     const port = await freePort();
     const proc = new ServiceProcess(

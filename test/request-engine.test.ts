@@ -216,7 +216,7 @@ describe('a call and its api_response', () => {
 });
 
 describe('retries', () => {
-  it('500, 500, 200 → success on attempt 3, with the same Idempotency-Key on every attempt', async () => {
+  it('[F10] 500, 500, 200 → success on attempt 3, with the same Idempotency-Key on every attempt', async () => {
     api.handle((_req, res, count) => sendJson(res, count < 3 ? 500 : 200, { count }));
     const connection = connectionFor(api.origin);
     const result = await engine().runInline(
@@ -258,7 +258,7 @@ describe('retries', () => {
     expect(api.requests[0].headers['idempotency-key']).toBeUndefined();
   });
 
-  it('stops after the policy attempts and returns the last failure', async () => {
+  it('[F10] stops after the policy attempts and returns the last failure', async () => {
     api.handle((_req, res) => sendJson(res, 503, { down: true }));
     const connection = connectionFor(api.origin);
     const result = await engine().runInline({ connection, api: apiFor(connection), variables: {} }, noSleep);
@@ -276,7 +276,7 @@ describe('retries', () => {
     expect(waits).toHaveLength(0);
   });
 
-  it('429 with Retry-After → the wait is honoured and does not use up an attempt', async () => {
+  it('[F12] 429 with Retry-After → the wait is honoured and does not use up an attempt', async () => {
     api.handle((_req, res, count) =>
       count === 1 ? sendJson(res, 429, {}, { 'retry-after': '1' }) : sendJson(res, 200, { ok: true }),
     );
@@ -290,14 +290,14 @@ describe('retries', () => {
     expect(api.requests).toHaveLength(2);
   });
 
-  it('a Retry-After beyond the cap ends the step instead of waiting', async () => {
+  it('[F12] a Retry-After beyond the cap ends the step instead of waiting', async () => {
     api.handle((_req, res) => sendJson(res, 429, {}, { 'retry-after': '3600' }));
     const connection = connectionFor(api.origin);
     const result = await engine().runInline({ connection, api: apiFor(connection), variables: {} }, noSleep);
     expect(result.response).toMatchObject({ status: 'failure', statusCode: 429, attempts: 1 });
   });
 
-  it('a refused connection is a NETWORK_ERROR, retried', async () => {
+  it('[F10] a refused connection is a NETWORK_ERROR, retried', async () => {
     const closed = new HttpPeer();
     await closed.start();
     await closed.stop();
@@ -321,7 +321,7 @@ describe('retries', () => {
 });
 
 describe('limits', () => {
-  it('a hanging server → TIMEOUT after the per-attempt timeout', async () => {
+  it('[F10][F11] a hanging server → TIMEOUT after the per-attempt timeout', async () => {
     api.handle(() => undefined);
     const connection = connectionFor(api.origin, { timeoutMs: 300 });
     const started = Date.now();
@@ -334,7 +334,7 @@ describe('limits', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
   });
 
-  it('a slow drip cannot outlive the attempt timeout, and the step deadline bounds the retries', async () => {
+  it('[F11][B9] a slow drip cannot outlive the attempt timeout, and the step deadline bounds the retries', async () => {
     const drips: NodeJS.Timeout[] = [];
     api.handle((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
@@ -358,7 +358,7 @@ describe('limits', () => {
     expect(result.attempts.length).toBeLessThanOrEqual(3);
   });
 
-  it('a 50 MB body is cut at the limit and marked; the rest is never downloaded', async () => {
+  it('[B9] a 50 MB body is cut at the limit and marked; the rest is never downloaded', async () => {
     let written = 0;
     api.handle((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': 50 * 1024 * 1024 });
@@ -394,7 +394,7 @@ describe('limits', () => {
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(40 * 1024 * 1024);
   });
 
-  it('a gzip bomb stops inflating at the limit', async () => {
+  it('[B9] a gzip bomb stops inflating at the limit', async () => {
     const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024));
     api.handle((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip' });
@@ -573,7 +573,7 @@ describe('request bodies', () => {
     expect(api.requests[0].headers['content-type']).toBe('application/json');
   });
 
-  it('a template that breaks the path is TEMPLATE_ERROR, not retried, and nothing is sent', async () => {
+  it('[B10] a template that breaks the path is TEMPLATE_ERROR, not retried, and nothing is sent', async () => {
     const connection = connectionFor(api.origin);
     const result = await engine().runInline(
       { connection, api: apiFor(connection, { path: '/a/{{x}}/b' }), variables: { x: '..' } },
@@ -585,7 +585,7 @@ describe('request bodies', () => {
   });
 });
 
-describe('outbound policy (allow-list empty)', () => {
+describe('[B6][B8] outbound policy (allow-list empty)', () => {
   // CANARY stands for the canary's port, known only once it listens.
   const targets = [
     'http://127.0.0.1:CANARY',
@@ -654,7 +654,7 @@ describe('outbound policy (allow-list empty)', () => {
     ).toEqual([]);
   });
 
-  it('more than 5 redirects → TOO_MANY_REDIRECTS', async () => {
+  it('[B8] more than 5 redirects → TOO_MANY_REDIRECTS', async () => {
     api.handle((req, res) => {
       res.writeHead(302, { location: `/hop${api.requests.length}` });
       res.end();
@@ -665,7 +665,7 @@ describe('outbound policy (allow-list empty)', () => {
     expect(api.requests).toHaveLength(6);
   });
 
-  it('credentials follow a redirect on the same host and are dropped when it leaves the host', async () => {
+  it('[B8] credentials follow a redirect on the same host and are dropped when it leaves the host', async () => {
     other.handle((_req, res) => sendJson(res, 200, { landed: 'other' }));
     api.handle((req, res) => {
       if (req.url.startsWith('/orders/')) {
@@ -731,7 +731,7 @@ describe('TLS', () => {
     expect(result.attempts).toHaveLength(1);
   });
 
-  it('a trusted one works, and a redirect from https down to http is refused', async () => {
+  it('[B8] a trusted one works, and a redirect from https down to http is refused', async () => {
     const connection = connectionFor(`https://127.0.0.1:${securePort}`);
     const ok = await trusting().runInline({
       connection,
@@ -751,7 +751,7 @@ describe('TLS', () => {
 });
 
 describe('protection per connection', () => {
-  it('opens the circuit after repeated failures, fails fast, half-opens after the cool-down; others unaffected', async () => {
+  it('[F13] opens the circuit after repeated failures, fails fast, half-opens after the cool-down; others unaffected', async () => {
     api.handle((_req, res) => sendJson(res, 500, {}));
     other.handle((_req, res) => sendJson(res, 200, {}));
     const e = engine({ breaker: { threshold: 3, coolDownMs: 300 } });
@@ -841,7 +841,7 @@ describe('Redis out of reach', () => {
 });
 
 describe('the call log', () => {
-  it('keeps no secret: canary values in auth, secret headers and query, echoed back by the API, on errors too', async () => {
+  it('[D6] keeps no secret: canary values in auth, secret headers and query, echoed back by the API, on errors too', async () => {
     const secrets = { query: 'CANARY-q-7f3a9c1e', header: 'CANARY-h-52be01', bearer: 'CANARY-b-d00d1e' };
     api.handle((req, res) =>
       sendJson(res, req.url.includes('fail') ? 500 : 401, {

@@ -207,7 +207,7 @@ describe('whatsapp-messaging: navigations to Cloud API messages, against the san
     );
   });
 
-  it('sends a navigation delivered twice (after its job was removed) once', async () => {
+  it('[F16] sends a navigation delivered twice (after its job was removed) once', async () => {
     const waId = newContact();
     const event = navigation(waId, [text('Only once')]);
     await svc.navigate(event, 'first-delivery');
@@ -243,7 +243,7 @@ describe('whatsapp-messaging: navigations to Cloud API messages, against the san
     expect(texts(waId)).toEqual(Array.from({ length: 200 }, (_, i) => `step ${i + 1}`));
   }, 40_000);
 
-  it('retries 130429, 5xx and a dropped connection with backoff, keeping the contact’s order', async () => {
+  it('[F16] retries 130429, 5xx and a dropped connection with backoff, keeping the contact’s order', async () => {
     const waId = newContact();
     sandbox.failNext(1, 130429);
     sandbox.failNext(1, 131000);
@@ -288,7 +288,7 @@ describe('whatsapp-messaging: navigations to Cloud API messages, against the san
     expect((await svc.call('get', `/messages?contact=${waId}&status=failed`)).body.items).toHaveLength(1);
   });
 
-  it('gives up after SEND_RETRY_ATTEMPTS retryable failures and records the last error', async () => {
+  it('[F16] gives up after SEND_RETRY_ATTEMPTS retryable failures and records the last error', async () => {
     const waId = newContact();
     sandbox.failNext(4, 130429);
     const event = navigation(waId, [text('never')]);
@@ -437,7 +437,7 @@ describe('whatsapp-messaging: navigations to Cloud API messages, against the san
     expect(sandbox.sentTo(waId)).toHaveLength(0);
   });
 
-  it('keeps a channel at 50 messages/s across two replicas: 500 sends take at least 10 s', async () => {
+  it('[L6] keeps a channel at 50 messages/s across two replicas: 500 sends take at least 10 s', async () => {
     const replica = await startMessaging('sending', {
       replicaOf: svc,
       env: { GRAPH_API_BASE_URL: sandbox.url },

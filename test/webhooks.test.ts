@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
 import pg from 'pg';
 import { SecretBox } from '@flowbridge/platform';
 import { testDatabaseServerUrl } from '@flowbridge/testing';
 import { type MessagingHarness, startMessaging } from './messaging-app';
+import { observe } from './reliability/harness/observe';
 import {
   type BusinessNumber,
   inboundMessage,
@@ -126,7 +128,7 @@ describe('whatsapp-messaging: channels and webhook ingestion (real Postgres and 
   describe("Meta's verify handshake", () => {
     const handshake = (query: Record<string, string>) => svc.request().get('/webhooks/whatsapp').query(query);
 
-    it('answers the challenge as plain text for a known verify token, 403 otherwise', async () => {
+    it('[B3] answers the challenge as plain text for a known verify token, 403 otherwise', async () => {
       const ok = await handshake({
         'hub.mode': 'subscribe',
         'hub.verify_token': verifyToken,
@@ -149,7 +151,7 @@ describe('whatsapp-messaging: channels and webhook ingestion (real Postgres and 
     });
   });
 
-  describe('signatures (nothing is enqueued unless the signature holds)', () => {
+  describe('[B1] signatures (nothing is enqueued unless the signature holds)', () => {
     it.each([
       ['missing', () => null, 'SIGNATURE_MISSING'],
       ['sha256= with the wrong hex', () => `sha256=${'ab'.repeat(32)}`, 'SIGNATURE_INVALID'],
@@ -169,7 +171,7 @@ describe('whatsapp-messaging: channels and webhook ingestion (real Postgres and 
       expect(await triggersOf([message.id as string])).toEqual([]);
     });
 
-    it('is checked over the raw bytes: non-ASCII text signed as sent passes; a re-serialised copy fails', async () => {
+    it('[B2] is checked over the raw bytes: non-ASCII text signed as sent passes; a re-serialised copy fails', async () => {
       const message = textMessage(CONTACT, 'Olá! Pedido nº 17 – 👋 ok?');
       // Meta escapes non-ASCII as \uXXXX; the signature covers exactly those bytes.
       const raw = JSON.stringify(webhookBody(number, { messages: [message] })).replace(
@@ -187,7 +189,7 @@ describe('whatsapp-messaging: channels and webhook ingestion (real Postgres and 
       expect(event.source).toMatchObject({ message: { kind: 'text', text: 'Olá! Pedido nº 17 – 👋 ok?' } });
     });
 
-    it('a signed body that is not JSON → 400; a bad envelope → 400 naming the field; over 3 MB → 413', async () => {
+    it('[B4] a signed body that is not JSON → 400; a bad envelope → 400 naming the field; over 3 MB → 413', async () => {
       const notJson = await post('{"object": "whatsapp_business_account", ');
       expect(notJson.status).toBe(400);
       expect(notJson.body).toMatchObject({ code: 'MALFORMED_WEBHOOK', field: 'body' });
@@ -208,14 +210,18 @@ describe('whatsapp-messaging: channels and webhook ingestion (real Postgres and 
   });
 
   describe('ingestion', () => {
-    it('one 3 MB batch of 1,000 messages → 1,000 trigger events; the same batch again → none', async () => {
+    it('[F14][L2] one 3 MB batch of 1,000 messages → 1,000 trigger events; the same batch again → none', async () => {
       const messages = Array.from({ length: 1000 }, (_, i) =>
         textMessage(String(447700910000 + (i % 50)), `message ${i} ${'x'.repeat(2900)}`),
       );
       const raw = JSON.stringify(webhookBody(number, { messages }));
       expect(raw.length).toBeGreaterThan(2.9 * 1024 * 1024);
       expect(raw.length).toBeLessThanOrEqual(svc.config.WEBHOOK_BODY_LIMIT_BYTES);
+      const heapBefore = process.memoryUsage().heapUsed;
+      const began = Date.now();
       const first = await post(raw);
+      const ackMs = Date.now() - began;
+      const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
       expect(first.status).toBe(200);
       expect(first.body).toEqual({ messages: 1000, duplicates: 0, statuses: 0 });
       const ids = messages.map((m) => m.id as string);
@@ -233,7 +239,108 @@ describe('whatsapp-messaging: channels and webhook ingestion (real Postgres and 
       expect(again.status).toBe(200);
       expect(again.body).toEqual({ messages: 0, duplicates: 1000, statuses: 0 });
       expect(await triggersOf(ids)).toHaveLength(1000);
+      // The service runs in this process here: its heap is what the batch cost, bounded to a few times 3 MB.
+      expect(heapGrowth).toBeLessThan(200 * 1024 * 1024);
+      observe(
+        'L2',
+        `One ${(raw.length / 1024 / 1024).toFixed(1)} MB webhook of 1,000 messages: acknowledged in ${ackMs} ms with 1,000 trigger events (each contact's in batch order); heap +${Math.round(heapGrowth / 1024 / 1024)} MB; the same batch again → 0 new, 1,000 duplicates`,
+        { ackMs, heapGrowthBytes: heapGrowth, bytes: raw.length },
+      );
     });
+
+    it('[D8] a webhook for an unknown number is acknowledged and ignored; a number is routed to its own workspace only', async () => {
+      const stranger: BusinessNumber = {
+        phoneNumberId: '100000000099',
+        displayPhoneNumber: '+1 555 0199',
+        wabaId: '200000000099',
+      };
+      const message = textMessage(CONTACT, 'hello from nowhere');
+      const raw = JSON.stringify(webhookBody(stranger, { messages: [message] }));
+      const res = await post(raw, sign(raw, 'whatever-secret'));
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ messages: 0, duplicates: 0, statuses: 0 });
+      expect(await triggersOf([message.id as string])).toEqual([]);
+      expect(
+        await sql(`SELECT 1 FROM whatsapp_messaging.messages WHERE wa_message_id = $1`, [message.id]),
+      ).toEqual([]);
+      const metrics = await svc.request().get('/metrics');
+      expect(metrics.text).toMatch(
+        /flowbridge_webhook_requests_total\{outcome="unknown_channel"[^}]*\} [1-9]/,
+      );
+      // The other channel's number, signed by its own app: its workspace's trigger, never this one's channel.
+      const theirs = textMessage(CONTACT, 'hello other');
+      const theirRaw = JSON.stringify(webhookBody(other, { messages: [theirs] }));
+      expect((await post(theirRaw, sign(theirRaw, otherSecret))).status).toBe(200);
+      const [event] = await triggersOf([theirs.id as string]);
+      expect(event.channelId).not.toBe(channelId);
+      const [row] = await sql<{ workspace_id: string; channel_id: string }>(
+        `SELECT workspace_id, channel_id FROM whatsapp_messaging.messages WHERE wa_message_id = $1`,
+        [theirs.id],
+      );
+      expect(row).toEqual({ workspace_id: event.workspaceId, channel_id: event.channelId });
+    });
+
+    it('[B5] fuzzed webhook bodies (deep nesting, huge arrays, wrong types, __proto__ keys): never a 5xx, never a polluted prototype', async () => {
+      const prototypeBefore = Object.getOwnPropertyNames(Object.prototype).sort();
+      const statuses = new Map<number, number>();
+      const shapes = fc.oneof(
+        fc.jsonValue({ maxDepth: 6 }),
+        fc.record({ object: fc.constant('whatsapp_business_account'), entry: fc.jsonValue({ maxDepth: 4 }) }),
+        fc.constantFrom(
+          '{"__proto__":{"polluted":1},"object":"whatsapp_business_account","entry":[]}',
+          '{"constructor":{"prototype":{"polluted":1}},"entry":[{"changes":[{"value":{"metadata":{"phone_number_id":"100000000001"}}}]}]}',
+          JSON.stringify({
+            entry: [
+              {
+                changes: Array.from({ length: 5000 }, () => ({
+                  value: { metadata: { phone_number_id: '100000000001' } },
+                })),
+              },
+            ],
+          }),
+          `${'['.repeat(5000)}${']'.repeat(5000)}`,
+        ),
+      );
+      const named = (body: unknown) => {
+        // Half of them name the real number, so they pass the channel look-up and reach the envelope parser.
+        if (typeof body === 'string') return body;
+        return JSON.stringify(
+          body === null || typeof body !== 'object'
+            ? body
+            : {
+                ...body,
+                entry: [
+                  {
+                    id: number.wabaId,
+                    changes: [
+                      {
+                        field: 'messages',
+                        value: { metadata: { phone_number_id: number.phoneNumberId }, messages: body },
+                      },
+                    ],
+                  },
+                ],
+              },
+        );
+      };
+      await fc.assert(
+        fc.asyncProperty(shapes, fc.boolean(), async (body, real) => {
+          const raw = real ? named(body) : typeof body === 'string' ? body : JSON.stringify(body);
+          const res = await post(raw);
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+          expect(res.status).toBeLessThan(500);
+          expect(JSON.stringify(res.body ?? {})).not.toMatch(/\n\s+at /);
+        }),
+        { numRuns: 150 },
+      );
+      expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeBefore);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      observe(
+        'B5',
+        `150 fuzzed bodies (fast-check JSON values up to depth 6, envelope-shaped ones, __proto__/constructor.prototype keys, 5,000 changes, 5,000-deep arrays), all signed: answers ${[...statuses].map(([k, v]) => `${k}×${v}`).join(', ')}; no 5xx, no stack, Object.prototype untouched`,
+        Object.fromEntries([...statuses].map(([k, v]) => [`status${k}`, v])),
+      );
+    }, 60_000);
 
     it('a tapped button becomes a typed trigger event with the profile name; the log shows it received', async () => {
       const tap = inboundMessage(CONTACT, 'interactive', {
@@ -267,7 +374,7 @@ describe('whatsapp-messaging: channels and webhook ingestion (real Postgres and 
       });
     });
 
-    it('statuses arriving out of order never move back; a failure keeps its error; webhook errors reach channel health', async () => {
+    it('[F15] statuses arriving out of order never move back; a failure keeps its error; webhook errors reach channel health', async () => {
       const sent = wamid();
       // An outbound message as the sender records it (sending comes with the sandbox).
       await sql(

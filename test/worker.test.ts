@@ -214,7 +214,7 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
     ]);
   });
 
-  it('failure: 500 on every attempt → exactly 3 attempts with growing delays, then the failure screen', async () => {
+  it('[F10] failure: 500 on every attempt → exactly 3 attempts with growing delays, then the failure screen', async () => {
     const { flowId } = await publishLookup((_req, res) => sendJson(res, 500, { error: 'down' }), {
       idempotencyKey: true,
     });
@@ -240,7 +240,7 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
     expect(run).toMatchObject({ status: 'completed', screenId: 'done_failed' });
   });
 
-  it('400 → one attempt, then the failure screen', async () => {
+  it('[F10] 400 → one attempt, then the failure screen', async () => {
     const { flowId } = await publishLookup((_req, res) => sendJson(res, 400, { error: 'bad order id' }));
     const waId = '447700900003';
     await start(flowId, waId);
@@ -253,7 +253,7 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
     ]);
   });
 
-  it('429 with Retry-After: 2 → the next attempt no sooner than 2 s later', async () => {
+  it('[F12] 429 with Retry-After: 2 → the next attempt no sooner than 2 s later', async () => {
     const { flowId } = await publishLookup((_req, res, n) =>
       n === 1
         ? sendJson(res, 429, { error: 'slow down' }, { 'retry-after': '2' })
@@ -267,7 +267,7 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
     expect(run.screenId).toBe('done_ok');
   });
 
-  it('the same trigger event delivered twice is one run', async () => {
+  it('[F14] the same trigger event delivered twice is one run', async () => {
     const { flowId } = await publishLookup((_req, res) =>
       sendJson(res, 200, { status: 'ok', customer: 'C' }),
     );

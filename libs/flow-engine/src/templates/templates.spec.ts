@@ -11,13 +11,13 @@ describe('TemplateRenderer', () => {
     expect(renderer.render('[{{missing.deep.path}}]', vars)).toBe('[]');
   });
 
-  it('never reaches prototypes', () => {
+  it('[B10] never reaches prototypes', () => {
     expect(
       renderer.render('{{api_response.constructor}}{{name.__proto__}}{{api_response.hasOwnProperty}}', vars),
     ).toBe('');
   });
 
-  it('has no tags and only safe filters', () => {
+  it('[B10] has no tags and only safe filters', () => {
     for (const template of [
       '{% include "x" %}',
       '{% for i in (1..1000000) %}x{% endfor %}',

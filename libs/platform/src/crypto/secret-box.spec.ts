@@ -26,21 +26,25 @@ describe('SecretBox (AES-256-GCM)', () => {
     expect(box.open(sealed, AAD)).toBe('super-secret-token-value');
   });
 
-  it('uses a fresh IV for every secret', () => {
+  it('[D7] uses a fresh IV for every secret', () => {
     const a = box.seal('same', AAD);
     const b = box.seal('same', AAD);
     expect(a.iv).not.toBe(b.iv);
     expect(a.ct).not.toBe(b.ct);
+    // 10^5 seals: no IV twice (a repeated GCM nonce under one key would leak the XOR of two plaintexts).
+    const ivs = new Set<string>();
+    for (let i = 0; i < 100_000; i++) ivs.add(box.seal('x', AAD).iv);
+    expect(ivs.size).toBe(100_000);
   });
 
-  it('refuses tampered ciphertext', () => {
+  it('[D7] refuses tampered ciphertext', () => {
     const sealed = box.seal('value-to-protect', AAD);
     const ct = Buffer.from(sealed.ct, 'base64');
     ct[0] ^= 0x01;
     expect(code(() => box.open({ ...sealed, ct: ct.toString('base64') }, AAD))).toBe('DECRYPTION_FAILED');
   });
 
-  it('refuses a tampered or truncated tag', () => {
+  it('[D7] refuses a tampered or truncated tag', () => {
     const sealed = box.seal('value-to-protect', AAD);
     const tag = Buffer.from(sealed.tag, 'base64');
     const flipped = Buffer.from(tag);
@@ -72,7 +76,7 @@ describe('SecretBox (AES-256-GCM)', () => {
     expect(code(() => impostor.open(sealed, AAD))).toBe('DECRYPTION_FAILED');
   });
 
-  it('rotates: the first key encrypts, every key decrypts', () => {
+  it('[D7] rotates: the first key encrypts, every key decrypts', () => {
     const k1 = key();
     const old = new SecretBox(`k1:${k1}`);
     const sealed = old.seal('rotate-me-please-1234', AAD);

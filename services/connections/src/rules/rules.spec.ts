@@ -56,7 +56,7 @@ describe('header rules', () => {
     });
   });
 
-  it('refuses CR/LF, bad names and headers the client owns', () => {
+  it('[B11] refuses CR/LF, bad names and headers the client owns', () => {
     expect(refusal(() => readHeaders({ 'x-a': 'v\r\nHost: evil' }, 'headers', false))).toEqual({
       code: 'INVALID_HEADER',
       field: 'headers.x-a',

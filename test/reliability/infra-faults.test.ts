@@ -1,0 +1,324 @@
+import { sendJson, until } from '@flowbridge/testing';
+import { triggerQueue, navigationQueue, QueueName } from '@flowbridge/contracts';
+import { count, observe, seconds } from './harness/observe';
+import { PATIENT, System } from './harness/system';
+
+// RELIABILITY.md A: Redis and Postgres stopped, killed and filled under the running system. The suite's own
+// redis-server and Postgres cluster, so nothing else is disturbed.
+describe('reliability: infrastructure faults (own Redis and Postgres, services as processes)', () => {
+  let sys: System;
+
+  beforeAll(async () => {
+    sys = await System.start({ workers: 2 });
+    // Retries 3 s apart: a failed first attempt waits as a delayed job, so outages find jobs in every state.
+    await sys.seed({ attempts: 3, backoff: 'fixed', delayMs: 3000, maxDelayMs: 3000 });
+  }, 120_000);
+
+  afterEach(() => sys.restoreInfrastructure(), 60_000);
+
+  beforeEach(() => {
+    sys.business.reset();
+    sys.business.handle((_req, res) => sendJson(res, 200, { status: 'shipped' }));
+  });
+
+  afterAll(async () => {
+    await sys?.close();
+  }, 60_000);
+
+  it('[F6] services started while Redis is down answer webhooks 503 at once, and become ready when it starts', async () => {
+    await sys.redis.stop();
+    const messaging = await sys.startService('whatsapp-messaging', {}, false);
+    const worker = await sys.startService('worker', {}, false);
+    await until(
+      'both to listen',
+      async () => (await sys.readiness(messaging)) > 0 && (await sys.readiness(worker)) > 0,
+      PATIENT,
+    );
+    expect(await sys.readiness(messaging)).toBe(503);
+    expect(await sys.readiness(worker)).toBe(503);
+    const waId = sys.newContact();
+    const raw = sys.webhookOf([waId]);
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await sys.deliver(raw, 10_000, messaging));
+    expect(answers.map((a) => a.status)).toEqual([503, 503, 503]);
+    const slowest = Math.max(...answers.map((a) => a.ms));
+    expect(slowest).toBeLessThan(2000);
+
+    const redisBack = Date.now();
+    await sys.redis.start();
+    await until(
+      'both to be ready',
+      async () => (await sys.readiness(messaging)) === 200 && (await sys.readiness(worker)) === 200,
+      PATIENT,
+    );
+    const readyAfter = Date.now() - redisBack;
+    expect((await sys.deliver(raw, 10_000, messaging)).status).toBe(200);
+    await sys.everyoneAnswered([waId]);
+    expect(sys.sentTexts(waId)).toEqual(['Your order is shipped']);
+    observe(
+      'F6',
+      `Redis down at start: readiness 503 on both, 3 webhooks answered 503 (slowest ${slowest} ms); ready ${seconds(readyAfter)} after Redis started, no restart; the redelivery was processed once`,
+      { slowestWebhookMs: slowest, readyAfterMs: readyAfter },
+    );
+    await Promise.all([sys.stopProcess(messaging, 'SIGTERM'), sys.stopProcess(worker, 'SIGTERM')]);
+  }, 120_000);
+
+  it('[F7] Redis down during webhook POSTs → 5xx quickly; the redelivery after it returns is processed once', async () => {
+    const waIds = [sys.newContact(), sys.newContact(), sys.newContact()];
+    const bodies = waIds.map((w) => sys.webhookOf([w]));
+    await sys.redis.stop();
+    const during = await Promise.all(bodies.map((raw) => sys.deliver(raw)));
+    expect(during.map((d) => d.status)).toEqual([503, 503, 503]);
+    const slowest = Math.max(...during.map((d) => d.ms));
+    expect(slowest).toBeLessThan(2000);
+    await sys.redis.start();
+    let tries = 0;
+    for (const raw of bodies) tries += await sys.deliverUntilAccepted(raw);
+    // Meta may deliver an accepted webhook again: a duplicate is acknowledged and does nothing.
+    for (const raw of bodies) expect((await sys.deliver(raw)).status).toBe(200);
+    await sys.everyoneAnswered(waIds);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(waIds.map((w) => sys.sentTexts(w))).toEqual(waIds.map(() => ['Your order is shipped']));
+    const calls = waIds.map((w) => sys.business.requests.filter((r) => r.url === `/orders/${w}`).length);
+    expect(calls).toEqual([1, 1, 1]);
+    observe(
+      'F7',
+      `3 webhooks during the outage → 503 (slowest ${slowest} ms); after Redis returned, redeliveries accepted after ${tries} tries in all, each processed once (1 API call, 1 send per contact), duplicates acknowledged`,
+      { slowestWebhookMs: slowest },
+    );
+  }, 120_000);
+
+  const ALL_QUEUES = [
+    ...[0, 1, 2, 3].map(triggerQueue),
+    QueueName.FlowApiCalls,
+    ...[0, 1, 2, 3].map(navigationQueue),
+  ];
+  const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
+
+  /** A slow business API that fails every even contact's first attempt: jobs active, waiting and delayed. */
+  function slowAndFlaky(latencyMs: number): void {
+    const seen = new Set<string>();
+    sys.business.handle((req, res) => {
+      const first = !seen.has(req.url);
+      seen.add(req.url);
+      const even = Number(req.url.slice(-1)) % 2 === 0;
+      setTimeout(
+        () => sendJson(res, first && even ? 503 : 200, { status: first && even ? 'down' : 'shipped' }),
+        latencyMs,
+      );
+    });
+  }
+
+  it.each([2000, 15_000])(
+    '[F4] Redis restarted (AOF) for %i ms with jobs waiting, delayed and active: none lost, every worker resumes without a restart',
+    async (outageMs) => {
+      slowAndFlaky(800);
+      const waIds = Array.from({ length: 120 }, () => sys.newContact());
+      for (let i = 0; i < waIds.length; i += 20)
+        expect((await sys.deliver(sys.webhookOf(waIds.slice(i, i + 20)))).status).toBe(200);
+      const before = await until(
+        'jobs waiting, delayed and active at once',
+        async () => {
+          const c = await sys.jobCounts(ALL_QUEUES);
+          return c.waiting > 0 && c.delayed > 0 && c.active > 0 && c;
+        },
+        PATIENT,
+      );
+      const consumed = await Promise.all(
+        sys.workers.map((w) => sys.metric(w, 'flowbridge_queue_wait_seconds_count')),
+      );
+      const pids = sys.workers.map((w) => w.exited);
+      await sys.redis.stop('SIGTERM');
+      const down = Date.now();
+      await new Promise((r) => setTimeout(r, Math.min(1000, outageMs / 2)));
+      const readyDuring = await Promise.all([...sys.workers, sys.messaging].map((p) => sys.readiness(p)));
+      expect(readyDuring).toEqual(readyDuring.map(() => 503));
+      await new Promise((r) => setTimeout(r, outageMs - (Date.now() - down)));
+      await sys.redis.start();
+      const back = Date.now();
+      const after = await sys.jobCounts(ALL_QUEUES);
+      // Jobs only accumulate (completed ones are kept for a day): fewer after the restart would be a loss.
+      expect(total(after)).toBeGreaterThanOrEqual(total(before));
+      const resumed = await Promise.all(
+        sys.workers.map((w, i) =>
+          until(
+            `worker ${i} to consume again`,
+            async () =>
+              (await sys.metric(w, 'flowbridge_queue_wait_seconds_count')) > consumed[i] && Date.now() - back,
+            PATIENT,
+          ),
+        ),
+      );
+      await sys.everyoneAnswered(waIds, 120_000);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(sys.duplicatesAmong(waIds)).toBe(0);
+      expect(waIds.every((w) => sys.sentTexts(w)[0] === 'Your order is shipped')).toBe(true);
+      // Same processes: none exited.
+      const exited = await Promise.race([
+        Promise.any(pids).then(() => true),
+        new Promise((r) => setTimeout(() => r(false), 10)),
+      ]);
+      expect(exited).toBe(false);
+      const keys = new Map<string, Set<string>>();
+      for (const r of sys.business.requests)
+        keys.set(r.url, (keys.get(r.url) ?? new Set()).add(String(r.headers['idempotency-key'])));
+      expect([...keys.values()].every((k) => k.size === 1)).toBe(true);
+      observe(
+        'F4',
+        `Redis restarted with ${before.waiting} waiting, ${before.delayed} delayed, ${before.active} active jobs (${count(total(before))} in all; ${count(total(after))} after the restart, none lost); outages of 2 s and 15 s: readiness 503 during both, ${waIds.length} contacts each answered once per outage, 0 duplicates; every worker consumed again ${resumed.map((ms) => seconds(ms)).join(' and ')} after Redis returned (${seconds(outageMs)} outage), no process restarted`,
+        {
+          outageMs,
+          waiting: before.waiting,
+          delayed: before.delayed,
+          active: before.active,
+          resumedMs: Math.max(...resumed),
+        },
+      );
+    },
+    240_000,
+  );
+
+  it('[F8] Postgres crashes (pg_ctl stop -m immediate) during steps and returns 10 s later: steps retried, nothing doubled, 503 JSON meanwhile', async () => {
+    sys.business.handle((_req, res) => {
+      setTimeout(() => sendJson(res, 200, { status: 'shipped' }), 1000);
+    });
+    const waIds = Array.from({ length: 30 }, () => sys.newContact());
+    expect((await sys.deliver(sys.webhookOf(waIds))).status).toBe(200);
+    await until('API calls in flight', async () => sys.business.requests.length >= 5, PATIENT);
+    sys.pg.stop('immediate');
+    const down = Date.now();
+    const admin = await fetch(sys.connections.url('/connections'), {
+      headers: { authorization: `Bearer ${sys.adminKey}` },
+    });
+    const text = await admin.text();
+    expect(admin.status).toBe(503);
+    expect(JSON.parse(text)).toMatchObject({ code: expect.any(String), message: expect.any(String) });
+    expect(text).not.toMatch(/\n\s+at |node_modules|\.js:\d+/);
+    const webhook = await sys.deliver(sys.webhookOf([sys.newContact()]));
+    expect(webhook.status).toBe(503);
+    await new Promise((r) => setTimeout(r, 10_000 - (Date.now() - down)));
+    await sys.pg.start();
+    const answeredIn = await sys.everyoneAnswered(waIds, 120_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(sys.duplicatesAmong(waIds)).toBe(0);
+    const doubled = await sys.pg.query(
+      `SELECT wa_id FROM worker.runs WHERE wa_id = ANY($1) GROUP BY wa_id HAVING count(*) > 1
+       UNION ALL SELECT wa_id FROM whatsapp_messaging.messages WHERE direction = 'out' AND wa_id = ANY($1)
+        GROUP BY wa_id HAVING count(*) > 1`,
+      'flowbridge',
+      [waIds],
+    );
+    expect(doubled).toEqual([]);
+    const calls = waIds.map((w) => sys.callsFor(w));
+    expect(Math.max(...calls)).toBeLessThanOrEqual(2);
+    observe(
+      'F8',
+      `Postgres crashed with ${sys.business.requests.length >= 30 ? 30 : sys.business.requests.length}+ of 30 steps under way, down 10 s: admin API 503 JSON (code ${JSON.parse(text).code}, no stack), webhook 503; after restart every contact answered once (${seconds(answeredIn)}), 0 duplicate runs or sends, at most ${Math.max(...calls)} calls per step (same Idempotency-Key)`,
+      { outageMs: 10_000, answeredAfterMs: answeredIn, maxCallsPerStep: Math.max(...calls) },
+    );
+  }, 180_000);
+
+  it('[F18] Redis at maxmemory (noeviction): webhooks 503 and counted, nothing dropped; all processed once memory is freed', async () => {
+    const used = Number(/used_memory:(\d+)/.exec(await sys.redis.command<string>('INFO', 'memory'))![1]);
+    const unavailableBefore = await sys.metric(sys.messaging, 'flowbridge_webhook_requests_total');
+    // Below what is in use: Redis refuses every write (noeviction) until memory is freed or the cap raised.
+    await sys.redis.command('CONFIG', 'SET', 'maxmemory', String(Math.floor(used / 2)));
+    const waIds = Array.from({ length: 5 }, () => sys.newContact());
+    const bodies = waIds.map((w) => sys.webhookOf([w]));
+    try {
+      const during = await Promise.all(bodies.map((raw) => sys.deliver(raw)));
+      expect(during.map((d) => d.status)).toEqual([503, 503, 503, 503, 503]);
+      const metrics = await (await fetch(sys.messaging.url('/metrics'))).text();
+      expect(metrics).toMatch(/flowbridge_webhook_requests_total\{outcome="unavailable"[^}]*\} [1-9]/);
+      expect(sys.output()).toMatch(/OOM command not allowed/);
+    } finally {
+      await sys.redis.command('CONFIG', 'SET', 'maxmemory', '0');
+    }
+    let tries = 0;
+    for (const raw of bodies) tries += await sys.deliverUntilAccepted(raw);
+    await sys.everyoneAnswered(waIds);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sys.duplicatesAmong(waIds)).toBe(0);
+    observe(
+      'F18',
+      `maxmemory set below the memory in use: 5 webhooks → 503 (flowbridge_webhook_requests_total{outcome="unavailable"} counted them, "OOM command not allowed" logged); after maxmemory was lifted, ${tries} deliveries accepted all 5, each contact answered once`,
+      { webhooksRefused: 5, requestsCountedBefore: unavailableBefore },
+    );
+  }, 120_000);
+
+  it('[F5] Redis killed (-9) during a webhook burst and back with its last second of writes gone: every acknowledged webhook is answered', async () => {
+    // Workers stopped: the burst's trigger events wait in Redis, so what the crash takes is not yet processed.
+    while (sys.workers.length > 0) await sys.stopProcess(sys.workers[0], 'SIGTERM');
+    const waIds = Array.from({ length: 120 }, () => sys.newContact());
+    const accepted: string[] = [];
+    const refused: string[] = [];
+    let snapshot = '';
+    let acceptedAfterSnapshot = 0;
+    const burst = (async () => {
+      for (const [i, waId] of waIds.entries()) {
+        if (i === 50) snapshot = sys.redis.snapshotAof();
+        const { status } = await sys.deliver(sys.webhookOf([waId]), 3000);
+        if (status === 200) {
+          accepted.push(waId);
+          if (snapshot) acceptedAfterSnapshot += 1;
+        } else refused.push(waId);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    await until(
+      'the snapshot and a second more of traffic',
+      async () => snapshot !== '' && accepted.length >= 80,
+      PATIENT,
+    );
+    // The host dies: Redis is killed, and comes back with the AOF as it was a second or so before.
+    await sys.redis.stop('SIGKILL');
+    sys.redis.restoreAof(snapshot);
+    await sys.redis.start();
+    await burst;
+    await sys.startWorker();
+    // Meta delivers again what was not acknowledged.
+    for (const waId of refused) await sys.deliverUntilAccepted(sys.webhookOf([waId]));
+    const tookMs = await sys.everyoneAnswered(waIds, 120_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(sys.duplicatesAmong(waIds)).toBe(0);
+    expect(acceptedAfterSnapshot).toBeGreaterThan(0);
+    expect(sys.output()).toMatch(/Redis restarted: queued again what it may have lost/);
+    observe(
+      'F5',
+      `Redis killed -9 mid-burst and restarted from an AOF copy taken ~1 s earlier (a host power cut with everysec): ${acceptedAfterSnapshot} webhooks acknowledged in that second were lost from Redis; the messaging service saw the new Redis run_id and queued them again from Postgres: all ${accepted.length} acknowledged (and ${refused.length} redelivered) webhooks answered once, ${seconds(tookMs)} after`,
+      { lostAcknowledged: acceptedAfterSnapshot, accepted: accepted.length, redelivered: refused.length },
+    );
+  }, 180_000);
+
+  it('[F5] the whole host dies (Redis and the worker killed, Redis back from an older AOF) with API steps in flight: the worker sends its outbox again', async () => {
+    while (sys.workers.length > 0) await sys.stopProcess(sys.workers[0], 'SIGTERM');
+    const waIds = Array.from({ length: 20 }, () => sys.newContact());
+    expect((await sys.deliver(sys.webhookOf(waIds))).status).toBe(200);
+    // Redis as the disk has it now: the trigger events, none of what the worker will queue from them.
+    await new Promise((r) => setTimeout(r, 1500));
+    const snapshot = sys.redis.snapshotAof();
+    sys.business.handle(() => undefined); // the calls hang: the steps are in flight when the host dies
+    const worker = await sys.startWorker();
+    await until('20 API calls in flight', async () => waIds.every((w) => sys.callsFor(w) === 1), PATIENT);
+    await Promise.all([sys.stopProcess(worker, 'SIGKILL'), sys.redis.stop('SIGKILL')]);
+    sys.redis.restoreAof(snapshot);
+    sys.business.handle((_req, res) => sendJson(res, 200, { status: 'shipped' }));
+    await sys.redis.start();
+    await sys.startWorker();
+    const tookMs = await sys.everyoneAnswered(waIds, 120_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(sys.duplicatesAmong(waIds)).toBe(0);
+    expect(waIds.every((w) => sys.sentTexts(w)[0] === 'Your order is shipped')).toBe(true);
+    // The API job of each step was lost with Redis; the outbox's copy made the call again, same key.
+    const keys = new Map<string, Set<string>>();
+    for (const r of sys.business.requests.filter((r) => waIds.some((w) => r.url === `/orders/${w}`)))
+      keys.set(r.url, (keys.get(r.url) ?? new Set()).add(String(r.headers['idempotency-key'])));
+    expect([...keys.values()].every((k) => k.size === 1)).toBe(true);
+    expect(waIds.map((w) => sys.callsFor(w))).toEqual(waIds.map(() => 2));
+    observe(
+      'F5',
+      `Host crash with 20 API steps in flight (worker and Redis killed -9, Redis back from an AOF without the steps' jobs): the new worker saw the new Redis run_id and sent its outbox since then again; each step called again with its Idempotency-Key (2 calls, 1 key), all 20 answered once, ${seconds(tookMs)} after`,
+      { steps: 20 },
+    );
+  }, 180_000);
+});

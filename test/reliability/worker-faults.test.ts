@@ -1,0 +1,416 @@
+import { randomUUID } from 'node:crypto';
+import {
+  contactPartition,
+  jobIdOf,
+  NavigationJobName,
+  navigationQueue,
+  QueueName,
+  type NavigationEventV1,
+} from '@flowbridge/contracts';
+import { sendJson, until } from '@flowbridge/testing';
+import { count, observe, seconds } from './harness/observe';
+import { PATIENT, System } from './harness/system';
+
+// RELIABILITY.md A: worker processes killed and stopped mid-step, competing, and the outbox left half-sent.
+// Lock 2 s (WORKER_LOCK_DURATION_MS), so a dead worker's job is taken over within seconds.
+describe('reliability: worker faults (services as processes, own Redis and Postgres)', () => {
+  let sys: System;
+
+  beforeAll(async () => {
+    sys = await System.start({ workers: 1 });
+    await sys.seed();
+  }, 120_000);
+
+  afterAll(async () => {
+    await sys?.close();
+  }, 60_000);
+
+  beforeEach(() => {
+    sys.business.reset();
+    sys.business.handle((_req, res) => sendJson(res, 200, { status: 'shipped' }));
+  });
+
+  /** Keeps exactly one worker running, and returns it. */
+  async function oneWorker() {
+    while (sys.workers.length > 1) await sys.stopProcess(sys.workers[0], 'SIGTERM');
+    return sys.workers[0] ?? (await sys.startWorker());
+  }
+
+  async function apiJob(idempotencyKey: string) {
+    const queue = sys.queue(QueueName.FlowApiCalls);
+    try {
+      const job = await queue.getJob(jobIdOf('api', idempotencyKey, 1));
+      if (!job) throw new Error(`no job for ${idempotencyKey}`);
+      return { job, state: await job.getState() };
+    } finally {
+      await queue.close();
+    }
+  }
+
+  it('[F1] SIGKILL of the worker during the API call: another worker re-runs it once (stalled 1), same Idempotency-Key, one success', async () => {
+    const first = await oneWorker();
+    const waId = sys.newContact();
+    // The first request never gets an answer; the worker dies waiting for it.
+    sys.business.handle((_req, res, n) => {
+      if (n > 1) sendJson(res, 200, { status: 'shipped' });
+    });
+    expect((await sys.deliver(sys.webhookOf([waId]))).status).toBe(200);
+    await until('the call in flight', async () => sys.callsFor(waId) === 1, PATIENT);
+    const second = await sys.startWorker();
+    const killedAt = Date.now();
+    await sys.stopProcess(first, 'SIGKILL');
+    await until('the call made again', async () => sys.callsFor(waId) === 2, PATIENT);
+    const takeover = Date.now() - killedAt;
+    await sys.everyoneAnswered([waId]);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sys.sentTexts(waId)).toEqual(['Your order is shipped']);
+    const keys = sys.business.requests.map((r) => r.headers['idempotency-key'] as string);
+    expect(new Set(keys).size).toBe(1);
+    const { job, state } = await apiJob(keys[0]);
+    expect(job.stalledCounter).toBe(1);
+    expect(state).toBe('completed');
+    expect(sys.workers).toEqual([second]);
+    observe(
+      'F1',
+      `Worker killed (SIGKILL) with the API call in flight: the other worker made the call again ${seconds(takeover)} later (stall detection, lock 2 s), stalledCounter 1, job completed; the business API saw 2 calls with one Idempotency-Key; 1 success message sent`,
+      { takeoverMs: takeover, calls: 2, stalledCounter: job.stalledCounter },
+    );
+  }, 90_000);
+
+  it('[F2] SIGTERM during a step that emits the next navigation: it finishes, the navigation is queued and sent, exit 0, no stall', async () => {
+    const worker = await oneWorker();
+    const waId = sys.newContact();
+    sys.business.handle((_req, res) => {
+      setTimeout(() => sendJson(res, 200, { status: 'shipped' }), 1500);
+    });
+    expect((await sys.deliver(sys.webhookOf([waId]))).status).toBe(200);
+    await until('the call in flight', async () => sys.callsFor(waId) === 1, PATIENT);
+    const stop = sys.stopProcess(worker, 'SIGTERM');
+    const { code, ms } = await stop;
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(25_000);
+    // Sent with no worker running: the navigation was queued before the process exited.
+    await sys.everyoneAnswered([waId]);
+    expect(sys.sentTexts(waId)).toEqual(['Your order is shipped']);
+    const key = sys.business.requests[0].headers['idempotency-key'] as string;
+    const { job, state } = await apiJob(key);
+    expect(state).toBe('completed');
+    expect(job.stalledCounter).toBe(0);
+    expect(worker.output.join('')).not.toMatch(/Connection is closed/);
+    expect(sys.callsFor(waId)).toBe(1);
+    await sys.startWorker();
+    observe(
+      'F2',
+      `SIGTERM with a 1.5 s API call in flight: the call finished, its navigation was queued and sent with no worker left running; exit 0 after ${seconds(ms)} (budget 25 s); stalledCounter 0; no "Connection is closed"; 1 call`,
+      { exitMs: ms, stalledCounter: job.stalledCounter },
+    );
+  }, 90_000);
+
+  it('[F3] a step whose worker dies twice fails ("stalled more than allowable limit"): the failure screen once, counted', async () => {
+    const a = await oneWorker();
+    const waId = sys.newContact();
+    sys.business.handle(() => undefined); // never answers
+    expect((await sys.deliver(sys.webhookOf([waId]))).status).toBe(200);
+    await until('the first call', async () => sys.callsFor(waId) === 1, PATIENT);
+    const b = await sys.startWorker();
+    await sys.stopProcess(a, 'SIGKILL');
+    await until('the second call (b took the job over)', async () => sys.callsFor(waId) === 2, PATIENT);
+    const c = await sys.startWorker();
+    await sys.stopProcess(b, 'SIGKILL');
+    await sys.everyoneAnswered([waId]);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(sys.sentTexts(waId)).toEqual(['Failed']);
+    const key = sys.business.requests[0].headers['idempotency-key'] as string;
+    const { job, state } = await apiJob(key);
+    expect(state).toBe('failed');
+    expect(job.failedReason).toMatch(/job stalled more than allowable limit/);
+    const abandoned = await until(
+      'the abandoned step counted',
+      async () => (await sys.metric(c, 'flowbridge_api_steps_abandoned_total')) || null,
+      PATIENT,
+    );
+    expect(abandoned).toBe(1);
+    expect(sys.callsFor(waId)).toBe(2);
+    observe(
+      'F3',
+      `Two workers killed in turn during one API step: BullMQ failed the job ("${job.failedReason}"), the run took its failure screen once ("Failed" sent once), flowbridge_api_steps_abandoned_total{reason="stalled"} = ${abandoned}`,
+      { calls: 2, abandoned },
+    );
+  }, 120_000);
+
+  it('[F19] three workers competing: each step done once, the concurrency limit held, every worker took work', async () => {
+    while (sys.workers.length > 0) await sys.stopProcess(sys.workers[0], 'SIGTERM');
+    const concurrency = 4;
+    const workers = await Promise.all(
+      [0, 1, 2].map(() => sys.startWorker({ WORKER_CONCURRENCY: String(concurrency) })),
+    );
+    let inFlight = 0;
+    let peak = 0;
+    sys.business.handle((_req, res) => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      setTimeout(() => {
+        inFlight -= 1;
+        sendJson(res, 200, { status: 'shipped' });
+      }, 100);
+    });
+    const waIds = Array.from({ length: 150 }, () => sys.newContact());
+    for (let i = 0; i < waIds.length; i += 25)
+      expect((await sys.deliver(sys.webhookOf(waIds.slice(i, i + 25)))).status).toBe(200);
+    const took = await sys.everyoneAnswered(waIds, 120_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(sys.duplicatesAmong(waIds)).toBe(0);
+    expect(waIds.map((w) => sys.callsFor(w))).toEqual(waIds.map(() => 1));
+    expect(peak).toBeLessThanOrEqual(3 * concurrency);
+    const perWorker = await Promise.all(
+      workers.map((w) => sys.metric(w, 'flowbridge_api_call_duration_seconds_count')),
+    );
+    expect(perWorker.every((n) => n > 0)).toBe(true);
+    expect(perWorker.reduce((a, b) => a + b, 0)).toBe(150);
+    observe(
+      'F19',
+      `3 workers (concurrency ${concurrency} each), ${waIds.length} contacts: ${count(150)} API calls, one per step, 0 duplicate sends; calls per worker ${perWorker.join('/')}; at most ${peak} calls in flight (limit ${3 * concurrency}); all answered in ${seconds(took)}`,
+      {
+        contacts: 150,
+        peakInFlight: peak,
+        limit: 3 * concurrency,
+        ...Object.fromEntries(perWorker.map((n, i) => [`worker${i + 1}`, n])),
+      },
+    );
+  }, 180_000);
+
+  it('[F9] the outbox left half-sent by a crash: the sweep sends it; sent twice (job gone in between) → one WhatsApp send', async () => {
+    const waId = sys.newContact();
+    const runId = randomUUID();
+    const event: NavigationEventV1 = {
+      version: 1,
+      navigationId: `${runId}:1`,
+      workspaceId: 'ws-rel',
+      channelId: sys.channelId,
+      contact: { waId },
+      runId,
+      flowId: sys.flowId,
+      flowVersion: 1,
+      screenId: 'found',
+      seq: 1,
+      messages: [{ type: 'text', text: 'From the outbox' }],
+      emittedAt: new Date().toISOString(),
+    };
+    const contact = { workspaceId: 'ws-rel', channelId: sys.channelId, waId };
+    const queue = navigationQueue(contactPartition(contact, 4));
+    const jobId = jobIdOf('nav', runId, 1);
+    // What a worker that died between its commit and the send leaves: the row, committed, not yet sent.
+    const leave = () =>
+      sys.pg.query(
+        `INSERT INTO worker.outbox (workspace_id, channel_id, wa_id, queue, job_name, job_id, payload, delay_ms, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, now() - interval '1 minute')`,
+        'flowbridge',
+        [
+          contact.workspaceId,
+          contact.channelId,
+          waId,
+          queue,
+          NavigationJobName.Navigation,
+          jobId,
+          JSON.stringify(event),
+        ],
+      );
+    const rowsLeft = async () =>
+      Number(
+        (
+          await sys.pg.query<{ n: string }>(
+            `SELECT count(*) AS n FROM worker.outbox WHERE wa_id = $1 AND sent_at IS NULL`,
+            'flowbridge',
+            [waId],
+          )
+        )[0].n,
+      );
+    const began = Date.now();
+    await leave();
+    await until('the sweep to send it', async () => (await rowsLeft()) === 0, PATIENT);
+    const sweptIn = Date.now() - began;
+    await sys.everyoneAnswered([waId]);
+    // The same row again after its job was removed (as removeOnComplete does): published twice.
+    const q = sys.queue(queue);
+    try {
+      await until(
+        'the first job to complete',
+        async () => (await q.getJobState(jobId)) === 'completed',
+        PATIENT,
+      );
+      await q.remove(jobId);
+    } finally {
+      await q.close();
+    }
+    await leave();
+    await until('the second sweep', async () => (await rowsLeft()) === 0, PATIENT);
+    const q2 = sys.queue(queue);
+    try {
+      await until(
+        'the second job to complete',
+        async () => (await q2.getJobState(jobId)) === 'completed',
+        PATIENT,
+      );
+    } finally {
+      await q2.close();
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(sys.sentTexts(waId)).toEqual(['From the outbox']);
+    observe(
+      'F9',
+      `An outbox row left committed but unsent was sent by the sweep ${seconds(sweptIn)} later; the same navigation published again after its job was removed was taken and deduplicated by the messaging service: 1 WhatsApp send`,
+      { sweptInMs: sweptIn, sends: sys.sentTexts(waId).length },
+    );
+  }, 120_000);
+
+  it('[F14] the same webhook delivered 5 times at once, and again after its job was removed: one run, all acknowledged', async () => {
+    await oneWorker();
+    const waId = sys.newContact();
+    const raw = sys.webhookOf([waId]);
+    const answers = await Promise.all([1, 2, 3, 4, 5].map(() => sys.deliver(raw)));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    await sys.everyoneAnswered([waId]);
+    // As removeOnComplete does after a day: the job, and so its id, is gone; Postgres still knows the message.
+    const wamid = (
+      JSON.parse(raw) as { entry: Array<{ changes: Array<{ value: { messages: Array<{ id: string }> } }> }> }
+    ).entry[0].changes[0].value.messages[0].id;
+    const partitions = [0, 1, 2, 3].map((p) => sys.queue(`flow-triggers.${p}`));
+    try {
+      for (const q of partitions) await q.remove(jobIdOf('wa', wamid));
+    } finally {
+      await Promise.all(partitions.map((q) => q.close()));
+    }
+    expect((await sys.deliver(raw)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(sys.sentTexts(waId)).toEqual(['Your order is shipped']);
+    expect(sys.callsFor(waId)).toBe(1);
+    const runs = await sys.pg.query(`SELECT id FROM worker.runs WHERE wa_id = $1`, 'flowbridge', [waId]);
+    expect(runs).toHaveLength(1);
+    observe(
+      'F14',
+      "5 concurrent deliveries of one webhook → 5 × 200, 1 run, 1 API call, 1 send; delivered again after its trigger job was removed → 200 and nothing more (the conversation log's unique key)",
+      { deliveries: 6, runs: runs.length },
+    );
+  }, 60_000);
+
+  it('[F20] a rolling restart of the workers under traffic (new one up, old one SIGTERM, twice): nothing lost, nothing twice', async () => {
+    while (sys.workers.length < 2) await sys.startWorker();
+    const old = [...sys.workers];
+    sys.business.handle((_req, res) => {
+      setTimeout(() => sendJson(res, 200, { status: 'shipped' }), 300);
+    });
+    const waIds: string[] = [];
+    let sending = true;
+    const traffic = (async () => {
+      while (sending) {
+        const batch = [sys.newContact(), sys.newContact()];
+        waIds.push(...batch);
+        expect((await sys.deliver(sys.webhookOf(batch))).status).toBe(200);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const exits: number[] = [];
+    for (const worker of old) {
+      await new Promise((r) => setTimeout(r, 1500));
+      await sys.startWorker();
+      const { code, ms } = await sys.stopProcess(worker, 'SIGTERM');
+      expect(code).toBe(0);
+      exits.push(ms);
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    sending = false;
+    await traffic;
+    await sys.everyoneAnswered(waIds, 120_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(sys.duplicatesAmong(waIds)).toBe(0);
+    expect(waIds.map((w) => sys.callsFor(w))).toEqual(waIds.map(() => 1));
+    observe(
+      'F20',
+      `Simulated rolling deploy (no Kubernetes here): ${waIds.length} contacts arriving throughout while each of 2 workers was replaced (new one ready, then SIGTERM to the old; exits 0 in ${exits.map((ms) => seconds(ms)).join(' and ')}, within a 30 s grace period): every contact answered once, one API call each`,
+      { contacts: waIds.length, maxExitMs: Math.max(...exits) },
+    );
+  }, 180_000);
+
+  it('[D6] a whole flow with a canary token (the API answers 401 once, then drops the connection): the canary is in no log line and nowhere in Redis', async () => {
+    await oneWorker();
+    const canary = `canary-${randomUUID()}`;
+    const connection = await sys.call(sys.connections, 'POST', '/connections', {
+      title: 'Canary API',
+      baseUrl: sys.business.origin,
+      auth: { type: 'bearer', token: canary },
+      headers: { 'x-api-secret': { secret: `${canary}-header` } },
+      retry: { attempts: 2, backoff: 'fixed', delayMs: 200, maxDelayMs: 200 },
+    });
+    expect(connection.status).toBe(201);
+    const api = await sys.call(sys.connections, 'POST', '/apis', {
+      name: 'Canary lookup',
+      connectionId: connection.body.id,
+      method: 'GET',
+      path: '/canary/{{contact.waId}}',
+    });
+    expect(api.status).toBe(201);
+    await sys.publishLookupFlow({
+      name: 'Canary flow',
+      keyword: 'canary',
+      apiId: api.body.id as string,
+      found: 'Found',
+      failed: 'Canary failed',
+    });
+    // A 401 that echoes the credentials back, for one contact; a dropped connection (an axios error) for another.
+    sys.business.handle((req, res) => {
+      if (req.url.endsWith('1')) sendJson(res, 401, { error: 'bad token', got: req.headers.authorization });
+      else res.socket?.destroy();
+    });
+    // Contact ids ending in 1 get the 401, in 2 the dropped connection.
+    const [a, b] = [`${sys.newContact()}1`, `${sys.newContact()}2`];
+    for (const w of [a, b])
+      expect(await sys.deliver(sys.webhookOf([w], 'canary please')).then((r) => r.status)).toBe(200);
+    await sys.everyoneAnswered([a, b]);
+    expect(sys.sentTexts(a)).toEqual(['Canary failed']);
+    expect(sys.sentTexts(b)).toEqual(['Canary failed']);
+    // The canary did travel where it belongs: to the business API.
+    expect(sys.business.requests.some((r) => r.headers.authorization === `Bearer ${canary}`)).toBe(true);
+    const dump = await redisDump();
+    expect(dump.keys).toBeGreaterThan(20);
+    expect(dump.text).not.toContain(canary);
+    expect(sys.output()).not.toContain(canary);
+    const runs = await sys.call(sys.workers[0], 'GET', `/runs?contact=${a}`);
+    const run = await sys.call(sys.workers[0], 'GET', `/runs/${runs.body.items[0].id}`);
+    expect(JSON.stringify(run.body)).not.toContain(canary);
+    observe(
+      'D6',
+      `Canary bearer token and secret header on a connection; the API answered 401 echoing the token, and dropped the connection for another contact: both runs took the failure screen; the canary reached the business API only: 0 hits in ${count(dump.keys)} Redis keys (every string, hash, list, set, zset and stream dumped), 0 in ${count(sys.output().split('\n').length)} log lines, 0 in GET /runs/:id`,
+      { redisKeys: dump.keys },
+    );
+  }, 120_000);
+
+  /** Every key of the suite's Redis with its whole value, as text. */
+  async function redisDump(): Promise<{ keys: number; text: string }> {
+    const redis = sys.redis.client();
+    try {
+      const keys = await redis.keys('*');
+      const parts: string[] = [];
+      for (const key of keys) {
+        const type = await redis.type(key);
+        const value =
+          type === 'string'
+            ? await redis.get(key)
+            : type === 'hash'
+              ? await redis.hgetall(key)
+              : type === 'list'
+                ? await redis.lrange(key, 0, -1)
+                : type === 'set'
+                  ? await redis.smembers(key)
+                  : type === 'zset'
+                    ? await redis.zrange(key, 0, -1)
+                    : type === 'stream'
+                      ? await redis.xrange(key, '-', '+')
+                      : null;
+        parts.push(`${key} ${JSON.stringify(value)}`);
+      }
+      return { keys: keys.length, text: parts.join('\n') };
+    } finally {
+      redis.disconnect();
+    }
+  }
+});
