@@ -150,6 +150,8 @@ describe('reliability: infrastructure faults (own Redis and Postgres, services a
         ),
       );
       await sys.everyoneAnswered(waIds, 120_000);
+      const lastAnswer =
+        Math.max(...waIds.map((w) => new Date(sys.sandbox.sentTo(w)[0].at).getTime())) - back;
       await new Promise((r) => setTimeout(r, 1000));
       expect(sys.duplicatesAmong(waIds)).toBe(0);
       expect(waIds.every((w) => sys.sentTexts(w)[0] === 'Your order is shipped')).toBe(true);
@@ -165,7 +167,7 @@ describe('reliability: infrastructure faults (own Redis and Postgres, services a
       expect([...keys.values()].every((k) => k.size === 1)).toBe(true);
       observe(
         'F4',
-        `Redis restarted with ${before.waiting} waiting, ${before.delayed} delayed, ${before.active} active jobs (${count(total(before))} in all; ${count(total(after))} after the restart, none lost); outages of 2 s and 15 s: readiness 503 during both, ${waIds.length} contacts each answered once per outage, 0 duplicates; every worker consumed again ${resumed.map((ms) => seconds(ms)).join(' and ')} after Redis returned (${seconds(outageMs)} outage), no process restarted`,
+        `${seconds(outageMs)} Redis restart with ${before.waiting} waiting, ${before.delayed} delayed and ${before.active} active jobs (${count(total(before))} jobs in all before, ${count(total(after))} after: none lost); readiness 503 during the outage; every worker consumed again ${resumed.map((ms) => seconds(ms)).join(' and ')} after Redis returned, with no process restarted; ${waIds.length} contacts each answered once (the last ${seconds(lastAnswer)} after Redis returned), 0 duplicates`,
         {
           outageMs,
           waiting: before.waiting,
