@@ -149,14 +149,17 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
           attempt: call.attempt + 1,
           countedAttempts: call.countedAttempts + (result.retry.counted ? 1 : 0),
         };
-        await this.outbox.queue(QueueName.FlowApiCalls).add(ApiCallJobName, next, {
+        // Through the outbox like every job the worker decides: kept in Postgres, so a Redis that loses it
+        // (a host crash) gets it again from the outbox's re-send.
+        const retry = {
+          queue: QueueName.FlowApiCalls,
+          name: ApiCallJobName,
           jobId: jobIdOf('api', call.key, next.attempt),
-          delay: result.retry.afterMs,
-          removeOnComplete: { age: 24 * 3600, count: this.config.QUEUE_KEEP_COMPLETED },
-          removeOnFail: { age: 7 * 24 * 3600 },
-          attempts: 8,
-          backoff: { type: 'exponential', delay: 1000 },
-        });
+          payload: next,
+          delayMs: result.retry.afterMs,
+        };
+        await this.db.transaction((tx) => this.outbox.record(tx, call.contact, [retry]));
+        await this.outbox.flush(call.contact);
         return;
       }
       response = result.response;
