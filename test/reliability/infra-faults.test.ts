@@ -323,4 +323,45 @@ describe('reliability: infrastructure faults (own Redis and Postgres, services a
       { steps: 20 },
     );
   }, 180_000);
+
+  it('[F5] a retry scheduled before the crash survives Redis losing it: the outbox sends it again', async () => {
+    while (sys.workers.length > 0) await sys.stopProcess(sys.workers[0], 'SIGTERM');
+    const waIds = Array.from({ length: 5 }, () => sys.newContact());
+    // First attempts fail (a retry 3 s later is scheduled); later ones succeed.
+    const seen = new Set<string>();
+    sys.business.handle((req, res) => {
+      const first = !seen.has(req.url);
+      seen.add(req.url);
+      sendJson(res, first ? 503 : 200, { status: first ? 'down' : 'shipped' });
+    });
+    expect((await sys.deliver(sys.webhookOf(waIds))).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1500));
+    // Redis as the disk has it now: the trigger events only.
+    const snapshot = sys.redis.snapshotAof();
+    await sys.startWorker();
+    await until(
+      '5 retries scheduled',
+      async () => (await sys.jobCounts([QueueName.FlowApiCalls])).delayed === 5,
+      PATIENT,
+    );
+    // The first attempts were sent long ago (as a retry an hour after its first attempt would be): only the
+    // retries are within what a Redis restart may have lost.
+    await sys.pg.query(
+      `UPDATE worker.outbox SET sent_at = now() - interval '1 hour' WHERE wa_id = ANY($1) AND job_id LIKE 'api-%-1'`,
+      'flowbridge',
+      [waIds],
+    );
+    await sys.redis.stop('SIGKILL');
+    sys.redis.restoreAof(snapshot);
+    await sys.redis.start();
+    const tookMs = await sys.everyoneAnswered(waIds, 120_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(waIds.map((w) => sys.sentTexts(w))).toEqual(waIds.map(() => ['Your order is shipped']));
+    expect(waIds.map((w) => sys.callsFor(w))).toEqual(waIds.map(() => 2));
+    observe(
+      'F5',
+      `5 API retries scheduled (3 s after a 503), then Redis killed and rolled back to before them: the worker's outbox sent the retries again, each step's second attempt succeeded (2 calls per step), all 5 answered once, ${seconds(tookMs)} after`,
+      { retries: 5 },
+    );
+  }, 180_000);
 });
