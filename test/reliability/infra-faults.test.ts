@@ -187,6 +187,7 @@ describe('reliability: infrastructure faults (own Redis and Postgres, services a
     const waIds = Array.from({ length: 30 }, () => sys.newContact());
     expect((await sys.deliver(sys.webhookOf(waIds))).status).toBe(200);
     await until('API calls in flight', async () => sys.business.requests.length >= 5, PATIENT);
+    const callsAtCrash = sys.business.requests.length;
     sys.pg.stop('immediate');
     const down = Date.now();
     const admin = await fetch(sys.connections.url('/connections'), {
@@ -215,7 +216,7 @@ describe('reliability: infrastructure faults (own Redis and Postgres, services a
     expect(Math.max(...calls)).toBeLessThanOrEqual(2);
     observe(
       'F8',
-      `Postgres crashed with ${sys.business.requests.length >= 30 ? 30 : sys.business.requests.length}+ of 30 steps under way, down 10 s: admin API 503 JSON (code ${JSON.parse(text).code}, no stack), webhook 503; after restart every contact answered once (${seconds(answeredIn)}), 0 duplicate runs or sends, at most ${Math.max(...calls)} calls per step (same Idempotency-Key)`,
+      `Postgres crashed (stop -m immediate) with 30 steps started and ${callsAtCrash} of their API calls already made, down 10 s: admin API 503 JSON (code ${JSON.parse(text).code}, no stack), webhook 503; after restart every contact answered once (${seconds(answeredIn)}), 0 duplicate runs or sends, at most ${Math.max(...calls)} calls per step (same Idempotency-Key)`,
       { outageMs: 10_000, answeredAfterMs: answeredIn, maxCallsPerStep: Math.max(...calls) },
     );
   }, 180_000);
