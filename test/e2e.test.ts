@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase, testRedisUrl, until } from '@flowbridge/testing';
 import { type DemoApi, startDemoApi } from '../tools/demo-api/src/demo-api';
 import { type Sandbox, startSandbox } from '../tools/sandbox/src/sandbox';
-import { entry, freePort, migrateServices, newKey, ROOT, ServiceProcess } from './service-process';
+import { entry, migrateServices, newKey, ROOT, ServiceProcess, type ServiceName } from './service-process';
 
 const PATIENT = { timeoutMs: 30_000, everyMs: 100 };
 
@@ -51,9 +51,8 @@ describe('end to end (services as processes, the sandbox as WhatsApp)', () => {
   });
   const encryptionKey = newKey();
 
-  async function startService(service: string, portVar: string): Promise<ServiceProcess> {
-    const port = await freePort();
-    const proc = new ServiceProcess(entry(service), { ...env(), [portVar]: String(port) }, port);
+  async function startService(service: ServiceName): Promise<ServiceProcess> {
+    const proc = await ServiceProcess.launch(service, env());
     started.push(proc);
     await proc.ready();
     return proc;
@@ -86,10 +85,10 @@ describe('end to end (services as processes, the sandbox as WhatsApp)', () => {
     demo = await startDemoApi();
     sandbox = await startSandbox({ webhookUrl: 'http://127.0.0.1:9/unset', numbers: [number] });
     [connections, flows, workers, messaging] = await Promise.all([
-      startService('connections', 'CONNECTIONS_PORT'),
-      startService('flow-definition', 'FLOW_DEFINITION_PORT'),
-      Promise.all([startService('worker', 'WORKER_PORT'), startService('worker', 'WORKER_PORT')]),
-      startService('whatsapp-messaging', 'WHATSAPP_MESSAGING_PORT'),
+      startService('connections'),
+      startService('flow-definition'),
+      Promise.all([startService('worker'), startService('worker')]),
+      startService('whatsapp-messaging'),
     ]);
     sandbox.options.webhookUrl = messaging.url('/webhooks/whatsapp');
   }, 90_000);

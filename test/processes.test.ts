@@ -5,7 +5,7 @@ import { runMigrations, SecretBox } from '@flowbridge/platform';
 import { createTestDatabase, type TestDatabase, testRedisUrl } from '@flowbridge/testing';
 import { Client } from 'pg';
 import { CONNECTIONS_MIGRATIONS, CONNECTIONS_SCHEMA } from '../services/connections/src/migrations';
-import { entry, freePort, newKey, runToEnd, ServiceProcess } from './service-process';
+import { entry, freePort, newKey, runToEnd, ServiceProcess, type ServiceName } from './service-process';
 
 describe('services as processes', () => {
   let db: TestDatabase;
@@ -38,13 +38,8 @@ describe('services as processes', () => {
     RPC_NAMESPACE: rpcNamespace,
   });
 
-  async function start(
-    service: string,
-    portVar: string,
-    env: NodeJS.ProcessEnv = {},
-  ): Promise<ServiceProcess> {
-    const port = await freePort();
-    const proc = new ServiceProcess(entry(service), { ...baseEnv(), [portVar]: String(port), ...env }, port);
+  async function start(service: ServiceName, env: NodeJS.ProcessEnv = {}): Promise<ServiceProcess> {
+    const proc = await ServiceProcess.launch(service, { ...baseEnv(), ...env });
     started.push(proc);
     await proc.ready();
     return proc;
@@ -64,35 +59,28 @@ describe('services as processes', () => {
     expect(malformed.stderr).toContain('WORKER_PORT');
   });
 
-  it.each([
-    ['flow-definition', 'FLOW_DEFINITION_PORT', {}],
-    ['worker', 'WORKER_PORT', {}],
-    [
-      'whatsapp-messaging',
-      'WHATSAPP_MESSAGING_PORT',
-      { ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}` },
-    ],
-  ])(
-    'boots %s with health, metrics and JSON logs, and stops cleanly on SIGTERM',
-    async (service, portVar, env) => {
-      const proc = await start(service, portVar, env);
-      expect((await fetch(proc.url('/health/live'))).status).toBe(200);
-      const metrics = await (await fetch(proc.url('/metrics'))).text();
-      expect(metrics).toContain(`service="${service}"`);
-      proc.kill('SIGTERM');
-      expect(await proc.exited).toEqual({ code: 0, signal: null });
-      const lines = proc.output
-        .join('')
-        .split('\n')
-        .filter((l) => l.startsWith('{'));
-      expect(lines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(
-        expect.arrayContaining(['shutdown started', 'shutdown complete']),
-      );
-    },
-  );
+  it.each<[ServiceName, NodeJS.ProcessEnv]>([
+    ['flow-definition', {}],
+    ['worker', {}],
+    ['whatsapp-messaging', { ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}` }],
+  ])('boots %s with health, metrics and JSON logs, and stops cleanly on SIGTERM', async (service, env) => {
+    const proc = await start(service, env);
+    expect((await fetch(proc.url('/health/live'))).status).toBe(200);
+    const metrics = await (await fetch(proc.url('/metrics'))).text();
+    expect(metrics).toContain(`service="${service}"`);
+    proc.kill('SIGTERM');
+    expect(await proc.exited).toEqual({ code: 0, signal: null });
+    const lines = proc.output
+      .join('')
+      .split('\n')
+      .filter((l) => l.startsWith('{'));
+    expect(lines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(
+      expect.arrayContaining(['shutdown started', 'shutdown complete']),
+    );
+  });
 
   it('turns readiness red while draining, keeps liveness green, then exits 0', async () => {
-    const proc = await start('flow-definition', 'FLOW_DEFINITION_PORT', { SHUTDOWN_DRAIN_DELAY_MS: '1500' });
+    const proc = await start('flow-definition', { SHUTDOWN_DRAIN_DELAY_MS: '1500' });
     proc.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 300));
     const ready = await fetch(proc.url('/health/ready'));
@@ -130,7 +118,7 @@ describe('services as processes', () => {
 
   it('[D3] CLI: creates a workspace key the service accepts, then revokes it', async () => {
     const keys = `k1:${newKey()}`;
-    const proc = await start('connections', 'CONNECTIONS_PORT', { ENCRYPTION_KEYS: keys });
+    const proc = await start('connections', { ENCRYPTION_KEYS: keys });
     const created = await runToEnd(
       [entry('connections', 'cli.js'), 'keys:create', '--workspace', 'acme', '--name', 'ci'],
       baseEnv(),
@@ -159,7 +147,7 @@ describe('services as processes', () => {
 
   it('finishes a request that is in flight when SIGTERM arrives, then exits 0', async () => {
     const adminKey = `fb_seed_${randomBytes(16).toString('hex')}`;
-    const proc = await start('connections', 'CONNECTIONS_PORT', {
+    const proc = await start('connections', {
       ENCRYPTION_KEYS: `k1:${newKey()}`,
       ADMIN_API_KEY: adminKey,
       ADMIN_WORKSPACE: 'inflight',
@@ -194,7 +182,7 @@ describe('services as processes', () => {
   it('[D7] CLI: secrets:rotate re-encrypts every secret with the new first key', async () => {
     const oldKey = newKey();
     const adminKey = `fb_seed_${randomBytes(16).toString('hex')}`;
-    const proc = await start('connections', 'CONNECTIONS_PORT', {
+    const proc = await start('connections', {
       ENCRYPTION_KEYS: `old:${oldKey}`,
       ADMIN_API_KEY: adminKey,
       ADMIN_WORKSPACE: 'rotation',

@@ -25,10 +25,7 @@ const SCHEMAS = {
 } as const;
 
 /** Applies these services' migrations, in the order given (as the migrate image does). */
-export async function migrateServices(
-  databaseUrl: string,
-  services: Array<keyof typeof SCHEMAS>,
-): Promise<void> {
+export async function migrateServices(databaseUrl: string, services: ServiceName[]): Promise<void> {
   for (const service of services) {
     const [schema, migrations] = SCHEMAS[service];
     await runMigrations({ databaseUrl, service, schema, migrations: [...migrations] });
@@ -63,7 +60,23 @@ export function freePort(): Promise<number> {
   });
 }
 
+export type ServiceName = keyof typeof SCHEMAS;
+
+/** The variable each service takes its HTTP port from. */
+const PORT_VAR: Record<ServiceName, string> = {
+  connections: 'CONNECTIONS_PORT',
+  'flow-definition': 'FLOW_DEFINITION_PORT',
+  worker: 'WORKER_PORT',
+  'whatsapp-messaging': 'WHATSAPP_MESSAGING_PORT',
+};
+
 export class ServiceProcess {
+  /** Spawns a compiled service on a free port of 127.0.0.1 (its port variable set); call ready() to wait. */
+  static async launch(service: ServiceName, env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
+    const port = await freePort();
+    return new ServiceProcess(entry(service), { ...env, [PORT_VAR[service]]: String(port) }, port);
+  }
+
   readonly output: string[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private readonly child: ChildProcess;

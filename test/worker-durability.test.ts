@@ -13,7 +13,7 @@ import {
 
 /** Processes start and die here: waits are longer than in-process tests'. */
 const PATIENT = { timeoutMs: 30_000, everyMs: 100 };
-import { entry, freePort, migrateServices, newKey, ServiceProcess } from './service-process';
+import { entry, migrateServices, newKey, ServiceProcess, type ServiceName } from './service-process';
 
 // The compiled services as separate OS processes on one database, as deployed; workers are killed with
 // SIGKILL mid-work and replaced. A business API on 127.0.0.1 counts what it receives.
@@ -42,14 +42,13 @@ describe('worker durability (services as processes, kill -9)', () => {
   let navigation: NavigationQueues;
   let connectionId: string;
 
-  async function startService(service: string, portVar: string): Promise<ServiceProcess> {
-    const port = await freePort();
-    const proc = new ServiceProcess(entry(service), { ...env(), [portVar]: String(port) }, port);
+  async function startService(service: ServiceName): Promise<ServiceProcess> {
+    const proc = await ServiceProcess.launch(service, env());
     started.push(proc);
     await proc.ready();
     return proc;
   }
-  const startWorker = () => startService('worker', 'WORKER_PORT');
+  const startWorker = () => startService('worker');
 
   const call = (proc: ServiceProcess, method: string, path: string, body?: unknown) =>
     proc.call(adminKey, method, path, body);
@@ -60,8 +59,8 @@ describe('worker durability (services as processes, kill -9)', () => {
     db = await createTestDatabase('durable');
     await migrateServices(db.url, ['connections', 'flow-definition', 'worker']);
     await business.start();
-    connections = await startService('connections', 'CONNECTIONS_PORT');
-    flows = await startService('flow-definition', 'FLOW_DEFINITION_PORT');
+    connections = await startService('connections');
+    flows = await startService('flow-definition');
     navigation = new NavigationQueues(testRedisUrl(), prefix);
     const created = await call(connections, 'POST', '/connections', {
       title: 'Customer API',

@@ -4,18 +4,10 @@ import { HttpPeer, sendJson, until } from '@flowbridge/testing';
 import { Queue } from 'bullmq';
 import { type Sandbox, startSandbox } from '../../../tools/sandbox/src/sandbox';
 import { sign, textMessage, webhookBody } from '../../../tools/sandbox/src/webhook-bodies';
-import { entry, freePort, migrateServices, newKey, ServiceProcess } from '../../service-process';
+import { entry, migrateServices, newKey, ServiceProcess, type ServiceName } from '../../service-process';
 import { OwnPostgres, OwnRedis } from './own-infra';
 
 export const PATIENT = { timeoutMs: 60_000, everyMs: 100 };
-
-type Service = 'connections' | 'flow-definition' | 'worker' | 'whatsapp-messaging';
-const PORT_VAR: Record<Service, string> = {
-  connections: 'CONNECTIONS_PORT',
-  'flow-definition': 'FLOW_DEFINITION_PORT',
-  worker: 'WORKER_PORT',
-  'whatsapp-messaging': 'WHATSAPP_MESSAGING_PORT',
-};
 
 export interface SystemOptions {
   workers?: number;
@@ -113,13 +105,12 @@ export class System {
   }
 
   /** Starts one more process of a service (waiting until it is ready unless told not to). */
-  async startService(service: Service, extra: NodeJS.ProcessEnv = {}, wait = true): Promise<ServiceProcess> {
-    const port = await freePort();
-    const proc = new ServiceProcess(
-      entry(service),
-      this.env({ ...extra, [PORT_VAR[service]]: String(port) }),
-      port,
-    );
+  async startService(
+    service: ServiceName,
+    extra: NodeJS.ProcessEnv = {},
+    wait = true,
+  ): Promise<ServiceProcess> {
+    const proc = await ServiceProcess.launch(service, this.env(extra));
     this.started.push(proc);
     if (wait) await proc.ready();
     return proc;
