@@ -1,4 +1,11 @@
-import { jobIdOf, OutboundErrorCode, QueueName, triggerQueue, type ApiResponse } from '@flowbridge/contracts';
+import {
+  type JsonValue,
+  jobIdOf,
+  OutboundErrorCode,
+  QueueName,
+  triggerQueue,
+  type ApiResponse,
+} from '@flowbridge/contracts';
 import { RequestEngine } from '@flowbridge/outbound';
 import { limitGlobalConcurrency, REDIS, redisOptionsFromUrl, settleWithin } from '@flowbridge/platform';
 import {
@@ -107,9 +114,9 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
     if (!run || runStateOf(run).pendingApi?.key !== call.key) return; // the run moved on: nothing to do
     const resolved = await this.rpc.resolveApi(call.contact.workspaceId, call.apiId);
     let response: ApiResponse;
-    let mapped = {};
+    let mapped: Record<string, JsonValue> = {};
     if (!resolved.ok) {
-      response = notCalled(resolved.message, call);
+      response = failedWithoutAnswer(OutboundErrorCode.ApiNotFound, resolved.message, call);
     } else {
       const began = performance.now();
       const result = await this.engine.attempt({
@@ -165,7 +172,16 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
       response = result.response;
       mapped = result.variables;
     }
-    await this.drainer.handle(jobIdOf('result', call.key), call.contact, new Date().toISOString(), {
+    await this.applyResult(call, response, mapped);
+  }
+
+  /** The step's final result, into the contact's inbox under one id per step: applied once, however often sent. */
+  private applyResult(
+    call: ApiCallJob,
+    response: ApiResponse,
+    mapped: Record<string, JsonValue>,
+  ): Promise<boolean> {
+    return this.drainer.handle(jobIdOf('result', call.key), call.contact, new Date().toISOString(), {
       kind: 'api_result',
       runId: call.runId,
       key: call.key,
@@ -195,28 +211,12 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
     const job = await this.outbox.queue(QueueName.FlowApiCalls).getJob(jobId);
     if (!job || job.name !== ApiCallJobName || !(await job.isFailed())) return;
     const call = job.data as ApiCallJob;
-    const response: ApiResponse = {
-      status: 'failure',
-      statusCode: null,
-      data: null,
-      headers: {},
-      error: { code: OutboundErrorCode.StepAbandoned, message: `The API step was abandoned: ${reason}` },
-      attempts: call.attempt,
-      durationMs: Date.now() - call.startedAt,
-      truncated: false,
-    };
-    const fresh = await this.drainer.handle(
-      jobIdOf('result', call.key),
-      call.contact,
-      new Date().toISOString(),
-      {
-        kind: 'api_result',
-        runId: call.runId,
-        key: call.key,
-        response,
-        mapped: {},
-      },
+    const response = failedWithoutAnswer(
+      OutboundErrorCode.StepAbandoned,
+      `The API step was abandoned: ${reason}`,
+      call,
     );
+    const fresh = await this.applyResult(call, response, {});
     if (!fresh) return;
     abandonedSteps.inc({ reason: /stalled/i.test(reason) ? 'stalled' : 'failed' });
     this.logger.error(
@@ -249,14 +249,17 @@ function observeWait(job: Job): void {
   if (job.processedOn) queueWait.observe({ queue: job.queueName }, Math.max(0, job.processedOn - due) / 1000);
 }
 
-/** The API or its connection is gone: the step fails without a call, and the run takes its failure screen. */
-function notCalled(message: string, call: ApiCallJob): ApiResponse {
+/**
+ * A step that ends without an answer from the API: its API or connection is gone (API_NOT_FOUND), or its job
+ * was abandoned (STEP_ABANDONED). The run takes its failure screen.
+ */
+function failedWithoutAnswer(code: OutboundErrorCode, message: string, call: ApiCallJob): ApiResponse {
   return {
     status: 'failure',
     statusCode: null,
     data: null,
     headers: {},
-    error: { code: OutboundErrorCode.ApiNotFound, message },
+    error: { code, message },
     attempts: call.attempt,
     durationMs: Date.now() - call.startedAt,
     truncated: false,
