@@ -1,4 +1,9 @@
-import { type InboundMessage, jobIdOf, type TriggerEventV1 } from '@flowbridge/contracts';
+import {
+  type InboundMessage,
+  jobIdOf,
+  type TriggerEventV1,
+  type TriggerMessage,
+} from '@flowbridge/contracts';
 import {
   AppError,
   metricOnce,
@@ -268,6 +273,7 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
           waId: m.from,
           waMessageId: m.waMessageId,
           inbound: m.inbound,
+          message: m.message,
           profileName: m.profileName,
           occurredAt: m.timestamp.toISOString(),
           replyTo: m.replyTo,
@@ -308,7 +314,8 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
             channelId: r.channel_id,
             waId: r.wa_id,
             waMessageId: r.wa_message_id,
-            inbound: inbound,
+            inbound,
+            message: triggerMessageOf(inbound),
             profileName,
             occurredAt: new Date(r.occurred_at).toISOString(),
             replyTo: r.reply_to ?? undefined,
@@ -390,6 +397,8 @@ function triggerEventOf(m: {
   waId: string;
   waMessageId: string;
   inbound: InboundMessage;
+  /** What the flow sees of it (`triggerMessageOf(inbound)`; parsing already made it for a fresh webhook). */
+  message: TriggerMessage;
   profileName?: string;
   occurredAt: string;
   replyTo?: string;
@@ -404,7 +413,7 @@ function triggerEventOf(m: {
     source: {
       type: 'message',
       messageId: m.waMessageId,
-      message: triggerMessageOf(m.inbound),
+      message: m.message,
       inbound: m.inbound,
       ...(m.replyTo !== undefined ? { replyTo: m.replyTo } : {}),
     },
