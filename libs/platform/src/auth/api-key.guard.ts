@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { AppError, CommonErrorCode } from '../errors';
 import { ApiKeysService, type Principal } from './api-keys.service';
-import { IS_PUBLIC } from './public.decorator';
+import { isPublicRoute } from './public.decorator';
 
 /** Global guard: every HTTP route needs a workspace key unless it is marked @Public(). */
 @Injectable()
@@ -15,11 +15,7 @@ export class ApiKeyGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (isPublic) return true;
+    if (isPublicRoute(this.reflector, context)) return true;
 
     const request = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
     const key = extractKey(request);
@@ -38,7 +34,8 @@ export class ApiKeyGuard implements CanActivate {
   }
 }
 
-function extractKey(request: Request): string | undefined {
+/** The API key a request carries (Authorization: Bearer, or X-API-Key), if it has a well-formed one. */
+export function extractKey(request: Request): string | undefined {
   const header = request.headers.authorization;
   if (typeof header === 'string') {
     const match = /^Bearer\s+(\S{1,200})$/i.exec(header.trim());
