@@ -39,11 +39,12 @@ export async function startConnections(
   const db = await createTestDatabase(label);
   await runMigrations({
     databaseUrl: db.url,
+    appUrl: db.appUrl,
     service: SERVICE_NAME,
     schema: CONNECTIONS_SCHEMA,
     migrations: CONNECTIONS_MIGRATIONS,
   });
-  const serviceDbUrl = new URL(db.url);
+  const serviceDbUrl = new URL(db.appUrl);
   if (options.databasePort) {
     serviceDbUrl.hostname = '127.0.0.1';
     serviceDbUrl.port = String(options.databasePort);

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { randomUUID } from 'node:crypto';
 import { type ConnectionsResolveResponse, EventPattern, RpcPattern } from '@flowbridge/contracts';
-import { ApiKeysService, rpcClientOptions } from '@flowbridge/platform';
+import { ApiKeysService, rpcClientOptions, Tenancy } from '@flowbridge/platform';
 import { testRedisUrl } from '@flowbridge/testing';
 import { ClientProxyFactory, type ClientProxy } from '@nestjs/microservices';
 import { Redis } from 'ioredis';
@@ -138,9 +138,9 @@ describe('connections service (HTTP + RPC, real Postgres and Redis)', () => {
         scope: 'orders:read',
       });
 
-      const rows: Array<{ row: string }> = await h.app
-        .get(DataSource)
-        .query(`SELECT row_to_json(c)::text AS row FROM connections.connections c`);
+      const rows: Array<{ row: string }> = await Tenancy.acrossWorkspaces(() =>
+        h.app.get(DataSource).query(`SELECT row_to_json(c)::text AS row FROM connections.connections c`),
+      );
       const stored = rows.map((r) => r.row).join('\n');
       for (const secret of Object.values(SECRETS)) expect(stored).not.toContain(secret);
       expect(stored).toContain('"kid": "k1"');
@@ -271,7 +271,8 @@ describe('connections service (HTTP + RPC, real Postgres and Redis)', () => {
       const keys = h.app.get(ApiKeysService);
       const { key, summary } = await keys.create('ws-a', 'short-lived');
       expect((await h.call('get', '/connections', undefined, key)).status).toBe(200);
-      expect(await keys.revoke(summary.id)).toBe(true);
+      // An operator's act (the CLI's keys:revoke), not a workspace's.
+      expect(await Tenancy.acrossWorkspaces(() => keys.revoke(summary.id))).toBe(true);
       expect((await h.call('get', '/connections', undefined, key)).status).toBe(401);
       // At rest: the key's hash only, never the key.
       const client = new Client({ connectionString: h.db.url });

@@ -36,7 +36,7 @@ describe('end to end (services as processes, the sandbox as WhatsApp)', () => {
   const env = (): NodeJS.ProcessEnv => ({
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
-    DATABASE_URL: db.url,
+    DATABASE_URL: db.appUrl,
     DATABASE_POOL_SIZE: '10',
     REDIS_URL: testRedisUrl(),
     RPC_NAMESPACE: prefix,
@@ -81,7 +81,11 @@ describe('end to end (services as processes, the sandbox as WhatsApp)', () => {
     if (!existsSync(entry('worker')))
       throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
     db = await createTestDatabase('e2e');
-    await migrateServices(db.url, ['connections', 'flow-definition', 'worker', 'whatsapp-messaging']);
+    await migrateServices(
+      db.url,
+      ['connections', 'flow-definition', 'worker', 'whatsapp-messaging'],
+      db.appUrl,
+    );
     demo = await startDemoApi();
     sandbox = await startSandbox({ webhookUrl: 'http://127.0.0.1:9/unset', numbers: [number] });
     [connections, flows, workers, messaging] = await Promise.all([

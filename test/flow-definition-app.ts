@@ -33,6 +33,7 @@ export async function startFlowDefinition(
   const db = await createTestDatabase(label);
   await runMigrations({
     databaseUrl: db.url,
+    appUrl: db.appUrl,
     service: SERVICE_NAME,
     schema: FLOW_DEFINITION_SCHEMA,
     migrations: FLOW_DEFINITION_MIGRATIONS,
@@ -40,7 +41,7 @@ export async function startFlowDefinition(
   const config = loadConfig(FlowDefinitionConfig, {
     NODE_ENV: 'test',
     LOG_LEVEL: 'debug',
-    DATABASE_URL: db.url,
+    DATABASE_URL: db.appUrl,
     DATABASE_POOL_SIZE: '4',
     REDIS_URL: testRedisUrl(),
     ADMIN_API_KEY: options.adminKey,

@@ -61,6 +61,7 @@ export async function startMessaging(
   if (!first)
     await runMigrations({
       databaseUrl: db.url,
+      appUrl: db.appUrl,
       service: SERVICE_NAME,
       schema: MESSAGING_SCHEMA,
       migrations: MESSAGING_MIGRATIONS,
@@ -71,7 +72,7 @@ export async function startMessaging(
   const config = loadConfig(WhatsappMessagingConfig, {
     NODE_ENV: 'test',
     LOG_LEVEL: 'debug',
-    DATABASE_URL: db.url,
+    DATABASE_URL: db.appUrl,
     DATABASE_POOL_SIZE: '8',
     REDIS_URL: testRedisUrl(),
     ADMIN_API_KEY: adminKey,

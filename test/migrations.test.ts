@@ -41,8 +41,10 @@ describe('migrations', () => {
     // Each applied exactly once across both replicas, in the order listed.
     expect([...first, ...second]).toEqual([
       'auth.ApiKeys1764000000000',
+      'auth.ApiKeysIsolation1764000000001',
       'connections.ConnectionsAndApis1764000000100',
       'connections.ApiIdempotencyKey1764000000200',
+      'connections.ConnectionsIsolation1764000000210',
     ]);
     expect(await runMigrations(options)).toEqual([]);
     expect(
@@ -52,7 +54,7 @@ describe('migrations', () => {
         schema: FLOW_DEFINITION_SCHEMA,
         migrations: FLOW_DEFINITION_MIGRATIONS,
       }),
-    ).toEqual(['flow_definition.Flows1764000000300']);
+    ).toEqual(['flow_definition.Flows1764000000300', 'flow_definition.FlowsIsolation1764000000310']);
     expect(
       await runMigrations({
         databaseUrl: db.url,
@@ -65,6 +67,7 @@ describe('migrations', () => {
       'worker.WorkerContactLock1764000000410',
       'worker.WorkerRunSteps1764000000420',
       'worker.WorkerRedisEpochs1764000000430',
+      'worker.WorkerIsolation1764000000440',
     ]);
     expect(
       await runMigrations({
@@ -77,6 +80,7 @@ describe('migrations', () => {
       'whatsapp_messaging.Messaging1764000000500',
       'whatsapp_messaging.MessagingOutbound1764000000510',
       'whatsapp_messaging.MessagingRedisEpochs1764000000520',
+      'whatsapp_messaging.MessagingIsolation1764000000530',
     ]);
   });
 

@@ -17,6 +17,7 @@ describe('services as processes', () => {
     db = await createTestDatabase('processes');
     await runMigrations({
       databaseUrl: db.url,
+      appUrl: db.appUrl,
       service: 'connections',
       schema: CONNECTIONS_SCHEMA,
       migrations: CONNECTIONS_MIGRATIONS,
@@ -31,7 +32,7 @@ describe('services as processes', () => {
   const rpcNamespace = `fbtest-processes-${randomBytes(4).toString('hex')}`;
   const baseEnv = (): NodeJS.ProcessEnv => ({
     NODE_ENV: 'test',
-    DATABASE_URL: db.url,
+    DATABASE_URL: db.appUrl,
     REDIS_URL: testRedisUrl(),
     DATABASE_POOL_SIZE: '6',
     NAVIGATION_PARTITIONS: '2',
@@ -77,6 +78,25 @@ describe('services as processes', () => {
     expect(lines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(
       expect.arrayContaining(['shutdown started', 'shutdown complete']),
     );
+  });
+
+  it('[D4] warns at start-up when DATABASE_URL is a superuser, whom row-level security does not hold', async () => {
+    const rlsWarnings = (proc: ServiceProcess) =>
+      proc.output
+        .join('')
+        .split('\n')
+        .filter((l) => l.includes('row-level security does not apply'));
+    // As the role of its own that migrating created: nothing to say.
+    const own = await start('flow-definition');
+    own.kill('SIGTERM');
+    await own.exited;
+    expect(rlsWarnings(own)).toEqual([]);
+    const superuser = await start('flow-definition', { DATABASE_URL: db.url });
+    superuser.kill('SIGTERM');
+    await superuser.exited;
+    const [warning] = rlsWarnings(superuser);
+    expect(warning).toContain('connects as postgres, a superuser');
+    expect(warning).toContain('DATABASE_MIGRATION_URL');
   });
 
   it('turns readiness red while draining, keeps liveness green, then exits 0', async () => {

@@ -24,11 +24,18 @@ const SCHEMAS = {
   'whatsapp-messaging': [MESSAGING_SCHEMA, MESSAGING_MIGRATIONS],
 } as const;
 
-/** Applies these services' migrations, in the order given (as the migrate image does). */
-export async function migrateServices(databaseUrl: string, services: ServiceName[]): Promise<void> {
+/**
+ * Applies these services' migrations, in the order given (as the migrate image does), as the owner; with
+ * `appUrl`, the role the services will connect as is created and granted the tables.
+ */
+export async function migrateServices(
+  databaseUrl: string,
+  services: ServiceName[],
+  appUrl?: string,
+): Promise<void> {
   for (const service of services) {
     const [schema, migrations] = SCHEMAS[service];
-    await runMigrations({ databaseUrl, service, schema, migrations: [...migrations] });
+    await runMigrations({ databaseUrl, appUrl, service, schema, migrations: [...migrations] });
   }
 }
 

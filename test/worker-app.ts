@@ -40,6 +40,7 @@ export async function startWorker(
   const db = await createTestDatabase(label);
   await runMigrations({
     databaseUrl: db.url,
+    appUrl: db.appUrl,
     service: SERVICE_NAME,
     schema: WORKER_SCHEMA,
     migrations: WORKER_MIGRATIONS,
@@ -47,7 +48,7 @@ export async function startWorker(
   const config = loadConfig(WorkerConfig, {
     NODE_ENV: 'test',
     LOG_LEVEL: 'debug',
-    DATABASE_URL: db.url,
+    DATABASE_URL: db.appUrl,
     DATABASE_POOL_SIZE: '8',
     REDIS_URL: testRedisUrl(),
     ADMIN_API_KEY: options.adminKey,

@@ -26,7 +26,7 @@ describe('worker durability (services as processes, kill -9)', () => {
   const env = (): NodeJS.ProcessEnv => ({
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
-    DATABASE_URL: db.url,
+    DATABASE_URL: db.appUrl,
     DATABASE_POOL_SIZE: '4',
     REDIS_URL: testRedisUrl(),
     RPC_NAMESPACE: prefix,
@@ -57,7 +57,7 @@ describe('worker durability (services as processes, kill -9)', () => {
     if (!existsSync(entry('worker')))
       throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
     db = await createTestDatabase('durable');
-    await migrateServices(db.url, ['connections', 'flow-definition', 'worker']);
+    await migrateServices(db.url, ['connections', 'flow-definition', 'worker'], db.appUrl);
     await business.start();
     connections = await startService('connections');
     flows = await startService('flow-definition');

@@ -9,7 +9,8 @@ import type { DestinationStream } from 'pino';
 import { register } from 'prom-client';
 import { ApiKeyEntity, AuthModule } from './auth';
 import { PlatformConfig } from './config';
-import { dataSourceOptions } from './database';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { dataSourceOptions, scopeConnections } from './database';
 import { HealthController } from './health';
 import { ShutdownState } from './lifecycle';
 import { LoggingModule } from './logging';
@@ -47,15 +48,20 @@ export class PlatformModule {
           config: options.config,
           destination: options.logDestination,
         }),
-        TypeOrmModule.forRoot({
-          ...dataSourceOptions(options.config, {
-            service: options.service,
-            schema: options.schema,
-            entities: [ApiKeyEntity, ...(options.entities ?? [])],
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({
+            ...dataSourceOptions(options.config, {
+              service: options.service,
+              schema: options.schema,
+              entities: [ApiKeyEntity, ...(options.entities ?? [])],
+            }),
+            // Start-up fails fast when Postgres is unreachable; the orchestrator restarts the process.
+            retryAttempts: 3,
+            retryDelay: 1000,
           }),
-          // Start-up fails fast when Postgres is unreachable; the orchestrator restarts the process.
-          retryAttempts: 3,
-          retryDelay: 1000,
+          // Every connection carries the caller's workspace, for the tables' row-level security.
+          dataSourceFactory: async (dataSourceOptions) =>
+            scopeConnections(await new DataSource(dataSourceOptions as DataSourceOptions).initialize()),
         }),
         TerminusModule.forRoot({ logger: false }),
         PrometheusModule.register({

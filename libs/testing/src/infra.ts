@@ -16,10 +16,24 @@ export function testRedisUrl(): string {
   return url;
 }
 
+/** The role services connect as in tests: not the tables' owner, not a superuser, so row-level security applies. */
+export const TEST_APP_ROLE = 'flowbridge_app';
+
 export interface TestDatabase {
+  /** As the superuser, who migrates and owns the tables; tests read and arrange rows with it. */
   url: string;
+  /** As TEST_APP_ROLE, for the services (runMigrations' `appUrl` creates the role and grants it the tables). */
+  appUrl: string;
   name: string;
   drop(): Promise<void>;
+}
+
+/** The same database as another role. */
+export function asRole(databaseUrl: string, role: string): string {
+  const url = new URL(databaseUrl);
+  url.username = role;
+  url.password = '';
+  return url.toString();
 }
 
 /** A database of its own for one test file, so that parallel Jest workers never share rows. */
@@ -31,6 +45,7 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
+    appUrl: asRole(url.toString(), TEST_APP_ROLE),
     name,
     drop: () =>
       withAdmin(server, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(

@@ -6,7 +6,9 @@ import {
   loadConfig,
   PlatformConfig,
   runMigrations,
+  scopeConnections,
   SecretBox,
+  Tenancy,
 } from '@flowbridge/platform';
 import { DataSource } from 'typeorm';
 import { ApiEntity } from './apis/api.entity';
@@ -35,9 +37,10 @@ async function withDataSource<T>(config: PlatformConfig, run: (ds: DataSource) =
     entities: [ApiKeyEntity, ConnectionEntity, ApiEntity],
     applicationName: 'flowbridge-cli',
   });
-  await dataSource.initialize();
+  scopeConnections(await dataSource.initialize());
   try {
-    return await run(dataSource);
+    // Operator commands act on every workspace (keys:list without --workspace, secrets:rotate).
+    return await Tenancy.acrossWorkspaces(() => run(dataSource));
   } finally {
     await dataSource.destroy();
   }
@@ -64,7 +67,8 @@ async function main(argv: string[]): Promise<number> {
     case 'migrate': {
       const config = loadConfig(PlatformConfig);
       const applied = await runMigrations({
-        databaseUrl: config.DATABASE_URL,
+        databaseUrl: config.DATABASE_MIGRATION_URL ?? config.DATABASE_URL,
+        appUrl: config.DATABASE_URL,
         service: 'connections',
         schema: CONNECTIONS_SCHEMA,
         migrations: CONNECTIONS_MIGRATIONS,

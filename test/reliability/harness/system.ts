@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { HttpPeer, sendJson, until } from '@flowbridge/testing';
+import { asRole, HttpPeer, sendJson, TEST_APP_ROLE, until } from '@flowbridge/testing';
 import { Queue } from 'bullmq';
 import { type Sandbox, startSandbox } from '../../../tools/sandbox/src/sandbox';
 import { sign, textMessage, webhookBody } from '../../../tools/sandbox/src/webhook-bodies';
@@ -63,7 +63,7 @@ export class System {
     return {
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
-      DATABASE_URL: this.pg.url,
+      DATABASE_URL: asRole(this.pg.url, TEST_APP_ROLE),
       DATABASE_POOL_SIZE: '8',
       REDIS_URL: this.redis.url,
       RPC_NAMESPACE: this.prefix,
@@ -85,7 +85,11 @@ export class System {
 
   private async boot(): Promise<void> {
     await Promise.all([this.redis.start(), this.pg.start(), this.business.start(), this.canary.start()]);
-    await migrateServices(this.pg.url, ['connections', 'flow-definition', 'worker', 'whatsapp-messaging']);
+    await migrateServices(
+      this.pg.url,
+      ['connections', 'flow-definition', 'worker', 'whatsapp-messaging'],
+      asRole(this.pg.url, TEST_APP_ROLE),
+    );
     this.sandbox = await startSandbox({ webhookUrl: 'http://127.0.0.1:9/unset', numbers: [this.number] });
     [this.connections, this.flows, this.messaging] = await Promise.all([
       this.startService('connections'),

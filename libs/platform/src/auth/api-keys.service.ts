@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, IsNull, type Repository } from 'typeorm';
+import { Tenancy } from '../database/tenancy';
 import { ApiKeyEntity } from './api-key.entity';
 
 export interface Principal {
@@ -41,20 +42,29 @@ export class ApiKeysService {
 
   async create(workspaceId: string, name: string): Promise<{ key: string; summary: ApiKeySummary }> {
     const key = generateApiKey();
-    const saved = await this.repo.save(
-      this.repo.create({
-        id: randomUUID(),
-        workspaceId,
-        name,
-        prefix: key.slice(0, SHOWN_PREFIX_LENGTH),
-        keyHash: hashApiKey(key),
-      }),
+    const saved = await Tenancy.forWorkspace(workspaceId, () =>
+      this.repo.save(
+        this.repo.create({
+          id: randomUUID(),
+          workspaceId,
+          name,
+          prefix: key.slice(0, SHOWN_PREFIX_LENGTH),
+          keyHash: hashApiKey(key),
+        }),
+      ),
     );
     return { key, summary: toSummary(saved) };
   }
 
-  /** Seeds a key chosen by the operator (`ADMIN_API_KEY`). A revoked seed stays revoked. */
-  async seed(key: string, workspaceId: string): Promise<void> {
+  /**
+   * Seeds a key chosen by the operator (`ADMIN_API_KEY`). A revoked seed stays revoked. Across workspaces:
+   * the same key may already belong to another one.
+   */
+  seed(key: string, workspaceId: string): Promise<void> {
+    return Tenancy.acrossWorkspaces(() => this.seedKey(key, workspaceId));
+  }
+
+  private async seedKey(key: string, workspaceId: string): Promise<void> {
     const keyHash = hashApiKey(key);
     await this.repo
       .createQueryBuilder()
@@ -77,8 +87,11 @@ export class ApiKeysService {
     }
   }
 
+  /** The key's workspace, found across workspaces: the key is what says which one. */
   async verify(key: string): Promise<Principal | null> {
-    const row = await this.repo.findOneBy({ keyHash: hashApiKey(key), revokedAt: IsNull() });
+    const row = await Tenancy.acrossWorkspaces(() =>
+      this.repo.findOneBy({ keyHash: hashApiKey(key), revokedAt: IsNull() }),
+    );
     if (!row) return null;
     this.touch(row);
     return { workspaceId: row.workspaceId, keyId: row.id };
@@ -101,7 +114,9 @@ export class ApiKeysService {
   private touch(row: ApiKeyEntity): void {
     const now = Date.now();
     if (row.lastUsedAt && now - row.lastUsedAt.getTime() < 60_000) return;
-    void this.repo.update({ id: row.id }, { lastUsedAt: new Date(now) }).catch((err: unknown) => {
+    void Tenancy.forWorkspace(row.workspaceId, () =>
+      this.repo.update({ id: row.id }, { lastUsedAt: new Date(now) }),
+    ).catch((err: unknown) => {
       this.logger.warn({ err }, 'could not record API key use');
     });
   }

@@ -1,8 +1,9 @@
 import { Injectable, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { PlatformConfig } from '../config';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeysService } from './api-keys.service';
+import { WorkspaceScopeInterceptor } from './workspace-scope.interceptor';
 
 @Injectable()
 class AdminKeySeeder implements OnApplicationBootstrap {
@@ -24,7 +25,12 @@ class AdminKeySeeder implements OnApplicationBootstrap {
 }
 
 @Module({
-  providers: [ApiKeysService, AdminKeySeeder, { provide: APP_GUARD, useClass: ApiKeyGuard }],
+  providers: [
+    ApiKeysService,
+    AdminKeySeeder,
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
+    { provide: APP_INTERCEPTOR, useClass: WorkspaceScopeInterceptor },
+  ],
   exports: [ApiKeysService],
 })
 export class AuthModule {}

@@ -4,3 +4,4 @@ export * from './api-key.guard';
 export * from './public.decorator';
 export * from './auth.module';
 export * from './migrations';
+export * from './workspace-scope.interceptor';

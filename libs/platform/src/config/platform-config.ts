@@ -25,6 +25,14 @@ export class PlatformConfig {
   @Max(200)
   DATABASE_POOL_SIZE = 10;
 
+  /**
+   * The role migrations run as (it owns the tables), when the services connect as another one (DATABASE_URL):
+   * migrating then creates that role if missing and grants it the data, under row-level security.
+   */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// connection URL' })
+  DATABASE_MIGRATION_URL?: string;
+
   @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
 

@@ -3,3 +3,4 @@ export * from './migrate';
 export * from './db-errors';
 export * from './migrate-cli';
 export * from './values-list';
+export * from './tenancy';

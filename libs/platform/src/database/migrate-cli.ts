@@ -19,7 +19,8 @@ export function runMigrateCli(
     const config = loadConfig(PlatformConfig);
     await runMigrations({
       ...options,
-      databaseUrl: config.DATABASE_URL,
+      databaseUrl: config.DATABASE_MIGRATION_URL ?? config.DATABASE_URL,
+      appUrl: config.DATABASE_URL,
       log: (line) => process.stdout.write(`${line}\n`),
     });
     return 0;

@@ -2,7 +2,9 @@ import { type DynamicModule, Logger, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DataSource } from 'typeorm';
 import { ConfigError, type PlatformConfig } from '../config';
+import { rowSecurityBypass } from '../database/tenancy';
 import { ShutdownState } from '../lifecycle';
 import type { Redis } from 'ioredis';
 import {
@@ -53,6 +55,20 @@ export async function createServiceApp(definition: ServiceDefinition): Promise<N
 }
 
 /**
+ * Workspaces are kept apart by every query's filter and, below that, by Postgres' row-level security, which a
+ * superuser or BYPASSRLS role skips: the operator is told, and how to connect instead.
+ */
+async function warnIfRowSecurityBypassed(dataSource: DataSource, logger: Logger): Promise<void> {
+  const bypass = await rowSecurityBypass(dataSource).catch(() => null);
+  if (bypass)
+    logger.warn(
+      `DATABASE_URL connects as ${bypass}: row-level security does not apply to it, so workspaces are kept ` +
+        "apart by the services' own filters only. Connect the services as a role of their own (DATABASE_URL) " +
+        'and migrate as the owner (DATABASE_MIGRATION_URL); migrating creates the role and grants it the tables.',
+    );
+}
+
+/**
  * Starts one service and owns its lifetime. On SIGTERM/SIGINT: readiness turns red, the drain delay lets
  * load balancers notice, the listener closes once in-flight requests finish, queues and connections close,
  * and the process exits 0; if that takes longer than SHUTDOWN_TIMEOUT_MS it exits 1.
@@ -61,6 +77,7 @@ export async function runService(definition: ServiceDefinition): Promise<NestExp
   const app = await createServiceApp(definition);
   const logger = new Logger('Lifecycle');
   await checkRedisDurability(app.get<Redis>(REDIS), definition.config.NODE_ENV);
+  await warnIfRowSecurityBypassed(app.get(DataSource), logger);
   if (definition.rpc) await app.startAllMicroservices();
   await app.listen(definition.port, definition.host ?? '0.0.0.0');
   logger.log({ port: definition.port }, `${definition.name} listening`);

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { DataSource, EntityManager } from 'typeorm';
+import { Tenancy } from '../database/tenancy';
 
 const CHECK_EVERY_MS = 5000;
 /** Writes Redis acknowledged shortly before it was last seen may be what a crash lost (AOF everysec: ≤ ~2 s). */
@@ -50,9 +51,12 @@ export class RedisEpochWatcher {
 
   private readonly onReady = () => void this.check();
 
-  /** One check at a time; failures are retried on the next tick (Redis or Postgres may be down). */
+  /**
+   * One check at a time; failures are retried on the next tick (Redis or Postgres may be down). Across
+   * workspaces: what Redis lost belongs to all of them.
+   */
   check(): Promise<void> {
-    this.running ??= this.checkOnce()
+    this.running ??= Tenancy.acrossWorkspaces(() => this.checkOnce())
       .catch((err: unknown) => this.logger.warn({ err }, 'Redis epoch check failed; retrying'))
       .finally(() => (this.running = undefined));
     return this.running;

@@ -1,4 +1,5 @@
 import { Flows1764000000300 } from './1764000000300-flows';
+import { FlowsIsolation1764000000310 } from './1764000000310-workspace-isolation';
 
 export const FLOW_DEFINITION_SCHEMA = 'flow_definition';
-export const FLOW_DEFINITION_MIGRATIONS = [Flows1764000000300];
+export const FLOW_DEFINITION_MIGRATIONS = [Flows1764000000300, FlowsIsolation1764000000310];

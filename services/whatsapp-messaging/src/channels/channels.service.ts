@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { WhatsappError } from '@flowbridge/contracts';
-import { AppError, type SealedSecret, SecretBox, violatedConstraint } from '@flowbridge/platform';
+import { AppError, type SealedSecret, SecretBox, Tenancy, violatedConstraint } from '@flowbridge/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, type Repository } from 'typeorm';
@@ -95,16 +95,22 @@ export class ChannelsService {
    * this path and the sender's: TypeORM's query building was a tenth of the service's CPU under load.
    */
   byPhoneNumberIds(phoneNumberIds: string[]): Promise<ChannelEntity[]> {
-    return this.channels.query<ChannelEntity[]>(`${SELECT_CHANNEL} WHERE phone_number_id = ANY($1::text[])`, [
-      phoneNumberIds,
-    ]);
+    return Tenancy.acrossWorkspaces(() =>
+      this.channels.query<ChannelEntity[]>(`${SELECT_CHANNEL} WHERE phone_number_id = ANY($1::text[])`, [
+        phoneNumberIds,
+      ]),
+    );
   }
 
   /** For a webhook whose changes name no number (e.g. an account update): its business account's channels. */
   byWabaIds(wabaIds: string[]): Promise<ChannelEntity[]> {
     return wabaIds.length === 0
       ? Promise.resolve([])
-      : this.channels.query<ChannelEntity[]>(`${SELECT_CHANNEL} WHERE waba_id = ANY($1::text[])`, [wabaIds]);
+      : Tenancy.acrossWorkspaces(() =>
+          this.channels.query<ChannelEntity[]>(`${SELECT_CHANNEL} WHERE waba_id = ANY($1::text[])`, [
+            wabaIds,
+          ]),
+        );
   }
 
   /**
@@ -142,7 +148,7 @@ export class ChannelsService {
 
   /** Whether some channel expects this verify token (Meta's subscription handshake). */
   async verifyTokenKnown(token: string): Promise<boolean> {
-    return (await this.channels.countBy({ verifyToken: token })) > 0;
+    return (await Tenancy.acrossWorkspaces(() => this.channels.countBy({ verifyToken: token }))) > 0;
   }
 
   open(channel: ChannelEntity, field: SecretField): string {

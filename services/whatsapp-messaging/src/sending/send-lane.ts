@@ -1,5 +1,5 @@
 import type { NavigationEventV1 } from '@flowbridge/contracts';
-import { metricOnce, valuesList } from '@flowbridge/platform';
+import { metricOnce, Tenancy, valuesList } from '@flowbridge/platform';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Histogram } from 'prom-client';
@@ -103,12 +103,14 @@ export class SendLane {
         }),
       ]),
     );
-    const inserted = await this.db.query<unknown[]>(
-      `INSERT INTO whatsapp_messaging.messages
+    const inserted = await Tenancy.forWorkspace(navigation.workspaceId, () =>
+      this.db.query<unknown[]>(
+        `INSERT INTO whatsapp_messaging.messages
               (workspace_id, channel_id, wa_id, occurred_at, direction, send_state, navigation_id, part, type, content)
        VALUES ${values.sql}
        ON CONFLICT (navigation_id, part) DO NOTHING RETURNING id`,
-      values.params,
+        values.params,
+      ),
     );
     return inserted.length > 0;
   }
@@ -117,7 +119,15 @@ export class SendLane {
    * Sends the contact's queued rows in order, holding the contact's lock (a session advisory lock, so that
    * it outlives the short statements in between). `wait` false: give up at once if another holds it.
    */
-  async drain(recipient: Recipient, { wait = true }: { wait?: boolean } = {}): Promise<DrainResult | null> {
+  drain(recipient: Recipient, options: { wait?: boolean } = {}): Promise<DrainResult | null> {
+    // In the contact's workspace: its rows, and only its own channel, are all a drain can reach.
+    return Tenancy.forWorkspace(recipient.workspaceId, () => this.drainContact(recipient, options));
+  }
+
+  private async drainContact(
+    recipient: Recipient,
+    { wait = true }: { wait?: boolean },
+  ): Promise<DrainResult | null> {
     const runner = this.db.createQueryRunner();
     await runner.connect();
     const key = `messaging-contact:${recipient.workspaceId}/${recipient.channelId}/${recipient.waId}`;
@@ -292,13 +302,16 @@ export class SendLane {
 
   /** Contacts with rows overdue for longer than a minute: a job that should have sent them was lost. */
   async overdue(limit = 100): Promise<Recipient[]> {
-    return this.db.query<Recipient[]>(
-      `SELECT DISTINCT workspace_id AS "workspaceId", channel_id AS "channelId", wa_id AS "waId"
+    // Across workspaces: the sweeper looks for lost work of every workspace.
+    return Tenancy.acrossWorkspaces(() =>
+      this.db.query<Recipient[]>(
+        `SELECT DISTINCT workspace_id AS "workspaceId", channel_id AS "channelId", wa_id AS "waId"
          FROM whatsapp_messaging.messages
         WHERE send_state IN ('queued', 'sending')
           AND coalesce(next_attempt_at, sending_since, created_at) < now() - interval '1 minute'
         LIMIT $1`,
-      [limit],
+        [limit],
+      ),
     );
   }
 }

@@ -10,6 +10,7 @@ import {
   REDIS,
   RedisEpochWatcher,
   SecretBoxError,
+  Tenancy,
   TriggerProducer,
 } from '@flowbridge/platform';
 import {
@@ -95,7 +96,12 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
     this.epochs.stop();
   }
 
-  async ingest(raw: Buffer, signature: string | undefined): Promise<IngestResult> {
+  /** Across workspaces: one batch may carry several numbers; each change goes to its own channel's workspace. */
+  ingest(raw: Buffer, signature: string | undefined): Promise<IngestResult> {
+    return Tenancy.acrossWorkspaces(() => this.ingestBatch(raw, signature));
+  }
+
+  private async ingestBatch(raw: Buffer, signature: string | undefined): Promise<IngestResult> {
     const refused = (outcome: string, error: AppError): never => {
       webhookRequests.inc({ outcome });
       throw error;

@@ -2,6 +2,7 @@ import { Worker1764000000400 } from './1764000000400-worker';
 import { WorkerContactLock1764000000410 } from './1764000000410-contact-lock';
 import { WorkerRunSteps1764000000420 } from './1764000000420-run-steps';
 import { WorkerRedisEpochs1764000000430 } from './1764000000430-redis-epochs';
+import { WorkerIsolation1764000000440 } from './1764000000440-workspace-isolation';
 
 export const WORKER_SCHEMA = 'worker';
 export const WORKER_MIGRATIONS = [
@@ -9,4 +10,5 @@ export const WORKER_MIGRATIONS = [
   WorkerContactLock1764000000410,
   WorkerRunSteps1764000000420,
   WorkerRedisEpochs1764000000430,
+  WorkerIsolation1764000000440,
 ];

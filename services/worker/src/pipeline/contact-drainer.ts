@@ -1,3 +1,4 @@
+import { Tenancy } from '@flowbridge/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -25,8 +26,15 @@ export class ContactDrainer {
     private readonly outbox: Outbox,
   ) {}
 
-  /** Applies the event (after any pending ones of the contact); false when it had been applied before. */
-  async handle(
+  /**
+   * Applies the event (after any pending ones of the contact); false when it had been applied before. In the
+   * contact's workspace: the rows of no other workspace can be read or written on its behalf.
+   */
+  handle(eventId: string, contact: ContactKey, occurredAt: string, event: InboxEvent): Promise<boolean> {
+    return Tenancy.forWorkspace(contact.workspaceId, () => this.apply(eventId, contact, occurredAt, event));
+  }
+
+  private async apply(
     eventId: string,
     contact: ContactKey,
     occurredAt: string,

@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Tenancy } from '@flowbridge/platform';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { WorkerConfig } from '../worker.config';
@@ -22,12 +23,14 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutd
     private readonly config: WorkerConfig,
   ) {}
 
-  /** Expires what is due now; returns how many runs were due. */
+  /** Expires what is due now, in every workspace; returns how many runs were due. */
   async sweep(): Promise<number> {
-    const due = await this.db.query<Array<ContactKey & { id: string; expiresAt: Date }>>(
-      `SELECT id, workspace_id AS "workspaceId", channel_id AS "channelId", wa_id AS "waId", expires_at AS "expiresAt"
-         FROM worker.runs WHERE status IN ('active', 'waiting_input') AND expires_at <= now()
-        ORDER BY expires_at LIMIT ${BATCH}`,
+    const due = await Tenancy.acrossWorkspaces(() =>
+      this.db.query<Array<ContactKey & { id: string; expiresAt: Date }>>(
+        `SELECT id, workspace_id AS "workspaceId", channel_id AS "channelId", wa_id AS "waId", expires_at AS "expiresAt"
+           FROM worker.runs WHERE status IN ('active', 'waiting_input') AND expires_at <= now()
+          ORDER BY expires_at LIMIT ${BATCH}`,
+      ),
     );
     for (const run of due) {
       const contact = { workspaceId: run.workspaceId, channelId: run.channelId, waId: run.waId };

@@ -1,4 +1,4 @@
-import { ProducerQueues, REDIS, RedisEpochWatcher, valuesList } from '@flowbridge/platform';
+import { ProducerQueues, REDIS, RedisEpochWatcher, Tenancy, valuesList } from '@flowbridge/platform';
 import {
   Inject,
   Injectable,
@@ -80,7 +80,11 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
    * one contact's navigations reach the queue in flow order (rows are written in order, under the contact's
    * lock).
    */
-  async flush(contact: ContactKey): Promise<void> {
+  flush(contact: ContactKey): Promise<void> {
+    return Tenancy.forWorkspace(contact.workspaceId, () => this.flushContact(contact));
+  }
+
+  private async flushContact(contact: ContactKey): Promise<void> {
     await this.db.transaction(async (tx) => {
       const rows = await tx.query<OutboxRow[]>(
         `SELECT id, queue, job_name, job_id, payload, delay_ms FROM worker.outbox
@@ -121,8 +125,12 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
     return rows.length;
   }
 
-  /** Sends what a process that died between commit and send left behind. */
-  async sweep(): Promise<void> {
+  /** Sends what a process that died between commit and send left behind, in every workspace. */
+  sweep(): Promise<void> {
+    return Tenancy.acrossWorkspaces(() => this.sweepAll());
+  }
+
+  private async sweepAll(): Promise<void> {
     const contacts = await this.db.query<ContactKey[]>(
       `SELECT DISTINCT workspace_id AS "workspaceId", channel_id AS "channelId", wa_id AS "waId" FROM worker.outbox
         WHERE sent_at IS NULL AND created_at < now() - ($1 || ' milliseconds')::interval LIMIT 200`,

@@ -7,7 +7,13 @@ import {
   type ApiResponse,
 } from '@flowbridge/contracts';
 import { RequestEngine } from '@flowbridge/outbound';
-import { limitGlobalConcurrency, REDIS, redisOptionsFromUrl, settleWithin } from '@flowbridge/platform';
+import {
+  limitGlobalConcurrency,
+  REDIS,
+  redisOptionsFromUrl,
+  settleWithin,
+  Tenancy,
+} from '@flowbridge/platform';
 import {
   Inject,
   Injectable,
@@ -110,6 +116,11 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
     if (job.name !== ApiCallJobName) throw new UnrecoverableError(`unknown job ${job.name}`);
     observeWait(job);
     const call = job.data;
+    // In the contact's workspace: the run, its log and its retry are rows of that workspace only.
+    await Tenancy.forWorkspace(call.contact.workspaceId, () => this.attempt(call));
+  }
+
+  private async attempt(call: ApiCallJob): Promise<void> {
     const run = await runById(this.db.manager, call.runId);
     if (!run || runStateOf(run).pendingApi?.key !== call.key) return; // the run moved on: nothing to do
     const resolved = await this.rpc.resolveApi(call.contact.workspaceId, call.apiId);
