@@ -50,6 +50,10 @@ const tag = randomBytes(4).toString('hex');
 const baseDb = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flowbridge');
 baseDb.pathname = `/fb_bench_${tag}`;
 const DATABASE_URL = baseDb.toString();
+// The services connect as a role of their own, under row-level security, as deployed; migrations as the owner.
+const appDb = new URL(DATABASE_URL);
+appDb.username = 'flowbridge_app';
+appDb.password = '';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `fbbench-${tag}`;
 const adminKey = `fb_bench_${randomBytes(18).toString('base64url')}`;
@@ -90,7 +94,8 @@ const env = {
   // Not production: the local Redis of a dev machine usually keeps nothing on disk, which production refuses.
   NODE_ENV: 'development',
   LOG_LEVEL: 'warn',
-  DATABASE_URL,
+  DATABASE_URL: appDb.toString(),
+  DATABASE_MIGRATION_URL: DATABASE_URL,
   REDIS_URL,
   RPC_NAMESPACE: PREFIX,
   QUEUE_PREFIX: PREFIX,

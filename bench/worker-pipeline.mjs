@@ -41,6 +41,10 @@ const tag = randomBytes(4).toString('hex');
 const baseDb = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flowbridge');
 baseDb.pathname = `/fb_bench_${tag}`;
 const DATABASE_URL = baseDb.toString();
+// The services connect as a role of their own, under row-level security, as deployed; migrations as the owner.
+const appDb = new URL(DATABASE_URL);
+appDb.username = 'flowbridge_app';
+appDb.password = '';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const redisUrl = new URL(REDIS_URL);
 const connection = { host: redisUrl.hostname, port: Number(redisUrl.port || 6379) };
@@ -52,7 +56,8 @@ const env = {
   // Not production: the local Redis of a dev machine usually keeps nothing on disk, which production refuses.
   NODE_ENV: 'development',
   LOG_LEVEL: 'warn',
-  DATABASE_URL,
+  DATABASE_URL: appDb.toString(),
+  DATABASE_MIGRATION_URL: DATABASE_URL,
   DATABASE_POOL_SIZE: '10',
   REDIS_URL,
   RPC_NAMESPACE: PREFIX,

@@ -34,8 +34,10 @@ if (!existsSync(envFile)) {
 const env = { ...loadDotEnv(), ...process.env };
 env.DATABASE_URL ||= DEFAULT_DATABASE_URL;
 env.REDIS_URL ||= DEFAULT_REDIS_URL;
-await ensureInfrastructure({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL });
-await ensureDatabase(env.DATABASE_URL);
+// The database is made as the owner: the services' own role may not exist before the first migration.
+const ownerUrl = env.DATABASE_MIGRATION_URL || env.DATABASE_URL;
+await ensureInfrastructure({ databaseUrl: ownerUrl, redisUrl: env.REDIS_URL });
+await ensureDatabase(ownerUrl);
 
 runOrFail(process.execPath, [join(ROOT, 'scripts/build.mjs')]);
 runOrFail(process.execPath, [join(ROOT, 'scripts/migrate.mjs')], { env });
