@@ -3,6 +3,7 @@ import { contactPartition, type NavigationEventV1, type OutboundMessage } from '
 import { NavigationQueues, testRedisUrl, until } from '@flowbridge/testing';
 import pg from 'pg';
 import { SendLane } from '../services/whatsapp-messaging/src/sending/send-lane';
+import { SendRateLimiter } from '../services/whatsapp-messaging/src/sending/rate-limiter';
 import { type Sandbox, type SandboxNumber, startSandbox } from '../tools/sandbox/src/sandbox';
 import { startMessaging } from './messaging-app';
 
@@ -363,6 +364,35 @@ describe('whatsapp-messaging: navigations to Cloud API messages, against the san
     await new Promise((r) => setTimeout(r, 600));
     expect(await lane.drain({ workspaceId: 'ws-a', channelId: channels.main, waId })).toEqual({});
     expect(attemptsFor(event.navigationId)).toHaveLength(2);
+  });
+
+  it('[F4] a send the rate limiter refused (its Redis down) never left: it is queued again, not left in doubt', async () => {
+    const lane = svc.app.get(SendLane);
+    const limiter = svc.app.get(SendRateLimiter);
+    const waId = newContact();
+    const event = navigation(waId, [text('after the outage')]);
+    expect(await lane.enqueue(event)).toBe(true);
+    const acquire = jest
+      .spyOn(limiter, 'acquire')
+      .mockRejectedValueOnce(new Error("Stream isn't writeable and enableOfflineQueue options is false"));
+    try {
+      await expect(lane.drain({ workspaceId: 'ws-a', channelId: channels.main, waId })).rejects.toThrow(
+        /enableOfflineQueue/,
+      );
+    } finally {
+      acquire.mockRestore();
+    }
+    expect(
+      await sql(
+        `SELECT send_state, attempts, sending_since FROM whatsapp_messaging.messages WHERE navigation_id = $1`,
+        [event.navigationId],
+      ),
+    ).toEqual([{ send_state: 'queued', attempts: 0, sending_since: null }]);
+    expect(attemptsFor(event.navigationId)).toHaveLength(0);
+    // The job's retry, once Redis is back, sends it at once (no SEND_IN_DOUBT_GRACE_MS wait).
+    expect(await lane.drain({ workspaceId: 'ws-a', channelId: channels.main, waId })).toEqual({});
+    expect(attemptsFor(event.navigationId)).toHaveLength(1);
+    expect(texts(waId)).toEqual(['after the outage']);
   });
 
   it("the sandbox's contact (REST API) says, taps and picks through signed webhooks that become trigger events", async () => {

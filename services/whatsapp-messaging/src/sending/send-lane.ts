@@ -228,7 +228,18 @@ export class SendLane {
           WHERE id = $1`,
         [row.id],
       );
-    await this.limiter.acquire(channel.id, channel.messagesPerSecond);
+    try {
+      await this.limiter.acquire(channel.id, channel.messagesPerSecond);
+    } catch (error) {
+      // Nothing left (the limiter's Redis refused): the row is not in doubt, so it goes back to the queue as it
+      // was instead of waiting SEND_IN_DOUBT_GRACE_MS for a status that cannot come.
+      await runner.manager.query(
+        `UPDATE whatsapp_messaging.messages
+            SET send_state = 'queued', attempts = attempts - 1, sending_since = NULL WHERE id = $1`,
+        [row.id],
+      );
+      throw error;
+    }
     const began = performance.now();
     const outcome = await this.graph.send(channel, token, row.content);
     sendDuration.observe({ outcome: outcome.kind }, (performance.now() - began) / 1000);
