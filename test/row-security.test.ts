@@ -4,6 +4,7 @@ import { createTestDatabase, TEST_APP_ROLE, type TestDatabase } from '@flowbridg
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { observe } from './reliability/harness/observe';
+import { CONNECTIONS_MIGRATIONS, CONNECTIONS_SCHEMA } from '../services/connections/src/migrations';
 import { migrateServices } from './service-process';
 
 /** The schemas the services own, and the tables in them that hold no tenant's rows. */
@@ -242,6 +243,40 @@ describe('[D4] row-level security: Postgres keeps each workspace to its own rows
     expect(await ownerSees(false)).toEqual(
       [ids.a['connections.connections'], ids.b['connections.connections']].sort(),
     );
+  });
+
+  it('the isolation migration reverts (down) and applies again', async () => {
+    const isolated = async () =>
+      (
+        await owner.query<{ relname: string; rls: boolean; forced: boolean; policies: string }>(
+          `SELECT c.relname, c.relrowsecurity AS rls, c.relforcerowsecurity AS forced,
+                  (SELECT count(*)::text FROM pg_policy p WHERE p.polrelid = c.oid) AS policies
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'connections' AND c.relname IN ('connections', 'apis') ORDER BY 1`,
+        )
+      ).rows;
+    const source = new DataSource({
+      type: 'postgres',
+      url: db.url,
+      schema: CONNECTIONS_SCHEMA,
+      migrations: CONNECTIONS_MIGRATIONS,
+      migrationsTableName: 'migrations',
+    });
+    await source.initialize();
+    try {
+      await source.undoLastMigration();
+      expect(await isolated()).toEqual([
+        { relname: 'apis', rls: false, forced: false, policies: '0' },
+        { relname: 'connections', rls: false, forced: false, policies: '0' },
+      ]);
+      await source.runMigrations();
+      expect(await isolated()).toEqual([
+        { relname: 'apis', rls: true, forced: true, policies: '1' },
+        { relname: 'connections', rls: true, forced: true, policies: '1' },
+      ]);
+    } finally {
+      await source.destroy();
+    }
   });
 });
 
