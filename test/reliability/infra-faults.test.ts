@@ -11,7 +11,9 @@ describe('reliability: infrastructure faults (own Redis and Postgres, services a
   beforeAll(async () => {
     sys = await System.start({ workers: 2 });
     // Retries 3 s apart: a failed first attempt waits as a delayed job, so outages find jobs in every state.
-    await sys.seed({ attempts: 3, backoff: 'fixed', delayMs: 3000, maxDelayMs: 3000 });
+    // Attempts time out after 15 s: a call made to hang stays in flight until the test ends it, even when a
+    // loaded machine takes seconds to start the last of a batch (a 3 s timeout retried the first ones).
+    await sys.seed({ attempts: 3, backoff: 'fixed', delayMs: 3000, maxDelayMs: 3000 }, 15_000);
   }, 120_000);
 
   afterEach(() => sys.restoreInfrastructure(), 60_000);
