@@ -303,8 +303,18 @@ describe('reliability: infrastructure faults (own Redis and Postgres, services a
     await new Promise((r) => setTimeout(r, 1500));
     const snapshot = sys.redis.snapshotAof();
     sys.business.handle(() => undefined); // the calls hang: the steps are in flight when the host dies
-    const worker = await sys.startWorker();
-    await until('20 API calls in flight', async () => waIds.every((w) => sys.callsFor(w) === 1), PATIENT);
+    // Room for all 20 at once: with the default 16, the last 4 waited for the first ones to time out.
+    const worker = await sys.startWorker({ WORKER_CONCURRENCY: '32' });
+    await until(
+      '20 API calls in flight',
+      async () => waIds.every((w) => sys.callsFor(w) === 1),
+      PATIENT,
+    ).catch(async (error: Error) => {
+      throw new Error(
+        `${error.message}: calls per contact ${JSON.stringify(waIds.map((w) => sys.callsFor(w)))}\n` +
+          (await sys.diagnose(waIds.filter((w) => sys.callsFor(w) !== 1))),
+      );
+    });
     await Promise.all([sys.stopProcess(worker, 'SIGKILL'), sys.redis.stop('SIGKILL')]);
     sys.redis.restoreAof(snapshot);
     sys.business.handle((_req, res) => sendJson(res, 200, { status: 'shipped' }));
