@@ -91,26 +91,21 @@ export class ChannelsService {
   }
 
   /**
-   * The channels a webhook names. Used by ingestion (no workspace: the signature authenticates). Plain SQL on
-   * this path and the sender's: TypeORM's query building was a tenth of the service's CPU under load.
+   * The channels a webhook names. Used by ingestion, which runs across workspaces (the signature authenticates,
+   * the channel decides the workspace). Plain SQL on this path and the sender's: TypeORM's query building was a
+   * tenth of the service's CPU under load.
    */
   byPhoneNumberIds(phoneNumberIds: string[]): Promise<ChannelEntity[]> {
-    return Tenancy.acrossWorkspaces(() =>
-      this.channels.query<ChannelEntity[]>(`${SELECT_CHANNEL} WHERE phone_number_id = ANY($1::text[])`, [
-        phoneNumberIds,
-      ]),
-    );
+    return this.channels.query<ChannelEntity[]>(`${SELECT_CHANNEL} WHERE phone_number_id = ANY($1::text[])`, [
+      phoneNumberIds,
+    ]);
   }
 
   /** For a webhook whose changes name no number (e.g. an account update): its business account's channels. */
   byWabaIds(wabaIds: string[]): Promise<ChannelEntity[]> {
     return wabaIds.length === 0
       ? Promise.resolve([])
-      : Tenancy.acrossWorkspaces(() =>
-          this.channels.query<ChannelEntity[]>(`${SELECT_CHANNEL} WHERE waba_id = ANY($1::text[])`, [
-            wabaIds,
-          ]),
-        );
+      : this.channels.query<ChannelEntity[]>(`${SELECT_CHANNEL} WHERE waba_id = ANY($1::text[])`, [wabaIds]);
   }
 
   /**
