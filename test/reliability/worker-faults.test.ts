@@ -231,29 +231,24 @@ describe('reliability: worker faults (services as processes, own Redis and Postg
     const sweptIn = Date.now() - began;
     await sys.everyoneAnswered([waId]);
     // The same row again after its job was removed (as removeOnComplete does): published twice.
-    const q = sys.queue(queue);
-    try {
-      await until(
-        'the first job to complete',
-        async () => (await q.getJobState(jobId)) === 'completed',
-        PATIENT,
-      );
-      await q.remove(jobId);
-    } finally {
-      await q.close();
-    }
+    /** Waits for the navigation job to complete; `remove` then takes it out, as removeOnComplete would. */
+    const completed = async (which: string, remove = false) => {
+      const q = sys.queue(queue);
+      try {
+        await until(
+          `the ${which} job to complete`,
+          async () => (await q.getJobState(jobId)) === 'completed',
+          PATIENT,
+        );
+        if (remove) await q.remove(jobId);
+      } finally {
+        await q.close();
+      }
+    };
+    await completed('first', true);
     await leave();
     await until('the second sweep', async () => (await rowsLeft()) === 0, PATIENT);
-    const q2 = sys.queue(queue);
-    try {
-      await until(
-        'the second job to complete',
-        async () => (await q2.getJobState(jobId)) === 'completed',
-        PATIENT,
-      );
-    } finally {
-      await q2.close();
-    }
+    await completed('second');
     await new Promise((r) => setTimeout(r, 1000));
     expect(sys.sentTexts(waId)).toEqual(['From the outbox']);
     observe(
