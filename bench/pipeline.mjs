@@ -89,6 +89,7 @@ const sandbox = await startSandbox({
 });
 
 // --- services ------------------------------------------------------------------------------------------------
+const INTERNAL_KEY = randomBytes(32).toString('base64');
 const env = {
   PATH: process.env.PATH,
   // Not production: the local Redis of a dev machine usually keeps nothing on disk, which production refuses.
@@ -103,6 +104,7 @@ const env = {
   ADMIN_WORKSPACE: 'bench',
   OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
   ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+  INTERNAL_KEY,
   WORKER_CONCURRENCY: '32',
   GRAPH_API_BASE_URL: sandbox.url,
 };

@@ -36,6 +36,7 @@ const { default: pg } = await import('pg');
 const { contactPartition, navigationQueue, triggerQueue } = require(
   join(ROOT, 'dist/libs/contracts/src/index.js'),
 );
+const { JobAuth } = require(join(ROOT, 'dist/libs/platform/src/queues/job-auth.js'));
 
 const tag = randomBytes(4).toString('hex');
 const baseDb = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flowbridge');
@@ -51,6 +52,8 @@ const connection = { host: redisUrl.hostname, port: Number(redisUrl.port || 6379
 const PREFIX = `fbbench-${tag}`;
 const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 16);
 const adminKey = `fb_bench_${randomBytes(18).toString('base64url')}`;
+const INTERNAL_KEY = randomBytes(32).toString('base64');
+const jobAuth = new JobAuth(INTERNAL_KEY);
 const env = {
   PATH: process.env.PATH,
   // Not production: the local Redis of a dev machine usually keeps nothing on disk, which production refuses.
@@ -67,6 +70,7 @@ const env = {
   ADMIN_WORKSPACE: 'bench',
   OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
   ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+  INTERNAL_KEY,
   WORKER_CONCURRENCY: '32',
 };
 
@@ -178,7 +182,11 @@ async function measure(workers, latency) {
   for (let p = 0; p < PARTITIONS; p++) {
     const mine = jobs.filter((j) => j.p === p);
     await producers[p].addBulk(
-      mine.map((j) => ({ name: 'trigger-event.v1', data: j.event, opts: { jobId: j.event.eventId } })),
+      mine.map((j) => ({
+        name: 'trigger-event.v1',
+        data: jobAuth.sign(triggerQueue(p), 'trigger-event.v1', j.event.eventId, j.event),
+        opts: { jobId: j.event.eventId },
+      })),
     );
   }
   for (;;) {

@@ -26,9 +26,26 @@ if (!existsSync(envFile)) {
   const adminKey = `fb_local_${randomBytes(24).toString('base64url')}`;
   const text = readFileSync(envFile, 'utf8')
     .replace(/^ENCRYPTION_KEYS=.*$/m, `ENCRYPTION_KEYS=k1:${randomBytes(32).toString('base64')}`)
+    .replace(/^INTERNAL_KEY=.*$/m, `INTERNAL_KEY=${randomBytes(32).toString('base64')}`)
+    .replace(/^OPERATOR_API_KEY=.*$/m, `OPERATOR_API_KEY=fb_op_${randomBytes(24).toString('base64url')}`)
     .replace(/^ADMIN_API_KEY=.*$/m, `ADMIN_API_KEY=${adminKey}`);
   writeFileSync(envFile, text, { mode: 0o600 });
   process.stdout.write(`  admin API key for workspace "default" (also in .env): ${adminKey}\n`);
+}
+
+// A .env made before a variable was added gets it now, as a fresh one would.
+for (const [name, make] of [
+  ['INTERNAL_KEY', () => randomBytes(32).toString('base64')],
+  ['OPERATOR_API_KEY', () => `fb_op_${randomBytes(24).toString('base64url')}`],
+]) {
+  const text = readFileSync(envFile, 'utf8');
+  if (!new RegExp(`^${name}=\\S`, 'm').test(text) && !process.env[name]) {
+    const line = `${name}=${make()}`;
+    const next = new RegExp(`^${name}=.*$`, 'm').test(text)
+      ? text.replace(new RegExp(`^${name}=.*$`, 'm'), line)
+      : `${text.trimEnd()}\n${line}\n`;
+    writeFileSync(envFile, next, { mode: 0o600 });
+  }
 }
 
 const env = { ...loadDotEnv(), ...process.env };
@@ -136,7 +153,7 @@ if ((await Promise.all(Object.values(urls).map(ready))).every(Boolean)) {
       'Flowbridge is running. Ctrl-C stops everything.',
       `  admin API key        ${env.ADMIN_API_KEY || '(none: set ADMIN_API_KEY in .env, or npm run cli -- keys:create)'}  (workspace "${env.ADMIN_WORKSPACE || 'default'}")`,
       `  API docs             ${SERVICES.map((s) => `${urls[s.name]}/docs`).join('  ')}`,
-      `  queue dashboard      ${urls.worker}/queues  (any user name; the admin key as password)`,
+      `  queue dashboard      ${urls.worker}/queues  (any user name; OPERATOR_API_KEY from .env as password)`,
       ...(sandboxOn ? [`  WhatsApp sandbox     ${graph.origin}  (the Cloud API stand-in)`] : []),
       ...(demoOn ? [`  demo business API    ${demoApiUrl}/orders/A-1001`] : []),
       ...(demo ? [demo] : []),

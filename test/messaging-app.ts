@@ -8,7 +8,14 @@ import {
   type TriggerEventV1,
   triggerQueue,
 } from '@flowbridge/contracts';
-import { createServiceApp, loadConfig, redisOptionsFromUrl, runMigrations } from '@flowbridge/platform';
+import {
+  createServiceApp,
+  JobAuth,
+  loadConfig,
+  redisOptionsFromUrl,
+  runMigrations,
+  TEST_INTERNAL_KEY,
+} from '@flowbridge/platform';
 import { createTestDatabase, LogCapture, type TestDatabase, testRedisUrl } from '@flowbridge/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Queue } from 'bullmq';
@@ -139,7 +146,14 @@ export async function startMessaging(
         waId: event.contact.waId,
       };
       const queue = navigation[contactPartition(contact, config.NAVIGATION_PARTITIONS)];
-      await queue.add(NavigationJobName.Navigation, event, {
+      // Signed as the worker signs what it emits; unsigned jobs are refused (see the sending tests).
+      const data = new JobAuth(TEST_INTERNAL_KEY).sign(
+        queue.name,
+        NavigationJobName.Navigation,
+        jobId,
+        event,
+      );
+      await queue.add(NavigationJobName.Navigation, data, {
         jobId,
         attempts: 8,
         backoff: { type: 'exponential', delay: 200 },

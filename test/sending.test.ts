@@ -1,5 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { contactPartition, type NavigationEventV1, type OutboundMessage } from '@flowbridge/contracts';
+import {
+  contactPartition,
+  type NavigationEventV1,
+  navigationQueue,
+  type OutboundMessage,
+} from '@flowbridge/contracts';
+import { JobAuth, redisOptionsFromUrl, TEST_INTERNAL_KEY } from '@flowbridge/platform';
+import { Queue } from 'bullmq';
 import { NavigationQueues, testRedisUrl, until } from '@flowbridge/testing';
 import pg from 'pg';
 import { SendLane } from '../services/whatsapp-messaging/src/sending/send-lane';
@@ -206,6 +213,60 @@ describe('whatsapp-messaging: navigations to Cloud API messages, against the san
     await until('the statuses to reach read', async () =>
       (await outboundLog(waId)).every((m) => m.status === 'read'),
     );
+  });
+
+  it('[issue 17] refuses, logs and counts a navigation job the worker did not sign; nothing is sent', async () => {
+    const metric = async () => {
+      const text = (await svc.request().get('/metrics')).text;
+      return [...text.matchAll(/^flowbridge_jobs_refused_total\{[^}]*\} (\d+)$/gm)]
+        .map((m) => Number(m[1]))
+        .reduce((a, b) => a + b, 0);
+    };
+    const before = await metric();
+    const forged = [
+      { waId: newContact(), sign: null, name: 'navigation.v1' },
+      {
+        waId: newContact(),
+        sign: new JobAuth('a-key-that-is-not-this-deployment-internal-key'),
+        name: 'navigation.v1',
+      },
+      { waId: newContact(), sign: new JobAuth(TEST_INTERNAL_KEY), name: 'something-else' },
+    ];
+    const queue = new Queue(navigationQueue(0), {
+      prefix: svc.shared.queuePrefix,
+      connection: redisOptionsFromUrl(testRedisUrl()),
+    });
+    try {
+      for (const [i, f] of forged.entries()) {
+        const event = navigation(f.waId, [text('pay here: https://evil.example')]);
+        const jobId = `forged-${i}-${randomUUID()}`;
+        const data = f.sign ? f.sign.sign(queue.name, f.name, jobId, event) : event;
+        await queue.add(f.name, data, { jobId });
+      }
+      await until('the forged jobs to fail', async () => (await queue.getFailedCount()) >= forged.length, {
+        timeoutMs: 10_000,
+      });
+      // A signed job moved to another partition does not verify either.
+      const moved = navigation(newContact(), [text('moved')]);
+      const other = new JobAuth(TEST_INTERNAL_KEY).sign(
+        navigationQueue(1),
+        'navigation.v1',
+        'moved-1',
+        moved,
+      );
+      await queue.add('navigation.v1', other, { jobId: 'moved-1' });
+      await until('the moved job to fail', async () => (await queue.getFailedCount()) >= forged.length + 1);
+      for (const f of [...forged, { waId: moved.contact.waId }]) {
+        expect(sandbox.sentTo(f.waId)).toEqual([]);
+        expect(await outboundLog(f.waId)).toEqual([]);
+      }
+      expect(await metric()).toBe(before + forged.length + 1);
+      expect(
+        svc.logs.lines().filter((l) => l.msg === 'navigation job refused').length,
+      ).toBeGreaterThanOrEqual(4);
+    } finally {
+      await queue.close();
+    }
   });
 
   it('[F16] sends a navigation delivered twice (after its job was removed) once', async () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { NavigationEventV1 } from '@flowbridge/contracts';
 import { createServiceApp, loadConfig, runMigrations } from '@flowbridge/platform';
 import {
@@ -19,6 +20,8 @@ export interface WorkerHarness {
   config: WorkerConfig;
   db: TestDatabase;
   logs: LogCapture;
+  /** OPERATOR_API_KEY: opens the queue dashboard. */
+  operatorKey: string;
   call(method: 'get', path: string, key?: string | null): Promise<request.Response>;
   request(): ReturnType<typeof request>;
   /** Navigation jobs on the queue so far (nobody consumes them in these tests), oldest first. */
@@ -45,6 +48,7 @@ export async function startWorker(
     schema: WORKER_SCHEMA,
     migrations: WORKER_MIGRATIONS,
   });
+  const operatorKey = `fb_op_${randomBytes(18).toString('base64url')}`;
   const config = loadConfig(WorkerConfig, {
     NODE_ENV: 'test',
     LOG_LEVEL: 'debug',
@@ -56,6 +60,7 @@ export async function startWorker(
     RPC_NAMESPACE: options.rpcNamespace,
     QUEUE_PREFIX: options.queuePrefix,
     OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
+    OPERATOR_API_KEY: operatorKey,
     ...options.env,
   });
   const logs = new LogCapture();
@@ -75,6 +80,7 @@ export async function startWorker(
     config,
     db,
     logs,
+    operatorKey,
     request: () => request(server),
     async call(method, path, key = options.adminKey) {
       let req = request(server)[method](path);

@@ -1,11 +1,18 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { TriggerMessage } from '@flowbridge/contracts';
+import {
+  contactPartition,
+  QueueName,
+  TriggerJobName,
+  type TriggerMessage,
+  triggerQueue,
+} from '@flowbridge/contracts';
 import { type FlowDocument, pageExampleFlow } from '@flowbridge/flow-engine';
-import { TriggerProducer } from '@flowbridge/platform';
+import { JobAuth, redisOptionsFromUrl, TriggerProducer } from '@flowbridge/platform';
+import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { RpcClients, RpcUnavailableError } from '../services/worker/src/clients/rpc.clients';
 import { ExpirySweeper } from '../services/worker/src/pipeline/expiry.sweeper';
-import { HttpPeer, sendJson, until } from '@flowbridge/testing';
+import { HttpPeer, sendJson, testRedisUrl, until } from '@flowbridge/testing';
 import { type ConnectionsHarness, startConnections } from './connections-app';
 import { type FlowDefinitionHarness, startFlowDefinition } from './flow-definition-app';
 import { startWorker, type WorkerHarness } from './worker-app';
@@ -321,24 +328,6 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
     expect(navigationsWaiting).toBe((await worker.navigations()).length);
   });
 
-  it('serves the queue dashboard (Bull Board) at /queues behind an admin key', async () => {
-    const anonymous = await worker.call('get', '/queues', null);
-    expect(anonymous.status).toBe(401);
-    expect(anonymous.headers['www-authenticate']).toMatch(/^Basic realm=/);
-    expect(anonymous.text).not.toContain('<html');
-    const wrong = `Basic ${Buffer.from('admin:not-a-key-at-all-00000000').toString('base64')}`;
-    expect((await worker.request().get('/queues').set('Authorization', wrong)).status).toBe(401);
-
-    const basic = `Basic ${Buffer.from(`admin:${connections.adminKey}`).toString('base64')}`;
-    const page = await worker.request().get('/queues').set('Authorization', basic);
-    expect(page.status).toBe(200);
-    expect(page.text).toContain('Flowbridge queues');
-    const api = await worker.call('get', '/queues/api/queues?activeQueue=flow-api-calls');
-    expect(api.status).toBe(200);
-    const names = (api.body.queues as Array<{ name: string }>).map((q) => q.name);
-    expect(names).toEqual(expect.arrayContaining(['flow-triggers.0', 'flow-api-calls', 'flow-navigation.0']));
-  });
-
   it('GET /runs/:id belongs to its workspace; bad ids are 404', async () => {
     const list = await worker.call('get', '/runs?contact=447700900001');
     const id = list.body.items[0].id as string;
@@ -382,6 +371,76 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
       expect((await fd.call('post', `/flows/${created.body.id}/publish`)).status).toBe(201);
       return created.body.id as string;
     }
+
+    it('[issue 17] refuses trigger and API-call jobs that no Flowbridge service signed; no run starts, no call is made', async () => {
+      const { apiId } = await publishLookup((_req, res) => sendJson(res, 200, { status: 'shipped' }));
+      const echo = await publish(echoFlow(`forged${randomBytes(3).toString('hex')}`));
+      expect(echo).toBeTruthy();
+      const waId = '447700900077';
+      const calls = arrivals.length;
+      const prefix = worker.config.QUEUE_PREFIX;
+      const connection = redisOptionsFromUrl(testRedisUrl());
+      const partition = contactPartition(
+        { workspaceId: 'ws-a', channelId: CHANNEL, waId },
+        worker.config.TRIGGER_PARTITIONS,
+      );
+      const triggers = new Queue(triggerQueue(partition), { prefix, connection });
+      const apiCalls = new Queue(QueueName.FlowApiCalls, { prefix, connection });
+      try {
+        const event = {
+          version: 1,
+          eventId: randomUUID(),
+          workspaceId: 'ws-a',
+          channelId: CHANNEL,
+          contact: { waId },
+          occurredAt: new Date().toISOString(),
+          source: { type: 'message', messageId: `wamid.${randomUUID()}`, message: text('hello') },
+        };
+        await triggers.add(TriggerJobName.TriggerEvent, event, { jobId: event.eventId });
+        const wrongKey = new JobAuth('not-the-internal-key-of-this-deployment-000');
+        const other = { ...event, eventId: randomUUID() };
+        await triggers.add(
+          TriggerJobName.TriggerEvent,
+          wrongKey.sign(triggers.name, TriggerJobName.TriggerEvent, other.eventId, other),
+          { jobId: other.eventId },
+        );
+        const call = {
+          version: 1,
+          contact: { workspaceId: 'ws-a', channelId: CHANNEL, waId },
+          runId: randomUUID(),
+          apiId,
+          key: 'forged',
+          attempt: 1,
+          countedAttempts: 1,
+          startedAt: Date.now(),
+        };
+        await apiCalls.add('api-call.v1', call, { jobId: `forged-${randomUUID()}` });
+        await until('the forged jobs to fail', async () =>
+          (await triggers.getFailedCount()) >= 2 && (await apiCalls.getFailedCount()) >= 1 ? true : false,
+        );
+        expect((await worker.call('get', `/runs?contact=${waId}`)).body.items).toEqual([]);
+        expect(arrivals.length).toBe(calls);
+        const failed = [...(await triggers.getFailed()), ...(await apiCalls.getFailed())];
+        expect(failed.map((j) => j.failedReason).sort()).toEqual([
+          'job refused: bad_signature',
+          'job refused: unsigned',
+          'job refused: unsigned',
+        ]);
+        expect(failed.map((j) => j.attemptsMade)).toEqual([1, 1, 1]);
+        // Nest's static logger goes to the first app made in this process: read every app's lines.
+        const refused = [connections.logs, fd.logs, worker.logs]
+          .flatMap((logs) => logs.lines())
+          .filter((l) => l.msg === 'job refused');
+        expect(refused.map((l) => l.refusal).sort()).toEqual(['bad_signature', 'unsigned', 'unsigned']);
+        const metrics = (await worker.request().get('/metrics')).text;
+        expect(metrics).toMatch(
+          /flowbridge_jobs_refused_total\{queue="flow-api-calls",reason="unsigned"[^}]*\} 1/,
+        );
+      } finally {
+        await triggers.close();
+        await apiCalls.close();
+      }
+    });
 
     it("the page's walkthrough: keyword, the order number, the API, First Screen or Sample Screen, the If", async () => {
       const { apiId } = await publishLookup((req, res) =>

@@ -48,7 +48,7 @@ export class WorkerAppModule implements NestModule {
     };
   }
 
-  /** Bull Board, behind an admin key (see QueueDashboard). */
+  /** Bull Board, for operators only (see QueueDashboard). */
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(QueueDashboard).forRoutes(DASHBOARD_PATH, `${DASHBOARD_PATH}/*path`);
   }

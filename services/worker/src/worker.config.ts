@@ -1,6 +1,6 @@
 import { OutboundConfig } from '@flowbridge/outbound';
-import { ToInt } from '@flowbridge/platform';
-import { IsInt, Max, Min } from 'class-validator';
+import { ToBoolean, ToInt } from '@flowbridge/platform';
+import { IsBoolean, IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
 
 export class WorkerConfig extends OutboundConfig {
   @ToInt()
@@ -8,6 +8,20 @@ export class WorkerConfig extends OutboundConfig {
   @Min(0)
   @Max(65535)
   WORKER_PORT = 3003;
+
+  /**
+   * The operators' key for the queue dashboard (/queues), which shows every workspace's jobs: workspace
+   * admin keys never open it. Unset, the dashboard is closed to everyone.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(24, { message: 'must be at least 24 characters' })
+  OPERATOR_API_KEY?: string;
+
+  /** The dashboard's write actions (retry, promote, clean, pause, add): off unless set to true. */
+  @ToBoolean()
+  @IsBoolean({ message: 'must be true or false' })
+  QUEUE_DASHBOARD_WRITE = false;
 
   /** Jobs one worker process runs at once, per queue (different contacts run in parallel). */
   @ToInt()

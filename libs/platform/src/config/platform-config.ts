@@ -1,4 +1,16 @@
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { TEST_INTERNAL_KEY } from '../crypto/internal-key';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
 import { ToBoolean, ToInt } from './env-transforms';
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
@@ -35,6 +47,16 @@ export class PlatformConfig {
 
   @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /**
+   * The key the services share (at least 32 characters; `openssl rand -base64 32`): it seals every RPC
+   * message and reply on Redis and signs every queued job, so a client of Redis without it can neither read
+   * a secret nor make a service act. Required except under NODE_ENV=test. Same value on every service.
+   */
+  @ValidateIf((config: PlatformConfig) => config.NODE_ENV !== 'test' || config.INTERNAL_KEY !== undefined)
+  @IsString({ message: 'is required (at least 32 characters: openssl rand -base64 32)' })
+  @MinLength(32, { message: 'must be at least 32 characters (openssl rand -base64 32)' })
+  INTERNAL_KEY?: string;
 
   /** Prefix of every RPC and event channel: deployments sharing one Redis must each have their own. */
   @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'must be 1-64 letters, digits, "_", "." or "-"' })
@@ -111,4 +133,11 @@ export class PlatformConfig {
   @Min(0)
   @Max(60_000)
   SHUTDOWN_DRAIN_DELAY_MS = 0;
+}
+
+/** INTERNAL_KEY, or under NODE_ENV=test (only) the fixed test key. */
+export function internalKeyOf(config: Pick<PlatformConfig, 'INTERNAL_KEY' | 'NODE_ENV'>): string {
+  if (config.INTERNAL_KEY) return config.INTERNAL_KEY;
+  if (config.NODE_ENV === 'test') return TEST_INTERNAL_KEY;
+  throw new Error('INTERNAL_KEY is required');
 }

@@ -1,3 +1,4 @@
 export * from './trigger-producer';
 export * from './global-concurrency';
 export * from './producer-queues';
+export * from './job-auth';

@@ -1,7 +1,8 @@
 import { TriggerJobName, contactPartition, triggerQueue, type TriggerEventV1 } from '@flowbridge/contracts';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { PlatformConfig } from '../config';
+import { internalKeyOf, PlatformConfig } from '../config';
+import { JobAuth } from './job-auth';
 import { ProducerQueues } from './producer-queues';
 
 /** Keeps a finished job (and so its id, which dedupes a repeated event) for this long. */
@@ -16,8 +17,10 @@ const KEEP_FAILED_S = 7 * 24 * 3600;
 @Injectable()
 export class TriggerProducer implements OnApplicationShutdown {
   private readonly queues: ProducerQueues;
+  private readonly auth: JobAuth;
 
   constructor(private readonly config: PlatformConfig) {
+    this.auth = new JobAuth(internalKeyOf(config));
     this.queues = new ProducerQueues(config.REDIS_URL, config.QUEUE_PREFIX, 'flowbridge-trigger-producer');
   }
 
@@ -45,7 +48,7 @@ export class TriggerProducer implements OnApplicationShutdown {
         this.queue(p).addBulk(
           batch.map((event) => ({
             name: TriggerJobName.TriggerEvent,
-            data: event,
+            data: this.auth.sign(triggerQueue(p), TriggerJobName.TriggerEvent, event.eventId, event),
             opts: jobOptions(event, this.config.QUEUE_KEEP_COMPLETED),
           })),
         ),

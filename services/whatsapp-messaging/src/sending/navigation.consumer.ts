@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { navigationQueue } from '@flowbridge/contracts';
+import { NavigationJobName, navigationQueue } from '@flowbridge/contracts';
 import {
+  internalKeyOf,
+  JobAuth,
   limitGlobalConcurrency,
   metricOnce,
   REDIS,
@@ -48,12 +50,15 @@ export class NavigationConsumer implements OnApplicationBootstrap, BeforeApplica
   private stopping = false;
   /** Stored on every job this replica processes (`processedBy`), so an operator can tell replicas apart. */
   readonly name = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly auth: JobAuth;
 
   constructor(
     private readonly config: WhatsappMessagingConfig,
     private readonly lane: SendLane,
     @Inject(REDIS) private readonly redis: Redis,
-  ) {}
+  ) {
+    this.auth = new JobAuth(internalKeyOf(config));
+  }
 
   onApplicationBootstrap(): void {
     const connection = { ...redisOptionsFromUrl(this.config.REDIS_URL), maxRetriesPerRequest: null };
@@ -87,6 +92,16 @@ export class NavigationConsumer implements OnApplicationBootstrap, BeforeApplica
   }
 
   async handle(job: Job, token?: string): Promise<void> {
+    // Only the worker emits navigations: a job added by hand or by a client of Redis is never sent.
+    const refusal = this.auth.check(job, [NavigationJobName.Navigation]);
+    if (refusal) {
+      navigations.inc({ outcome: 'refused' });
+      this.logger.error(
+        { jobId: job.id, queue: job.queueName, name: job.name, refusal },
+        'navigation job refused',
+      );
+      throw new UnrecoverableError(`navigation job refused: ${refusal}`);
+    }
     const navigation = readNavigationEvent(job.data);
     if (typeof navigation === 'string') {
       navigations.inc({ outcome: 'refused' });

@@ -1,5 +1,6 @@
 import { navigationQueue, QueueName, triggerQueue } from '@flowbridge/contracts';
-import { ApiKeysService, metricOnce, redisOptionsFromUrl, settleWithin } from '@flowbridge/platform';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { metricOnce, redisOptionsFromUrl, settleWithin } from '@flowbridge/platform';
 import { Injectable, type NestMiddleware, type OnApplicationShutdown } from '@nestjs/common';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
@@ -71,8 +72,9 @@ export class QueueMonitor implements OnApplicationShutdown {
     watched.add(this.queues);
     const server = new ExpressAdapter();
     server.setBasePath(DASHBOARD_PATH);
+    const readOnlyMode = !config.QUEUE_DASHBOARD_WRITE;
     createBullBoard({
-      queues: this.queues.map((q) => new BullMQAdapter(q)),
+      queues: this.queues.map((q) => new BullMQAdapter(q, { readOnlyMode })),
       serverAdapter: server,
       options: { uiConfig: { boardTitle: 'Flowbridge queues' } },
     });
@@ -87,32 +89,53 @@ export class QueueMonitor implements OnApplicationShutdown {
   }
 }
 
+const READ_METHODS = new Set(['GET', 'HEAD']);
+
 /**
- * Bull Board at /queues, behind an admin key: a browser is asked for it (HTTP Basic, the key as the password,
- * any user name); scripts may send it as a Bearer token.
+ * Bull Board at /queues, for operators only: it shows every workspace's jobs, so it takes OPERATOR_API_KEY
+ * (HTTP Basic with the key as the password and any user name, or a Bearer token), never a workspace's admin
+ * key. Read-only unless QUEUE_DASHBOARD_WRITE: besides Bull Board's own read-only mode, every request that is
+ * not a read is refused here, whatever route a later Bull Board adds.
  */
 @Injectable()
 export class QueueDashboard implements NestMiddleware {
+  private readonly operatorKey?: Buffer;
+
   constructor(
     private readonly monitor: QueueMonitor,
-    private readonly keys: ApiKeysService,
-  ) {}
+    private readonly config: WorkerConfig,
+  ) {
+    if (config.OPERATOR_API_KEY) this.operatorKey = digest(config.OPERATOR_API_KEY);
+  }
 
-  async use(req: Request, res: Response, next: NextFunction): Promise<void> {
+  use(req: Request, res: Response, next: NextFunction): void {
     const key = keyOf(req.headers.authorization);
-    const principal = key ? await this.keys.verify(key) : null;
-    if (!principal) {
+    if (!this.operatorKey || !key || !timingSafeEqual(digest(key), this.operatorKey)) {
       res
         .status(401)
-        .set('WWW-Authenticate', 'Basic realm="Flowbridge queues (password: an admin API key)"')
+        .set('WWW-Authenticate', 'Basic realm="Flowbridge queues (password: the operator key)"')
         .json({
           code: 'UNAUTHORIZED',
-          message: 'An admin API key is required (as the Basic password or a Bearer token)',
+          message: this.operatorKey
+            ? 'The operator key (OPERATOR_API_KEY) is required, as the Basic password or a Bearer token'
+            : 'The queue dashboard is closed: set OPERATOR_API_KEY to open it to operators',
         });
+      return;
+    }
+    if (!READ_METHODS.has(req.method) && !this.config.QUEUE_DASHBOARD_WRITE) {
+      res.status(405).set('Allow', 'GET, HEAD').json({
+        code: 'DASHBOARD_READ_ONLY',
+        message: 'The queue dashboard is read-only; set QUEUE_DASHBOARD_WRITE=true to allow its actions',
+      });
       return;
     }
     this.monitor.router(req, res, next);
   }
+}
+
+/** Fixed-length digests, so that keys of any length compare in constant time. */
+function digest(key: string): Buffer {
+  return createHash('sha256').update(key).digest();
 }
 
 function keyOf(header: string | undefined): string | undefined {

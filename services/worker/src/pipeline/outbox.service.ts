@@ -1,4 +1,12 @@
-import { ProducerQueues, REDIS, RedisEpochWatcher, Tenancy, valuesList } from '@flowbridge/platform';
+import {
+  internalKeyOf,
+  JobAuth,
+  ProducerQueues,
+  REDIS,
+  RedisEpochWatcher,
+  Tenancy,
+  valuesList,
+} from '@flowbridge/platform';
 import {
   Inject,
   Injectable,
@@ -50,12 +58,14 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
   private sweeper?: NodeJS.Timeout;
 
   private readonly epochs: RedisEpochWatcher;
+  private readonly auth: JobAuth;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: WorkerConfig,
     @Inject(REDIS) redis: Redis,
   ) {
+    this.auth = new JobAuth(internalKeyOf(config));
     this.queues = new ProducerQueues(config.REDIS_URL, config.QUEUE_PREFIX, 'flowbridge-worker-outbox');
     this.epochs = new RedisEpochWatcher(db, redis, 'worker', (tx, since) => this.resend(tx, since));
   }
@@ -103,7 +113,8 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
   private async send(rows: OutboxRow[]): Promise<void> {
     if (rows.length > 0) await this.queues.ready();
     for (const row of rows) {
-      await this.queue(row.queue).add(row.job_name, row.payload, {
+      const data = this.auth.sign(row.queue, row.job_name, row.job_id, row.payload);
+      await this.queue(row.queue).add(row.job_name, data, {
         jobId: row.job_id,
         delay: row.delay_ms,
         removeOnComplete: { age: KEEP_COMPLETED_S, count: this.config.QUEUE_KEEP_COMPLETED },

@@ -4,10 +4,13 @@ import {
   OutboundErrorCode,
   QueueName,
   triggerQueue,
+  TriggerJobName,
   type ApiResponse,
 } from '@flowbridge/contracts';
 import { RequestEngine } from '@flowbridge/outbound';
 import {
+  internalKeyOf,
+  JobAuth,
   limitGlobalConcurrency,
   REDIS,
   redisOptionsFromUrl,
@@ -41,6 +44,7 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
   private readonly workers: Worker[] = [];
   private apiCallEvents?: QueueEvents;
   private stopping = false;
+  private readonly auth: JobAuth;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -50,7 +54,9 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly rpc: RpcClients,
     private readonly outbox: Outbox,
     @Inject(REDIS) private readonly redis: Redis,
-  ) {}
+  ) {
+    this.auth = new JobAuth(internalKeyOf(config));
+  }
 
   onApplicationBootstrap(): void {
     const connection = { ...redisOptionsFromUrl(this.config.REDIS_URL), maxRetriesPerRequest: null };
@@ -96,6 +102,7 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   async trigger(job: Job): Promise<void> {
+    this.authentic(job, TriggerJobName.TriggerEvent);
     observeWait(job);
     const event = readTriggerEvent(job.data);
     if (typeof event === 'string') {
@@ -111,9 +118,17 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
     triggerEvents.inc({ source: event.source.type, outcome: fresh ? 'applied' : 'duplicate' });
   }
 
+  /** Only the services queue work for the worker: anything else (added by hand, by a Redis client) is refused. */
+  private authentic(job: Job, name: string): void {
+    const refusal = this.auth.check(job, [name]);
+    if (!refusal) return;
+    this.logger.error({ jobId: job.id, queue: job.queueName, name: job.name, refusal }, 'job refused');
+    throw new UnrecoverableError(`job refused: ${refusal}`);
+  }
+
   /** One attempt. A retry is a new delayed job (it survives a restart); the last result goes to the run. */
   async apiCall(job: Job<ApiCallJob>): Promise<void> {
-    if (job.name !== ApiCallJobName) throw new UnrecoverableError(`unknown job ${job.name}`);
+    this.authentic(job, ApiCallJobName);
     observeWait(job);
     const call = job.data;
     // In the contact's workspace: the run, its log and its retry are rows of that workspace only.
