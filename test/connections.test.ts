@@ -1,12 +1,19 @@
 import { Client } from 'pg';
 import { randomUUID } from 'node:crypto';
 import { type ConnectionsResolveResponse, EventPattern, RpcPattern } from '@flowbridge/contracts';
-import { ApiKeysService, rpcClientOptions, Tenancy } from '@flowbridge/platform';
-import { testRedisUrl } from '@flowbridge/testing';
+import {
+  ApiKeysService,
+  openRpcMessage,
+  rpcClientOptions,
+  TEST_INTERNAL_KEY,
+  Tenancy,
+} from '@flowbridge/platform';
+import { testRedisUrl, until } from '@flowbridge/testing';
 import { ClientProxyFactory, type ClientProxy } from '@nestjs/microservices';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { firstValueFrom } from 'rxjs';
+import { register } from 'prom-client';
+import { firstValueFrom, timeout } from 'rxjs';
 import { type ConnectionsHarness, startConnections } from './connections-app';
 import { observe } from './reliability/harness/observe';
 
@@ -209,7 +216,7 @@ describe('connections service (HTTP + RPC, real Postgres and Redis)', () => {
 
     it('returns the API with its connection and decrypted secrets over RPC, to a microservice client', async () => {
       const client: ClientProxy = ClientProxyFactory.create(
-        rpcClientOptions(testRedisUrl(), h.config.RPC_NAMESPACE),
+        rpcClientOptions(testRedisUrl(), h.config.RPC_NAMESPACE, TEST_INTERNAL_KEY),
       );
       try {
         const reply: ConnectionsResolveResponse = await firstValueFrom(
@@ -243,14 +250,91 @@ describe('connections service (HTTP + RPC, real Postgres and Redis)', () => {
       }
     });
 
+    it('[issue 17] seals resolve requests and replies on Redis, and answers nobody without INTERNAL_KEY', async () => {
+      const ns = h.config.RPC_NAMESPACE;
+      const channel = `${ns}:${RpcPattern.ConnectionsResolve}`;
+      const spy = new Redis(testRedisUrl());
+      const attacker = new Redis(testRedisUrl());
+      const wire: string[] = [];
+      try {
+        await spy.psubscribe(`${ns}:*`);
+        spy.on('pmessage', (_p, _c, message: string) => wire.push(message));
+        // A legitimate client gets its answer; what crossed Redis holds no secret in any form.
+        const client: ClientProxy = ClientProxyFactory.create(
+          rpcClientOptions(testRedisUrl(), ns, TEST_INTERNAL_KEY),
+        );
+        try {
+          const reply: ConnectionsResolveResponse = await firstValueFrom(
+            client.send(RpcPattern.ConnectionsResolve, { workspaceId: 'ws-a', apiId }),
+          );
+          expect(reply).toMatchObject({ ok: true, connection: { auth: { token: SECRETS.bearer } } });
+        } finally {
+          await client.close();
+        }
+        await until('the request and its reply to be seen', async () => wire.length >= 2);
+        const seen = wire.join('\n');
+        for (const secret of [SECRETS.bearer, SECRETS.headerSecret, SECRETS.apiHeader])
+          for (const form of [secret, Buffer.from(secret).toString('base64'), encodeURIComponent(secret)])
+            expect(seen).not.toContain(form);
+        expect(seen).not.toContain(apiId);
+
+        // Anyone else who reaches Redis: a plain request (as Nest would send it), one sealed with another key.
+        const refusedBefore = await refusedRequests();
+        const replies: string[] = [];
+        await attacker.subscribe(`${channel}.reply`);
+        attacker.on('message', (_c, message: string) => replies.push(message));
+        const publisher = new Redis(testRedisUrl());
+        try {
+          await publisher.publish(
+            channel,
+            JSON.stringify({
+              pattern: RpcPattern.ConnectionsResolve,
+              data: { workspaceId: 'ws-a', apiId },
+              id: 'x1',
+            }),
+          );
+          const impostor = ClientProxyFactory.create(
+            rpcClientOptions(testRedisUrl(), ns, 'another-deployment-internal-key-0000000'),
+          );
+          try {
+            await expect(
+              firstValueFrom(
+                impostor
+                  .send(RpcPattern.ConnectionsResolve, { workspaceId: 'ws-a', apiId })
+                  .pipe(timeout(1500)),
+              ),
+            ).rejects.toThrow(/Timeout/);
+          } finally {
+            await impostor.close();
+          }
+        } finally {
+          publisher.disconnect();
+        }
+        expect(replies).toEqual([]);
+        expect(await refusedRequests()).toBe(refusedBefore + 2);
+      } finally {
+        spy.disconnect();
+        attacker.disconnect();
+      }
+
+      async function refusedRequests(): Promise<number> {
+        const m = /^flowbridge_rpc_refused_total\{kind="request"[^}]*\} (\d+)$/m.exec(
+          await register.metrics(),
+        );
+        return m ? Number(m[1]) : 0;
+      }
+    });
+
     it('publishes connection.changed when a connection changes', async () => {
       const subscriber = new Redis(testRedisUrl());
       try {
         await subscriber.subscribe(`${h.config.RPC_NAMESPACE}:${EventPattern.ConnectionChanged}`);
         const received = new Promise<Record<string, unknown>>((resolve) =>
-          subscriber.on('message', (_channel, message: string) =>
-            resolve(JSON.parse(message) as Record<string, unknown>),
-          ),
+          subscriber.on('message', (channel, message: string) => {
+            // Sealed on the wire (issue 17): nothing of it reads in clear, and it opens with the internal key.
+            expect(message).not.toContain(connectionId);
+            resolve(openRpcMessage(TEST_INTERNAL_KEY, channel, message) as Record<string, unknown>);
+          }),
         );
         await h.call('patch', `/connections/${connectionId}`, { timeoutMs: 3000 });
         const message = await received;

@@ -8,7 +8,13 @@ import {
   type TriggerEventV1,
 } from '@flowbridge/contracts';
 import { type FlowDocument, pageExampleFlow } from '@flowbridge/flow-engine';
-import { ApiKeysService, rpcClientOptions, TriggerProducer } from '@flowbridge/platform';
+import {
+  ApiKeysService,
+  openRpcMessage,
+  rpcClientOptions,
+  TEST_INTERNAL_KEY,
+  TriggerProducer,
+} from '@flowbridge/platform';
 import { testRedisUrl } from '@flowbridge/testing';
 import { type ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
 import { Redis } from 'ioredis';
@@ -48,7 +54,9 @@ describe('flow-definition service (HTTP + RPC, real Postgres and Redis, a runnin
     });
     keyB = (await fd.app.get(ApiKeysService).create('ws-b', 'test key B')).key;
     const connKeyB = (await connections.app.get(ApiKeysService).create('ws-b', 'test key B')).key;
-    rpc = ClientProxyFactory.create(rpcClientOptions(testRedisUrl(), connections.config.RPC_NAMESPACE));
+    rpc = ClientProxyFactory.create(
+      rpcClientOptions(testRedisUrl(), connections.config.RPC_NAMESPACE, TEST_INTERNAL_KEY),
+    );
 
     // The page: the connection "Customer API" and its API "Fetch API Data".
     const customerApi = await connections.call('post', '/connections', {
@@ -252,8 +260,10 @@ describe('flow-definition service (HTTP + RPC, real Postgres and Redis, a runnin
         await subscriber.subscribe(`${fd.config.RPC_NAMESPACE}:${EventPattern.FlowPublished}`);
         const received: Array<Record<string, unknown>> = [];
         const two = new Promise<void>((resolve) =>
-          subscriber.on('message', (_channel, message: string) => {
-            received.push((JSON.parse(message) as { data: Record<string, unknown> }).data);
+          subscriber.on('message', (channel, message: string) => {
+            // Sealed on the wire (issue 17): it opens only with the internal key.
+            const opened = openRpcMessage(TEST_INTERNAL_KEY, channel, message);
+            received.push((opened as { data: Record<string, unknown> }).data);
             if (received.length === 2) resolve();
           }),
         );

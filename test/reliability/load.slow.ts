@@ -1,3 +1,4 @@
+import { redisOptionsFromUrl } from '@flowbridge/platform';
 import { QueueName, triggerQueue } from '@flowbridge/contracts';
 import { sendJson, until } from '@flowbridge/testing';
 import { QueueEvents } from 'bullmq';
@@ -16,7 +17,7 @@ describe('reliability: load (own Redis and Postgres, services as processes)', ()
     // A small cap on kept completed jobs, so that Redis memory levels off within a short soak.
     sys = await System.start({ workers: 1, env: { QUEUE_KEEP_COMPLETED: '20' } });
     await sys.seed({ attempts: 2, backoff: 'fixed', delayMs: 200, maxDelayMs: 200 }, 2000);
-    const connection = { host: '127.0.0.1', port: sys.redis.port };
+    const connection = redisOptionsFromUrl(sys.redis.url);
     watchers = [QueueName.FlowApiCalls, ...[0, 1, 2, 3].map(triggerQueue)].map((name) => {
       const events = new QueueEvents(name, { connection, prefix: sys.prefix });
       events.on('stalled', ({ jobId }) => stalled.push(jobId));

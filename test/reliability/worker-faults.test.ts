@@ -17,7 +17,8 @@ describe('reliability: worker faults (services as processes, own Redis and Postg
   let sys: System;
 
   beforeAll(async () => {
-    sys = await System.start({ workers: 1 });
+    // Redis asks for a password here (issue 17): every service, queue and RPC must send it.
+    sys = await System.start({ workers: 1, redisPassword: `rel-${randomUUID()}` });
     await sys.seed();
   }, 120_000);
 
@@ -377,6 +378,112 @@ describe('reliability: worker faults (services as processes, own Redis and Postg
       `Canary bearer token and secret header on a connection; the API answered 401 echoing the token, and dropped the connection for another contact: both runs took the failure screen; the canary reached the business API only: 0 hits in ${count(dump.keys)} Redis keys (every string, hash, list, set, zset and stream dumped), 0 in ${count(sys.output().split('\n').length)} log lines, 0 in GET /runs/:id`,
       { redisKeys: dump.keys },
     );
+  }, 120_000);
+
+  it('[D6] watching the wire (PSUBSCRIBE *, MONITOR) through whole steps with bearer, secret header, OAuth2 and a send: no secret in any form', async () => {
+    await oneWorker();
+    const bearer = `bearer-${randomUUID()}`;
+    const header = `header-${randomUUID()}`;
+    const clientSecret = `client-secret-${randomUUID()}`;
+    const issued = `issued-token-${randomUUID()}`;
+    sys.business.handle((req, res) => {
+      if (req.url === '/oauth/token') sendJson(res, 200, { access_token: issued, expires_in: 3600 });
+      else sendJson(res, 200, { status: 'ok' });
+    });
+    const bearerApi = await apiOn({
+      auth: { type: 'bearer', token: bearer },
+      headers: { 'x-secret': { secret: header } },
+    });
+    const oauthApi = await apiOn({
+      auth: {
+        type: 'oauth2_client_credentials',
+        tokenUrl: `${sys.business.origin}/oauth/token`,
+        clientId: 'flowbridge',
+        clientSecret,
+      },
+    });
+    await sys.publishLookupFlow({
+      name: 'Wire bearer',
+      keyword: 'wirebearer',
+      apiId: bearerApi,
+      found: 'Found',
+      failed: 'Failed',
+    });
+    await sys.publishLookupFlow({
+      name: 'Wire oauth',
+      keyword: 'wireoauth',
+      apiId: oauthApi,
+      found: 'Found',
+      failed: 'Failed',
+    });
+
+    const seen: string[] = [];
+    const subscriber = sys.redis.client();
+    const monitor = await sys.redis.client().monitor();
+    try {
+      await subscriber.psubscribe('*');
+      subscriber.on('pmessage', (_p, channel: string, message: string) => seen.push(`${channel} ${message}`));
+      monitor.on('monitor', (_time: string, args: string[]) => seen.push(args.join(' ')));
+      const [a, b] = [sys.newContact(), sys.newContact()];
+      expect((await sys.deliver(sys.webhookOf([a], 'wirebearer'))).status).toBe(200);
+      expect((await sys.deliver(sys.webhookOf([b], 'wireoauth'))).status).toBe(200);
+      await sys.everyoneAnswered([a, b]);
+      expect(sys.sentTexts(a)).toEqual(['Found']);
+      expect(sys.sentTexts(b)).toEqual(['Found']);
+    } finally {
+      subscriber.disconnect();
+      monitor.disconnect();
+    }
+    // The secrets did travel where they belong.
+    const sent = sys.business.requests;
+    expect(
+      sent.some((r) => r.headers.authorization === `Bearer ${bearer}` && r.headers['x-secret'] === header),
+    ).toBe(true);
+    expect(sent.some((r) => r.headers.authorization === `Bearer ${issued}`)).toBe(true);
+    const wire = seen.join('\n');
+    // RPC requests and replies went over pub/sub; BullMQ's commands and the token cache went through MONITOR.
+    expect(wire).toMatch(/connections\.resolve\.v1\.reply/);
+    expect(wire).toMatch(/EVALSHA|evalsha/);
+    const secrets = {
+      bearer,
+      header,
+      clientSecret,
+      issued,
+      channelToken: sys.accessToken,
+      appSecret: sys.number.appSecret,
+      internalKey: sys.internalKey,
+      redisPassword: sys.redis.password!,
+    };
+    const forms = (v: string) => [
+      v,
+      Buffer.from(v).toString('base64'),
+      Buffer.from(v).toString('base64url'),
+      encodeURIComponent(v),
+    ];
+    const found = Object.entries(secrets).filter(([, v]) => forms(v).some((f) => wire.includes(f)));
+    expect(found.map(([name]) => name)).toEqual([]);
+    observe(
+      'D6',
+      `Wire watched (PSUBSCRIBE * and MONITOR on a password-protected Redis) through two whole steps — bearer + secret header, OAuth2 client credentials — and their sends: ${count(seen.length)} messages and commands, 0 holding any of 8 secrets (API token, secret header, client secret, issued OAuth token, channel token, app secret, INTERNAL_KEY, Redis password) in clear, base64, base64url or URL-encoded`,
+      { wireLines: seen.length },
+    );
+
+    async function apiOn(settings: Record<string, unknown>): Promise<string> {
+      const connection = await sys.call(sys.connections, 'POST', '/connections', {
+        title: `Wire ${randomUUID().slice(0, 8)}`,
+        baseUrl: sys.business.origin,
+        ...settings,
+      });
+      expect(connection.status).toBe(201);
+      const api = await sys.call(sys.connections, 'POST', '/apis', {
+        name: `Wire ${randomUUID().slice(0, 8)}`,
+        connectionId: connection.body.id,
+        method: 'GET',
+        path: '/wire/{{contact.waId}}',
+      });
+      expect(api.status).toBe(201);
+      return api.body.id as string;
+    }
   }, 120_000);
 
   /** Every key of the suite's Redis with its whole value, as text. */

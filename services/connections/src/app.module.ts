@@ -1,5 +1,5 @@
 import { OutboundModule, type RequestEngineOptions } from '@flowbridge/outbound';
-import { PlatformModule, rpcClientOptions } from '@flowbridge/platform';
+import { internalKeyOf, PlatformModule, rpcClientOptions } from '@flowbridge/platform';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ClientsModule } from '@nestjs/microservices';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -46,7 +46,7 @@ export class ConnectionsAppModule {
         TypeOrmModule.forFeature(ENTITIES),
         OutboundModule.forRoot(options.outbound),
         ClientsModule.register([
-          { name: EVENTS_CLIENT, ...rpcClientOptions(config.REDIS_URL, config.RPC_NAMESPACE) },
+          { name: EVENTS_CLIENT, ...rpcClientOptions(config.REDIS_URL, config.RPC_NAMESPACE, internalKeyOf(config)) },
         ]),
       ],
       controllers: [ConnectionsController, ApisController, ProbeController, ResolveController],

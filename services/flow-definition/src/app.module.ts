@@ -1,4 +1,4 @@
-import { PlatformModule, rpcClientOptions, TriggerProducer } from '@flowbridge/platform';
+import { internalKeyOf, PlatformModule, rpcClientOptions, TriggerProducer } from '@flowbridge/platform';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ClientsModule } from '@nestjs/microservices';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -28,7 +28,7 @@ export class FlowDefinitionAppModule {
     config: FlowDefinitionConfig,
     options: { logDestination?: DestinationStream } = {},
   ): DynamicModule {
-    const rpc = rpcClientOptions(config.REDIS_URL, config.RPC_NAMESPACE);
+    const rpc = rpcClientOptions(config.REDIS_URL, config.RPC_NAMESPACE, internalKeyOf(config));
     return {
       module: FlowDefinitionAppModule,
       imports: [

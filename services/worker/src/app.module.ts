@@ -1,5 +1,5 @@
 import { OutboundModule, type RequestEngineOptions } from '@flowbridge/outbound';
-import { PlatformModule, rpcClientOptions } from '@flowbridge/platform';
+import { internalKeyOf, PlatformModule, rpcClientOptions } from '@flowbridge/platform';
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { ClientsModule } from '@nestjs/microservices';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -40,7 +40,7 @@ export class WorkerAppModule implements NestModule {
         TypeOrmModule.forFeature(ENTITIES),
         OutboundModule.forRoot(options.outbound),
         ClientsModule.register([
-          { name: RPC_CLIENT, ...rpcClientOptions(config.REDIS_URL, config.RPC_NAMESPACE) },
+          { name: RPC_CLIENT, ...rpcClientOptions(config.REDIS_URL, config.RPC_NAMESPACE, internalKeyOf(config)) },
         ]),
       ],
       controllers: [RunsController],

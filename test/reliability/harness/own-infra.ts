@@ -37,16 +37,22 @@ export class OwnRedis {
   private server?: ChildProcess;
   private exited?: Promise<void>;
 
-  constructor(private readonly flags: string[] = []) {}
+  /** `password`: Redis asks for it (requirepass), and every client here and in the services sends it. */
+  constructor(
+    private readonly flags: string[] = [],
+    readonly password?: string,
+  ) {}
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    const auth = this.password ? `:${encodeURIComponent(this.password)}@` : '';
+    return `redis://${auth}127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<this> {
     this.port ||= await freePort();
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', ''];
     args.push('--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction');
+    if (this.password) args.push('--requirepass', this.password);
     const server = spawn('redis-server', [...args, ...this.flags], { stdio: 'ignore' });
     this.server = server;
     this.exited = new Promise((resolve) => server.once('exit', () => resolve()));

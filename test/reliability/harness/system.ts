@@ -1,3 +1,4 @@
+import { redisOptionsFromUrl } from '@flowbridge/platform';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { asRole, HttpPeer, sendJson, TEST_APP_ROLE, until } from '@flowbridge/testing';
@@ -15,6 +16,8 @@ export interface SystemOptions {
   env?: NodeJS.ProcessEnv;
   /** Flags for the suite's redis-server. */
   redisFlags?: string[];
+  /** Redis asks for this password; every service gets it in REDIS_URL. */
+  redisPassword?: string;
 }
 
 /**
@@ -45,10 +48,13 @@ export class System {
   channelId = '';
   private readonly started: ServiceProcess[] = [];
   private readonly encryptionKey = newKey();
+  /** The shared service key and the channel's token: secrets the wire scenarios look for. */
+  readonly internalKey = randomBytes(32).toString('base64');
+  readonly accessToken = `EAAG-rel-${randomBytes(12).toString('hex')}`;
   private seq = 0;
 
   constructor(private readonly options: SystemOptions = {}) {
-    this.redis = new OwnRedis(options.redisFlags);
+    this.redis = new OwnRedis(options.redisFlags, options.redisPassword);
   }
 
   static async start(options: SystemOptions = {}): Promise<System> {
@@ -75,6 +81,7 @@ export class System {
       // Exactly the business API: the canary on the same host but another port stays refused.
       OUTBOUND_ALLOW_HOSTS: this.business.host,
       ENCRYPTION_KEYS: `k1:${this.encryptionKey}`,
+      INTERNAL_KEY: this.internalKey,
       GRAPH_API_BASE_URL: this.sandbox.url,
       WORKER_LOCK_DURATION_MS: '2000',
       SHUTDOWN_TIMEOUT_MS: '20000',
@@ -161,7 +168,7 @@ export class System {
     if (api.status !== 201) throw new Error(`api: ${JSON.stringify(api.body)}`);
     const channel = await this.call(this.messaging, 'POST', '/channels', {
       ...this.number,
-      accessToken: 'EAAG-reliability',
+      accessToken: this.accessToken,
       verifyToken: 'rel-verify',
       messagesPerSecond: 1000,
     });
@@ -311,7 +318,7 @@ export class System {
 
   /** BullMQ's view of one queue (the caller closes it). */
   queue(name: string): Queue {
-    return new Queue(name, { connection: { host: '127.0.0.1', port: this.redis.port }, prefix: this.prefix });
+    return new Queue(name, { connection: redisOptionsFromUrl(this.redis.url), prefix: this.prefix });
   }
 
   /** Sums job counts across the partitions of a queue family (`flow-triggers`, `flow-navigation`). */

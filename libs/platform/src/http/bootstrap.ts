@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource } from 'typeorm';
-import { ConfigError, type PlatformConfig } from '../config';
+import { ConfigError, internalKeyOf, type PlatformConfig } from '../config';
 import { rowSecurityBypass } from '../database/tenancy';
 import { ShutdownState } from '../lifecycle';
 import type { Redis } from 'ioredis';
@@ -46,6 +46,7 @@ export async function createServiceApp(definition: ServiceDefinition): Promise<N
         strategy: new NamespacedRedisServer(
           { ...redisOptionsFromUrl(definition.config.REDIS_URL), ...RPC_RECONNECT },
           definition.config.RPC_NAMESPACE,
+          internalKeyOf(definition.config),
         ),
       },
       { inheritAppConfig: true },
