@@ -46,7 +46,10 @@ export class ConnectionsAppModule {
         TypeOrmModule.forFeature(ENTITIES),
         OutboundModule.forRoot(options.outbound),
         ClientsModule.register([
-          { name: EVENTS_CLIENT, ...rpcClientOptions(config.REDIS_URL, config.RPC_NAMESPACE, internalKeyOf(config)) },
+          {
+            name: EVENTS_CLIENT,
+            ...rpcClientOptions(config.REDIS_URL, config.RPC_NAMESPACE, internalKeyOf(config)),
+          },
         ]),
       ],
       controllers: [ConnectionsController, ApisController, ProbeController, ResolveController],

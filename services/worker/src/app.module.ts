@@ -40,7 +40,10 @@ export class WorkerAppModule implements NestModule {
         TypeOrmModule.forFeature(ENTITIES),
         OutboundModule.forRoot(options.outbound),
         ClientsModule.register([
-          { name: RPC_CLIENT, ...rpcClientOptions(config.REDIS_URL, config.RPC_NAMESPACE, internalKeyOf(config)) },
+          {
+            name: RPC_CLIENT,
+            ...rpcClientOptions(config.REDIS_URL, config.RPC_NAMESPACE, internalKeyOf(config)),
+          },
         ]),
       ],
       controllers: [RunsController],

@@ -85,7 +85,7 @@ export class NamespacedRedisServer extends ServerRedis {
   /** Opens the request before Nest sees it; one that does not open is dropped, logged and counted. */
   override handleMessage(
     channel: string,
-    buffer: string | unknown,
+    buffer: unknown,
     pub: Parameters<ServerRedis['handleMessage']>[2],
     pattern: string,
   ): Promise<unknown> {
