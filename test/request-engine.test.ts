@@ -692,6 +692,73 @@ describe('[B6][B8] outbound policy (allow-list empty)', () => {
     expect(other.requests[0].url).toBe('/elsewhere?keep=1');
     expect(other.requests[0].headers['x-trace']).toBe('kept');
   });
+
+  it.each([302, 307])(
+    '[issue 17] a %i to another origin (another port) carries no secret header, token, query key or body; the same origin keeps them',
+    async (status) => {
+      const secrets = {
+        bearer: 'bearer-XFER-1111',
+        connectionHeader: 'conn-header-XFER-2222',
+        apiHeader: 'api-header-XFER-3333',
+        query: 'query-key-XFER-4444',
+        inBody: 'body-secret-XFER-5555',
+      };
+      other.handle((req, res) => sendJson(res, 200, { landed: req.method }));
+      api.handle((req, res) => {
+        // First a hop on the same origin (everything kept), then one to the other port.
+        const query = req.url.split('?')[1] ?? '';
+        res.writeHead(status, {
+          location: req.url.startsWith('/orders/')
+            ? `/moved?${query}`
+            : `${other.origin}/elsewhere?keep=1${query.includes('key=') ? `&key=${secrets.query}` : ''}`,
+        });
+        res.end();
+      });
+      for (const auth of [
+        { type: 'bearer' as const, token: secrets.bearer },
+        { type: 'api_key' as const, name: 'key', in: 'query' as const, value: secrets.query },
+      ]) {
+        api.reset();
+        other.reset();
+        const connection = connectionFor(api.origin, {
+          auth,
+          headers: { 'x-conn-secret': secrets.connectionHeader, 'x-trace': 'kept' },
+          secretHeaders: ['x-conn-secret'],
+        });
+        const result = await engine({ allow: [api.host, other.host] }).runInline({
+          connection,
+          api: apiFor(connection, {
+            method: 'POST',
+            headers: { 'x-api-secret': secrets.apiHeader },
+            secretHeaders: ['x-api-secret'],
+            body: { order: '{{order_id}}', token: secrets.inBody },
+          }),
+          variables: { order_id: 7 },
+        });
+        expect(result.response.status).toBe('success');
+        expect(result.attempts[0].redirects).toEqual([api.host, other.host]);
+        // Same origin: the secrets and, on a 307, the body went along.
+        const hop = api.requests[1];
+        expect(hop.headers['x-conn-secret']).toBe(secrets.connectionHeader);
+        expect(hop.headers['x-api-secret']).toBe(secrets.apiHeader);
+        if (auth.type === 'bearer') expect(hop.headers.authorization).toBe(`Bearer ${secrets.bearer}`);
+        else expect(hop.url).toContain(`key=${secrets.query}`);
+        if (status === 307) expect(hop.body).toContain(secrets.inBody);
+        // Another origin: none of it.
+        expect(other.requests).toHaveLength(1);
+        const landed = other.requests[0];
+        const everything = JSON.stringify({ url: landed.url, headers: landed.headers, body: landed.body });
+        for (const value of Object.values(secrets)) expect(everything).not.toContain(value);
+        expect(landed.body).toBe('');
+        expect(landed.url).toBe('/elsewhere?keep=1');
+        expect(landed.headers['x-trace']).toBe('kept');
+        expect(landed.headers['x-conn-secret']).toBeUndefined();
+        expect(landed.headers['x-api-secret']).toBeUndefined();
+        expect(landed.headers.authorization).toBeUndefined();
+        expect(landed.method).toBe(status === 307 ? 'POST' : 'GET');
+      }
+    },
+  );
 });
 
 describe('TLS', () => {

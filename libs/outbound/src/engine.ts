@@ -153,7 +153,15 @@ export class RequestEngine {
       const built = request;
       exchanged = await this.breakers.run(
         `${connection.id}:${connection.updatedAt}`,
-        () => this.exchange(connection, built, timeoutMs, masker, (r) => (sent = r)),
+        () =>
+          this.exchange(
+            connection,
+            built,
+            [...connection.secretHeaders, ...api.secretHeaders],
+            timeoutMs,
+            masker,
+            (r) => (sent = r),
+          ),
         (outcome) =>
           outcome.error ? BREAKER_FAILURES.has(outcome.error.code) : outcome.raw.statusCode >= 500,
       );
@@ -209,7 +217,14 @@ export class RequestEngine {
         {},
       );
       request.headers['user-agent'] ??= this.userAgent;
-      exchanged = await this.exchange(connection, request, timeoutMs, masker, () => undefined);
+      exchanged = await this.exchange(
+        connection,
+        request,
+        connection.secretHeaders,
+        timeoutMs,
+        masker,
+        () => undefined,
+      );
     } catch (error) {
       if (error instanceof SharedStateError) throw error;
       exchanged = { error: toOutboundError(error) };
@@ -231,6 +246,8 @@ export class RequestEngine {
   private async exchange(
     connection: ResolvedConnection,
     request: BuiltRequest,
+    /** Headers marked secret: with the auth's, never sent to another origin by a redirect. */
+    secretHeaders: readonly string[],
     timeoutMs: number,
     masker: Masker,
     onSend: (request: BuiltRequest) => void,
@@ -245,7 +262,12 @@ export class RequestEngine {
       const applied = applyAuth(auth, target, token);
       masker.addNames({ headers: applied.credentialHeaders, query: applied.credentialQuery });
       onSend(target);
-      return this.transport.send({ ...target, ...applied, timeoutMs: Math.max(1, deadline - Date.now()) });
+      return this.transport.send({
+        ...target,
+        ...applied,
+        credentialHeaders: [...applied.credentialHeaders, ...secretHeaders],
+        timeoutMs: Math.max(1, deadline - Date.now()),
+      });
     };
     try {
       if (!client) return { raw: await send() };

@@ -16,7 +16,7 @@ import { checkOutboundUrl, createGuardedAgents, type GuardedAgents, type Resolve
 export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 export const MAX_REDIRECTS = 5;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-/** Sent only to the host the user configured: dropped when a redirect leaves it. */
+/** Sent only to the origin the user configured: dropped when a redirect leaves it. */
 const ALWAYS_CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie'];
 
 export interface Exchange {
@@ -26,7 +26,10 @@ export interface Exchange {
   body?: string;
   /** The attempt's whole budget: connect, headers, redirects and body. */
   timeoutMs: number;
-  /** Extra header and query names that carry credentials (an API key), dropped with Authorization. */
+  /**
+   * Header and query names that carry credentials (the auth's, headers marked secret): with Authorization,
+   * Cookie and the body, never sent to another origin by a redirect.
+   */
   credentialHeaders?: readonly string[];
   credentialQuery?: readonly string[];
 }
@@ -120,7 +123,7 @@ export class HttpTransport {
   private async follow(exchange: Exchange, attempt: AttemptClock): Promise<RawResponse> {
     let { method, url, body } = exchange;
     const headers = { ...exchange.headers };
-    const originalHost = url.host;
+    const originalOrigin = url.origin;
     const redirects: string[] = [];
 
     for (;;) {
@@ -170,12 +173,15 @@ export class HttpTransport {
           OutboundErrorCode.BlockedAddress,
           `a redirect to ${next.host} downgrades https to http`,
         );
-      if (next.host !== originalHost) dropCredentials(headers, next, exchange);
-      if (
+      const crossOrigin = next.origin !== originalOrigin;
+      if (crossOrigin) dropCredentials(headers, next, exchange);
+      const becomesGet =
         response.status === 303 ||
-        ((response.status === 301 || response.status === 302) && method === 'POST')
-      ) {
-        method = 'GET';
+        ((response.status === 301 || response.status === 302) && method === 'POST');
+      if (becomesGet) method = 'GET';
+      // A 307/308 replays the body, which may hold what the API was given (a customer's data, a templated
+      // secret): never to another origin (scheme, host or port) than the one configured.
+      if (becomesGet || crossOrigin) {
         body = undefined;
         delete headers['content-type'];
         delete headers['content-length'];
