@@ -37,9 +37,14 @@ const RANGE_REFUSALS: Record<string, AddressRefusal> = {
   deprecated: 'reserved',
 };
 
+/** 2000::/3: the only IPv6 space IANA allocates as global unicast. */
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
+
 /**
  * Classifies the address a socket would connect to. Only public unicast passes; an IPv4-mapped IPv6
- * address is judged by the IPv4 address inside it.
+ * address is judged by the IPv4 address inside it. Every other IPv6 form outside 2000::/3 is refused,
+ * among them the deprecated IPv4-compatible ::a.b.c.d (`[::7f00:1]` reaches 127.0.0.1 on some stacks),
+ * which ipaddr.js classes as plain unicast.
  */
 export function refuseAddress(address: string): AddressRefusal | null {
   const bare = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
@@ -49,6 +54,10 @@ export function refuseAddress(address: string): AddressRefusal | null {
     parsed = (parsed as ipaddr.IPv6).toIPv4Address();
   }
   const range = parsed.range();
+  if (range === 'unicast' && parsed.kind() === 'ipv6' && !parsed.match(GLOBAL_UNICAST_V6))
+    return (parsed as ipaddr.IPv6).parts.slice(0, 6).every((p) => p === 0)
+      ? 'translated or tunnelled'
+      : 'reserved';
   if (range === 'unicast') return null;
   return RANGE_REFUSALS[range] ?? 'reserved';
 }

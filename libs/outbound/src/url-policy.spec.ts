@@ -25,6 +25,9 @@ describe('[B6] checkBaseUrl', () => {
     ['https://[::1]/', 'FORBIDDEN_ADDRESS'],
     ['https://[::ffff:127.0.0.1]/', 'FORBIDDEN_ADDRESS'],
     ['https://[::ffff:a9fe:a9fe]/', 'FORBIDDEN_ADDRESS'],
+    ['https://[::127.0.0.1]/', 'FORBIDDEN_ADDRESS'],
+    ['https://[::7f00:1]/', 'FORBIDDEN_ADDRESS'],
+    ['https://[::a9fe:a9fe]/', 'FORBIDDEN_ADDRESS'],
     ['https://169.254.169.254/latest/meta-data', 'FORBIDDEN_ADDRESS'],
     ['https://10.0.0.1/', 'FORBIDDEN_ADDRESS'],
     ['https://172.16.5.4/', 'FORBIDDEN_ADDRESS'],
@@ -74,6 +77,27 @@ describe('refuseAddress', () => {
     expect(refuseAddress('fd00:ec2::254')).toBe('unique-local');
     expect(refuseAddress('example.com')).toBe('not an IP address');
   });
+
+  it.each([
+    ['::127.0.0.1', 'loopback'],
+    ['::7f00:1', 'translated or tunnelled'],
+    ['[::7f00:1]', 'translated or tunnelled'],
+    ['::a9fe:a9fe', 'translated or tunnelled'],
+    ['::a00:1', 'translated or tunnelled'],
+    ['::2', 'translated or tunnelled'],
+    ['::ffff:0:7f00:1', 'translated or tunnelled'],
+    ['64:ff9b::7f00:1', 'translated or tunnelled'],
+    ['2002:7f00:1::', 'translated or tunnelled'],
+    ['fec0::1', 'reserved'],
+    ['5f00::1', 'reserved'],
+    ['100::1', 'reserved'],
+    ['4000::1', 'reserved'],
+  ])(
+    '[issue 17] refuses the IPv4-compatible and every other embedding or unallocated form: %s',
+    (address, why) => {
+      expect(refuseAddress(address)).toBe(why);
+    },
+  );
 });
 
 describe('allow-list', () => {
