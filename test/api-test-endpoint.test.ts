@@ -151,6 +151,27 @@ describe('POST /apis/:id/test', () => {
   });
 });
 
+describe('[issue 17] no internal-DNS oracle', () => {
+  // 127.0.0.2 stands for an internal address: refused as not public, and harmless if a broken guard dialled it.
+  it('a name the policy refuses is never answered with its addresses or their kind', async () => {
+    names['intranet.example.test'] = [{ address: '127.0.0.2', family: 4 }];
+    const id = await createConnection(`https://intranet.example.test:${canary.port}`);
+    const probe = await svc.call('post', `/connections/${id}/test`);
+    expect(probe.status).toBe(200);
+    expect(probe.body).toMatchObject({ verdict: 'blocked', dns: null, error: { code: 'BLOCKED_ADDRESS' } });
+    const apiTest = await svc.call('post', `/apis/${await createApi(id)}/test`, { variables: {} });
+    expect(apiTest.body.api_response.error.code).toBe('BLOCKED_ADDRESS');
+    for (const res of [probe, apiTest]) {
+      expect(res.text).not.toContain('127.0.0.2');
+      expect(res.text).not.toMatch(/loopback|private|link-local/);
+      expect(res.text).toMatch(
+        /intranet.example.test (is not called: )?resolves to an address that is not public/,
+      );
+    }
+    expect(canary.connections).toBe(0);
+  });
+});
+
 describe('POST /connections/:id/test', () => {
   it('reachable: DNS, no TLS for http, status and latency', async () => {
     business.handle((_req, res) => sendJson(res, 200, {}));
@@ -198,11 +219,8 @@ describe('POST /connections/:id/test', () => {
       'post',
       `/connections/${await createConnection(`https://loopback.example.test:${canary.port}`)}/test`,
     );
-    expect(blocked.body).toMatchObject({
-      verdict: 'blocked',
-      dns: { ok: true, addresses: ['127.0.0.1'] },
-      error: { code: 'BLOCKED_ADDRESS' },
-    });
+    // The addresses of a refused name are not shown (issue 17: no internal-DNS oracle).
+    expect(blocked.body).toMatchObject({ verdict: 'blocked', dns: null, error: { code: 'BLOCKED_ADDRESS' } });
     expect(canary.connections).toBe(0);
   });
 

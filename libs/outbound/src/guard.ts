@@ -12,6 +12,12 @@ export type Resolver = (hostname: string) => Promise<LookupAddress[]>;
 
 export const systemResolver: Resolver = (hostname) => dns.lookup(hostname, { all: true, verbatim: true });
 
+/**
+ * What is said of a name the policy refuses: never the addresses it resolved to, nor their kind, which
+ * would make "test the connection" and every error a way to read internal DNS.
+ */
+export const NOT_PUBLIC = 'resolves to an address that is not public';
+
 export class BlockedAddressError extends Error {
   readonly code = 'BLOCKED_ADDRESS';
 
@@ -77,13 +83,8 @@ export function guardedLookup(resolver: Resolver = systemResolver) {
           );
           return;
         }
-        const refused = firstRefusedAddress(addresses.map((a) => a.address));
-        if (refused !== null) {
-          const { address, refusal } = refused;
-          callback(
-            new BlockedAddressError(`${hostname} (${address})`, `resolves to a ${refusal} address`),
-            wantAll ? [] : '',
-          );
+        if (firstRefusedAddress(addresses.map((a) => a.address)) !== null) {
+          callback(new BlockedAddressError(hostname, NOT_PUBLIC), wantAll ? [] : '');
           return;
         }
         if (wantAll) callback(null, addresses);
@@ -132,6 +133,5 @@ export async function policyRefusal(
   } catch {
     return null;
   }
-  const refused = firstRefusedAddress(addresses.map((a) => a.address));
-  return refused && `${host} resolves to ${refused.address}, a ${refused.refusal} address`;
+  return firstRefusedAddress(addresses.map((a) => a.address)) && `${host} ${NOT_PUBLIC}`;
 }

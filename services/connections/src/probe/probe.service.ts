@@ -9,6 +9,7 @@ import {
   RequestEngine,
   type AllowEntry,
   authSecrets,
+  NOT_PUBLIC,
 } from '@flowbridge/outbound';
 import { AppError, SecretBoxError } from '@flowbridge/platform';
 import { Injectable } from '@nestjs/common';
@@ -78,10 +79,10 @@ export class ProbeService {
       };
     const refused = verdict.allowListed ? null : firstRefusedAddress(dns.addresses);
     if (refused !== null) {
-      const message = `${verdict.url.hostname} resolves to ${refused.address}, a ${refused.refusal} address`;
+      // Not the addresses, nor their kind: that would read internal DNS for whoever asks.
+      const message = `${verdict.url.hostname} ${NOT_PUBLIC}`;
       return {
         ...base,
-        dns,
         verdict: 'blocked',
         message: `Not called: ${message}`,
         error: { code: OutboundErrorCode.BlockedAddress, message },
