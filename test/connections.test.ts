@@ -660,12 +660,16 @@ describe('connections service (HTTP + RPC, real Postgres and Redis)', () => {
   });
 });
 
-describe('[L7] admin API rate limit (ADMIN_RATE_LIMIT_PER_MINUTE, per key, counted in Redis)', () => {
+describe('[L7] admin API rate limit (per workspace, and per address without a valid key; counted in Redis)', () => {
   let h: ConnectionsHarness;
 
   beforeAll(async () => {
     h = await startConnections('throttle', {
-      env: { ADMIN_RATE_LIMIT_PER_MINUTE: '30', QUEUE_PREFIX: `fbtest-throttle-${randomUUID().slice(0, 8)}` },
+      env: {
+        ADMIN_RATE_LIMIT_PER_MINUTE: '30',
+        ADMIN_ANONYMOUS_RATE_LIMIT_PER_MINUTE: '20',
+        QUEUE_PREFIX: `fbtest-throttle-${randomUUID().slice(0, 8)}`,
+      },
     });
   });
 
@@ -703,5 +707,84 @@ describe('[L7] admin API rate limit (ADMIN_RATE_LIMIT_PER_MINUTE, per key, count
       `Limit 30/min: one key sent 45 requests at once → 30 × 200, 15 × 429 RATE_LIMITED with Retry-After ${retryAfter} s; another workspace's key meanwhile: 5/5 × 200, median ${median(quietDuring).toFixed(0)} ms (before: ${median(quietBefore).toFixed(0)} ms); 40 health checks not counted`,
       { limit: 30, accepted: 30, refused: 15, retryAfter },
     );
+  });
+
+  it('[issue 17] garbage keys open no fresh buckets: past the anonymous limit one address gets 429, valid tenants do not', async () => {
+    const { default: request } = await import('supertest');
+    const server = h.app.getHttpServer();
+    const garbage = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        request(server).get('/connections').set('Authorization', `Bearer fb_garbage_${i}_${randomUUID()}`),
+      ),
+    );
+    const statuses = garbage.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(20);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(10);
+    // No key at all counts against the same address.
+    expect((await request(server).get('/connections')).status).toBe(429);
+    // A workspace's budget is its own, not the address's.
+    const fresh = await h.app.get(ApiKeysService).create('ws-c', 'after the garbage');
+    expect((await h.call('get', '/connections', undefined, fresh.key)).status).toBe(200);
+  });
+
+  it('[issue 17] a tenant cannot multiply its budget with more keys: all keys of a workspace share one', async () => {
+    const keys = await Promise.all(
+      [1, 2, 3].map((i) => h.app.get(ApiKeysService).create('ws-d', `key ${i}`)),
+    );
+    const statuses = (
+      await Promise.all(
+        Array.from({ length: 45 }, (_, i) => h.call('get', '/connections', undefined, keys[i % 3].key)),
+      )
+    ).map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(30);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+  });
+});
+
+describe('[issue 17] public edges: security headers, no-store, /metrics behind METRICS_TOKEN', () => {
+  let h: ConnectionsHarness;
+  const metricsToken = `metrics-${randomUUID()}`;
+
+  beforeAll(async () => {
+    h = await startConnections('edges', { env: { METRICS_TOKEN: metricsToken } });
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('sets nosniff and the other helmet headers on every answer, and no-store on API answers', async () => {
+    const { default: request } = await import('supertest');
+    const server = h.app.getHttpServer();
+    const created = await h.call('post', '/connections', {
+      title: 'Headers',
+      baseUrl: 'https://orders.example.net',
+      auth: { type: 'bearer', token: 'a-secret-token-of-some-length' },
+    });
+    const answers = [
+      created,
+      await h.call('get', `/connections/${created.body.id}`),
+      await h.call('get', '/connections', undefined, null),
+      await request(server).get('/health/live'),
+      await request(server).get('/no-such-route'),
+    ];
+    for (const res of answers) {
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+      expect(res.headers['x-powered-by']).toBeUndefined();
+      expect(res.headers['cache-control']).toBe('no-store');
+    }
+  });
+
+  it('answers /metrics only with the token', async () => {
+    const { default: request } = await import('supertest');
+    const server = h.app.getHttpServer();
+    expect((await request(server).get('/metrics')).status).toBe(401);
+    expect((await request(server).get('/metrics').set('Authorization', `Bearer ${h.adminKey}`)).status).toBe(
+      401,
+    );
+    const ok = await request(server).get('/metrics').set('Authorization', `Bearer ${metricsToken}`);
+    expect(ok.status).toBe(200);
+    expect(ok.text).toContain('http_request_duration_seconds');
   });
 });

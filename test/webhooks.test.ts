@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import pg from 'pg';
 import { SecretBox } from '@flowbridge/platform';
-import { testDatabaseServerUrl } from '@flowbridge/testing';
+import { testDatabaseServerUrl, until } from '@flowbridge/testing';
 import { type MessagingHarness, startMessaging } from './messaging-app';
 import { observe } from './reliability/harness/observe';
 import {
@@ -148,6 +148,26 @@ describe('whatsapp-messaging: channels and webhook ingestion (real Postgres and 
         expect(refused.status).toBe(403);
         expect(refused.text).not.toContain('1158201444');
       }
+    });
+
+    it('[issue 17] answers only text/plain with nosniff, and keeps the verify token and challenge out of the access log', async () => {
+      const challenge = '<script>alert(7734)</script>';
+      const ok = await handshake({
+        'hub.mode': 'subscribe',
+        'hub.verify_token': verifyToken,
+        'hub.challenge': challenge,
+      });
+      expect(ok.status).toBe(200);
+      expect(ok.headers['content-type']).toMatch(/^text\/plain/);
+      expect(ok.headers['x-content-type-options']).toBe('nosniff');
+      await until('the access log line', async () =>
+        svc.logs
+          .lines()
+          .some((l) => String((l.req as { url?: string } | undefined)?.url).includes('hub.mode')),
+      );
+      expect(svc.logs.text).not.toContain(verifyToken);
+      expect(svc.logs.text).not.toContain('7734');
+      expect(svc.logs.text).toContain('hub.verify_token=[REDACTED]');
     });
   });
 

@@ -16,7 +16,12 @@ import { ShutdownState } from './lifecycle';
 import { LoggingModule } from './logging';
 import { MetricsController } from './metrics';
 import { REDIS, RedisModule } from './redis';
-import { AdminThrottlerGuard, RedisThrottlerStorage } from './throttling';
+import {
+  AdminThrottlerGuard,
+  ANONYMOUS_THROTTLER,
+  RedisThrottlerStorage,
+  WORKSPACE_THROTTLER,
+} from './throttling';
 
 export interface PlatformOptions<C extends PlatformConfig> {
   service: string;
@@ -80,7 +85,14 @@ export class PlatformModule {
           imports: [RedisModule],
           inject: [REDIS],
           useFactory: (redis: Redis) => ({
-            throttlers: [{ name: 'default', ttl: 60_000, limit: options.config.ADMIN_RATE_LIMIT_PER_MINUTE }],
+            throttlers: [
+              { name: WORKSPACE_THROTTLER, ttl: 60_000, limit: options.config.ADMIN_RATE_LIMIT_PER_MINUTE },
+              {
+                name: ANONYMOUS_THROTTLER,
+                ttl: 60_000,
+                limit: options.config.ADMIN_ANONYMOUS_RATE_LIMIT_PER_MINUTE,
+              },
+            ],
             storage: new RedisThrottlerStorage(redis, options.config.QUEUE_PREFIX),
           }),
         }),

@@ -26,7 +26,7 @@ export class ApiKeyGuard implements CanActivate {
         401,
       );
     }
-    const principal = await this.keys.verify(key);
+    const principal = await principalOf(request, this.keys);
     if (!principal)
       throw new AppError(CommonErrorCode.Unauthorized, 'The API key is invalid or revoked', 401);
     request.principal = principal;
@@ -43,4 +43,20 @@ export function extractKey(request: Request): string | undefined {
   }
   const apiKey = request.headers['x-api-key'];
   return typeof apiKey === 'string' && apiKey.length > 0 && apiKey.length <= 200 ? apiKey : undefined;
+}
+
+const verified = new WeakMap<Request, Promise<Principal | null>>();
+
+/**
+ * The workspace a request's key opens (null: no key, or not a valid one), verified once per request
+ * whichever of the key guard and the rate limiter asks first.
+ */
+export function principalOf(request: Request, keys: ApiKeysService): Promise<Principal | null> {
+  let found = verified.get(request);
+  if (!found) {
+    const key = extractKey(request);
+    found = key ? keys.verify(key) : Promise.resolve(null);
+    verified.set(request, found);
+  }
+  return found;
 }

@@ -104,14 +104,37 @@ export class PlatformConfig {
   ADMIN_WORKSPACE = 'default';
 
   /**
-   * Admin API requests one API key may make per minute, across every replica (counted in Redis); over it the
-   * answer is 429 with Retry-After. Webhooks, health and metrics are not counted.
+   * Admin API requests one workspace may make per minute (all its keys together), across every replica
+   * (counted in Redis); over it the answer is 429 with Retry-After. Webhooks, health and metrics are not counted.
    */
   @ToInt()
   @IsInt({ message: 'must be an integer' })
   @Min(1)
   @Max(1_000_000)
   ADMIN_RATE_LIMIT_PER_MINUTE = 12_000;
+
+  /** Admin API requests per minute from one client address that shows no valid key (garbage keys count here). */
+  @ToInt()
+  @IsInt({ message: 'must be an integer' })
+  @Min(1)
+  @Max(1_000_000)
+  ADMIN_ANONYMOUS_RATE_LIMIT_PER_MINUTE = 300;
+
+  /**
+   * Express's `trust proxy` (https://expressjs.com/en/guide/behind-proxies.html): how the client address of
+   * the anonymous rate limit is found behind a load balancer. `false` (default): the connecting address;
+   * a number: that many proxies in front; or a comma-separated list of trusted subnets.
+   */
+  @Matches(/^(false|true|\d{1,2}|[0-9a-fA-F.:/, ]+|loopback|linklocal|uniquelocal)$/, {
+    message: 'must be false, a number of proxies, or a comma-separated list of subnets',
+  })
+  TRUST_PROXY = 'false';
+
+  /** When set, `/metrics` answers only `Authorization: Bearer <METRICS_TOKEN>` (for deployments that expose it). */
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  METRICS_TOKEN?: string;
 
   /** Largest JSON body an admin route accepts. */
   @ToInt()

@@ -35,6 +35,18 @@ describe('redaction', () => {
     expect(redactText('the token endpoint answered HTTP 401')).toBe('the token endpoint answered HTTP 401');
   });
 
+  it("[issue 17] redacts Meta's handshake parameters and every secret-named query parameter in URLs", () => {
+    const url = redactText(
+      '/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=vt-123&hub.challenge=998877&page=2' +
+        '&access_token=EAAG1&client_secret=cs1&x-api-key=k1&Signature=s1',
+    );
+    for (const secret of ['vt-123', '998877', 'EAAG1', 'cs1', 'k1', 's1'])
+      expect(url).not.toContain(`=${secret}`);
+    expect(url).toContain('hub.mode=subscribe');
+    expect(url).toContain('page=2');
+    expect(url).toContain(`hub.verify_token=${REDACTED}`);
+  });
+
   it('redacts at any depth, including inside error objects and their causes', () => {
     const error = Object.assign(new Error('request failed for Bearer topsecret-token-value'), {
       config: { headers: { Authorization: 'Bearer topsecret-token-value', 'X-Trace': 'keep-me' } },

@@ -12,8 +12,10 @@ const SECRET_IN_TEXT: Array<[RegExp, string]> = [
   [/\b(Token)\s+(?=[A-Za-z._~+/=-]*\d)[A-Za-z0-9._~+/=-]{6,}/gi, `$1 ${REDACTED}`],
   [/\bfb_[A-Za-z0-9_-]{16,}/g, REDACTED],
   [/(\/\/)[^/\s:@]+:[^/\s@]+@/g, `$1${REDACTED}@`],
+  // Any query parameter whose name ends in one of these, e.g. `hub.verify_token` and `hub.challenge` of
+  // Meta's handshake, `access_token`, `client_secret`.
   [
-    /([?&](?:api[-_]?key|apikey|key|token|access_token|client_secret|password|secret|sig|signature)=)[^&\s#]+/gi,
+    /([?&][\w.[\]-]*?(?:api[-_]?key|apikey|key|token|password|secret|sig|signature|challenge)=)[^&\s#]+/gi,
     `$1${REDACTED}`,
   ],
 ];
