@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import pg from 'pg';
 import { SecretBox } from '@flowbridge/platform';
 import { testDatabaseServerUrl, until } from '@flowbridge/testing';
+import { WebhookChannels } from '../services/whatsapp-messaging/src/webhooks/webhook-channels';
 import { type MessagingHarness, startMessaging } from './messaging-app';
 import { observe } from './reliability/harness/observe';
 import {
@@ -451,6 +452,8 @@ describe('whatsapp-messaging: channels and webhook ingestion (real Postgres and 
         channelId,
         JSON.stringify(stale),
       ]);
+      // As a process started without the key would: its cache of opened app secrets starts empty.
+      svc.app.get(WebhookChannels).invalidate();
       const message = textMessage(CONTACT, 'while the key is missing');
       const raw = JSON.stringify(webhookBody(number, { messages: [message] }));
       try {
@@ -465,6 +468,7 @@ describe('whatsapp-messaging: channels and webhook ingestion (real Postgres and 
           channelId,
           JSON.stringify(saved.app_secret),
         ]);
+        svc.app.get(WebhookChannels).invalidate();
       }
       expect((await post(raw)).status).toBe(200);
     });
@@ -487,6 +491,28 @@ describe('whatsapp-messaging: channels and webhook ingestion (real Postgres and 
         expect(down.body.code).toBe('UNAVAILABLE');
         expect(JSON.stringify(down.body)).not.toMatch(/at .*\.js/);
         expect(await triggersOf([message.id as string])).toEqual([]);
+        // [issue 17] The signature is checked before any parsing or database work: with Postgres refusing,
+        // forged and unsigned bodies still get their 401 (no 503). One for a number the cache does not know
+        // gets 503 while the channels cannot be read again (it may be a channel made a moment ago).
+        await new Promise((r) => setTimeout(r, 1100)); // past the once-a-second limit on reading them again
+        const forged = await post(raw, sign(raw, 'not-the-app-secret'));
+        expect(forged.status).toBe(401);
+        expect(forged.body.code).toBe('SIGNATURE_INVALID');
+        const notJson = Buffer.concat([
+          Buffer.from(`{"phone_number_id":"${number.phoneNumberId}"`),
+          randomBytes(64),
+        ]);
+        expect((await post(notJson, sign(notJson, 'not-the-app-secret'))).status).toBe(401);
+        expect((await post(raw, null)).status).toBe(401);
+        const elsewhere = JSON.stringify(
+          webhookBody(
+            { phoneNumberId: '100000000077', displayPhoneNumber: '+1 555 0177', wabaId: '200000000077' },
+            {
+              messages: [textMessage(CONTACT, 'not ours')],
+            },
+          ),
+        );
+        expect((await post(elsewhere, sign(elsewhere, 'some-other-app'))).status).toBe(503);
       } finally {
         await admin.query(`ALTER DATABASE "${name}" WITH ALLOW_CONNECTIONS true`);
         await admin.end();

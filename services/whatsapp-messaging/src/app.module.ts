@@ -14,6 +14,7 @@ import { NavigationConsumer } from './sending/navigation.consumer';
 import { SendRateLimiter } from './sending/rate-limiter';
 import { SendLane } from './sending/send-lane';
 import { WebhookIngest } from './webhooks/ingest.service';
+import { WebhookChannels } from './webhooks/webhook-channels';
 import { WebhookController } from './webhooks/webhook.controller';
 import type { WhatsappMessagingConfig } from './whatsapp-messaging.config';
 
@@ -48,6 +49,7 @@ export class WhatsappMessagingAppModule {
       controllers: [ChannelsController, MessagesController, WebhookController],
       providers: [
         ChannelsService,
+        WebhookChannels,
         WebhookIngest,
         TriggerProducer,
         GraphClient,

@@ -26,6 +26,8 @@ const SELECT_CHANNEL = `SELECT id, workspace_id AS "workspaceId", phone_number_i
 @Injectable()
 export class ChannelsService {
   private readonly box: SecretBox;
+  /** Goes up whenever this process changes a channel: caches of channels compare it (WebhookChannels). */
+  generation = 0;
 
   constructor(
     @InjectRepository(ChannelEntity) private readonly channels: Repository<ChannelEntity>,
@@ -53,6 +55,11 @@ export class ChannelsService {
     return this.view(await this.save(channel));
   }
 
+  /** Every channel of every workspace (the webhook's secret cache; a deployment has few). */
+  all(): Promise<ChannelEntity[]> {
+    return Tenancy.acrossWorkspaces(() => this.channels.query<ChannelEntity[]>(SELECT_CHANNEL));
+  }
+
   async list(workspaceId: string): Promise<{ items: ChannelView[] }> {
     const rows = await this.channels.find({ where: { workspaceId }, order: { createdAt: 'ASC' } });
     return { items: rows.map((c) => this.view(c)) };
@@ -77,6 +84,7 @@ export class ChannelsService {
 
   async remove(workspaceId: string, id: string): Promise<void> {
     await this.channels.delete({ id: (await this.find(workspaceId, id)).id });
+    this.generation++;
   }
 
   /** `GET /channels/:id/health`: whether the token works and the last error Meta reported. */
@@ -88,24 +96,6 @@ export class ChannelsService {
       tokenValid: channel.tokenValid,
       lastError: channel.lastError,
     };
-  }
-
-  /**
-   * The channels a webhook names. Used by ingestion, which runs across workspaces (the signature authenticates,
-   * the channel decides the workspace). Plain SQL on this path and the sender's: TypeORM's query building was a
-   * tenth of the service's CPU under load.
-   */
-  byPhoneNumberIds(phoneNumberIds: string[]): Promise<ChannelEntity[]> {
-    return this.channels.query<ChannelEntity[]>(`${SELECT_CHANNEL} WHERE phone_number_id = ANY($1::text[])`, [
-      phoneNumberIds,
-    ]);
-  }
-
-  /** For a webhook whose changes name no number (e.g. an account update): its business account's channels. */
-  byWabaIds(wabaIds: string[]): Promise<ChannelEntity[]> {
-    return wabaIds.length === 0
-      ? Promise.resolve([])
-      : this.channels.query<ChannelEntity[]>(`${SELECT_CHANNEL} WHERE waba_id = ANY($1::text[])`, [wabaIds]);
   }
 
   /**
@@ -163,7 +153,9 @@ export class ChannelsService {
 
   private async save(channel: ChannelEntity): Promise<ChannelEntity> {
     try {
-      return await this.channels.save(channel);
+      const saved = await this.channels.save(channel);
+      this.generation++;
+      return saved;
     } catch (error) {
       if (violatedConstraint(error, '23505') === 'UQ_channels_phone_number')
         throw new AppError(

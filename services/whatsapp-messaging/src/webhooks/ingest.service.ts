@@ -25,10 +25,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter } from 'prom-client';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ChannelEntity } from '../channels/channel.entity';
-import { ChannelsService } from '../channels/channels.service';
 import { MessagingErrorCode } from '../errors';
 import { MalformedWebhook, type ParsedChange, parseWebhook, triggerMessageOf } from './envelope';
-import { checkSignature } from './signature';
+import { idsNamedIn, signatureDigest, signerOf } from './signature';
+import { type ChannelSnapshot, WebhookChannels, type WebhookChannel } from './webhook-channels';
 
 const webhookRequests = metricOnce(
   'flowbridge_webhook_requests_total',
@@ -79,7 +79,7 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly channels: ChannelsService,
+    private readonly channelIndex: WebhookChannels,
     private readonly triggers: TriggerProducer,
     @Inject(REDIS) redis: Redis,
   ) {
@@ -116,6 +116,28 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
           'x-hub-signature-256',
         ),
       );
+    const digest = signatureDigest(signature);
+    if (digest === 'missing' || digest === 'malformed')
+      refused(
+        'bad_signature',
+        new AppError(
+          MessagingErrorCode.SignatureMalformed,
+          'X-Hub-Signature-256 must be sha256= and 64 hex digits',
+          401,
+          'x-hub-signature-256',
+        ),
+      );
+    // Which of our apps signed it, before any parsing or database work: a few HMACs over the raw bytes.
+    let snapshot = await this.unavailableOnError(() => this.channelIndex.current());
+    let secret = signerOf(raw, digest as Buffer, snapshot.bySecret.keys());
+    if (secret === null) {
+      const fresh = await this.channelIndex.refreshAfterMiss();
+      if (fresh) {
+        snapshot = fresh;
+        secret = signerOf(raw, digest as Buffer, snapshot.bySecret.keys());
+      }
+    }
+    if (secret === null) return this.unverified(raw, snapshot, refused);
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
@@ -125,10 +147,10 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
         new AppError(MessagingErrorCode.MalformedWebhook, 'The body is not JSON', 400, 'body'),
       );
     }
-    const known = await this.unavailableOnError(() => this.channelsNamedIn(body));
-    if (known.length === 0) {
+    const named = channelsNamedIn(body, snapshot);
+    if (named.length === 0) {
       // Acknowledged, so that Meta stops delivering it (it would for days), and nothing else: with no channel
-      // there is no secret to check it against, no workspace to route it to and no flow to run.
+      // there is no workspace to route it to and no flow to run.
       webhookRequests.inc({ outcome: 'unknown_channel' });
       this.logger.warn(
         { phoneNumberIds: numbersIn(body).slice(0, 10) },
@@ -136,30 +158,18 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
       );
       return { messages: 0, duplicates: 0, statuses: 0 };
     }
-    // Every channel the batch is for must have signed it (one Meta app signs a batch).
-    for (const channel of known) {
-      const verdict = checkSignature(raw, signature, this.appSecretOf(channel));
-      if (verdict === 'malformed')
-        refused(
-          'bad_signature',
-          new AppError(
-            MessagingErrorCode.SignatureMalformed,
-            'X-Hub-Signature-256 must be sha256= and 64 hex digits',
-            401,
-            'x-hub-signature-256',
-          ),
-        );
-      if (verdict !== 'ok')
-        refused(
-          'bad_signature',
-          new AppError(
-            MessagingErrorCode.SignatureInvalid,
-            'X-Hub-Signature-256 does not match the body',
-            401,
-            'x-hub-signature-256',
-          ),
-        );
-    }
+    // Every channel the batch is for must be one the signing app serves (one Meta app signs a batch).
+    if (named.some((c) => c.appSecret !== secret))
+      refused(
+        'bad_signature',
+        new AppError(
+          MessagingErrorCode.SignatureInvalid,
+          'X-Hub-Signature-256 does not match the body',
+          401,
+          'x-hub-signature-256',
+        ),
+      );
+    const known = named.map((c) => c.channel);
     let changes: ParsedChange[];
     try {
       changes = parseWebhook(body);
@@ -332,17 +342,27 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   /**
-   * A channel's app secret. One sealed with a key no longer in ENCRYPTION_KEYS is an operator's problem, not
+   * A body no app secret we hold verifies. Whether it names a number we serve is read by pattern, without
+   * parsing it: if it does, it is forged or signed with the wrong secret (401, so Meta keeps the batch and an
+   * operator can fix the secret); if not, it is for a number we do not serve (acknowledged, counted). A
+   * channel whose app secret cannot be opened (a key gone from ENCRYPTION_KEYS) is an operator's problem, not
    * Meta's: 503 (Meta delivers the batch again once the key is back) and a log line saying what to fix.
    */
-  private appSecretOf(channel: ChannelEntity): string {
-    try {
-      return this.channels.open(channel, 'appSecret');
-    } catch (error) {
-      if (!(error instanceof SecretBoxError)) throw error;
+  private unverified(
+    raw: Buffer,
+    snapshot: ChannelSnapshot,
+    refused: (outcome: string, error: AppError) => never,
+  ): IngestResult {
+    const ids = idsNamedIn(raw);
+    const ours = [...ids].flatMap((id) => {
+      const byNumber = snapshot.byNumber.get(id);
+      return byNumber ? [byNumber] : (snapshot.byWaba.get(id) ?? []);
+    });
+    const sealed = ours.find((c) => c.appSecret instanceof SecretBoxError);
+    if (sealed) {
       webhookRequests.inc({ outcome: 'unavailable' });
       this.logger.error(
-        { channelId: channel.id, reason: error.code },
+        { channelId: sealed.channel.id, reason: (sealed.appSecret as SecretBoxError).code },
         "the channel's app secret could not be decrypted; check ENCRYPTION_KEYS (webhooks answer 503 until then)",
       );
       throw new AppError(
@@ -351,13 +371,31 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
         503,
       );
     }
-  }
-
-  /** The channels a webhook names: by phone number id, or by business account for changes without one. */
-  private async channelsNamedIn(body: unknown): Promise<ChannelEntity[]> {
-    const numbers = numbersIn(body);
-    if (numbers.length > 0) return this.channels.byPhoneNumberIds(numbers);
-    return this.channels.byWabaIds(entriesOf(body).flatMap((e) => (typeof e.id === 'string' ? [e.id] : [])));
+    if (ours.length === 0 && this.channelIndex.doubtful) {
+      // The channels could not be read again: the number may be one made a moment ago. Meta will retry.
+      webhookRequests.inc({ outcome: 'unavailable' });
+      throw new AppError(
+        MessagingErrorCode.Unavailable,
+        'The webhook could not be verified right now; deliver it again later',
+        503,
+      );
+    }
+    if (ours.length > 0)
+      refused(
+        'bad_signature',
+        new AppError(
+          MessagingErrorCode.SignatureInvalid,
+          'X-Hub-Signature-256 does not match the body',
+          401,
+          'x-hub-signature-256',
+        ),
+      );
+    webhookRequests.inc({ outcome: 'unknown_channel' });
+    this.logger.warn(
+      { phoneNumberIds: [...ids].slice(0, 10) },
+      'webhook for a number with no channel (signed by no app we serve); acknowledged and ignored',
+    );
+    return { messages: 0, duplicates: 0, statuses: 0 };
   }
 
   /** Postgres or Redis is down: 503, so that Meta delivers the batch again later. */
@@ -378,6 +416,13 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
 }
 
 type RawEntry = { id?: unknown; changes?: unknown };
+
+/** The channels a webhook names: by phone number id, or by business account for changes without one. */
+function channelsNamedIn(body: unknown, snapshot: ChannelSnapshot): WebhookChannel[] {
+  const numbers = numbersIn(body);
+  if (numbers.length > 0) return numbers.flatMap((n) => snapshot.byNumber.get(n) ?? []);
+  return entriesOf(body).flatMap((e) => (typeof e.id === 'string' ? (snapshot.byWaba.get(e.id) ?? []) : []));
+}
 
 function entriesOf(body: unknown): RawEntry[] {
   const entries = (body as { entry?: unknown })?.entry;
