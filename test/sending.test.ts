@@ -30,7 +30,8 @@ describe('whatsapp-messaging: navigations to Cloud API messages, against the san
   let queues: NavigationQueues;
   const main = number(1);
   const slow = number(2);
-  const guarded = number(3, { accessToken: 'EAAG-the-right-token' });
+  // Connected with a token the Cloud API accepts; the 190 test then revokes it (a token that expired).
+  const guarded = number(3, { accessToken: 'EAAG-an-expired-token' });
   const channels: Record<string, string> = {};
   let contactCounter = 0;
   const newContact = () => String(447700900000 + ++contactCounter * 7);
@@ -363,6 +364,7 @@ describe('whatsapp-messaging: navigations to Cloud API messages, against the san
 
   it('marks the channel unhealthy on 190 (token) and healthy again once a new token works', async () => {
     const waId = newContact();
+    sandbox.numbers.get(guarded.phoneNumberId)!.accessToken = 'EAAG-the-right-token';
     await svc.navigate(navigation(waId, [text('with the old token')], { channel: 'guarded' }));
     const [row] = await settled(waId, 1);
     expect(row.status).toBe('failed');

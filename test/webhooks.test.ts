@@ -4,6 +4,7 @@ import pg from 'pg';
 import { SecretBox } from '@flowbridge/platform';
 import { testDatabaseServerUrl, until } from '@flowbridge/testing';
 import { WebhookChannels } from '../services/whatsapp-messaging/src/webhooks/webhook-channels';
+import { type Sandbox, startSandbox } from '../tools/sandbox/src/sandbox';
 import { type MessagingHarness, startMessaging } from './messaging-app';
 import { observe } from './reliability/harness/observe';
 import {
@@ -34,9 +35,18 @@ describe('whatsapp-messaging: channels and webhook ingestion (real Postgres and 
   const otherSecret = `other-secret-${randomBytes(8).toString('hex')}`;
   const verifyToken = `verify-${randomBytes(8).toString('hex')}`;
   let channelId: string;
+  // The Cloud API, which a channel's number is checked against when it is connected.
+  let sandbox: Sandbox;
 
   beforeAll(async () => {
-    svc = await startMessaging('messaging');
+    sandbox = await startSandbox({
+      webhookUrl: 'http://127.0.0.1:9/unset',
+      numbers: [
+        { ...number, appSecret, accessToken: 'EAAG-canary-access-token-0001' },
+        { ...other, appSecret: otherSecret },
+      ],
+    });
+    svc = await startMessaging('messaging', { env: { GRAPH_API_BASE_URL: sandbox.url } });
     const created = await svc.call('post', '/channels', {
       ...number,
       accessToken: 'EAAG-canary-access-token-0001',
@@ -59,6 +69,7 @@ describe('whatsapp-messaging: channels and webhook ingestion (real Postgres and 
 
   afterAll(async () => {
     await svc?.close();
+    await sandbox?.close();
   });
 
   /** POSTs the body as the given bytes, signed with `secret` unless a signature header is given. */
@@ -104,7 +115,7 @@ describe('whatsapp-messaging: channels and webhook ingestion (real Postgres and 
 
       const taken = await svc.call('post', '/channels', {
         ...number,
-        accessToken: 'x',
+        accessToken: 'EAAG-canary-access-token-0001',
         appSecret: 'y',
         verifyToken: 'zzzzzzzz',
       });
@@ -119,6 +130,22 @@ describe('whatsapp-messaging: channels and webhook ingestion (real Postgres and 
       });
       expect(bad.status).toBe(400);
       expect(bad.body.field).toBe('phoneNumberId');
+      // [issue 17] A number the token does not see on the Cloud API is not connected: no one claims another's.
+      const squatter = await svc.call('post', '/channels', {
+        phoneNumberId: '100000000055',
+        displayPhoneNumber: '+1 555 0155',
+        wabaId: '200000000055',
+        accessToken: 'EAAG-someone',
+        appSecret: 'y',
+        verifyToken: 'zzzzzzzz',
+      });
+      expect(squatter.status).toBe(422);
+      expect(squatter.body).toMatchObject({ code: 'PHONE_NUMBER_NOT_VERIFIED', field: 'phoneNumberId' });
+      const patched = await svc.call('patch', `/channels/${channelId}`, {
+        accessToken: 'EAAG-not-the-owners',
+      });
+      expect(patched.status).toBe(422);
+      expect(patched.body.code).toBe('PHONE_NUMBER_NOT_VERIFIED');
       expect((await svc.call('get', '/channels', undefined, null)).status).toBe(401);
       expect((await svc.call('get', '/channels/not-a-uuid')).status).toBe(404);
       const health = await svc.call('get', `/channels/${channelId}/health`);

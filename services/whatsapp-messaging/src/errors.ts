@@ -7,4 +7,6 @@ export const MessagingErrorCode = {
   SignatureInvalid: 'SIGNATURE_INVALID',
   MalformedWebhook: 'MALFORMED_WEBHOOK',
   Unavailable: 'UNAVAILABLE',
+  PhoneNumberNotVerified: 'PHONE_NUMBER_NOT_VERIFIED',
+  CloudApiUnavailable: 'CLOUD_API_UNAVAILABLE',
 } as const;

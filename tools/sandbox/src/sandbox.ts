@@ -106,6 +106,35 @@ export class Sandbox {
     this.statuses = options.statuses ?? ['sent', 'delivered', 'read'];
   }
 
+  /**
+   * `GET /{phone-number-id}` as Meta answers it: the number to a token that sees it (a number with its own
+   * `accessToken` is seen by that token only), code 100 for a number that does not exist, 190 for no token.
+   */
+  private describeNumber(req: Request, res: Response): void {
+    const phoneNumberId = String(req.params.phoneNumberId);
+    const error = (status: number, code: number, message: string) =>
+      void res.status(status).json({
+        error: { message, type: 'OAuthException', code, fbtrace_id: randomBytes(9).toString('base64url') },
+      });
+    if (!/^v\d+\.\d+$/.test(String(req.params.version)) || !/^\d+$/.test(phoneNumberId))
+      return error(400, 100, `Unknown path components: /${String(req.params.version)}/${phoneNumberId}`);
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (!token) return error(401, 190, 'Invalid OAuth access token - Cannot parse access token');
+    const number = this.numbers.get(phoneNumberId);
+    if (!number || (number.accessToken !== undefined && token !== number.accessToken))
+      return error(
+        400,
+        100,
+        `Unsupported get request. Object with ID '${phoneNumberId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+      );
+    res.json({
+      id: number.phoneNumberId,
+      display_phone_number: number.displayPhoneNumber,
+      verified_name: 'Sandbox business',
+      quality_rating: 'GREEN',
+    });
+  }
+
   get url(): string {
     const address = this.server?.address() as AddressInfo | undefined;
     if (!address) throw new Error('the sandbox is not listening');
@@ -117,6 +146,7 @@ export class Sandbox {
     app.disable('x-powered-by');
     app.use(express.json({ limit: '1mb' }));
     app.post('/:version/:phoneNumberId/messages', (req, res) => void this.receive(req, res));
+    app.get('/:version/:phoneNumberId', (req, res) => void this.describeNumber(req, res));
     app.get('/sandbox/health', (_req, res) => void res.json({ ok: true }));
     app.get(
       '/sandbox/numbers',

@@ -5,6 +5,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, type Repository } from 'typeorm';
 import { MessagingErrorCode } from '../errors';
+import { GraphClient } from '../sending/graph-client';
 import { WhatsappMessagingConfig } from '../whatsapp-messaging.config';
 import type { CreateChannelDto, UpdateChannelDto } from './channel.dto';
 import { ChannelEntity } from './channel.entity';
@@ -32,11 +33,13 @@ export class ChannelsService {
   constructor(
     @InjectRepository(ChannelEntity) private readonly channels: Repository<ChannelEntity>,
     private readonly config: WhatsappMessagingConfig,
+    private readonly graph: GraphClient,
   ) {
     this.box = new SecretBox(config.ENCRYPTION_KEYS);
   }
 
   async create(workspaceId: string, dto: CreateChannelDto): Promise<ChannelView> {
+    await this.verifyNumber(dto.phoneNumberId, dto.graphApiVersion ?? null, dto.accessToken);
     const id = randomUUID();
     const channel = this.channels.create({
       id,
@@ -72,6 +75,13 @@ export class ChannelsService {
   async update(workspaceId: string, id: string, dto: UpdateChannelDto): Promise<ChannelView> {
     const channel = await this.find(workspaceId, id);
     const { accessToken, appSecret, ...plain } = dto;
+    // A new number or token: the token must see the number (the stored token when only the number changes).
+    if (accessToken !== undefined || (plain.phoneNumberId ?? channel.phoneNumberId) !== channel.phoneNumberId)
+      await this.verifyNumber(
+        plain.phoneNumberId ?? channel.phoneNumberId,
+        plain.graphApiVersion ?? channel.graphApiVersion,
+        accessToken ?? this.open(channel, 'accessToken'),
+      );
     Object.assign(channel, plain);
     if (accessToken !== undefined) {
       channel.accessToken = this.seal(workspaceId, id, 'accessToken', accessToken);
@@ -134,6 +144,29 @@ export class ChannelsService {
   /** Whether some channel expects this verify token (Meta's subscription handshake). */
   async verifyTokenKnown(token: string): Promise<boolean> {
     return (await Tenancy.acrossWorkspaces(() => this.channels.countBy({ verifyToken: token }))) > 0;
+  }
+
+  /** Refuses a number the access token does not see on the Cloud API (422), or 503 when it does not answer. */
+  private async verifyNumber(
+    phoneNumberId: string,
+    graphApiVersion: string | null,
+    token: string,
+  ): Promise<void> {
+    const seen = await this.graph.seesNumber({ phoneNumberId, graphApiVersion }, token);
+    if (seen.ok) return;
+    if (!seen.reachable)
+      throw new AppError(
+        MessagingErrorCode.CloudApiUnavailable,
+        'The Cloud API did not answer the check of this number; try again',
+        503,
+        'phoneNumberId',
+      );
+    throw new AppError(
+      MessagingErrorCode.PhoneNumberNotVerified,
+      `The access token does not see phone number id ${phoneNumberId} on the Cloud API: ${seen.error.message}`,
+      422,
+      'phoneNumberId',
+    );
   }
 
   open(channel: ChannelEntity, field: SecretField): string {

@@ -81,6 +81,34 @@ export class GraphClient implements OnApplicationShutdown {
     return classify(status, body);
   }
 
+  /**
+   * `GET /{phone-number-id}` with the channel's token: whether that token sees the number (a business's
+   * token sees only its own accounts' numbers), so that no workspace connects a number it does not hold.
+   */
+  async seesNumber(
+    channel: { phoneNumberId: string; graphApiVersion: string | null },
+    accessToken: string,
+  ): Promise<{ ok: true } | { ok: false; error: SendError; reachable: boolean }> {
+    const version = channel.graphApiVersion ?? this.config.GRAPH_API_VERSION;
+    try {
+      const res = await this.http.get<GraphErrorBody & { id?: unknown }>(
+        `/${version}/${encodeURIComponent(channel.phoneNumberId)}`,
+        {
+          headers: { Authorization: `Bearer ${accessToken}` },
+          params: { fields: 'id,display_phone_number' },
+        },
+      );
+      const body = typeof res.data === 'object' && res.data !== null ? res.data : {};
+      if (res.status === 200 && body.id === channel.phoneNumberId) return { ok: true };
+      const outcome = classify(res.status, body);
+      const error = outcome.kind === 'sent' ? { code: 0, message: `HTTP ${res.status}` } : outcome.error;
+      return { ok: false, error, reachable: res.status < 500 };
+    } catch (error) {
+      const code = isAxiosError(error) ? (error.code ?? 'ERROR') : 'ERROR';
+      return { ok: false, error: { code: 0, title: code, message: 'no answer' }, reachable: false };
+    }
+  }
+
   onApplicationShutdown(): void {
     for (const agent of this.agents) agent.destroy();
   }
