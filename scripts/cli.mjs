@@ -5,6 +5,15 @@ import { fail, loadDotEnv, ROOT, run } from './lib.mjs';
 
 const cli = join(ROOT, 'dist/services/connections/src/cli.js');
 if (!existsSync(cli)) fail('dist/ is missing: run `npm run build` first');
-process.exitCode = run(process.execPath, [cli, ...process.argv.slice(2)], {
-  env: { ...loadDotEnv(), ...process.env },
-});
+const env = { ...loadDotEnv(), ...process.env };
+const args = process.argv.slice(2);
+process.exitCode = run(process.execPath, [cli, ...args], { env });
+// Secrets live in two services: the channels' tokens and app secrets are the messaging service's.
+if (process.exitCode === 0 && args[0] === 'secrets:rotate')
+  process.exitCode = run(
+    process.execPath,
+    [join(ROOT, 'dist/services/whatsapp-messaging/src/cli.js'), ...args],
+    {
+      env,
+    },
+  );

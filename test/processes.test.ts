@@ -1,10 +1,21 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { runMigrations, SecretBox } from '@flowbridge/platform';
-import { createTestDatabase, type TestDatabase, testRedisUrl } from '@flowbridge/testing';
+import { contactPartition, NavigationJobName, navigationQueue } from '@flowbridge/contracts';
+import {
+  JobAuth,
+  redisOptionsFromUrl,
+  runMigrations,
+  SecretBox,
+  TEST_INTERNAL_KEY,
+} from '@flowbridge/platform';
+import { createTestDatabase, type TestDatabase, testRedisUrl, until } from '@flowbridge/testing';
+import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { CONNECTIONS_MIGRATIONS, CONNECTIONS_SCHEMA } from '../services/connections/src/migrations';
+import { MESSAGING_MIGRATIONS, MESSAGING_SCHEMA } from '../services/whatsapp-messaging/src/migrations';
+import { startSandbox } from '../tools/sandbox/src/sandbox';
+import { sign, textMessage, webhookBody } from '../tools/sandbox/src/webhook-bodies';
 import { entry, freePort, newKey, runToEnd, ServiceProcess, type ServiceName } from './service-process';
 
 describe('services as processes', () => {
@@ -261,4 +272,109 @@ describe('services as processes', () => {
       await client.end();
     }
   });
+
+  it('[issue 17] secrets:rotate re-seals channel tokens and app secrets: with the old key dropped, webhooks and sends still work', async () => {
+    await runMigrations({
+      databaseUrl: db.url,
+      appUrl: db.appUrl,
+      service: 'whatsapp-messaging',
+      schema: MESSAGING_SCHEMA,
+      migrations: MESSAGING_MIGRATIONS,
+    });
+    const phone = {
+      phoneNumberId: '190000000001',
+      displayPhoneNumber: '15550001901',
+      wabaId: '290000000001',
+    };
+    const appSecret = `rotate-app-secret-${randomBytes(6).toString('hex')}`;
+    const accessToken = `EAAG-rotate-${randomBytes(6).toString('hex')}`;
+    const sandbox = await startSandbox({
+      webhookUrl: 'http://127.0.0.1:9/unset',
+      numbers: [{ ...phone, appSecret, accessToken }],
+    });
+    const queuePrefix = `fbtest-rot-${randomBytes(3).toString('hex')}`;
+    const adminKey = `fb_seed_${randomBytes(16).toString('hex')}`;
+    const oldKey = newKey();
+    const newKeyB64 = newKey();
+    const env = (keys: string) => ({
+      ENCRYPTION_KEYS: keys,
+      ADMIN_API_KEY: adminKey,
+      ADMIN_WORKSPACE: 'rotation',
+      GRAPH_API_BASE_URL: sandbox.url,
+      QUEUE_PREFIX: queuePrefix,
+    });
+    try {
+      const before = await start('whatsapp-messaging', env(`old:${oldKey}`));
+      const created = await fetch(before.url('/channels'), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ ...phone, accessToken, appSecret, verifyToken: 'rotate-verify' }),
+      });
+      expect(created.status).toBe(201);
+      const channelId = ((await created.json()) as { id: string }).id;
+      before.kill('SIGTERM');
+      await before.exited;
+
+      const cli = [entry('whatsapp-messaging', 'cli.js'), 'secrets:rotate'];
+      const ring = { ...baseEnv(), ENCRYPTION_KEYS: `new:${newKeyB64},old:${oldKey}` };
+      expect((await runToEnd([...cli, '--dry-run'], ring)).stdout).toContain(
+        'would re-encrypt 2 secret(s) in 1 channel(s)',
+      );
+      const rotated = await runToEnd(cli, ring);
+      expect(rotated.code).toBe(0);
+      expect(rotated.stdout).toContain('re-encrypted 2 secret(s) in 1 channel(s) with key "new"');
+      expect((await runToEnd(cli, ring)).stdout).toContain('re-encrypted 0 secret(s)');
+
+      // Only the new key from here on.
+      const after = await start('whatsapp-messaging', env(`new:${newKeyB64}`));
+      const message = textMessage('447700900555', 'after the rotation');
+      const raw = JSON.stringify(webhookBody({ ...phone }, { messages: [message] }));
+      const hook = await fetch(after.url('/webhooks/whatsapp'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(raw, appSecret) },
+        body: raw,
+      });
+      expect(hook.status).toBe(200);
+      expect(await hook.json()).toMatchObject({ messages: 1 });
+
+      const contact = { workspaceId: 'rotation', channelId, waId: '447700900555' };
+      const queue = new Queue(navigationQueue(contactPartition(contact, 2)), {
+        prefix: queuePrefix,
+        connection: redisOptionsFromUrl(testRedisUrl()),
+      });
+      try {
+        const runId = randomUUID();
+        const event = {
+          version: 1,
+          navigationId: `${runId}:1`,
+          workspaceId: 'rotation',
+          channelId,
+          contact: { waId: contact.waId },
+          runId,
+          flowId: 'flow-1',
+          flowVersion: 1,
+          screenId: 's',
+          seq: 1,
+          messages: [{ type: 'text', text: 'sent with the re-sealed token' }],
+          emittedAt: new Date().toISOString(),
+        };
+        const jobId = `nav-${runId}-1`;
+        await queue.add(
+          NavigationJobName.Navigation,
+          new JobAuth(TEST_INTERNAL_KEY).sign(queue.name, NavigationJobName.Navigation, jobId, event),
+          { jobId },
+        );
+        await until(
+          'the send with the re-sealed token',
+          async () => sandbox.sentTo(contact.waId).length === 1,
+        );
+        expect(sandbox.attempts.filter((a) => a.to === contact.waId).map((a) => a.httpStatus)).toEqual([200]);
+      } finally {
+        await queue.obliterate({ force: true }).catch(() => undefined);
+        await queue.close();
+      }
+    } finally {
+      await sandbox.close();
+    }
+  }, 60_000);
 });

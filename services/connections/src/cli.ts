@@ -24,7 +24,9 @@ const USAGE = `Flowbridge admin CLI (connections service)
   keys:create --workspace <id> [--name <n>] create an admin API key; it is printed once
   keys:list [--workspace <id>]              list keys (never the keys themselves)
   keys:revoke --id <key id>                 revoke a key
-  secrets:rotate [--dry-run]                re-encrypt every secret with the first key of ENCRYPTION_KEYS
+  secrets:rotate [--dry-run]                re-encrypt every connection and API secret with the first key of
+                                            ENCRYPTION_KEYS ("npm run cli -- secrets:rotate" then does the
+                                            channels' tokens and app secrets too)
 `;
 
 const out = (line: string): boolean => process.stdout.write(`${line}\n`);

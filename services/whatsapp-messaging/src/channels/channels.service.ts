@@ -13,7 +13,7 @@ import { channelView, type ChannelView } from './channel.view';
 
 const DEFAULT_MESSAGES_PER_SECOND = 80; // Meta's default throughput per business number
 
-type SecretField = 'accessToken' | 'appSecret';
+export type SecretField = 'accessToken' | 'appSecret';
 
 /** A channel row as the entity (the columns the hot paths read). */
 const SELECT_CHANNEL = `SELECT id, workspace_id AS "workspaceId", phone_number_id AS "phoneNumberId",
@@ -206,6 +206,7 @@ export class ChannelsService {
   }
 }
 
-function aad(workspaceId: string, channelId: string, field: SecretField): string {
+/** What a channel's sealed secret is bound to: its workspace, channel and field. */
+export function aad(workspaceId: string, channelId: string, field: SecretField): string {
   return `flowbridge/${workspaceId}/channel/${channelId}/${field}`;
 }
