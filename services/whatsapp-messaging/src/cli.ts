@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import {
   ConfigError,
   loadConfig,
-  PlatformConfig,
+  type PlatformConfig,
   runMigrateCli,
   scopeConnections,
   SecretBox,
