@@ -942,4 +942,41 @@ describe('the call log', () => {
     expect(api.requests.every((r) => r.headers['x-partner'] === secrets.header)).toBe(true);
     expect(api.requests[0].url).toContain(secrets.query);
   });
+
+  it('[issue 17] masks a bearer token the API echoes back base64-, base64url- and URL-encoded, in the log and in api_response', async () => {
+    const token = 'tok/EN+with?odd=chars-91fe27';
+    api.handle((req, res) => {
+      const got = String(req.headers.authorization).replace(/^Bearer /, '');
+      const b64 = Buffer.from(got).toString('base64');
+      res.setHeader('x-echo', b64);
+      sendJson(res, 200, {
+        base64: b64,
+        unpadded: b64.replace(/=+$/, ''),
+        base64url: Buffer.from(got).toString('base64url'),
+        urlEncoded: encodeURIComponent(got),
+        status: 'ok',
+      });
+    });
+    const connection = connectionFor(api.origin, { auth: { type: 'bearer', token } });
+    const result = await engine().runInline({
+      connection,
+      api: apiFor(connection),
+      variables: { order_id: 1 },
+    });
+    expect(result.response.status).toBe('success');
+    const everything = JSON.stringify({ response: result.response, attempts: result.attempts });
+    for (const form of [
+      token,
+      Buffer.from(token).toString('base64'),
+      Buffer.from(token).toString('base64').replace(/=+$/, ''),
+      Buffer.from(token).toString('base64url'),
+      encodeURIComponent(token),
+    ])
+      expect(everything).not.toContain(form);
+    expect(result.response.data).toMatchObject({
+      base64: '[REDACTED]',
+      urlEncoded: '[REDACTED]',
+      status: 'ok',
+    });
+  });
 });

@@ -27,6 +27,11 @@ export class Masker {
       forms.add(encodeURIComponent(secret));
       forms.add(new URLSearchParams({ v: secret }).toString().slice(2));
       forms.add(JSON.stringify(secret).slice(1, -1));
+      // Base64 as an API may echo it back (standard and URL alphabets, with or without padding).
+      const base64 = Buffer.from(secret, 'utf8').toString('base64');
+      forms.add(base64);
+      forms.add(base64.replace(/=+$/, ''));
+      forms.add(Buffer.from(secret, 'utf8').toString('base64url'));
     }
     // Longest first, so that a secret containing another is replaced whole.
     this.values = [...forms].sort((a, b) => b.length - a.length);
