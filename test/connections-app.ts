@@ -59,6 +59,8 @@ export async function startConnections(
     ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
     ADMIN_API_KEY: adminKey,
     ADMIN_WORKSPACE: 'ws-a',
+    // Every test file reaches the services from 127.0.0.1: the per-address limit is tested on its own.
+    ADMIN_ANONYMOUS_RATE_LIMIT_PER_MINUTE: '1000000',
     OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
     // Pub/sub channels are global to the Redis server: each test run answers only its own RPCs.
     RPC_NAMESPACE: `fbtest-${label}-${randomBytes(4).toString('hex')}`,

@@ -46,6 +46,8 @@ export async function startFlowDefinition(
     REDIS_URL: testRedisUrl(),
     ADMIN_API_KEY: options.adminKey,
     ADMIN_WORKSPACE: 'ws-a',
+    // Every test file reaches the services from 127.0.0.1: the per-address limit is tested on its own.
+    ADMIN_ANONYMOUS_RATE_LIMIT_PER_MINUTE: '1000000',
     RPC_NAMESPACE: options.rpcNamespace,
     QUEUE_PREFIX: `fbtest-${label}-${randomBytes(4).toString('hex')}`,
     CONNECTIONS_RPC_TIMEOUT_MS: '2000',

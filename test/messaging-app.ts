@@ -84,6 +84,8 @@ export async function startMessaging(
     REDIS_URL: testRedisUrl(),
     ADMIN_API_KEY: adminKey,
     ADMIN_WORKSPACE: 'ws-a',
+    // Every test file reaches the services from 127.0.0.1: the per-address limit is tested on its own.
+    ADMIN_ANONYMOUS_RATE_LIMIT_PER_MINUTE: '1000000',
     RPC_NAMESPACE: queuePrefix,
     QUEUE_PREFIX: queuePrefix,
     TRIGGER_PARTITIONS: '4',

@@ -78,6 +78,7 @@ export class System {
       NAVIGATION_PARTITIONS: '4',
       ADMIN_API_KEY: this.adminKey,
       ADMIN_WORKSPACE: 'ws-rel',
+      ADMIN_ANONYMOUS_RATE_LIMIT_PER_MINUTE: '1000000',
       // Exactly the business API: the canary on the same host but another port stays refused.
       OUTBOUND_ALLOW_HOSTS: this.business.host,
       ENCRYPTION_KEYS: `k1:${this.encryptionKey}`,
