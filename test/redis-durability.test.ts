@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@flowbridge/testing';
 import { OwnRedis } from './reliability/harness/own-infra';
 import { entry, freePort, runToEnd, ServiceProcess } from './service-process';
@@ -30,6 +31,7 @@ describe('start-up refuses a Redis that would lose queued jobs (own redis-server
     DATABASE_POOL_SIZE: '2',
     REDIS_URL: redisUrl,
     LOG_LEVEL: 'warn',
+    INTERNAL_KEY: randomBytes(32).toString('base64'),
   });
 
   it('[F17] production + an evicting Redis that keeps nothing on disk → exit 78, saying what to set', async () => {

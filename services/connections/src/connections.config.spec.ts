@@ -4,7 +4,7 @@ import { ConnectionsConfig } from './connections.config';
 
 function failure(env: NodeJS.ProcessEnv): ConfigError {
   try {
-    loadConfig(ConnectionsConfig, env);
+    loadConfig(ConnectionsConfig, { INTERNAL_KEY: 'k'.repeat(32), ...env });
   } catch (error) {
     if (error instanceof ConfigError) return error;
     throw error;
@@ -30,6 +30,7 @@ describe('ConnectionsConfig', () => {
 
   it('parses the outbound allow-list and the port', () => {
     const config = loadConfig(ConnectionsConfig, {
+      INTERNAL_KEY: 'k'.repeat(32),
       ENCRYPTION_KEYS: keys,
       OUTBOUND_ALLOW_HOSTS: '127.0.0.1:8080, *.local.test',
       CONNECTIONS_PORT: '4001',

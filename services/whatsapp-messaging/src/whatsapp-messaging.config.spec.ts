@@ -6,7 +6,7 @@ describe('WhatsappMessagingConfig', () => {
   const ENCRYPTION_KEYS = `k1:${randomBytes(32).toString('base64')}`;
 
   it('defaults to a pool that fits every navigation partition', () => {
-    const config = loadConfig(WhatsappMessagingConfig, { ENCRYPTION_KEYS });
+    const config = loadConfig(WhatsappMessagingConfig, { INTERNAL_KEY: 'k'.repeat(32), ENCRYPTION_KEYS });
     expect(config.DATABASE_POOL_SIZE).toBe(24);
     expect(config.NAVIGATION_PARTITIONS).toBe(16);
   });
@@ -14,7 +14,11 @@ describe('WhatsappMessagingConfig', () => {
   it('refuses a pool smaller than NAVIGATION_PARTITIONS + 4, naming both', () => {
     let error: unknown;
     try {
-      loadConfig(WhatsappMessagingConfig, { ENCRYPTION_KEYS, DATABASE_POOL_SIZE: '10' });
+      loadConfig(WhatsappMessagingConfig, {
+        INTERNAL_KEY: 'k'.repeat(32),
+        ENCRYPTION_KEYS,
+        DATABASE_POOL_SIZE: '10',
+      });
     } catch (e) {
       error = e;
     }
@@ -23,6 +27,7 @@ describe('WhatsappMessagingConfig', () => {
     expect((error as ConfigError).message).toContain('at least NAVIGATION_PARTITIONS + 4 (20)');
     expect(
       loadConfig(WhatsappMessagingConfig, {
+        INTERNAL_KEY: 'k'.repeat(32),
         ENCRYPTION_KEYS,
         DATABASE_POOL_SIZE: '10',
         NAVIGATION_PARTITIONS: '6',

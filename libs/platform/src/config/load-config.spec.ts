@@ -1,9 +1,12 @@
 import { ConfigError, loadConfig } from './load-config';
 import { PlatformConfig } from './platform-config';
 
+/** Required outside NODE_ENV=test: given here so that each case is about its own variables. */
+const KEY = { INTERNAL_KEY: 'k'.repeat(32) };
+
 function problems(env: NodeJS.ProcessEnv): string[] {
   try {
-    loadConfig(PlatformConfig, env);
+    loadConfig(PlatformConfig, { ...KEY, ...env });
   } catch (error) {
     if (error instanceof ConfigError) return error.problems.map((p) => p.variable);
     throw error;
@@ -13,7 +16,7 @@ function problems(env: NodeJS.ProcessEnv): string[] {
 
 describe('loadConfig', () => {
   it('fills every default when nothing is set', () => {
-    const config = loadConfig(PlatformConfig, {});
+    const config = loadConfig(PlatformConfig, { ...KEY });
     expect(config.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/flowbridge');
     expect(config.REDIS_URL).toBe('redis://127.0.0.1:6379');
     expect(config.ADMIN_WORKSPACE).toBe('default');
@@ -21,14 +24,21 @@ describe('loadConfig', () => {
     expect(config.ADMIN_API_KEY).toBeUndefined();
   });
 
+  it('[issue 17] requires INTERNAL_KEY (32+ characters) except under NODE_ENV=test', () => {
+    expect(problems({ INTERNAL_KEY: undefined })).toEqual(['INTERNAL_KEY']);
+    expect(problems({ INTERNAL_KEY: 'short', NODE_ENV: 'production' })).toEqual(['INTERNAL_KEY']);
+    expect(problems({ INTERNAL_KEY: undefined, NODE_ENV: 'test' })).toEqual([]);
+    expect(problems({ INTERNAL_KEY: 'short', NODE_ENV: 'test' })).toEqual(['INTERNAL_KEY']);
+  });
+
   it('converts numbers and booleans', () => {
-    const config = loadConfig(PlatformConfig, { DATABASE_POOL_SIZE: '25', LOG_PRETTY: 'yes' });
+    const config = loadConfig(PlatformConfig, { ...KEY, DATABASE_POOL_SIZE: '25', LOG_PRETTY: 'yes' });
     expect(config.DATABASE_POOL_SIZE).toBe(25);
     expect(config.LOG_PRETTY).toBe(true);
   });
 
   it('treats an empty variable as unset', () => {
-    expect(loadConfig(PlatformConfig, { LOG_LEVEL: '' }).LOG_LEVEL).toBe('info');
+    expect(loadConfig(PlatformConfig, { ...KEY, LOG_LEVEL: '' }).LOG_LEVEL).toBe('info');
   });
 
   it('names each malformed variable', () => {
@@ -53,7 +63,7 @@ describe('loadConfig', () => {
   });
 
   it('reads only the variables it declares', () => {
-    const config = loadConfig(PlatformConfig, { UNRELATED_SECRET: 'x' }) as unknown as Record<
+    const config = loadConfig(PlatformConfig, { ...KEY, UNRELATED_SECRET: 'x' }) as unknown as Record<
       string,
       unknown
     >;

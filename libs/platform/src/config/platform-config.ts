@@ -54,8 +54,7 @@ export class PlatformConfig {
    * a secret nor make a service act. Required except under NODE_ENV=test. Same value on every service.
    */
   @ValidateIf((config: PlatformConfig) => config.NODE_ENV !== 'test' || config.INTERNAL_KEY !== undefined)
-  @IsString({ message: 'is required (at least 32 characters: openssl rand -base64 32)' })
-  @MinLength(32, { message: 'must be at least 32 characters (openssl rand -base64 32)' })
+  @Matches(/^\S{32,}$/, { message: 'is required: at least 32 characters (openssl rand -base64 32)' })
   INTERNAL_KEY?: string;
 
   /** Prefix of every RPC and event channel: deployments sharing one Redis must each have their own. */
