@@ -102,12 +102,9 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async ingestBatch(raw: Buffer, signature: string | undefined): Promise<IngestResult> {
-    const refused = (outcome: string, error: AppError): never => {
-      webhookRequests.inc({ outcome });
-      throw error;
-    };
-    if (!signature)
-      refused(
+    const digest = signatureDigest(signature);
+    if (digest === 'missing')
+      refuse(
         'unsigned',
         new AppError(
           MessagingErrorCode.SignatureMissing,
@@ -116,9 +113,8 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
           'x-hub-signature-256',
         ),
       );
-    const digest = signatureDigest(signature);
-    if (digest === 'missing' || digest === 'malformed')
-      refused(
+    if (digest === 'malformed')
+      refuse(
         'bad_signature',
         new AppError(
           MessagingErrorCode.SignatureMalformed,
@@ -129,20 +125,20 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
       );
     // Which of our apps signed it, before any parsing or database work: a few HMACs over the raw bytes.
     let snapshot = await this.unavailableOnError(() => this.channelIndex.current());
-    let secret = signerOf(raw, digest as Buffer, snapshot.bySecret.keys());
+    let secret = signerOf(raw, digest, snapshot.bySecret.keys());
     if (secret === null) {
       const fresh = await this.channelIndex.refreshAfterMiss();
       if (fresh) {
         snapshot = fresh;
-        secret = signerOf(raw, digest as Buffer, snapshot.bySecret.keys());
+        secret = signerOf(raw, digest, snapshot.bySecret.keys());
       }
     }
-    if (secret === null) return this.unverified(raw, snapshot, refused);
+    if (secret === null) return this.unverified(raw, snapshot);
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
     } catch {
-      refused(
+      refuse(
         'malformed',
         new AppError(MessagingErrorCode.MalformedWebhook, 'The body is not JSON', 400, 'body'),
       );
@@ -159,26 +155,14 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
       return { messages: 0, duplicates: 0, statuses: 0 };
     }
     // Every channel the batch is for must be one the signing app serves (one Meta app signs a batch).
-    if (named.some((c) => c.appSecret !== secret))
-      refused(
-        'bad_signature',
-        new AppError(
-          MessagingErrorCode.SignatureInvalid,
-          'X-Hub-Signature-256 does not match the body',
-          401,
-          'x-hub-signature-256',
-        ),
-      );
+    if (named.some((c) => c.appSecret !== secret)) refuse('bad_signature', signatureInvalid());
     const known = named.map((c) => c.channel);
     let changes: ParsedChange[];
     try {
       changes = parseWebhook(body);
     } catch (error) {
       if (!(error instanceof MalformedWebhook)) throw error;
-      refused(
-        'malformed',
-        new AppError(MessagingErrorCode.MalformedWebhook, error.message, 400, error.field),
-      );
+      refuse('malformed', new AppError(MessagingErrorCode.MalformedWebhook, error.message, 400, error.field));
     }
     const byNumber = new Map(known.map((c) => [c.phoneNumberId, c]));
     const result = await this.unavailableOnError(() =>
@@ -348,11 +332,7 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
    * channel whose app secret cannot be opened (a key gone from ENCRYPTION_KEYS) is an operator's problem, not
    * Meta's: 503 (Meta delivers the batch again once the key is back) and a log line saying what to fix.
    */
-  private unverified(
-    raw: Buffer,
-    snapshot: ChannelSnapshot,
-    refused: (outcome: string, error: AppError) => never,
-  ): IngestResult {
+  private unverified(raw: Buffer, snapshot: ChannelSnapshot): IngestResult {
     const ids = idsNamedIn(raw);
     const ours = [...ids].flatMap((id) => {
       const byNumber = snapshot.byNumber.get(id);
@@ -360,36 +340,15 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
     });
     const sealed = ours.find((c) => c.appSecret instanceof SecretBoxError);
     if (sealed) {
-      webhookRequests.inc({ outcome: 'unavailable' });
       this.logger.error(
         { channelId: sealed.channel.id, reason: (sealed.appSecret as SecretBoxError).code },
         "the channel's app secret could not be decrypted; check ENCRYPTION_KEYS (webhooks answer 503 until then)",
       );
-      throw new AppError(
-        MessagingErrorCode.Unavailable,
-        'The webhook could not be verified right now; deliver it again later',
-        503,
-      );
+      refuse('unavailable', cannotVerify());
     }
-    if (ours.length === 0 && this.channelIndex.doubtful) {
-      // The channels could not be read again: the number may be one made a moment ago. Meta will retry.
-      webhookRequests.inc({ outcome: 'unavailable' });
-      throw new AppError(
-        MessagingErrorCode.Unavailable,
-        'The webhook could not be verified right now; deliver it again later',
-        503,
-      );
-    }
-    if (ours.length > 0)
-      refused(
-        'bad_signature',
-        new AppError(
-          MessagingErrorCode.SignatureInvalid,
-          'X-Hub-Signature-256 does not match the body',
-          401,
-          'x-hub-signature-256',
-        ),
-      );
+    if (ours.length > 0) refuse('bad_signature', signatureInvalid());
+    // The channels could not be read again: the number may be one connected a moment ago. Meta will retry.
+    if (this.channelIndex.doubtful) refuse('unavailable', cannotVerify());
     webhookRequests.inc({ outcome: 'unknown_channel' });
     this.logger.warn(
       { phoneNumberIds: [...ids].slice(0, 10) },
@@ -413,6 +372,29 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
       );
     }
   }
+}
+
+/** Counts the outcome and throws the error that answers it. */
+function refuse(outcome: string, error: AppError): never {
+  webhookRequests.inc({ outcome });
+  throw error;
+}
+
+function signatureInvalid(): AppError {
+  return new AppError(
+    MessagingErrorCode.SignatureInvalid,
+    'X-Hub-Signature-256 does not match the body',
+    401,
+    'x-hub-signature-256',
+  );
+}
+
+function cannotVerify(): AppError {
+  return new AppError(
+    MessagingErrorCode.Unavailable,
+    'The webhook could not be verified right now; deliver it again later',
+    503,
+  );
 }
 
 type RawEntry = { id?: unknown; changes?: unknown };
