@@ -237,7 +237,31 @@ function cpuTicks() {
   return ticks;
 }
 
+// Round trips during a burst: each service's flowbridge_db_statements_total (by kind) and Redis' own count of
+// the commands it processed (the bench uses its own Redis prefix but shares the server: run nothing else).
+const STATEMENT_KINDS = ['statement', 'begin', 'commit', 'rollback', 'scope'];
+async function roundTrips() {
+  const totals = Object.fromEntries(STATEMENT_KINDS.map((k) => [k, 0]));
+  for (const service of running) {
+    const text = await fetch(`${service.url}/metrics`).then((r) => r.text());
+    for (const kind of STATEMENT_KINDS)
+      for (const m of text.matchAll(
+        new RegExp(`^flowbridge_db_statements_total\\{kind="${kind}"[^}]*\\} (\\d+)$`, 'gm'),
+      ))
+        totals[kind] += Number(m[1]);
+  }
+  const { Redis } = require('ioredis');
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    totals.redis = Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0);
+  } finally {
+    redis.disconnect();
+  }
+  return totals;
+}
+
 async function burst() {
+  const tripsBefore = await roundTrips();
   const before = cpuTicks();
   const waIds = Array.from({ length: CONTACTS }, () => String(447000000000 + ++contactSeq));
   const started = Date.now();
@@ -252,11 +276,16 @@ async function burst() {
   const last = Math.max(...waIds.map((w) => receivedAt.get(w)));
   const after = cpuTicks();
   const wall = (Date.now() - started) / 1000;
+  const tripsAfter = await roundTrips();
+  const perStep = Object.fromEntries(
+    Object.keys(tripsAfter).map((k) => [k, (tripsAfter[k] - tripsBefore[k]) / CONTACTS]),
+  );
   const cpu = Object.fromEntries(
     [...after].map(([name, t]) => [name, Math.round((100 * (t - (before.get(name) ?? 0))) / TICKS / wall)]),
   );
   return {
     cpuPercentOfOneCore: cpu,
+    roundTripsPerStep: perStep,
     webhooksPerSecond: CONTACTS / ((accepted - started) / 1000),
     stepsPerSecond: CONTACTS / ((last - started) / 1000),
     ...stepFigures(waIds),
@@ -406,6 +435,16 @@ if (results.length > 0) {
           .map((k) => `${x.burst.cpuPercentOfOneCore[k] ?? 0}%`)
           .join(' | ')} |`,
     ),
+    '',
+    "Round trips per complete step during the burst (counted: the services' flowbridge_db_statements_total, Redis' total_commands_processed):",
+    '',
+    '| API latency | workers | Postgres statements | transactions (BEGIN) | RLS scope sets | all Postgres round trips | Redis commands |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...results.map((x) => {
+      const t = x.burst.roundTripsPerStep;
+      const postgres = STATEMENT_KINDS.reduce((n, k) => n + t[k], 0);
+      return `| ${x.latency} ms | ${x.workers} | ${fmt(t.statement, 1)} | ${fmt(t.begin, 1)} | ${fmt(t.scope, 1)} | ${fmt(postgres, 1)} | ${fmt(t.redis, 1)} |`;
+    }),
     '',
     `Peak memory (VmHWM): ${[...peakMemory].map(([name, mb]) => `${name} ${fmt(mb)} MB`).join(', ')}`,
   ];

@@ -788,3 +788,40 @@ describe('[issue 17] public edges: security headers, no-store, /metrics behind M
     expect(ok.text).toContain('http_request_duration_seconds');
   });
 });
+
+describe('round trips to Postgres are counted (flowbridge_db_statements_total, for the benchmark and operators)', () => {
+  let h: ConnectionsHarness;
+
+  beforeAll(async () => {
+    h = await startConnections('statements');
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('counts statements, the transactions around them and the scope set on a pooled connection', async () => {
+    const counts = async () => {
+      const text = (await h.call('get', '/metrics', undefined, null)).text;
+      const of = (kind: string) =>
+        Number(
+          new RegExp(`^flowbridge_db_statements_total\\{kind="${kind}"[^}]*\\} (\\d+)$`, 'm').exec(
+            text,
+          )?.[1] ?? 0,
+        );
+      return { statement: of('statement'), begin: of('begin'), commit: of('commit'), scope: of('scope') };
+    };
+    const before = await counts();
+    const created = await h.call('post', '/connections', {
+      title: `Counted ${randomUUID()}`,
+      baseUrl: 'https://orders.example.net',
+    });
+    expect(created.status).toBe(201);
+    const after = await counts();
+    expect(after.statement).toBeGreaterThan(before.statement);
+    expect(after.begin).toBeGreaterThan(before.begin);
+    expect(after.commit - before.commit).toBe(after.begin - before.begin);
+    expect(after.scope).toBeGreaterThanOrEqual(before.scope);
+    expect(before.scope).toBeGreaterThan(0);
+  });
+});

@@ -1,5 +1,6 @@
 import type { DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
 import type { PlatformConfig } from '../config';
+import { StatementCounter } from './statement-counter';
 
 export type EntityList = MixedList<string | (new () => unknown) | EntitySchema>;
 
@@ -17,6 +18,8 @@ export function dataSourceOptions(
     migrationsRun: false,
     poolSize: config.DATABASE_POOL_SIZE,
     applicationName: `flowbridge-${options.service}`,
+    // Counts round trips (flowbridge_db_statements_total); TypeORM logs nothing else unless asked.
+    logger: new StatementCounter(),
     extra: { connectionTimeoutMillis: 5000, statement_timeout: 15000 },
   };
 }

@@ -4,3 +4,4 @@ export * from './db-errors';
 export * from './migrate-cli';
 export * from './values-list';
 export * from './tenancy';
+export * from './statement-counter';

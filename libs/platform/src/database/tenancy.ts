@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
+import { dbStatements } from './statement-counter';
 
 /**
  * Whose rows the work in progress may touch. Postgres enforces it: every table with a `workspace_id` has a
@@ -75,6 +76,7 @@ export function scopeConnections(dataSource: DataSource): DataSource {
     const key = settings.join('\u0000');
     if (applied.get(client) === key) return [client, release];
     try {
+      dbStatements.inc({ kind: 'scope' });
       await client.query(
         `SELECT set_config('${WORKSPACE_SETTING}', $1, false), set_config('${ALL_WORKSPACES_SETTING}', $2, false)`,
         settings,
