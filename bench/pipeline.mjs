@@ -177,10 +177,10 @@ await admin(flows, 'POST', `/flows/${flow.id}/publish`);
 // --- one measured round ------------------------------------------------------------------------------------
 let contactSeq = 0;
 const sentAt = new Map();
-async function postWebhook(waId) {
+async function postWebhook(waId, target = `${messaging.url}/webhooks/whatsapp`) {
   const raw = JSON.stringify(webhookBody(number, { messages: [textMessage(waId, 'order status')] }));
   sentAt.set(waId, Date.now());
-  const res = await fetch(`${messaging.url}/webhooks/whatsapp`, {
+  const res = await fetch(target, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(raw, number.appSecret) },
     body: raw,
@@ -243,6 +243,7 @@ const STATEMENT_KINDS = ['statement', 'begin', 'commit', 'rollback', 'scope'];
 async function roundTrips() {
   const totals = Object.fromEntries(STATEMENT_KINDS.map((k) => [k, 0]));
   for (const service of running) {
+    if (!service.url) continue;
     const text = await fetch(`${service.url}/metrics`).then((r) => r.text());
     for (const kind of STATEMENT_KINDS)
       for (const m of text.matchAll(
@@ -306,6 +307,64 @@ async function atRate(rate, seconds = SECONDS) {
   await Promise.all(posts);
   await untilReceived(waIds, 300_000);
   return { rate, count, ...stepFigures(waIds) };
+}
+
+// --- the ceiling: the same hops and process split with no database (bench/bare-pipeline.mjs) ---------------------
+async function barePipeline() {
+  const { spawn } = await import('node:child_process');
+  const bareEnv = {
+    PATH: process.env.PATH,
+    BARE_REDIS_URL: REDIS_URL,
+    BARE_PREFIX: `${PREFIX}-bare`,
+    BARE_APP_SECRET: number.appSecret,
+    BARE_BUSINESS_URL: `http://127.0.0.1:${business.address().port}`,
+    BARE_GRAPH_URL: sandbox.url,
+    BARE_PHONE_NUMBER_ID: number.phoneNumberId,
+    BARE_ACCESS_TOKEN: 'bench-token',
+  };
+  const roles = ['ingest', 'worker', 'sender'].map((role) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bench/bare-pipeline.mjs'), role], {
+      env: bareEnv,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    return { name: `bare ${role}`, child };
+  });
+  try {
+    const port = await new Promise((resolve, reject) => {
+      roles[0].child.stdout.on('data', (d) => {
+        const m = /port=(\d+)/.exec(String(d));
+        if (m) resolve(Number(m[1]));
+      });
+      roles[0].child.on('exit', () => reject(new Error('the bare ingest process exited')));
+    });
+    await new Promise((r) => setTimeout(r, 500)); // the two consumers connect
+    running.push(...roles);
+    const before = cpuTicks();
+    const waIds = Array.from({ length: CONTACTS }, () => String(445000000000 + ++contactSeq));
+    const started = Date.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 64 }, async () => {
+        while (next < waIds.length) await postWebhook(waIds[next++], `http://127.0.0.1:${port}/`);
+      }),
+    );
+    await untilReceived(waIds, 120_000);
+    const last = Math.max(...waIds.map((w) => receivedAt.get(w)));
+    const after = cpuTicks();
+    const wall = (Date.now() - started) / 1000;
+    const cpu = Object.fromEntries(
+      roles.map(({ name }) => [
+        name,
+        Math.round((100 * ((after.get(name) ?? 0) - (before.get(name) ?? 0))) / TICKS / wall),
+      ]),
+    );
+    return { stepsPerSecond: CONTACTS / ((last - started) / 1000), cpuPercentOfOneCore: cpu };
+  } finally {
+    for (const role of roles) {
+      role.child.kill('SIGKILL');
+      if (running.includes(role)) running.splice(running.indexOf(role), 1);
+    }
+  }
 }
 
 // --- the baseline: a bare node:http server that checks the signature and enqueues one BullMQ job ----------------
@@ -376,8 +435,10 @@ const plan = process.env.BENCH_QUICK
 let exitCode = 0;
 try {
   baseline = await bareSignedEnqueue();
+  const bareByLatency = new Map();
   for (const [latency, workerCount] of plan) {
     latencyMs = latency;
+    if (!bareByLatency.has(latency)) bareByLatency.set(latency, await barePipeline());
     const workers = [];
     for (let i = 0; i < workerCount; i++) workers.push(await startService('worker', 'WORKER_PORT'));
     await atRate(50, 2); // warm-up: connections, JIT, caches
@@ -386,7 +447,7 @@ try {
     const r = await atRate(rate);
     for (const service of running) notePeak(service);
     for (const w of workers) await stopService(w);
-    results.push({ latency, workers: workerCount, burst: b, rate: r });
+    results.push({ latency, workers: workerCount, burst: b, rate: r, bare: bareByLatency.get(latency) });
     process.stderr.write(`done: ${latency} ms, ${workerCount} worker(s)\n`);
   }
 } catch (error) {
@@ -416,11 +477,13 @@ if (results.length > 0) {
     '',
     `Baseline, same run: a bare node:http server that checks the signature and enqueues one BullMQ job takes ${fmt(baseline)} webhooks/s.`,
     '',
-    '| API latency | workers | webhooks/s (burst) | of baseline | complete steps/s (burst) | fixed rate | step p50 / p95 / p99 | added by the system p50 / p95 / p99 |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    'The ceiling, same run: the bare pipeline (bench/bare-pipeline.mjs: the same hops and process split — signed webhook → BullMQ → worker with the HTTP call → BullMQ → sender with the HTTP send — and no database).',
+    '',
+    '| API latency | workers | webhooks/s (burst) | of baseline | complete steps/s (burst) | bare pipeline steps/s | of bare | fixed rate | step p50 / p95 / p99 | added by the system p50 / p95 / p99 |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...results.map(
       (x) =>
-        `| ${x.latency} ms | ${x.workers} | ${fmt(x.burst.webhooksPerSecond)} | ${fmt((100 * x.burst.webhooksPerSecond) / baseline, 1)}% | ${fmt(x.burst.stepsPerSecond)} | ${x.rate.rate}/s | ${ms(x.rate.total.p50)} / ${ms(x.rate.total.p95)} / ${ms(x.rate.total.p99)} | ${ms(x.rate.added.p50)} / ${ms(x.rate.added.p95)} / ${ms(x.rate.added.p99)} |`,
+        `| ${x.latency} ms | ${x.workers} | ${fmt(x.burst.webhooksPerSecond)} | ${fmt((100 * x.burst.webhooksPerSecond) / baseline, 1)}% | ${fmt(x.burst.stepsPerSecond)} | ${fmt(x.bare.stepsPerSecond)} | ${fmt((100 * x.burst.stepsPerSecond) / x.bare.stepsPerSecond, 1)}% | ${x.rate.rate}/s | ${ms(x.rate.total.p50)} / ${ms(x.rate.total.p95)} / ${ms(x.rate.total.p99)} | ${ms(x.rate.added.p50)} / ${ms(x.rate.added.p95)} / ${ms(x.rate.added.p99)} |`,
     ),
     '',
     'CPU during the burst, % of one core (the machine has 200%):',
