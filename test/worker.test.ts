@@ -524,8 +524,8 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
       // The fault: the first trigger lookup times out, as when flow-definition is restarting.
       const rpc = worker.app.get(RpcClients);
       const lookup = jest
-        .spyOn(rpc, 'matchTrigger')
-        .mockRejectedValueOnce(new RpcUnavailableError('flows.match-trigger: Timeout has occurred'));
+        .spyOn(rpc, 'activeTriggers')
+        .mockRejectedValueOnce(new RpcUnavailableError('flows.active-triggers: Timeout has occurred'));
       const waId = '447700900019';
       await say(waId, text(word));
       await until('the failed attempt', async () => lookup.mock.calls.length > 0);
@@ -537,6 +537,33 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
       expect(await texts(run.id)).toEqual(['got -', 'got m1']);
       expect((await worker.call('get', `/runs?contact=${waId}`)).body.items).toHaveLength(1);
       lookup.mockRestore();
+    });
+
+    it('matches messages from cached triggers: no RPC per message; a publish is seen by the very next message', async () => {
+      const rpc = worker.app.get(RpcClients);
+      const fetches = jest.spyOn(rpc, 'activeTriggers');
+      try {
+        const first = `cache-a-${randomUUID().slice(0, 8)}`;
+        await publish(echoFlow(first));
+        const contacts = ['447700900031', '447700900032', '447700900033'];
+        await say(contacts[0], text(first));
+        await runOf(contacts[0], (r) => r.status === 'waiting_input');
+        const afterFirst = fetches.mock.calls.length;
+        expect(afterFirst).toBe(1);
+        // Same channel, same workspace, nothing published since: matched from the cache.
+        await say(contacts[1], text(first));
+        await runOf(contacts[1], (r) => r.status === 'waiting_input');
+        expect(fetches.mock.calls.length).toBe(afterFirst);
+        // A flow published just now starts on the next message (the generation moved on before publish answered).
+        const second = `cache-b-${randomUUID().slice(0, 8)}`;
+        await publish(echoFlow(second));
+        await say(contacts[2], text(second));
+        const run = await runOf(contacts[2], (r) => r.status === 'waiting_input');
+        expect(await texts(run.id)).toEqual(['got -']);
+        expect(fetches.mock.calls.length).toBe(afterFirst + 1);
+      } finally {
+        fetches.mockRestore();
+      }
     });
 
     it('a deactivated version still finishes the runs on it; new messages start nothing', async () => {

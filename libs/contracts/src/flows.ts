@@ -44,6 +44,31 @@ export type MatchTriggerResponse =
   | { ok: true; match: { flowId: string; version: number; trigger: TriggerKind } | null }
   | { ok: false; code: 'INVALID_REQUEST'; message: string };
 
+export interface ActiveTriggersRequest {
+  workspaceId: string;
+  channelId: string;
+}
+
+/** One active flow version that a channel's messages may start. `triggers` as the flow document has them. */
+export interface ActiveFlowTriggers {
+  flowId: string;
+  version: number;
+  triggers: unknown[];
+  activatedAt: string;
+}
+
+export type ActiveTriggersResponse =
+  { ok: true; flows: ActiveFlowTriggers[] } | { ok: false; code: 'INVALID_REQUEST'; message: string };
+
+/**
+ * The Redis key whose value changes whenever a workspace's active flows do (publish, activate, deactivate,
+ * delete). Flow-definition increments it before it answers the admin; a worker's cached triggers are good
+ * while the value it read them under still holds, so a message that arrives after the answer sees the change.
+ */
+export function flowsGenerationKey(queuePrefix: string, workspaceId: string): string {
+  return `${queuePrefix}:flowbridge:flows-generation:${workspaceId}`;
+}
+
 export interface FlowPublishedEvent {
   workspaceId: string;
   flowId: string;

@@ -5,6 +5,8 @@ export const RpcPattern = {
   ConnectionsCheckApis: 'connections.check-apis.v1',
   FlowsVersion: 'flows.version.v1',
   FlowsMatchTrigger: 'flows.match-trigger.v1',
+  /** The active versions' triggers for one channel: the worker matches messages itself, from a cache. */
+  FlowsActiveTriggers: 'flows.active-triggers.v1',
 } as const;
 export type RpcPattern = (typeof RpcPattern)[keyof typeof RpcPattern];
 

@@ -4,6 +4,7 @@ import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } 
 import { ClientsModule } from '@nestjs/microservices';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DestinationStream } from 'pino';
+import { ActiveTriggers } from './clients/active-triggers';
 import { RPC_CLIENT, RpcClients } from './clients/rpc.clients';
 import { DASHBOARD_PATH, QueueDashboard, QueueMonitor } from './dashboard/queue-dashboard';
 import { WORKER_SCHEMA } from './migrations';
@@ -47,7 +48,16 @@ export class WorkerAppModule implements NestModule {
         ]),
       ],
       controllers: [RunsController],
-      providers: [RpcClients, RunApplier, ContactDrainer, Outbox, Processors, ExpirySweeper, QueueMonitor],
+      providers: [
+        RpcClients,
+        ActiveTriggers,
+        RunApplier,
+        ContactDrainer,
+        Outbox,
+        Processors,
+        ExpirySweeper,
+        QueueMonitor,
+      ],
     };
   }
 

@@ -1,5 +1,5 @@
 import type { Trigger } from './schema';
-import { matchTriggers, triggerCollisions } from './triggers';
+import { bestTriggerMatch, matchTriggers, triggerCollisions } from './triggers';
 
 const triggers: Trigger[] = [
   { type: 'keyword', keywords: ['Order'], match: 'exact' },
@@ -40,5 +40,31 @@ describe('trigger matching', () => {
     expect(triggerCollisions(triggers, [{ type: 'keyword', keywords: ['hello'], match: 'exact' }])).toEqual(
       [],
     );
+  });
+
+  it('picks the active flow a message starts: the most specific kind, then the most recently activated', () => {
+    const flows = [
+      {
+        id: 'any-old',
+        triggers: [{ type: 'any_message' }] as Trigger[],
+        activatedAt: '2026-01-01T00:00:00Z',
+      },
+      {
+        id: 'any-new',
+        triggers: [{ type: 'any_message' }] as Trigger[],
+        activatedAt: '2026-02-01T00:00:00Z',
+      },
+      { id: 'order', triggers, activatedAt: new Date('2025-01-01T00:00:00Z') },
+    ];
+    expect(bestTriggerMatch(flows, { kind: 'text', text: ' ORDER ' })).toMatchObject({
+      flow: { id: 'order' },
+      kind: 'keyword_exact',
+    });
+    expect(bestTriggerMatch(flows, { kind: 'text', text: 'hello' })).toMatchObject({
+      flow: { id: 'any-new' },
+      kind: 'any_message',
+    });
+    expect(bestTriggerMatch(flows.slice(2), { kind: 'text', text: 'hello' })).toBeNull();
+    expect(bestTriggerMatch([], { kind: 'text', text: 'order' })).toBeNull();
   });
 });

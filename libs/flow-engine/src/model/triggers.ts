@@ -52,6 +52,28 @@ export function matchTriggers(triggers: readonly Trigger[], message: TriggerMess
   return best;
 }
 
+/**
+ * Which of the active flows a message starts: the most specific trigger kind wins, ties go to the most
+ * recently activated. Null when none matches.
+ */
+export function bestTriggerMatch<F extends { triggers: readonly Trigger[]; activatedAt: string | Date }>(
+  flows: readonly F[],
+  message: TriggerMessage,
+): { flow: F; kind: TriggerKind } | null {
+  let best: { flow: F; kind: TriggerKind; at: number } | null = null;
+  for (const flow of flows) {
+    const kind = matchTriggers(flow.triggers, message);
+    if (kind === null) continue;
+    const at = new Date(flow.activatedAt).getTime();
+    const better =
+      best === null ||
+      TRIGGER_PRIORITY[kind] > TRIGGER_PRIORITY[best.kind] ||
+      (TRIGGER_PRIORITY[kind] === TRIGGER_PRIORITY[best.kind] && at > best.at);
+    if (better) best = { flow, kind, at };
+  }
+  return best && { flow: best.flow, kind: best.kind };
+}
+
 /** Where two flows' triggers would both claim one message: a shared keyword, button payload or "any message". */
 export function triggerCollisions(a: readonly Trigger[], b: readonly Trigger[]): string[] {
   const keywords = (ts: readonly Trigger[]): Set<string> =>

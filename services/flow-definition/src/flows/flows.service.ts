@@ -70,7 +70,7 @@ export class FlowsService {
     entity.deletedAt = new Date();
     entity.activeVersion = null;
     await this.flows.save(entity);
-    this.events.publish({ workspaceId, flowId: id, activeVersion: null, change: 'deleted' });
+    await this.events.publish({ workspaceId, flowId: id, activeVersion: null, change: 'deleted' });
   }
 
   async find(workspaceId: string, id: string): Promise<FlowEntity> {

@@ -1,20 +1,39 @@
-import { EventPattern, type FlowPublishedEvent } from '@flowbridge/contracts';
-import { HintEmitter } from '@flowbridge/platform';
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { EventPattern, type FlowPublishedEvent, flowsGenerationKey } from '@flowbridge/contracts';
+import { HintEmitter, PlatformConfig, REDIS } from '@flowbridge/platform';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { ClientProxy } from '@nestjs/microservices';
+import type { Redis } from 'ioredis';
 
 export const EVENTS_CLIENT = Symbol('EVENTS_CLIENT');
 
-/** `flow.published`: a cache hint for whoever caches trigger matches (versions never change). */
+/**
+ * A workspace's active flows changed. Before the admin gets the answer, the workspace's flows generation in
+ * Redis moves on (workers check it before using their cached triggers, so the next message sees the change);
+ * `flow.published` follows as a hint.
+ */
 @Injectable()
 export class FlowEvents implements OnApplicationShutdown {
+  private readonly logger = new Logger(FlowEvents.name);
   private readonly hints: HintEmitter;
 
-  constructor(@Inject(EVENTS_CLIENT) client: ClientProxy) {
+  constructor(
+    @Inject(EVENTS_CLIENT) client: ClientProxy,
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly config: PlatformConfig,
+  ) {
     this.hints = new HintEmitter(client);
   }
 
-  publish(event: Omit<FlowPublishedEvent, 'at'>): void {
+  async publish(event: Omit<FlowPublishedEvent, 'at'>): Promise<void> {
+    try {
+      await this.redis.incr(flowsGenerationKey(this.config.QUEUE_PREFIX, event.workspaceId));
+    } catch (err) {
+      // Committed all the same: workers' cached triggers then expire on their own (seconds).
+      this.logger.warn(
+        { err, flowId: event.flowId },
+        'flows generation not moved on; workers catch up on expiry',
+      );
+    }
     this.hints.emit(
       EventPattern.FlowPublished,
       { ...event, at: new Date().toISOString() },

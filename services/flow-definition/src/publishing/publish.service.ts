@@ -80,7 +80,12 @@ export class PublishService {
       return { version: await tx.findOneByOrFail(FlowVersionEntity, { flowId, number }), problems: all };
     });
     if ('refused' in result) throw invalid(result.refused, 'The flow cannot be published');
-    this.events.publish({ workspaceId, flowId, activeVersion: result.version.number, change: 'published' });
+    await this.events.publish({
+      workspaceId,
+      flowId,
+      activeVersion: result.version.number,
+      change: 'published',
+    });
     return { flowId, ...summary(result.version, result.version.number), problems: result.problems };
   }
 
@@ -119,7 +124,7 @@ export class PublishService {
       await tx.save(entity);
       return row;
     });
-    this.events.publish({ workspaceId, flowId, activeVersion: number, change: 'activated' });
+    await this.events.publish({ workspaceId, flowId, activeVersion: number, change: 'activated' });
     return summary(version, number);
   }
 
@@ -129,7 +134,7 @@ export class PublishService {
       entity.activeVersion = null;
       await tx.save(entity);
     });
-    this.events.publish({ workspaceId, flowId, activeVersion: null, change: 'deactivated' });
+    await this.events.publish({ workspaceId, flowId, activeVersion: null, change: 'deactivated' });
     return { activeVersion: null };
   }
 

@@ -1,4 +1,9 @@
-import { type FlowVersionResponse, type MatchTriggerResponse, RpcPattern } from '@flowbridge/contracts';
+import {
+  type ActiveTriggersResponse,
+  type FlowVersionResponse,
+  type MatchTriggerResponse,
+  RpcPattern,
+} from '@flowbridge/contracts';
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { FlowsRpcService } from './flows-rpc.service';
@@ -10,6 +15,11 @@ export class FlowsRpcController {
   @MessagePattern(RpcPattern.FlowsVersion)
   version(@Payload() request: unknown): Promise<FlowVersionResponse> {
     return this.rpc.version(request);
+  }
+
+  @MessagePattern(RpcPattern.FlowsActiveTriggers)
+  activeTriggers(@Payload() request: unknown): Promise<ActiveTriggersResponse> {
+    return this.rpc.activeTriggers(request);
   }
 
   @MessagePattern(RpcPattern.FlowsMatchTrigger)

@@ -1,10 +1,10 @@
 import type {
+  ActiveTriggersResponse,
   FlowVersionResponse,
   MatchTriggerResponse,
-  TriggerKind,
   TriggerMessage,
 } from '@flowbridge/contracts';
-import { matchTriggers, TRIGGER_PRIORITY } from '@flowbridge/flow-engine';
+import { bestTriggerMatch, type Trigger } from '@flowbridge/flow-engine';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -56,6 +56,26 @@ export class FlowsRpcService {
         code: 'INVALID_REQUEST',
         message: 'workspaceId, channelId and message are required',
       };
+    const best = bestTriggerMatch(await this.activeFor(workspaceId, channelId), message);
+    return {
+      ok: true,
+      match: best && { flowId: best.flow.flowId, version: best.flow.version, trigger: best.kind },
+    };
+  }
+
+  /** Every active version a channel's messages may start, with its triggers (the worker matches from a cache). */
+  async activeTriggers(request: unknown): Promise<ActiveTriggersResponse> {
+    const { workspaceId, channelId } = (request ?? {}) as Record<string, unknown>;
+    if (typeof workspaceId !== 'string' || typeof channelId !== 'string')
+      return { ok: false, code: 'INVALID_REQUEST', message: 'workspaceId and channelId are required' };
+    const flows = await this.activeFor(workspaceId, channelId);
+    return { ok: true, flows: flows.map((f) => ({ ...f, activatedAt: f.activatedAt.toISOString() })) };
+  }
+
+  private async activeFor(
+    workspaceId: string,
+    channelId: string,
+  ): Promise<Array<{ flowId: string; version: number; triggers: Trigger[]; activatedAt: Date }>> {
     const rows: ActiveRow[] = await this.db.query(
       `SELECT v.flow_id, v.number, v.triggers, v.channel_ids, f.activated_at
          FROM flow_definition.flows f
@@ -64,20 +84,12 @@ export class FlowsRpcService {
           AND (jsonb_array_length(v.channel_ids) = 0 OR v.channel_ids ? $2)`,
       [workspaceId, channelId.toLowerCase()],
     );
-    let best: { row: ActiveRow; kind: TriggerKind } | null = null;
-    for (const row of rows) {
-      const kind = matchTriggers(row.triggers, message);
-      if (kind === null) continue;
-      const better =
-        best === null ||
-        TRIGGER_PRIORITY[kind] > TRIGGER_PRIORITY[best.kind] ||
-        (TRIGGER_PRIORITY[kind] === TRIGGER_PRIORITY[best.kind] && row.activated_at > best.row.activated_at);
-      if (better) best = { row, kind };
-    }
-    return {
-      ok: true,
-      match: best && { flowId: best.row.flow_id, version: best.row.number, trigger: best.kind },
-    };
+    return rows.map((r) => ({
+      flowId: r.flow_id,
+      version: r.number,
+      triggers: r.triggers,
+      activatedAt: r.activated_at,
+    }));
   }
 }
 

@@ -1,6 +1,6 @@
 import {
-  type MatchTriggerResponse,
-  type TriggerMessage,
+  type ActiveFlowTriggers,
+  type ActiveTriggersResponse,
   type ConnectionsResolveResponse,
   type FlowVersionDocument,
   type FlowVersionResponse,
@@ -55,20 +55,15 @@ export class RpcClients implements OnApplicationShutdown {
     return loaded;
   }
 
-  /** The active flow version a message starts (no run in progress), or null. */
-  async matchTrigger(
-    workspaceId: string,
-    channelId: string,
-    message: TriggerMessage,
-  ): Promise<{ flowId: string; version: number; trigger: string } | null> {
-    const answer = await this.send<MatchTriggerResponse>(RpcPattern.FlowsMatchTrigger, {
+  /** The active versions a channel's messages may start, with their triggers (the caller caches them). */
+  async activeTriggers(workspaceId: string, channelId: string): Promise<ActiveFlowTriggers[]> {
+    const answer = await this.send<ActiveTriggersResponse>(RpcPattern.FlowsActiveTriggers, {
       workspaceId,
       channelId,
-      message,
     });
     if (!answer.ok)
-      throw new RpcUnavailableError(`flows.match-trigger refused the request: ${answer.message}`);
-    return answer.match;
+      throw new RpcUnavailableError(`flows.active-triggers refused the request: ${answer.message}`);
+    return answer.flows;
   }
 
   /** The API with its connection and secrets (kept in memory for a few seconds only). */

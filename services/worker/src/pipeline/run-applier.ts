@@ -13,6 +13,7 @@ import {
 import { type Effect, newRunState, type RunEvent, type RunState, step } from '@flowbridge/flow-engine';
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { ActiveTriggers } from '../clients/active-triggers';
 import { type LoadedVersion, RpcClients } from '../clients/rpc.clients';
 import { type RunEntity, runStateOf } from '../runs/run.entity';
 import { liveRun, runById, writeRun, writeSteps } from '../runs/run-rows';
@@ -31,6 +32,7 @@ export class RunApplier {
 
   constructor(
     private readonly rpc: RpcClients,
+    private readonly triggers: ActiveTriggers,
     private readonly config: WorkerConfig,
   ) {}
 
@@ -90,7 +92,7 @@ export class RunApplier {
       const version = await this.rpc.flowVersion(live.workspaceId, live.flowId, live.flowVersion);
       if (version) jobs.push(...(await this.step(tx, live, version, runStateOf(live), { type: 'expire' })));
     }
-    const match = await this.rpc.matchTrigger(contact.workspaceId, contact.channelId, source.message);
+    const match = await this.triggers.match(contact.workspaceId, contact.channelId, source.message);
     if (!match) {
       this.logger.debug({ eventId: event.eventId }, 'no active flow answers this message');
       return jobs;

@@ -1,0 +1,62 @@
+import { flowsGenerationKey, type TriggerKind, type TriggerMessage } from '@flowbridge/contracts';
+import { bestTriggerMatch, type Trigger } from '@flowbridge/flow-engine';
+import { REDIS } from '@flowbridge/platform';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { WorkerConfig } from '../worker.config';
+import { RpcClients } from './rpc.clients';
+
+/** Cached channels at most; the oldest goes first. */
+const MAX_CHANNELS = 10_000;
+/** A cached channel is read again past this, even when no change was signalled (a Redis that lost the key). */
+const TTL_MS = 30_000;
+
+interface Cached {
+  /** The workspace's flows generation the triggers were read under. */
+  generation: string | null;
+  at: number;
+  flows: Array<{ flowId: string; version: number; triggers: Trigger[]; activatedAt: string }>;
+}
+
+/**
+ * Which active flow a message starts, matched here from the channel's cached active triggers instead of an
+ * RPC per message made while the contact is locked. The cache holds while the workspace's flows generation
+ * (one Redis GET) is the one it was read under: flow-definition moves it on before it answers a publish,
+ * activation, deactivation or deletion, so the next message sees the change.
+ */
+@Injectable()
+export class ActiveTriggers {
+  private readonly cache = new Map<string, Cached>();
+
+  constructor(
+    private readonly rpc: RpcClients,
+    private readonly config: WorkerConfig,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  async match(
+    workspaceId: string,
+    channelId: string,
+    message: TriggerMessage,
+  ): Promise<{ flowId: string; version: number; trigger: TriggerKind } | null> {
+    const best = bestTriggerMatch((await this.flowsOf(workspaceId, channelId)).flows, message);
+    return best && { flowId: best.flow.flowId, version: best.flow.version, trigger: best.kind };
+  }
+
+  private async flowsOf(workspaceId: string, channelId: string): Promise<Cached> {
+    const key = `${workspaceId}/${channelId}`;
+    // Read before the triggers: a change after this read moves the generation on, and the next call refetches.
+    const generation = await this.redis.get(flowsGenerationKey(this.config.QUEUE_PREFIX, workspaceId));
+    const cached = this.cache.get(key);
+    if (cached && cached.generation === generation && Date.now() - cached.at < TTL_MS) return cached;
+    const flows = (await this.rpc.activeTriggers(workspaceId, channelId)).map((f) => ({
+      ...f,
+      triggers: f.triggers as Trigger[],
+    }));
+    const fresh: Cached = { generation, at: Date.now(), flows };
+    this.cache.delete(key);
+    if (this.cache.size >= MAX_CHANNELS) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(key, fresh);
+    return fresh;
+  }
+}
