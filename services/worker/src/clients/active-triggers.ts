@@ -46,14 +46,29 @@ export class ActiveTriggers {
   private async flowsOf(workspaceId: string, channelId: string): Promise<Cached> {
     const key = `${workspaceId}/${channelId}`;
     // Read before the triggers: a change after this read moves the generation on, and the next call refetches.
-    const generation = await this.redis.get(flowsGenerationKey(this.config.QUEUE_PREFIX, workspaceId));
+    let generation: string | null | undefined;
+    try {
+      generation = await this.redis.get(flowsGenerationKey(this.config.QUEUE_PREFIX, workspaceId));
+    } catch {
+      // Redis is down or just back (this client fails fast): ask flow-definition, whose RPC client waits for
+      // Redis within its timeout, and cache nothing. Failing the job here would put the contact into the
+      // queue's growing backoff (reliability F4: the last contact 70+ s late instead of ~12 s).
+      generation = undefined;
+    }
     const cached = this.cache.get(key);
-    if (cached && cached.generation === generation && Date.now() - cached.at < TTL_MS) return cached;
+    if (
+      cached &&
+      generation !== undefined &&
+      cached.generation === generation &&
+      Date.now() - cached.at < TTL_MS
+    )
+      return cached;
     const flows = (await this.rpc.activeTriggers(workspaceId, channelId)).map((f) => ({
       ...f,
       triggers: f.triggers as Trigger[],
     }));
-    const fresh: Cached = { generation, at: Date.now(), flows };
+    const fresh: Cached = { generation: generation ?? null, at: Date.now(), flows };
+    if (generation === undefined) return fresh;
     this.cache.delete(key);
     if (this.cache.size >= MAX_CHANNELS) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(key, fresh);
