@@ -564,14 +564,15 @@ describe('whatsapp-messaging: navigations to Cloud API messages, against the san
       expect(times).toHaveLength(500);
       // The first send goes at once; each of the other 499 waits for its 20 ms slot.
       expect(elapsed).toBeGreaterThanOrEqual(499 * 20);
-      // No second holds much more than 50 (arrivals jitter by a few ms around their slots); unlimited, the
-      // 500 would arrive within a second or two.
+      // No second holds much more than 50: arrivals jitter around their slots (on a loaded machine a delayed
+      // group and the sends after it land close together: 59 was seen once); a limit kept per replica would
+      // let ~100 through in a second, and none at all the 500 within a second or two.
       let most = 0;
       for (let i = 0, j = 0; i < times.length; i++) {
         while (times[i] - times[j] >= 1000) j++;
         most = Math.max(most, i - j + 1);
       }
-      expect(most).toBeLessThanOrEqual(55);
+      expect(most).toBeLessThanOrEqual(65);
       process.stdout.write(
         `500 sends at 50/s from two replicas: ${elapsed} ms, at most ${most} in any second\n`,
       );
