@@ -261,17 +261,32 @@ async function roundTrips() {
   return totals;
 }
 
+/** Every contact's webhook, 64 in flight. */
+async function postAll(waIds, target) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (next < waIds.length) await postWebhook(waIds[next++], target);
+    }),
+  );
+}
+
+/** CPU per process between two cpuTicks() readings, % of one core. */
+function cpuPercent(before, after, wallSeconds) {
+  return Object.fromEntries(
+    [...after].map(([name, t]) => [
+      name,
+      Math.round((100 * (t - (before.get(name) ?? 0))) / TICKS / wallSeconds),
+    ]),
+  );
+}
+
 async function burst() {
   const tripsBefore = await roundTrips();
   const before = cpuTicks();
   const waIds = Array.from({ length: CONTACTS }, () => String(447000000000 + ++contactSeq));
   const started = Date.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 64 }, async () => {
-      while (next < waIds.length) await postWebhook(waIds[next++]);
-    }),
-  );
+  await postAll(waIds);
   const accepted = Date.now();
   await untilReceived(waIds, 300_000);
   const last = Math.max(...waIds.map((w) => receivedAt.get(w)));
@@ -281,11 +296,8 @@ async function burst() {
   const perStep = Object.fromEntries(
     Object.keys(tripsAfter).map((k) => [k, (tripsAfter[k] - tripsBefore[k]) / CONTACTS]),
   );
-  const cpu = Object.fromEntries(
-    [...after].map(([name, t]) => [name, Math.round((100 * (t - (before.get(name) ?? 0))) / TICKS / wall)]),
-  );
   return {
-    cpuPercentOfOneCore: cpu,
+    cpuPercentOfOneCore: cpuPercent(before, after, wall),
     roundTripsPerStep: perStep,
     webhooksPerSecond: CONTACTS / ((accepted - started) / 1000),
     stepsPerSecond: CONTACTS / ((last - started) / 1000),
@@ -347,20 +359,15 @@ async function barePipeline() {
     const before = cpuTicks();
     const waIds = Array.from({ length: CONTACTS }, () => String(445000000000 + ++contactSeq));
     const started = Date.now();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 64 }, async () => {
-        while (next < waIds.length) await postWebhook(waIds[next++], `http://127.0.0.1:${port}/`);
-      }),
-    );
+    await postAll(waIds, `http://127.0.0.1:${port}/`);
     await untilReceived(waIds, 120_000);
     const last = Math.max(...waIds.map((w) => receivedAt.get(w)));
     const after = cpuTicks();
     const wall = (Date.now() - started) / 1000;
-    const cpu = Object.fromEntries(
-      [...after].map(([name, t]) => [name, Math.round((100 * (t - (before.get(name) ?? 0))) / TICKS / wall)]),
-    );
-    return { stepsPerSecond: CONTACTS / ((last - started) / 1000), cpuPercentOfOneCore: cpu };
+    return {
+      stepsPerSecond: CONTACTS / ((last - started) / 1000),
+      cpuPercentOfOneCore: cpuPercent(before, after, wall),
+    };
   } finally {
     restore();
     for (const role of roles) {
