@@ -248,8 +248,12 @@ async function roundTrips() {
     for (const kind of STATEMENT_KINDS)
       for (const m of text.matchAll(
         new RegExp(`^flowbridge_db_statements_total\\{kind="${kind}"[^}]*\\} (\\d+)$`, 'gm'),
-      ))
+      )) {
         totals[kind] += Number(m[1]);
+        // Each service's share of the round trips (several workers add up under one name).
+        const own = `postgres: ${service.name}`;
+        totals[own] = (totals[own] ?? 0) + Number(m[1]);
+      }
   }
   const { Redis } = require('ioredis');
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
@@ -294,7 +298,7 @@ async function burst() {
   const wall = (Date.now() - started) / 1000;
   const tripsAfter = await roundTrips();
   const perStep = Object.fromEntries(
-    Object.keys(tripsAfter).map((k) => [k, (tripsAfter[k] - tripsBefore[k]) / CONTACTS]),
+    Object.keys(tripsAfter).map((k) => [k, (tripsAfter[k] - (tripsBefore[k] ?? 0)) / CONTACTS]),
   );
   return {
     cpuPercentOfOneCore: cpuPercent(before, after, wall),
@@ -524,6 +528,16 @@ if (results.length > 0) {
       const postgres = STATEMENT_KINDS.reduce((n, k) => n + t[k], 0);
       return `| ${x.latency} ms | ${x.workers} | ${fmt(t.statement, 1)} | ${fmt(t.begin, 1)} | ${fmt(t.scope, 1)} | ${fmt(postgres, 1)} | ${fmt(t.redis, 1)} |`;
     }),
+    '',
+    ...results.map(
+      (x) =>
+        `Postgres round trips per step by service (${x.latency} ms, ${x.workers} worker(s)): ${Object.entries(
+          x.burst.roundTripsPerStep,
+        )
+          .filter(([k]) => k.startsWith('postgres: '))
+          .map(([k, n]) => `${k.slice('postgres: '.length)} ${fmt(n, 1)}`)
+          .join(', ')}.`,
+    ),
     '',
     `Peak memory (VmHWM): ${[...peakMemory].map(([name, mb]) => `${name} ${fmt(mb)} MB`).join(', ')}`,
   ];

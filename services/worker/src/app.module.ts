@@ -8,6 +8,7 @@ import { ActiveTriggers } from './clients/active-triggers';
 import { RPC_CLIENT, RpcClients } from './clients/rpc.clients';
 import { DASHBOARD_PATH, QueueDashboard, QueueMonitor } from './dashboard/queue-dashboard';
 import { WORKER_SCHEMA } from './migrations';
+import { ApiSteps } from './pipeline/api-steps';
 import { ContactDrainer } from './pipeline/contact-drainer';
 import { ExpirySweeper } from './pipeline/expiry.sweeper';
 import { Outbox } from './pipeline/outbox.service';
@@ -53,6 +54,7 @@ export class WorkerAppModule implements NestModule {
         ActiveTriggers,
         RunApplier,
         ContactDrainer,
+        ApiSteps,
         Outbox,
         Processors,
         ExpirySweeper,

@@ -30,6 +30,17 @@ export class WorkerConfig extends OutboundConfig {
   @Max(500)
   WORKER_CONCURRENCY = 16;
 
+  /**
+   * Transactions one worker process writes at once per workspace (group commit: each writes every event that
+   * waited for it, up to 64). More than one keeps a slow commit from holding the rest; each holds a database
+   * connection, so keep it under DATABASE_POOL_SIZE.
+   */
+  @ToInt()
+  @IsInt({ message: 'must be an integer' })
+  @Min(1)
+  @Max(64)
+  WORKER_WRITE_CONCURRENCY = 4;
+
   /** A run with no event for this long ends as `expired` (WhatsApp's 24-hour service window). */
   @ToInt()
   @IsInt({ message: 'must be an integer number of milliseconds' })

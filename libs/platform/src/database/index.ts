@@ -5,3 +5,4 @@ export * from './migrate-cli';
 export * from './values-list';
 export * from './tenancy';
 export * from './statement-counter';
+export * from './group-commit';

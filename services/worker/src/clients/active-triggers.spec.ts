@@ -57,4 +57,15 @@ describe('ActiveTriggers', () => {
     await triggers.match('ws', 'ch', order);
     expect(rpc.activeTriggers).toHaveBeenCalledTimes(2);
   });
+
+  it('reads the generation once per batch matcher, and not at all when nothing is matched', async () => {
+    const { triggers, rpc, redis } = make(async () => '1');
+    const unused = triggers.forWorkspace('ws');
+    expect(unused).toBeDefined();
+    expect(redis.get).not.toHaveBeenCalled();
+    const matcher = triggers.forWorkspace('ws');
+    for (const text of ['order', 'Order', 'nope']) await matcher.match('ch', { kind: 'text', text });
+    expect(redis.get).toHaveBeenCalledTimes(1);
+    expect(rpc.activeTriggers).toHaveBeenCalledTimes(1);
+  });
 });

@@ -11,6 +11,12 @@ const MAX_CHANNELS = 10_000;
 /** A cached channel is read again past this, even when no change was signalled (a Redis that lost the key). */
 const TTL_MS = 30_000;
 
+export type TriggerMatch = { flowId: string; version: number; trigger: TriggerKind };
+
+export interface TriggerMatcher {
+  match(channelId: string, message: TriggerMessage): Promise<TriggerMatch | null>;
+}
+
 interface Cached {
   /** The workspace's flows generation the triggers were read under. */
   generation: string | null;
@@ -34,27 +40,48 @@ export class ActiveTriggers {
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
-  async match(
-    workspaceId: string,
-    channelId: string,
-    message: TriggerMessage,
-  ): Promise<{ flowId: string; version: number; trigger: TriggerKind } | null> {
-    const best = bestTriggerMatch((await this.flowsOf(workspaceId, channelId)).flows, message);
-    return best && { flowId: best.flow.flowId, version: best.flow.version, trigger: best.kind };
+  async match(workspaceId: string, channelId: string, message: TriggerMessage): Promise<TriggerMatch | null> {
+    return this.forWorkspace(workspaceId).match(channelId, message);
   }
 
-  private async flowsOf(workspaceId: string, channelId: string): Promise<Cached> {
-    const key = `${workspaceId}/${channelId}`;
-    // Read before the triggers: a change after this read moves the generation on, and the next call refetches.
-    let generation: string | null | undefined;
+  /**
+   * A matcher for one batch of the workspace's events: the flows generation is read once, at the first match
+   * (one Redis GET per batch instead of one per message), and each channel's triggers come from the cache
+   * while it holds.
+   */
+  forWorkspace(workspaceId: string): TriggerMatcher {
+    let generation: Promise<string | null | undefined> | undefined;
+    return {
+      match: async (channelId, message) => {
+        generation ??= this.generationOf(workspaceId);
+        const best = bestTriggerMatch(
+          (await this.flowsOf(workspaceId, channelId, await generation)).flows,
+          message,
+        );
+        return best && { flowId: best.flow.flowId, version: best.flow.version, trigger: best.kind };
+      },
+    };
+  }
+
+  /** The workspace's flows generation; undefined when Redis cannot say (then nothing is cached). */
+  private async generationOf(workspaceId: string): Promise<string | null | undefined> {
     try {
-      generation = await this.redis.get(flowsGenerationKey(this.config.QUEUE_PREFIX, workspaceId));
+      return await this.redis.get(flowsGenerationKey(this.config.QUEUE_PREFIX, workspaceId));
     } catch {
       // Redis is down or just back (this client fails fast): ask flow-definition, whose RPC client waits for
       // Redis within its timeout, and cache nothing. Failing the job here would put the contact into the
       // queue's growing backoff (reliability F4: the last contact 70+ s late instead of ~12 s).
-      generation = undefined;
+      return undefined;
     }
+  }
+
+  private async flowsOf(
+    workspaceId: string,
+    channelId: string,
+    // Read before the triggers: a change after this read moves the generation on, and the next call refetches.
+    generation: string | null | undefined,
+  ): Promise<Cached> {
+    const key = `${workspaceId}/${channelId}`;
     const cached = this.cache.get(key);
     if (
       cached &&

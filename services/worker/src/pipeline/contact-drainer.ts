@@ -1,108 +1,161 @@
-import { Tenancy } from '@flowbridge/platform';
+import { GroupCommit, Tenancy } from '@flowbridge/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { ActiveTriggers } from '../clients/active-triggers';
+import { RunSet } from '../runs/run-rows';
+import { type CallLogRow, CallLogRepository } from '../runs/call-log.repository';
+import { type InboxEntry, InboxRepository, contactName, type PendingEntry } from './inbox.repository';
 import type { ContactKey, InboxEvent } from './jobs';
-import { lockContact } from './contact-lock';
-import { Outbox, type OutboxJob } from './outbox.service';
+import { type ContactJob, Outbox, type OutboxJob } from './outbox.service';
 import { RunApplier } from './run-applier';
+import { WorkerConfig } from '../worker.config';
+import { batchSize } from './worker-metrics';
 
-/** At most this many events left over from failed attempts are applied in one transaction. */
-const PENDING_BATCH = 100;
+/** At most this many items share one transaction. */
+const MAX_BATCH = 64;
+
+/** What the worker writes for a contact: an event to apply, and/or an API attempt's log and retry. */
+export interface ContactWrite {
+  contact: ContactKey;
+  entry?: InboxEntry;
+  callLog?: CallLogRow;
+  /** Jobs decided outside an event (an API attempt's retry), sent like the others once committed. */
+  jobs?: OutboxJob[];
+}
 
 /**
- * Per-contact ordering. An event is applied in one transaction that holds the contact's lock: it is recorded
- * in the contact's inbox (its id dedupes a redelivery), applied to the run, and the jobs it decides go into the
- * outbox, which is sent once the transaction commits. Workers handling other contacts run in parallel.
+ * Per-contact ordering, with group commit. Events (and API attempts' logs) of one workspace that arrive while
+ * its previous batch is being written are written together, in one transaction that holds every contact's
+ * lock: each event is recorded in its contact's inbox (its id dedupes a redelivery), applied to the contact's
+ * run, and the jobs it decides go into the outbox, sent once the transaction commits. Each caller is answered
+ * when its batch is durable and its jobs are queued. Workspaces batch independently.
  *
  * An event whose application fails (a service it needs did not answer) stays in the inbox as pending and is
- * applied before any later event of the contact, so a retry that comes back late cannot overtake.
+ * applied before any later event of the contact, so a retry that comes back late cannot overtake. A batch that
+ * fails is written again item by item (GroupCommit), so one bad event fails only its own job.
  */
 @Injectable()
 export class ContactDrainer {
+  private readonly group: GroupCommit<ContactWrite, boolean>;
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly applier: RunApplier,
     private readonly outbox: Outbox,
-  ) {}
+    private readonly triggers: ActiveTriggers,
+    config: WorkerConfig,
+  ) {
+    this.group = new GroupCommit(
+      (workspaceId, writes) => Tenancy.forWorkspace(workspaceId, () => this.write(workspaceId, writes)),
+      MAX_BATCH,
+      config.WORKER_WRITE_CONCURRENCY,
+    );
+  }
+
+  /** Applies the event (after any pending ones of the contact); false when it had been applied before. */
+  handle(eventId: string, contact: ContactKey, occurredAt: string, event: InboxEvent): Promise<boolean> {
+    return this.submit({ contact, entry: { eventId, contact, occurredAt, event } });
+  }
 
   /**
-   * Applies the event (after any pending ones of the contact); false when it had been applied before. In the
-   * contact's workspace: the rows of no other workspace can be read or written on its behalf.
+   * Writes what the item carries, in the contact's workspace (the rows of no other workspace can be read or
+   * written on its behalf); true when its event was new (or it carried none).
    */
-  handle(eventId: string, contact: ContactKey, occurredAt: string, event: InboxEvent): Promise<boolean> {
-    return Tenancy.forWorkspace(contact.workspaceId, () => this.apply(eventId, contact, occurredAt, event));
+  submit(write: ContactWrite): Promise<boolean> {
+    return this.group.submit(write.contact.workspaceId, write);
   }
 
-  private async apply(
-    eventId: string,
-    contact: ContactKey,
-    occurredAt: string,
-    event: InboxEvent,
-  ): Promise<boolean> {
-    const entry = { eventId, contact, occurredAt, event };
-    let outcome: { fresh: boolean; sent: number };
+  private async write(workspaceId: string, writes: ContactWrite[]): Promise<boolean[]> {
+    batchSize.observe(writes.length);
+    const contacts = distinctContacts(writes.map((w) => w.contact));
+    const entries = writes.flatMap((w) => (w.entry ? [w.entry] : []));
+    const triggers = this.triggers.forWorkspace(workspaceId);
+    let fresh: Set<string>;
     try {
-      outcome = await this.db.transaction(async (tx) => {
-        await lockContact(tx, contact);
-        const pending = await tx.query<Array<{ id: string; payload: InboxEvent }>>(
-          `SELECT id, payload FROM worker.inbox
-            WHERE workspace_id = $1 AND channel_id = $2 AND wa_id = $3 AND applied_at IS NULL
-            ORDER BY occurred_at, id LIMIT ${PENDING_BATCH}`,
-          [contact.workspaceId, contact.channelId, contact.waId],
+      fresh = await this.db.transaction(async (tx) => {
+        await InboxRepository.lock(tx, contacts);
+        const pending = entries.length > 0 ? await InboxRepository.pending(tx, contacts) : [];
+        const waiting = new Set(pending.map((p) => contactName(p.contact)));
+        // With nothing pending for its contact (the usual case) an event is recorded as applied right away.
+        const recorded = await InboxRepository.record(
+          tx,
+          entries,
+          (e) => !waiting.has(contactName(e.contact)),
         );
-        // With nothing pending (the usual case) the event is recorded as applied right away.
-        const fresh = await this.record(tx, entry, pending.length === 0);
-        const events = pending.map((p) => p.payload);
-        if (fresh) events.push(event);
-        const jobs: OutboxJob[] = [];
-        for (const next of events) jobs.push(...(await this.applier.apply(tx, contact, next)));
-        if (pending.length > 0)
-          await tx.query(
-            `UPDATE worker.inbox SET applied_at = now()
-              WHERE workspace_id = $1 AND channel_id = $2 AND wa_id = $3 AND applied_at IS NULL
-                AND (id = ANY($4::bigint[]) OR event_id = $5)`,
-            [contact.workspaceId, contact.channelId, contact.waId, pending.map((p) => p.id), eventId],
-          );
-        await this.outbox.record(tx, contact, jobs);
-        return { fresh, sent: jobs.length };
+        const applied = this.inOrder(pending, entries, recorded);
+        const runs = await RunSet.load(
+          tx,
+          distinctContacts(applied.map((a) => a.contact)),
+          applied.flatMap((a) => RunApplier.runIdOf(a.event) ?? []),
+        );
+        const jobs: ContactJob[] = writes.flatMap((w) =>
+          (w.jobs ?? []).map((job) => ({ contact: w.contact, job })),
+        );
+        for (const { contact, event } of applied)
+          for (const job of await this.applier.apply({ runs, triggers }, contact, event))
+            jobs.push({ contact, job });
+        await runs.save(tx);
+        await CallLogRepository.insert(
+          tx,
+          writes.flatMap((w) => (w.callLog ? [w.callLog] : [])),
+        );
+        await InboxRepository.markApplied(
+          tx,
+          pending.map((p) => p.id),
+          entries
+            .filter((e) => waiting.has(contactName(e.contact)) && recorded.has(e.eventId))
+            .map((e) => e.eventId),
+        );
+        await this.outbox.record(tx, jobs);
+        return recorded;
       });
     } catch (error) {
-      // Kept as pending, so that it is applied before anything that comes after it. If Postgres refuses
-      // that too, the job fails with the first cause and BullMQ retries it.
-      await this.record(this.db.manager, entry, false).catch(() => undefined);
+      // Alone (GroupCommit splits a failed batch): kept as pending, so that it is applied before anything that
+      // comes after it. If Postgres refuses that too, the job fails with the first cause and BullMQ retries it.
+      if (writes.length === 1 && writes[0].entry) await this.keepPending(writes[0]).catch(() => undefined);
       throw error;
     }
-    if (outcome.sent > 0) await this.outbox.flush(contact);
-    return outcome.fresh;
+    await this.outbox.flush(workspaceId, contacts);
+    const seen = new Set<string>();
+    return writes.map((w) => {
+      if (!w.entry) return true;
+      const id = w.entry.eventId;
+      const isNew = fresh.has(id) && !seen.has(id); // a second copy in the same batch is a duplicate
+      seen.add(id);
+      return isNew;
+    });
   }
 
-  /** Inserts the inbox entry unless its id is there already; true when it was new. */
-  private async record(
-    tx: EntityManager,
-    {
-      eventId,
-      contact,
-      occurredAt,
-      event,
-    }: { eventId: string; contact: ContactKey; occurredAt: string; event: InboxEvent },
-    applied: boolean,
-  ): Promise<boolean> {
-    const inserted = await tx.query<Array<{ id: string }>>(
-      `INSERT INTO worker.inbox (event_id, workspace_id, channel_id, wa_id, kind, payload, occurred_at, applied_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $8::boolean THEN now() END)
-       ON CONFLICT (event_id) DO NOTHING RETURNING id`,
-      [
-        eventId,
-        contact.workspaceId,
-        contact.channelId,
-        contact.waId,
-        event.kind,
-        JSON.stringify(event),
-        occurredAt,
-        applied,
-      ],
+  /**
+   * What the batch applies, in order: per contact, its pending events first (oldest first), then its new events
+   * as submitted. A duplicate (recorded before, or twice in the batch) is not applied again.
+   */
+  private inOrder(
+    pending: PendingEntry[],
+    entries: InboxEntry[],
+    recorded: Set<string>,
+  ): Array<{ contact: ContactKey; event: InboxEvent }> {
+    const taken = new Set<string>();
+    const fresh = entries.filter(
+      (e) => recorded.has(e.eventId) && !taken.has(e.eventId) && taken.add(e.eventId),
     );
-    return inserted.length > 0;
+    return [
+      ...pending.map((p) => ({ contact: p.contact, event: p.payload })),
+      ...fresh.map((e) => ({ contact: e.contact, event: e.event })),
+    ];
   }
+
+  private async keepPending(write: ContactWrite): Promise<void> {
+    await this.db.transaction(async (tx: EntityManager) => {
+      await InboxRepository.record(tx, [write.entry!], () => false);
+      if (write.callLog) await CallLogRepository.insert(tx, [write.callLog]);
+    });
+  }
+}
+
+function distinctContacts(contacts: ContactKey[]): ContactKey[] {
+  const byName = new Map<string, ContactKey>();
+  for (const c of contacts) byName.set(contactName(c), c);
+  return [...byName.values()];
 }

@@ -21,6 +21,12 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { WorkerConfig } from '../worker.config';
 import type { ContactKey } from './jobs';
 
+/** A job and the contact it was decided for. */
+export interface ContactJob {
+  contact: ContactKey;
+  job: OutboxJob;
+}
+
 export interface OutboxJob {
   /** A queue name: `flow-api-calls` or one of the `flow-navigation.<k>` partitions. */
   queue: string;
@@ -70,12 +76,21 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
     this.epochs = new RedisEpochWatcher(db, redis, 'worker', (tx, since) => this.resend(tx, since));
   }
 
-  async record(tx: EntityManager, contact: ContactKey, jobs: OutboxJob[]): Promise<void> {
+  /** In the transaction that decided them: one statement for all; the rows take their ids in the order listed. */
+  async record(tx: EntityManager, jobs: ContactJob[]): Promise<void> {
     if (jobs.length === 0) return;
-    // One statement for all of them; the rows take their ids in the order listed.
     const values = valuesList(
-      [contact.workspaceId, contact.channelId, contact.waId],
-      jobs.map((job) => [job.queue, job.name, job.jobId, JSON.stringify(job.payload), job.delayMs ?? 0]),
+      [],
+      jobs.map(({ contact, job }) => [
+        contact.workspaceId,
+        contact.channelId,
+        contact.waId,
+        job.queue,
+        job.name,
+        job.jobId,
+        JSON.stringify(job.payload),
+        job.delayMs ?? 0,
+      ]),
     );
     await tx.query(
       `INSERT INTO worker.outbox (workspace_id, channel_id, wa_id, queue, job_name, job_id, payload, delay_ms)
@@ -85,44 +100,60 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   /**
-   * Sends every job waiting for this contact, oldest first, holding their rows: a second sender of the same
-   * contact waits for those rows, finds them gone once this one commits, and sends only what came after. So
-   * one contact's navigations reach the queue in flow order (rows are written in order, under the contact's
-   * lock).
+   * Sends every job waiting for these contacts (of one workspace), oldest first, holding their rows: a second
+   * sender of the same contact waits for those rows, finds them sent once this one commits, and sends only what
+   * came after. So one contact's navigations reach the queue in flow order (rows are written in order, under
+   * the contact's lock). One transaction of two statements for the whole batch.
    */
-  flush(contact: ContactKey): Promise<void> {
-    return Tenancy.forWorkspace(contact.workspaceId, () => this.flushContact(contact));
+  flush(workspaceId: string, contacts: ContactKey[]): Promise<void> {
+    if (contacts.length === 0) return Promise.resolve();
+    return Tenancy.forWorkspace(workspaceId, () => this.flushContacts(contacts));
   }
 
-  private async flushContact(contact: ContactKey): Promise<void> {
+  private async flushContacts(contacts: ContactKey[]): Promise<void> {
     await this.db.transaction(async (tx) => {
-      const rows = await tx.query<OutboxRow[]>(
-        `SELECT id, queue, job_name, job_id, payload, delay_ms FROM worker.outbox
-          WHERE workspace_id = $1 AND channel_id = $2 AND wa_id = $3 AND sent_at IS NULL ORDER BY id FOR UPDATE`,
-        [contact.workspaceId, contact.channelId, contact.waId],
+      // Marking rows sent needs no fsync: a mark lost in a crash only sends the jobs again, under the same ids
+      // (BullMQ keeps them, so nothing is added twice). In the statement that locks the rows; a failed send rolls
+      // the mark back.
+      const rows = await tx.query<[OutboxRow[], number]>(
+        `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
+         UPDATE worker.outbox SET sent_at = now() FROM relaxed
+          WHERE id IN (SELECT id FROM worker.outbox
+                        WHERE (workspace_id, channel_id, wa_id) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))
+                          AND sent_at IS NULL
+                        ORDER BY id FOR UPDATE)
+          RETURNING id, queue, job_name, job_id, payload, delay_ms`,
+        [contacts.map((c) => c.workspaceId), contacts.map((c) => c.channelId), contacts.map((c) => c.waId)],
       );
-      await this.send(rows);
       // Kept a while once sent: a Redis that restarts may have lost the last jobs it acknowledged.
-      if (rows.length > 0)
-        await tx.query(`UPDATE worker.outbox SET sent_at = now() WHERE id = ANY($1::bigint[])`, [
-          rows.map((r) => r.id),
-        ]);
+      await this.send(rows[0].sort((a, b) => Number(BigInt(a.id) - BigInt(b.id))));
     });
   }
 
+  /** Adds the jobs, in order within each queue (one round trip per queue), the queues side by side. */
   private async send(rows: OutboxRow[]): Promise<void> {
-    if (rows.length > 0) await this.queues.ready();
-    for (const row of rows) {
-      const data = this.auth.sign(row.queue, row.job_name, row.job_id, row.payload);
-      await this.queue(row.queue).add(row.job_name, data, {
-        jobId: row.job_id,
-        delay: row.delay_ms,
-        removeOnComplete: { age: KEEP_COMPLETED_S, count: this.config.QUEUE_KEEP_COMPLETED },
-        removeOnFail: { age: 7 * KEEP_COMPLETED_S },
-        attempts: 8,
-        backoff: { type: 'exponential', delay: 1000 },
-      });
-    }
+    if (rows.length === 0) return;
+    await this.queues.ready();
+    const byQueue = new Map<string, OutboxRow[]>();
+    for (const row of rows) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
+    await Promise.all(
+      [...byQueue].map(([queue, queued]) =>
+        this.queue(queue).addBulk(
+          queued.map((row) => ({
+            name: row.job_name,
+            data: this.auth.sign(row.queue, row.job_name, row.job_id, row.payload),
+            opts: {
+              jobId: row.job_id,
+              delay: row.delay_ms,
+              removeOnComplete: { age: KEEP_COMPLETED_S, count: this.config.QUEUE_KEEP_COMPLETED },
+              removeOnFail: { age: 7 * KEEP_COMPLETED_S },
+              attempts: 8,
+              backoff: { type: 'exponential', delay: 1000 },
+            },
+          })),
+        ),
+      ),
+    );
   }
 
   /** After a Redis restart: sends again (same job ids) every job sent since `since`. */
@@ -147,7 +178,7 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
         WHERE sent_at IS NULL AND created_at < now() - ($1 || ' milliseconds')::interval LIMIT 200`,
       [ORPHAN_AFTER_MS],
     );
-    for (const contact of contacts) await this.flush(contact);
+    for (const contact of contacts) await this.flush(contact.workspaceId, [contact]);
     // Sent rows go once Redis has been seen alive well after them (not while it is down: they may be needed).
     await this.db.query(
       `DELETE FROM worker.outbox WHERE id IN (

@@ -1,13 +1,4 @@
-import {
-  type JsonValue,
-  jobIdOf,
-  OutboundErrorCode,
-  QueueName,
-  triggerQueue,
-  TriggerJobName,
-  type ApiResponse,
-} from '@flowbridge/contracts';
-import { RequestEngine } from '@flowbridge/outbound';
+import { QueueName, triggerQueue, TriggerJobName } from '@flowbridge/contracts';
 import {
   internalKeyOf,
   JobAuth,
@@ -15,7 +6,6 @@ import {
   REDIS,
   redisOptionsFromUrl,
   settleWithin,
-  Tenancy,
 } from '@flowbridge/platform';
 import {
   Inject,
@@ -24,18 +14,14 @@ import {
   type OnApplicationBootstrap,
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { type Job, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { DataSource } from 'typeorm';
-import { RpcClients } from '../clients/rpc.clients';
-import { runStateOf } from '../runs/run.entity';
-import { runById } from '../runs/run-rows';
 import { WorkerConfig } from '../worker.config';
+import { ApiSteps } from './api-steps';
 import { ContactDrainer } from './contact-drainer';
 import { ApiCallJobName, type ApiCallJob, readTriggerEvent } from './jobs';
 import { Outbox } from './outbox.service';
-import { abandonedSteps, apiCallDuration, apiRetries, queueWait, triggerEvents } from './worker-metrics';
+import { queueWait, triggerEvents } from './worker-metrics';
 
 /** The worker's two consumers: trigger events in, API attempts (with durable retries). */
 @Injectable()
@@ -47,11 +33,9 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
   private readonly auth: JobAuth;
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
     private readonly config: WorkerConfig,
     private readonly drainer: ContactDrainer,
-    private readonly engine: RequestEngine,
-    private readonly rpc: RpcClients,
+    private readonly apiSteps: ApiSteps,
     private readonly outbox: Outbox,
     @Inject(REDIS) private readonly redis: Redis,
   ) {
@@ -126,94 +110,11 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
     throw new UnrecoverableError(`job refused: ${refusal}`);
   }
 
-  /** One attempt. A retry is a new delayed job (it survives a restart); the last result goes to the run. */
+  /** One attempt of an API step (ApiSteps.attempt). */
   async apiCall(job: Job<ApiCallJob>): Promise<void> {
     this.authentic(job, ApiCallJobName);
     observeWait(job);
-    const call = job.data;
-    // In the contact's workspace: the run, its log and its retry are rows of that workspace only.
-    await Tenancy.forWorkspace(call.contact.workspaceId, () => this.attempt(call));
-  }
-
-  private async attempt(call: ApiCallJob): Promise<void> {
-    const run = await runById(this.db.manager, call.runId);
-    if (!run || runStateOf(run).pendingApi?.key !== call.key) return; // the run moved on: nothing to do
-    const resolved = await this.rpc.resolveApi(call.contact.workspaceId, call.apiId);
-    let response: ApiResponse;
-    let mapped: Record<string, JsonValue> = {};
-    if (!resolved.ok) {
-      response = failedWithoutAnswer(OutboundErrorCode.ApiNotFound, resolved.message, call);
-    } else {
-      const began = performance.now();
-      const result = await this.engine.attempt({
-        connection: resolved.connection,
-        api: resolved.api,
-        variables: runStateOf(run).variables,
-        idempotencyKey: call.key,
-        attempt: call.attempt,
-        countedAttempts: call.countedAttempts,
-        startedAt: call.startedAt,
-      });
-      await this.db.query(
-        `INSERT INTO worker.call_log (run_id, workspace_id, step_key, attempt, api_id, flow_id, flow_version, entry)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [
-          run.id,
-          run.workspaceId,
-          call.key,
-          call.attempt,
-          call.apiId,
-          run.flowId,
-          run.flowVersion,
-          JSON.stringify(result.log),
-        ],
-      );
-      apiCallDuration.observe(
-        {
-          connection: resolved.connection.id,
-          outcome: result.retry ? 'retry' : result.response.status,
-        },
-        (performance.now() - began) / 1000,
-      );
-      if (result.retry) {
-        apiRetries.inc({ connection: resolved.connection.id });
-        const next: ApiCallJob = {
-          ...call,
-          attempt: call.attempt + 1,
-          countedAttempts: call.countedAttempts + (result.retry.counted ? 1 : 0),
-        };
-        // Through the outbox like every job the worker decides: kept in Postgres, so a Redis that loses it
-        // (a host crash) gets it again from the outbox's re-send.
-        const retry = {
-          queue: QueueName.FlowApiCalls,
-          name: ApiCallJobName,
-          jobId: jobIdOf('api', call.key, next.attempt),
-          payload: next,
-          delayMs: result.retry.afterMs,
-        };
-        await this.db.transaction((tx) => this.outbox.record(tx, call.contact, [retry]));
-        await this.outbox.flush(call.contact);
-        return;
-      }
-      response = result.response;
-      mapped = result.variables;
-    }
-    await this.applyResult(call, response, mapped);
-  }
-
-  /** The step's final result, into the contact's inbox under one id per step: applied once, however often sent. */
-  private applyResult(
-    call: ApiCallJob,
-    response: ApiResponse,
-    mapped: Record<string, JsonValue>,
-  ): Promise<boolean> {
-    return this.drainer.handle(jobIdOf('result', call.key), call.contact, new Date().toISOString(), {
-      kind: 'api_result',
-      runId: call.runId,
-      key: call.key,
-      response,
-      mapped,
-    });
+    await this.apiSteps.attempt(job.data);
   }
 
   /**
@@ -236,19 +137,7 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
   async abandon(jobId: string, reason: string): Promise<void> {
     const job = await this.outbox.queue(QueueName.FlowApiCalls).getJob(jobId);
     if (!job || job.name !== ApiCallJobName || !(await job.isFailed())) return;
-    const call = job.data as ApiCallJob;
-    const response = failedWithoutAnswer(
-      OutboundErrorCode.StepAbandoned,
-      `The API step was abandoned: ${reason}`,
-      call,
-    );
-    const fresh = await this.applyResult(call, response, {});
-    if (!fresh) return;
-    abandonedSteps.inc({ reason: /stalled/i.test(reason) ? 'stalled' : 'failed' });
-    this.logger.error(
-      { jobId, runId: call.runId, reason },
-      'API step abandoned (its job failed for good); the run takes its failure screen',
-    );
+    await this.apiSteps.abandon(job.data as ApiCallJob, jobId, reason);
   }
 
   /**
@@ -273,21 +162,4 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
 function observeWait(job: Job): void {
   const due = job.timestamp + (job.delay ?? 0);
   if (job.processedOn) queueWait.observe({ queue: job.queueName }, Math.max(0, job.processedOn - due) / 1000);
-}
-
-/**
- * A step that ends without an answer from the API: its API or connection is gone (API_NOT_FOUND), or its job
- * was abandoned (STEP_ABANDONED). The run takes its failure screen.
- */
-function failedWithoutAnswer(code: OutboundErrorCode, message: string, call: ApiCallJob): ApiResponse {
-  return {
-    status: 'failure',
-    statusCode: null,
-    data: null,
-    headers: {},
-    error: { code, message },
-    attempts: call.attempt,
-    durationMs: Date.now() - call.startedAt,
-    truncated: false,
-  };
 }

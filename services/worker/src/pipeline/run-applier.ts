@@ -12,19 +12,25 @@ import {
 } from '@flowbridge/contracts';
 import { type Effect, newRunState, type RunEvent, type RunState, step } from '@flowbridge/flow-engine';
 import { Injectable, Logger } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
-import { ActiveTriggers } from '../clients/active-triggers';
+import type { TriggerMatcher } from '../clients/active-triggers';
 import { type LoadedVersion, RpcClients } from '../clients/rpc.clients';
 import { type RunEntity, runStateOf } from '../runs/run.entity';
-import { liveRun, runById, writeRun, writeSteps } from '../runs/run-rows';
+import type { RunSet } from '../runs/run-rows';
 import { WorkerConfig } from '../worker.config';
 import { ApiCallJobName, type ApiCallJob, type ContactKey, type InboxEvent } from './jobs';
 import type { OutboxJob } from './outbox.service';
 import { runsFinished } from './worker-metrics';
 
+/** What one batch of events works with: its runs (read once, written once) and its trigger matcher. */
+export interface BatchContext {
+  runs: RunSet;
+  triggers: TriggerMatcher;
+}
+
 /**
  * Applies one inbox event to the contact's run, inside the transaction that holds the contact's lock:
- * steps the flow engine and turns its effects into jobs (navigation, API calls) for the outbox.
+ * steps the flow engine on the batch's runs (in memory; the batch writes them once) and turns its effects into
+ * jobs (navigation, API calls) for the outbox.
  */
 @Injectable()
 export class RunApplier {
@@ -32,32 +38,40 @@ export class RunApplier {
 
   constructor(
     private readonly rpc: RpcClients,
-    private readonly triggers: ActiveTriggers,
     private readonly config: WorkerConfig,
   ) {}
 
-  async apply(tx: EntityManager, contact: ContactKey, event: InboxEvent): Promise<OutboxJob[]> {
+  /** The runs an event names by id (the batch reads them with the contacts' live runs). */
+  static runIdOf(event: InboxEvent): string | null {
+    return event.kind === 'trigger' ? null : event.runId;
+  }
+
+  async apply(batch: BatchContext, contact: ContactKey, event: InboxEvent): Promise<OutboxJob[]> {
     switch (event.kind) {
       case 'trigger':
-        return this.trigger(tx, contact, event.event);
+        return this.trigger(batch, contact, event.event);
       case 'api_result':
-        return this.apiResult(tx, event);
+        return this.apiResult(batch.runs, event);
       case 'expire':
-        return this.expire(tx, event.runId);
+        return this.expire(batch.runs, event.runId);
     }
   }
 
   /** Ends a run that has been idle too long (an event since may have renewed it: then nothing happens). */
-  private async expire(tx: EntityManager, runId: string): Promise<OutboxJob[]> {
-    const run = await runById(tx, runId);
+  private async expire(runs: RunSet, runId: string): Promise<OutboxJob[]> {
+    const run = runs.byIdOf(runId);
     if (!run || run.expiresAt.getTime() > Date.now()) return [];
     const version = await this.rpc.flowVersion(run.workspaceId, run.flowId, run.flowVersion);
-    return version ? this.step(tx, run, version, runStateOf(run), { type: 'expire' }) : [];
+    return version ? this.step(runs, run, version, runStateOf(run), { type: 'expire' }) : [];
   }
 
-  private async trigger(tx: EntityManager, contact: ContactKey, event: TriggerEventV1): Promise<OutboxJob[]> {
+  private async trigger(
+    batch: BatchContext,
+    contact: ContactKey,
+    event: TriggerEventV1,
+  ): Promise<OutboxJob[]> {
     const source = event.source;
-    if (source.type === 'message') return this.message(tx, contact, event, source);
+    if (source.type === 'message') return this.message(batch, contact, event, source);
     const version = await this.rpc.flowVersion(contact.workspaceId, source.flowId, source.flowVersion);
     if (!version) {
       this.logger.warn(
@@ -67,32 +81,35 @@ export class RunApplier {
       return [];
     }
     // A business system starting a flow replaces whatever the contact was doing.
-    await tx.query(
-      `UPDATE worker.runs SET status = 'completed', end_reason = 'REPLACED', ended_at = now(), updated_at = now()
-        WHERE workspace_id = $1 AND channel_id = $2 AND wa_id = $3 AND status IN ('active', 'waiting_input')`,
-      [contact.workspaceId, contact.channelId, contact.waId],
-    );
-    return this.start(tx, contact, event, version, source.variables, { type: 'api', eventId: event.eventId });
+    const live = batch.runs.liveOf(contact);
+    if (live) {
+      Object.assign(live, { status: 'completed', endReason: 'REPLACED', endedAt: new Date() });
+      batch.runs.touch(live);
+    }
+    return this.start(batch.runs, contact, event, version, source.variables, {
+      type: 'api',
+      eventId: event.eventId,
+    });
   }
 
   /** The contact wrote: the reply a waiting run expects, or the start of the flow its triggers pick. */
   private async message(
-    tx: EntityManager,
+    { runs, triggers }: BatchContext,
     contact: ContactKey,
     event: TriggerEventV1,
     source: Extract<TriggerEventV1['source'], { type: 'message' }>,
   ): Promise<OutboxJob[]> {
     const jobs: OutboxJob[] = [];
-    const live = await liveRun(tx, contact);
+    const live = runs.liveOf(contact);
     if (live && live.expiresAt.getTime() > Date.now()) {
       const version = await this.rpc.flowVersion(live.workspaceId, live.flowId, live.flowVersion);
       if (version)
-        return this.step(tx, live, version, runStateOf(live), { type: 'reply', reply: source.message });
+        return this.step(runs, live, version, runStateOf(live), { type: 'reply', reply: source.message });
     } else if (live) {
       const version = await this.rpc.flowVersion(live.workspaceId, live.flowId, live.flowVersion);
-      if (version) jobs.push(...(await this.step(tx, live, version, runStateOf(live), { type: 'expire' })));
+      if (version) jobs.push(...this.step(runs, live, version, runStateOf(live), { type: 'expire' }));
     }
-    const match = await this.triggers.match(contact.workspaceId, contact.channelId, source.message);
+    const match = await triggers.match(contact.channelId, source.message);
     if (!match) {
       this.logger.debug({ eventId: event.eventId }, 'no active flow answers this message');
       return jobs;
@@ -104,7 +121,7 @@ export class RunApplier {
     return [
       ...jobs,
       ...(await this.start(
-        tx,
+        runs,
         contact,
         event,
         version,
@@ -121,7 +138,7 @@ export class RunApplier {
   }
 
   private async start(
-    tx: EntityManager,
+    runs: RunSet,
     contact: ContactKey,
     event: TriggerEventV1,
     version: LoadedVersion,
@@ -153,7 +170,7 @@ export class RunApplier {
       trigger,
     };
     return this.step(
-      tx,
+      runs,
       run,
       version,
       newRunState(runId),
@@ -163,14 +180,14 @@ export class RunApplier {
   }
 
   private async apiResult(
-    tx: EntityManager,
+    runs: RunSet,
     event: Extract<InboxEvent, { kind: 'api_result' }>,
   ): Promise<OutboxJob[]> {
-    const run = await runById(tx, event.runId);
+    const run = runs.byIdOf(event.runId);
     if (!run) return [];
     const version = await this.rpc.flowVersion(run.workspaceId, run.flowId, run.flowVersion);
     if (!version) return [];
-    return this.step(tx, run, version, runStateOf(run), {
+    return this.step(runs, run, version, runStateOf(run), {
       type: 'api_result',
       key: event.key,
       response: event.response,
@@ -178,14 +195,14 @@ export class RunApplier {
     });
   }
 
-  private async step(
-    tx: EntityManager,
+  private step(
+    runs: RunSet,
     run: RunEntity,
     version: LoadedVersion,
     state: RunState,
     event: RunEvent,
     created = false,
-  ): Promise<OutboxJob[]> {
+  ): OutboxJob[] {
     const result = step(version.document, state, event);
     if (result.ignored) {
       this.logger.debug({ runId: run.id, ignored: result.ignored }, 'event did not apply to the run');
@@ -201,8 +218,15 @@ export class RunApplier {
       expiresAt: this.expiry(),
       endedAt: next.status === 'active' || next.status === 'waiting_input' ? null : new Date(),
     });
-    await writeRun(tx, run, created);
-    await writeSteps(tx, run.id, event.type, stepsOf(run.id, result.entered, result.effects));
+    if (created) runs.add(run);
+    else runs.touch(run);
+    runs.enter(
+      stepsOf(run.id, result.entered, result.effects).map((s) => ({
+        runId: run.id,
+        cause: event.type,
+        ...s,
+      })),
+    );
     for (const effect of result.effects)
       if (effect.type === 'end') runsFinished.inc({ status: effect.status, reason: effect.reason ?? 'none' });
     return result.effects.flatMap((effect) => this.jobOf(run, effect));

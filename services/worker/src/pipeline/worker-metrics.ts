@@ -62,3 +62,13 @@ export const abandonedSteps = once(
       labelNames: ['reason'],
     }),
 );
+
+export const batchSize = once(
+  'flowbridge_worker_batch_size',
+  () =>
+    new Histogram({
+      name: 'flowbridge_worker_batch_size',
+      help: 'Items (events, API attempt logs) written per worker transaction (group commit)',
+      buckets: [1, 2, 4, 8, 16, 32, 64],
+    }),
+);

@@ -1,5 +1,5 @@
-import { valuesList } from '@flowbridge/platform';
 import type { EntityManager } from 'typeorm';
+import type { ContactKey } from '../pipeline/jobs';
 import type { RunEntity } from './run.entity';
 
 /**
@@ -15,59 +15,132 @@ export async function runById(tx: EntityManager, id: string): Promise<RunEntity 
   return run ?? null;
 }
 
-/** The contact's run in progress, if any (there is at most one). */
-export async function liveRun(
-  tx: EntityManager,
-  contact: { workspaceId: string; channelId: string; waId: string },
-): Promise<RunEntity | null> {
-  const [run] = await tx.query<RunEntity[]>(
-    `SELECT ${COLUMNS} FROM worker.runs
-      WHERE workspace_id = $1 AND channel_id = $2 AND wa_id = $3 AND status IN ('active', 'waiting_input')`,
-    [contact.workspaceId, contact.channelId, contact.waId],
-  );
-  return run ?? null;
+export function isLive(run: RunEntity): boolean {
+  return run.status === 'active' || run.status === 'waiting_input';
 }
 
-/** Writes the run: inserted when `created`, else its moving parts updated. */
-export async function writeRun(tx: EntityManager, run: RunEntity, created: boolean): Promise<void> {
-  const moving = [
-    run.status,
-    run.screenId,
-    JSON.stringify(run.state),
-    run.endReason,
-    run.expiresAt,
-    run.endedAt,
-  ];
-  if (created)
-    await tx.query(
-      `INSERT INTO worker.runs (status, screen_id, state, end_reason, expires_at, ended_at,
-                                id, workspace_id, channel_id, wa_id, flow_id, flow_version)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-      [...moving, run.id, run.workspaceId, run.channelId, run.waId, run.flowId, run.flowVersion],
-    );
-  else
-    await tx.query(
-      `UPDATE worker.runs SET status = $1, screen_id = $2, state = $3, end_reason = $4, expires_at = $5,
-                              ended_at = $6, updated_at = now()
-        WHERE id = $7`,
-      [...moving, run.id],
-    );
+/** One screen a run entered, with the navigation sent on entering it. */
+export interface RunStepRow {
+  runId: string;
+  cause: string;
+  screenId: string;
+  navigationId: string | null;
 }
 
-/** Appends the screens an event moved the run through (one statement). */
-export async function writeSteps(
-  tx: EntityManager,
-  runId: string,
-  cause: string,
-  steps: Array<{ screenId: string; navigationId: string | null }>,
-): Promise<void> {
-  if (steps.length === 0) return;
-  const values = valuesList(
-    [runId, cause],
-    steps.map((s) => [s.screenId, s.navigationId]),
-  );
-  await tx.query(
-    `INSERT INTO worker.run_steps (run_id, cause, screen_id, navigation_id) VALUES ${values.sql}`,
-    values.params,
-  );
+/**
+ * The runs one batch of events works on, read in one statement and written back in two: every run the batch
+ * names by id, and the live run of each contact in it. Events change the runs here, in memory and in order;
+ * `save` writes each changed run once, in its final state, and the screens entered.
+ */
+export class RunSet {
+  private readonly byId = new Map<string, RunEntity>();
+  private readonly created = new Set<string>();
+  private readonly changed = new Set<string>();
+  private readonly steps: RunStepRow[] = [];
+
+  private constructor(runs: RunEntity[]) {
+    for (const run of runs) this.byId.set(run.id, run);
+  }
+
+  /** In the transaction that holds the contacts' locks (one workspace: the caller's scope). */
+  static async load(tx: EntityManager, contacts: ContactKey[], runIds: string[]): Promise<RunSet> {
+    if (contacts.length === 0 && runIds.length === 0) return new RunSet([]);
+    const runs = await tx.query<RunEntity[]>(
+      `SELECT ${COLUMNS} FROM worker.runs WHERE id = ANY($1::uuid[])
+       UNION ALL
+       SELECT ${COLUMNS} FROM worker.runs
+        WHERE (workspace_id, channel_id, wa_id) IN (SELECT * FROM unnest($2::text[], $3::text[], $4::text[]))
+          AND status IN ('active', 'waiting_input') AND NOT id = ANY($1::uuid[])`,
+      [
+        runIds,
+        contacts.map((c) => c.workspaceId),
+        contacts.map((c) => c.channelId),
+        contacts.map((c) => c.waId),
+      ],
+    );
+    return new RunSet(runs);
+  }
+
+  byIdOf(id: string): RunEntity | null {
+    return this.byId.get(id) ?? null;
+  }
+
+  /** The contact's run in progress, if any (there is at most one). */
+  liveOf(contact: ContactKey): RunEntity | null {
+    for (const run of this.byId.values())
+      if (run.channelId === contact.channelId && run.waId === contact.waId && isLive(run)) return run;
+    return null;
+  }
+
+  add(run: RunEntity): void {
+    this.byId.set(run.id, run);
+    this.created.add(run.id);
+  }
+
+  touch(run: RunEntity): void {
+    this.changed.add(run.id);
+  }
+
+  enter(steps: RunStepRow[]): void {
+    this.steps.push(...steps);
+  }
+
+  /**
+   * Writes the changed runs (existing ones before new ones, so a run that ends makes room for the contact's
+   * next in the one-live-run index) and appends the steps.
+   */
+  async save(tx: EntityManager): Promise<void> {
+    const existing = [...this.changed].filter((id) => !this.created.has(id));
+    const rows = [...existing, ...this.created].map((id) => {
+      const run = this.byId.get(id)!;
+      return {
+        id: run.id,
+        workspace_id: run.workspaceId,
+        channel_id: run.channelId,
+        wa_id: run.waId,
+        flow_id: run.flowId,
+        flow_version: run.flowVersion,
+        status: run.status,
+        screen_id: run.screenId,
+        state: run.state,
+        end_reason: run.endReason,
+        expires_at: run.expiresAt,
+        ended_at: run.endedAt,
+      };
+    });
+    if (rows.length > 0)
+      await tx.query(
+        `INSERT INTO worker.runs (id, workspace_id, channel_id, wa_id, flow_id, flow_version, status, screen_id, state,
+                                  end_reason, expires_at, ended_at)
+         SELECT r.id, r.workspace_id, r.channel_id, r.wa_id, r.flow_id, r.flow_version, r.status, r.screen_id, r.state,
+                r.end_reason, r.expires_at, r.ended_at
+           FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id uuid, workspace_id text, channel_id text, wa_id text,
+                flow_id uuid, flow_version integer, status text, screen_id text, state jsonb, end_reason text,
+                expires_at timestamptz, ended_at timestamptz)) WITH ORDINALITY AS r
+          ORDER BY r.ordinality
+         ON CONFLICT (id) DO UPDATE
+            SET status = excluded.status, screen_id = excluded.screen_id, state = excluded.state,
+                end_reason = excluded.end_reason, expires_at = excluded.expires_at, ended_at = excluded.ended_at,
+                updated_at = now()`,
+        [JSON.stringify(rows)],
+      );
+    if (this.steps.length > 0)
+      await tx.query(
+        `INSERT INTO worker.run_steps (run_id, cause, screen_id, navigation_id)
+         SELECT r.run_id, r.cause, r.screen_id, r.navigation_id
+           FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (run_id uuid, cause text, screen_id text,
+                navigation_id text)) WITH ORDINALITY AS r
+          ORDER BY r.ordinality`,
+        [
+          JSON.stringify(
+            this.steps.map((s) => ({
+              run_id: s.runId,
+              cause: s.cause,
+              screen_id: s.screenId,
+              navigation_id: s.navigationId,
+            })),
+          ),
+        ],
+      );
+  }
 }

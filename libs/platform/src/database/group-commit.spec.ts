@@ -1,0 +1,87 @@
+import { GroupCommit } from './group-commit';
+
+/** A writer whose writes finish when the test says so, recording each batch it was given. */
+function gatedWriter(fail: (item: number) => boolean = () => false) {
+  const batches: Array<{ lane: string; items: number[] }> = [];
+  const gates: Array<() => void> = [];
+  const write = async (lane: string, items: number[]): Promise<string[]> => {
+    batches.push({ lane, items });
+    await new Promise<void>((open) => gates.push(open));
+    const bad = items.find(fail);
+    if (bad !== undefined) throw new Error(`item ${bad} is bad`);
+    return items.map((i) => `${lane}:${i}`);
+  };
+  const openAll = async () => {
+    while (gates.length > 0) {
+      gates.shift()!();
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+  return { batches, write, openAll };
+}
+
+describe('GroupCommit', () => {
+  it('writes a lone item at once, and what arrives during a write as the next batch, in order', async () => {
+    const w = gatedWriter();
+    const group = new GroupCommit(w.write, 10);
+    const first = group.submit('a', 1);
+    const rest = [2, 3, 4].map((i) => group.submit('a', i));
+    expect(w.batches).toEqual([{ lane: 'a', items: [1] }]);
+    expect(group.waiting).toBe(3);
+    await w.openAll();
+    await expect(first).resolves.toBe('a:1');
+    await expect(Promise.all(rest)).resolves.toEqual(['a:2', 'a:3', 'a:4']);
+    expect(w.batches).toEqual([
+      { lane: 'a', items: [1] },
+      { lane: 'a', items: [2, 3, 4] },
+    ]);
+    expect(group.waiting).toBe(0);
+  });
+
+  it('caps a batch at maxBatch and keeps lanes apart', async () => {
+    const w = gatedWriter();
+    const group = new GroupCommit(w.write, 2);
+    const all = [group.submit('a', 1), group.submit('b', 9), group.submit('a', 2), group.submit('a', 3)];
+    group.submit('a', 4).catch(() => undefined);
+    const more = group.submit('a', 5);
+    await w.openAll();
+    await Promise.all([...all, more]);
+    expect(w.batches).toEqual([
+      { lane: 'a', items: [1] },
+      { lane: 'b', items: [9] },
+      { lane: 'a', items: [2, 3] },
+      { lane: 'a', items: [4, 5] },
+    ]);
+  });
+
+  it('splits a failed batch: only the bad item fails, the others are written alone and succeed', async () => {
+    const w = gatedWriter((i) => i === 3);
+    const group = new GroupCommit(w.write, 10);
+    const first = group.submit('a', 1);
+    const batch = [2, 3, 4].map((i) => group.submit('a', i).then(String, (e: Error) => e.message));
+    await w.openAll();
+    await first;
+    await expect(Promise.all(batch)).resolves.toEqual(['a:2', 'item 3 is bad', 'a:4']);
+    expect(w.batches.map((b) => b.items)).toEqual([[1], [2, 3, 4], [2], [3], [4]]);
+  });
+
+  it('rejects a lone failing item without writing it twice', async () => {
+    const w = gatedWriter(() => true);
+    const group = new GroupCommit(w.write, 10);
+    const only = group.submit('a', 7).then(String, (e: Error) => e.message);
+    await w.openAll();
+    await expect(only).resolves.toBe('item 7 is bad');
+    expect(w.batches).toHaveLength(1);
+  });
+
+  it('writes up to `concurrency` batches of a lane at once, each taking what waited when it started', async () => {
+    const w = gatedWriter();
+    const group = new GroupCommit(w.write, 10, 2);
+    const all = [1, 2, 3, 4, 5].map((i) => group.submit('a', i));
+    expect(w.batches.map((b) => b.items)).toEqual([[1], [2]]);
+    expect(group.waiting).toBe(3);
+    await w.openAll();
+    await expect(Promise.all(all)).resolves.toEqual(['a:1', 'a:2', 'a:3', 'a:4', 'a:5']);
+    expect(w.batches.map((b) => b.items)).toEqual([[1], [2], [3, 4, 5]]);
+  });
+});

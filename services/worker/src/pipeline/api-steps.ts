@@ -1,0 +1,155 @@
+import {
+  type ApiResponse,
+  jobIdOf,
+  type JsonValue,
+  OutboundErrorCode,
+  QueueName,
+} from '@flowbridge/contracts';
+import { RequestEngine } from '@flowbridge/outbound';
+import { Tenancy } from '@flowbridge/platform';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { RpcClients } from '../clients/rpc.clients';
+import type { CallLogRow } from '../runs/call-log.repository';
+import { runStateOf } from '../runs/run.entity';
+import { runById } from '../runs/run-rows';
+import { ContactDrainer } from './contact-drainer';
+import { ApiCallJobName, type ApiCallJob } from './jobs';
+import type { OutboxJob } from './outbox.service';
+import { abandonedSteps, apiCallDuration, apiRetries } from './worker-metrics';
+
+/**
+ * The use-cases of a `data_exchange` step once the run has decided it: one attempt of the call (a retry is a
+ * new delayed job, so it survives a restart; the final result goes to the run through the contact's inbox),
+ * and the end of a step whose job failed for good.
+ */
+@Injectable()
+export class ApiSteps {
+  private readonly logger = new Logger(ApiSteps.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly drainer: ContactDrainer,
+    private readonly engine: RequestEngine,
+    private readonly rpc: RpcClients,
+  ) {}
+
+  /** One attempt, in the contact's workspace: the run, its log and its retry are rows of that workspace only. */
+  attempt(call: ApiCallJob): Promise<void> {
+    return Tenancy.forWorkspace(call.contact.workspaceId, () => this.attemptInScope(call));
+  }
+
+  private async attemptInScope(call: ApiCallJob): Promise<void> {
+    const run = await runById(this.db.manager, call.runId);
+    if (!run || runStateOf(run).pendingApi?.key !== call.key) return; // the run moved on: nothing to do
+    const resolved = await this.rpc.resolveApi(call.contact.workspaceId, call.apiId);
+    if (!resolved.ok) {
+      await this.applyResult(
+        call,
+        failedWithoutAnswer(OutboundErrorCode.ApiNotFound, resolved.message, call),
+        {},
+      );
+      return;
+    }
+    const began = performance.now();
+    const result = await this.engine.attempt({
+      connection: resolved.connection,
+      api: resolved.api,
+      variables: runStateOf(run).variables,
+      idempotencyKey: call.key,
+      attempt: call.attempt,
+      countedAttempts: call.countedAttempts,
+      startedAt: call.startedAt,
+    });
+    apiCallDuration.observe(
+      { connection: resolved.connection.id, outcome: result.retry ? 'retry' : result.response.status },
+      (performance.now() - began) / 1000,
+    );
+    const callLog: CallLogRow = {
+      runId: run.id,
+      workspaceId: run.workspaceId,
+      stepKey: call.key,
+      attempt: call.attempt,
+      apiId: call.apiId,
+      flowId: run.flowId,
+      flowVersion: run.flowVersion,
+      entry: result.log,
+    };
+    if (!result.retry) {
+      await this.applyResult(call, result.response, result.variables, callLog);
+      return;
+    }
+    apiRetries.inc({ connection: resolved.connection.id });
+    const next: ApiCallJob = {
+      ...call,
+      attempt: call.attempt + 1,
+      countedAttempts: call.countedAttempts + (result.retry.counted ? 1 : 0),
+    };
+    // Through the outbox like every job the worker decides: kept in Postgres, so a Redis that loses it (a host
+    // crash) gets it again from the outbox's re-send. Written with the attempt's log, in the contact's batch.
+    const retry: OutboxJob = {
+      queue: QueueName.FlowApiCalls,
+      name: ApiCallJobName,
+      jobId: jobIdOf('api', call.key, next.attempt),
+      payload: next,
+      delayMs: result.retry.afterMs,
+    };
+    await this.drainer.submit({ contact: call.contact, callLog, jobs: [retry] });
+  }
+
+  /**
+   * Ends a step whose job failed for good (BullMQ's stalled limit: its workers died twice during it; or its own
+   * retries spent): the run would wait for an answer that never comes, so it takes its failure screen.
+   */
+  async abandon(call: ApiCallJob, jobId: string, reason: string): Promise<void> {
+    const response = failedWithoutAnswer(
+      OutboundErrorCode.StepAbandoned,
+      `The API step was abandoned: ${reason}`,
+      call,
+    );
+    const fresh = await this.applyResult(call, response, {});
+    if (!fresh) return;
+    abandonedSteps.inc({ reason: /stalled/i.test(reason) ? 'stalled' : 'failed' });
+    this.logger.error(
+      { jobId, runId: call.runId, reason },
+      'API step abandoned (its job failed for good); the run takes its failure screen',
+    );
+  }
+
+  /** The step's final result, into the contact's inbox under one id per step: applied once, however often sent. */
+  private applyResult(
+    call: ApiCallJob,
+    response: ApiResponse,
+    mapped: Record<string, JsonValue>,
+    callLog?: CallLogRow,
+  ): Promise<boolean> {
+    return this.drainer.submit({
+      contact: call.contact,
+      callLog,
+      entry: {
+        eventId: jobIdOf('result', call.key),
+        contact: call.contact,
+        occurredAt: new Date().toISOString(),
+        event: { kind: 'api_result', runId: call.runId, key: call.key, response, mapped },
+      },
+    });
+  }
+}
+
+/**
+ * A step that ends without an answer from the API: its API or connection is gone (API_NOT_FOUND), or its job
+ * was abandoned (STEP_ABANDONED). The run takes its failure screen.
+ */
+function failedWithoutAnswer(code: OutboundErrorCode, message: string, call: ApiCallJob): ApiResponse {
+  return {
+    status: 'failure',
+    statusCode: null,
+    data: null,
+    headers: {},
+    error: { code, message },
+    attempts: call.attempt,
+    durationMs: Date.now() - call.startedAt,
+    truncated: false,
+  };
+}
