@@ -296,6 +296,45 @@ describe('whatsapp-messaging: channels and webhook ingestion (real Postgres and 
       );
     });
 
+    it('[issue 18] group commit: 60 webhooks at once share transactions; each answered with its own counts; a copy in flight is a duplicate', async () => {
+      const metrics = async () => (await svc.request().get('/metrics')).text;
+      const value = (text: string, name: string) =>
+        Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+      const before = await metrics();
+      const bodies = Array.from({ length: 60 }, (_, i) =>
+        JSON.stringify(
+          webhookBody(number, { messages: [textMessage(String(447700920000 + i), `group ${i}`)] }),
+        ),
+      );
+      // The same webhook twice, side by side (Meta delivering again before our first answer reached it).
+      const answers = await Promise.all([...bodies, bodies[7]].map((raw) => post(raw)));
+      for (const answer of answers) expect(answer.status).toBe(200);
+      const counts = answers.map((a) => a.body as { messages: number; duplicates: number });
+      expect(counts.reduce((n, c) => n + c.messages, 0)).toBe(60);
+      expect(counts.reduce((n, c) => n + c.duplicates, 0)).toBe(1);
+      for (const [i, c] of counts.slice(0, 60).entries())
+        if (i !== 7) expect(c).toEqual({ messages: 1, duplicates: 0, statuses: 0 });
+      const ids = bodies.map(
+        (raw) =>
+          (
+            JSON.parse(raw) as {
+              entry: Array<{ changes: Array<{ value: { messages: Array<{ id: string }> } }> }>;
+            }
+          ).entry[0].changes[0].value.messages[0].id,
+      );
+      const events = await triggersOf(ids);
+      expect(events).toHaveLength(60);
+      const after = await metrics();
+      const written =
+        value(after, 'flowbridge_webhook_batch_size_sum') -
+        value(before, 'flowbridge_webhook_batch_size_sum');
+      const transactions =
+        value(after, 'flowbridge_webhook_batch_size_count') -
+        value(before, 'flowbridge_webhook_batch_size_count');
+      expect(written).toBe(61);
+      expect(transactions).toBeLessThan(written);
+    });
+
     it('[D8] a webhook for an unknown number is acknowledged and ignored; a number is routed to its own workspace only', async () => {
       const stranger: BusinessNumber = {
         phoneNumberId: '100000000099',

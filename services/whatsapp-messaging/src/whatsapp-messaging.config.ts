@@ -39,6 +39,16 @@ export class WhatsappMessagingConfig extends PlatformConfig {
   @Max(16 * 1024 * 1024)
   WEBHOOK_BODY_LIMIT_BYTES = 3 * 1024 * 1024;
 
+  /**
+   * Transactions one process writes webhooks in at once; each writes every webhook that waited for it (group
+   * commit, up to 64). Each holds a database connection.
+   */
+  @ToInt()
+  @IsInt({ message: 'must be an integer' })
+  @Min(1)
+  @Max(32)
+  WEBHOOK_WRITE_CONCURRENCY = 4;
+
   /** How long one send to the Cloud API may take before it counts as failed (and is retried). */
   @ToInt()
   @IsInt({ message: 'must be an integer number of milliseconds' })

@@ -6,6 +6,7 @@ import {
 } from '@flowbridge/contracts';
 import {
   AppError,
+  GroupCommit,
   metricOnce,
   REDIS,
   RedisEpochWatcher,
@@ -22,10 +23,11 @@ import {
 } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Counter } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ChannelEntity } from '../channels/channel.entity';
 import { MessagingErrorCode } from '../errors';
+import { WhatsappMessagingConfig } from '../whatsapp-messaging.config';
 import { MalformedWebhook, type ParsedChange, parseWebhook, triggerMessageOf } from './envelope';
 import { idsNamedIn, signatureDigest, signerOf } from './signature';
 import { type ChannelSnapshot, WebhookChannels, type WebhookChannel } from './webhook-channels';
@@ -48,6 +50,15 @@ const inboundMessages = metricOnce(
       labelNames: ['type', 'outcome'],
     }),
 );
+const webhookBatchSize = metricOnce(
+  'flowbridge_webhook_batch_size',
+  () =>
+    new Histogram({
+      name: 'flowbridge_webhook_batch_size',
+      help: 'Webhooks written per transaction (group commit)',
+      buckets: [1, 2, 4, 8, 16, 32, 64],
+    }),
+);
 const unknownTypes = metricOnce(
   'flowbridge_webhook_unknown_total',
   () =>
@@ -60,6 +71,15 @@ const unknownTypes = metricOnce(
 
 const STATUS_RANK = { sent: 1, delivered: 2, read: 3, failed: 4 } as const;
 
+/** Webhooks written in one transaction at most. */
+const MAX_WEBHOOKS_PER_TRANSACTION = 64;
+
+/** One verified, parsed webhook on its way to the database, with the channels it names. */
+interface WebhookWrite {
+  changes: ParsedChange[];
+  byNumber: Map<string, ChannelEntity>;
+}
+
 export interface IngestResult {
   messages: number;
   duplicates: number;
@@ -68,23 +88,34 @@ export interface IngestResult {
 
 /**
  * Meta's webhook POST: signature over the raw bytes, then every message and status of the batch recorded in
- * one transaction, the new messages enqueued as trigger events before it commits. The answer is 200 only once
- * all of it is durable; a failure rolls back, answers 503, and Meta's redelivery starts over (a message that
- * was enqueued before a failed commit is the same BullMQ job again, so nothing is doubled).
+ * one transaction (shared with the webhooks that arrived meanwhile: group commit), the new messages enqueued as
+ * trigger events before it commits. The answer is 200 only once all of it is durable; a failure rolls back,
+ * answers 503, and Meta's redelivery starts over (a message that was enqueued before a failed commit is the same
+ * BullMQ job again, so nothing is doubled). A shared transaction that fails is written again webhook by webhook,
+ * so one bad webhook never fails another.
  */
 @Injectable()
 export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(WebhookIngest.name);
   private readonly epochs: RedisEpochWatcher;
+  /** Webhooks that arrive while earlier ones are being written share the next transaction (group commit). */
+  private readonly writes: GroupCommit<WebhookWrite, IngestResult>;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly channelIndex: WebhookChannels,
     private readonly triggers: TriggerProducer,
+    config: WhatsappMessagingConfig,
     @Inject(REDIS) redis: Redis,
   ) {
     this.epochs = new RedisEpochWatcher(db, redis, 'whatsapp_messaging', (tx, since) =>
       this.requeue(tx, since),
+    );
+    // Across workspaces: one batch may carry several numbers; each row names its own channel's workspace.
+    this.writes = new GroupCommit(
+      (_lane, batch) => Tenancy.acrossWorkspaces(() => this.db.transaction((tx) => this.record(tx, batch))),
+      MAX_WEBHOOKS_PER_TRANSACTION,
+      config.WEBHOOK_WRITE_CONCURRENCY,
     );
   }
 
@@ -165,56 +196,58 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
       refuse('malformed', new AppError(MessagingErrorCode.MalformedWebhook, error.message, 400, error.field));
     }
     const byNumber = new Map(known.map((c) => [c.phoneNumberId, c]));
-    const result = await this.unavailableOnError(() =>
-      this.db.transaction((tx) => this.record(tx, changes, byNumber)),
-    );
+    const result = await this.unavailableOnError(() => this.writes.submit('webhooks', { changes, byNumber }));
     webhookRequests.inc({ outcome: 'accepted' });
     return result;
   }
 
-  private async record(
-    tx: EntityManager,
-    changes: ParsedChange[],
-    byNumber: Map<string, ChannelEntity>,
-  ): Promise<IngestResult> {
-    const inbound: Array<{ channel: ChannelEntity; change: ParsedChange; index: number }> = [];
+  /**
+   * Every message and status of the webhooks given, in one transaction and one statement each; the new messages
+   * enqueued as trigger events before it commits. One result per webhook, in order.
+   */
+  private async record(tx: EntityManager, writes: WebhookWrite[]): Promise<IngestResult[]> {
+    webhookBatchSize.observe(writes.length);
+    const inbound: Array<{ write: number; channel: ChannelEntity; change: ParsedChange; index: number }> = [];
     const statuses: Array<Record<string, unknown>> = [];
-    for (const change of changes) {
-      const channel = byNumber.get(change.phoneNumberId);
-      if (!channel) {
-        this.logger.warn(
-          { phoneNumberId: change.phoneNumberId },
-          'webhook change for a number with no channel',
-        );
-        continue;
+    const statusCounts = writes.map(() => 0);
+    for (const [write, { changes, byNumber }] of writes.entries())
+      for (const change of changes) {
+        const channel = byNumber.get(change.phoneNumberId);
+        if (!channel) {
+          this.logger.warn(
+            { phoneNumberId: change.phoneNumberId },
+            'webhook change for a number with no channel',
+          );
+          continue;
+        }
+        for (const type of change.unknown) {
+          unknownTypes.inc({ type });
+          this.logger.warn(
+            { type, channelId: channel.id },
+            'webhook carried a type this version does not know',
+          );
+        }
+        change.messages.forEach((_, index) => inbound.push({ write, channel, change, index }));
+        statusCounts[write] += change.statuses.length;
+        for (const s of change.statuses)
+          statuses.push({
+            wa_message_id: s.waMessageId,
+            channel_id: channel.id,
+            status: s.status,
+            rank: STATUS_RANK[s.status],
+            status_at: s.timestamp.toISOString(),
+            errors: s.errors.length > 0 ? s.errors : null,
+            callback_data: s.callbackData ?? null,
+          });
+        const error = change.errors.at(-1);
+        if (error) {
+          this.logger.warn({ channelId: channel.id, error }, 'Meta reported an error for this number');
+          await tx.query(`UPDATE whatsapp_messaging.channels SET last_error = $2 WHERE id = $1`, [
+            channel.id,
+            JSON.stringify({ ...error, at: new Date().toISOString(), source: 'webhook' }),
+          ]);
+        }
       }
-      for (const type of change.unknown) {
-        unknownTypes.inc({ type });
-        this.logger.warn(
-          { type, channelId: channel.id },
-          'webhook carried a type this version does not know',
-        );
-      }
-      change.messages.forEach((_, index) => inbound.push({ channel, change, index }));
-      for (const s of change.statuses)
-        statuses.push({
-          wa_message_id: s.waMessageId,
-          channel_id: channel.id,
-          status: s.status,
-          rank: STATUS_RANK[s.status],
-          status_at: s.timestamp.toISOString(),
-          errors: s.errors.length > 0 ? s.errors : null,
-          callback_data: s.callbackData ?? null,
-        });
-      const error = change.errors.at(-1);
-      if (error) {
-        this.logger.warn({ channelId: channel.id, error }, 'Meta reported an error for this number');
-        await tx.query(`UPDATE whatsapp_messaging.channels SET last_error = $2 WHERE id = $1`, [
-          channel.id,
-          JSON.stringify({ ...error, at: new Date().toISOString(), source: 'webhook' }),
-        ]);
-      }
-    }
 
     const fresh = new Set<string>();
     if (inbound.length > 0) {
@@ -261,11 +294,16 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
       );
 
     const events: TriggerEventV1[] = [];
-    for (const { channel, change, index } of inbound) {
+    const results: IngestResult[] = statusCounts.map((n) => ({ messages: 0, duplicates: 0, statuses: n }));
+    for (const { write, channel, change, index } of inbound) {
       const m = change.messages[index];
       const isNew = fresh.delete(m.waMessageId); // a second copy in the same batch is a duplicate too
       inboundMessages.inc({ type: m.inbound.type, outcome: isNew ? 'new' : 'duplicate' });
-      if (!isNew) continue;
+      if (!isNew) {
+        results[write].duplicates++;
+        continue;
+      }
+      results[write].messages++;
       events.push(
         triggerEventOf({
           workspaceId: channel.workspaceId,
@@ -282,7 +320,7 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
     }
     // Inside the transaction: if Redis refuses, nothing is recorded and Meta sends the batch again.
     if (events.length > 0) await this.triggers.enqueueAll(events);
-    return { messages: events.length, duplicates: inbound.length - events.length, statuses: statuses.length };
+    return results;
   }
 
   /**
