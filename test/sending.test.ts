@@ -9,6 +9,7 @@ import { JobAuth, redisOptionsFromUrl, TEST_INTERNAL_KEY } from '@flowbridge/pla
 import { Queue } from 'bullmq';
 import { NavigationQueues, testRedisUrl, until } from '@flowbridge/testing';
 import pg from 'pg';
+import { DataSource } from 'typeorm';
 import { SendLane } from '../services/whatsapp-messaging/src/sending/send-lane';
 import { SendRateLimiter } from '../services/whatsapp-messaging/src/sending/rate-limiter';
 import { type Sandbox, type SandboxNumber, startSandbox } from '../tools/sandbox/src/sandbox';
@@ -427,6 +428,54 @@ describe('whatsapp-messaging: navigations to Cloud API messages, against the san
     await new Promise((r) => setTimeout(r, 600));
     expect(await lane.drain({ workspaceId: 'ws-a', channelId: channels.main, waId })).toEqual({});
     expect(attemptsFor(event.navigationId)).toHaveLength(2);
+  });
+
+  it('[issue 18] a send holds no database connection across the Graph POST', async () => {
+    const lane = svc.app.get(SendLane);
+    const pool = (svc.app.get(DataSource).driver as unknown as { master: pg.Pool }).master;
+    const contacts = Array.from({ length: 12 }, () => newContact());
+    for (const waId of contacts) await lane.enqueue(navigation(waId, [text('slow answer')]));
+    sandbox.options.latencyMs = 1500;
+    try {
+      const drains = contacts.map((waId) =>
+        lane.drain({ workspaceId: 'ws-a', channelId: channels.main, waId }),
+      );
+      await until('12 sends in flight', async () => {
+        const [row] = await sql<{ n: number }>(
+          `SELECT count(*)::int AS n FROM whatsapp_messaging.messages WHERE wa_id = ANY($1) AND send_state = 'sending'`,
+          [contacts],
+        );
+        return row.n === 12;
+      });
+      // 12 POSTs waiting on the Cloud API, and the pool's connections all back in it.
+      expect(sandbox.attempts.filter((a) => contacts.includes(String(a.to)))).toHaveLength(0);
+      expect(pool.totalCount - pool.idleCount).toBeLessThanOrEqual(1);
+      expect(await Promise.all(drains)).toEqual(contacts.map(() => ({})));
+    } finally {
+      sandbox.options.latencyMs = 0;
+    }
+    for (const waId of contacts) expect(texts(waId)).toEqual(['slow answer']);
+  });
+
+  it('[issue 18] drains of one contact racing each other (a sweep, a job taken over) send each message once, in order', async () => {
+    const lane = svc.app.get(SendLane);
+    const waId = newContact();
+    const events = Array.from({ length: 20 }, (_, i) =>
+      navigation(waId, [text(`r${i + 1}`)], { seq: i + 1 }),
+    );
+    for (const event of events) await lane.enqueue(event);
+    sandbox.options.latencyMs = 20;
+    let results: Array<{ blockedUntil?: Date }>;
+    try {
+      const recipient = { workspaceId: 'ws-a', channelId: channels.main, waId };
+      results = await Promise.all(Array.from({ length: 4 }, () => lane.drain(recipient)));
+    } finally {
+      sandbox.options.latencyMs = 0;
+    }
+    // One drain sent them all; the others found the head claimed and stood back.
+    expect(results.filter((r) => r.blockedUntil === undefined).length).toBeGreaterThanOrEqual(1);
+    expect(texts(waId)).toEqual(events.map((_, i) => `r${i + 1}`));
+    for (const event of events) expect(attemptsFor(event.navigationId)).toHaveLength(1);
   });
 
   it('[F4] a send the rate limiter refused (its Redis down) never left: it is queued again, not left in doubt', async () => {

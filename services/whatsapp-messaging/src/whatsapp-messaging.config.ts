@@ -22,15 +22,15 @@ export class WhatsappMessagingConfig extends PlatformConfig {
   GRAPH_API_VERSION = 'v24.0';
 
   /**
-   * Each navigation partition holds a connection while it sends (the contact's lock lives on it), and
-   * webhooks need some of their own: at least NAVIGATION_PARTITIONS + 4.
+   * Webhook transactions (WEBHOOK_WRITE_CONCURRENCY) and the send lane's single statements share it; a send
+   * holds no connection across the Graph POST, so the pool does not grow with NAVIGATION_PARTITIONS.
    */
   @Satisfies((value, config) => {
-    const partitions = (config as WhatsappMessagingConfig).NAVIGATION_PARTITIONS;
-    if (Number(value) < partitions + 4)
-      throw new Error(`must be at least NAVIGATION_PARTITIONS + 4 (${partitions + 4})`);
+    const writers = (config as WhatsappMessagingConfig).WEBHOOK_WRITE_CONCURRENCY;
+    if (Number(value) < writers + 2)
+      throw new Error(`must be at least WEBHOOK_WRITE_CONCURRENCY + 2 (${writers + 2})`);
   })
-  override DATABASE_POOL_SIZE = 24;
+  override DATABASE_POOL_SIZE = 16;
 
   /** Largest webhook body accepted (Meta batches up to 1,000 changes; 3 MB covers them). */
   @ToInt()

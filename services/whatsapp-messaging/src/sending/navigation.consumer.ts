@@ -125,7 +125,7 @@ export class NavigationConsumer implements OnApplicationBootstrap, BeforeApplica
   /** Contacts whose rows are long overdue (the job that would send them was lost): drained here. */
   async sweep(): Promise<void> {
     try {
-      for (const recipient of await this.lane.overdue()) await this.lane.drain(recipient, { wait: false });
+      for (const recipient of await this.lane.overdue()) await this.lane.drain(recipient);
     } catch (err) {
       this.logger.warn({ err }, 'overdue send sweep failed; retrying');
     }

@@ -3,7 +3,7 @@ import { metricOnce, Tenancy, valuesList } from '@flowbridge/platform';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Histogram } from 'prom-client';
-import type { DataSource, QueryRunner } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { ChannelEntity } from '../channels/channel.entity';
 import { ChannelsService } from '../channels/channels.service';
 import { WhatsappMessagingConfig } from '../whatsapp-messaging.config';
@@ -58,13 +58,11 @@ export function callbackDataOf(navigationId: string, part: number): string {
 }
 
 /**
- * Each drain holds one database connection while it sends (the contact's lock lives on it), so the pool must
- * be larger than NAVIGATION_PARTITIONS (the config checks it).
- *
  * The send queue of each contact, kept in the message log: a navigation's parts are inserted as `queued`
- * rows (a navigation seen before inserts nothing), then the contact's rows are sent oldest first under the
- * contact's lock. A retryable failure leaves its row at the head with a due time, and the contact's later
- * rows wait behind it, so the contact never sees messages out of flow order.
+ * rows (a navigation seen before inserts nothing), then the contact's rows are sent oldest first, each claimed
+ * by the statement that reads it. A retryable failure leaves its row at the head with a due time, and the
+ * contact's later rows wait behind it, so the contact never sees messages out of flow order. Three statements
+ * per message (queue, claim, mark sent), none in a transaction and no connection held across the Graph POST.
  */
 @Injectable()
 export class SendLane {
@@ -116,48 +114,26 @@ export class SendLane {
   }
 
   /**
-   * Sends the contact's queued rows in order, holding the contact's lock (a session advisory lock, so that
-   * it outlives the short statements in between). `wait` false: give up at once if another holds it.
+   * Sends the contact's queued rows in order. No lock and no connection is held across a send: the head of the
+   * contact's queue is claimed by the statement that reads it (`sending`), and a row behind a `sending` head waits
+   * for it, so one contact's messages go out one at a time and in order whoever drains. One job at a time per
+   * navigation partition (across replicas) means a second drainer of a contact is rare (the overdue sweep, a job
+   * taken over after its worker stalled); it finds the head claimed and waits like a send in doubt.
    */
-  drain(recipient: Recipient, options: { wait?: boolean } = {}): Promise<DrainResult | null> {
+  drain(recipient: Recipient): Promise<DrainResult> {
     // In the contact's workspace: its rows, and only its own channel, are all a drain can reach.
-    return Tenancy.forWorkspace(recipient.workspaceId, () => this.drainContact(recipient, options));
+    return Tenancy.forWorkspace(recipient.workspaceId, () => this.sendAll(recipient));
   }
 
-  private async drainContact(
-    recipient: Recipient,
-    { wait = true }: { wait?: boolean },
-  ): Promise<DrainResult | null> {
-    const runner = this.db.createQueryRunner();
-    await runner.connect();
-    const key = `messaging-contact:${recipient.workspaceId}/${recipient.channelId}/${recipient.waId}`;
-    try {
-      if (wait) await runner.manager.query(`SELECT pg_advisory_lock(hashtextextended($1, 0))`, [key]);
-      else {
-        const [{ locked }] = await runner.manager.query<Array<{ locked: boolean }>>(
-          `SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked`,
-          [key],
-        );
-        if (!locked) return null;
-      }
-      try {
-        return await this.sendAll(runner, recipient);
-      } finally {
-        await runner.manager.query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [key]);
-      }
-    } finally {
-      await runner.release();
-    }
-  }
-
-  private async sendAll(runner: QueryRunner, recipient: Recipient): Promise<DrainResult> {
+  private async sendAll(recipient: Recipient): Promise<DrainResult> {
+    const db = this.db.manager;
     // Read and its token opened once per drain, not per message.
     let channel: ChannelEntity | null | undefined;
     let token: string | undefined;
     for (;;) {
       if (this.stopping) return { blockedUntil: new Date() };
       // The head of the contact's queue; a fresh one (never tried) is marked `sending` in the same statement.
-      const [row] = await runner.manager.query<Array<UnsentRow & { claimed: boolean }>>(
+      const [row] = await db.query<Array<UnsentRow & { claimed: boolean }>>(
         `WITH head AS (
            SELECT id, navigation_id, part, content, send_state, attempts, next_attempt_at, sending_since
              FROM whatsapp_messaging.messages
@@ -167,7 +143,7 @@ export class SendLane {
            UPDATE whatsapp_messaging.messages m
               SET send_state = 'sending', attempts = 1, sending_since = now()
              FROM head
-            WHERE m.id = head.id AND head.send_state = 'queued' AND head.attempts = 0
+            WHERE m.id = head.id AND m.send_state = 'queued' AND m.attempts = 0
            RETURNING m.id)
          SELECT head.*, claimed.id IS NOT NULL AS claimed FROM head LEFT JOIN claimed ON true`,
         [recipient.channelId, recipient.waId],
@@ -176,11 +152,11 @@ export class SendLane {
       const now = Date.now();
       if (row.next_attempt_at && row.next_attempt_at.getTime() > now)
         return { blockedUntil: row.next_attempt_at };
-      if (row.attempts > 0) {
+      if (!row.claimed && row.attempts > 0) {
         // A send tried before may have reached Meta although its answer did not reach us: its status says so.
-        const accepted = await this.acceptedEarlier(runner, row);
+        const accepted = await this.acceptedEarlier(row);
         if (accepted) {
-          await this.markSent(runner, row.id, accepted);
+          await this.markSent(row.id, accepted, recipient);
           sends.inc({ outcome: 'recovered' });
           continue;
         }
@@ -192,14 +168,17 @@ export class SendLane {
             'a send cut off by a crash left no status; sending it again',
           );
         }
+      } else if (!row.claimed) {
+        // Claimed by another drainer between its read and ours: it sends the head, and the rows behind it.
+        return { blockedUntil: new Date(now + this.config.SEND_IN_DOUBT_GRACE_MS) };
       }
-      channel ??= await this.channels.forSending(recipient.workspaceId, recipient.channelId, runner.manager);
+      channel ??= await this.channels.forSending(recipient.workspaceId, recipient.channelId, db);
       if (!channel) {
         this.logger.warn(
           { channelId: recipient.channelId, navigationId: row.navigation_id },
           'navigation for a channel that does not exist; recorded as failed',
         );
-        await this.markFailed(runner, row.id, {
+        await this.markFailed(row.id, {
           code: 0,
           title: 'CHANNEL_NOT_FOUND',
           message: `Channel ${recipient.channelId} no longer exists`,
@@ -208,32 +187,41 @@ export class SendLane {
         continue;
       }
       token ??= this.channels.open(channel, 'accessToken');
-      const blocked = await this.sendOne(runner, channel, token, row, row.claimed);
-      if (blocked) return { blockedUntil: blocked };
+      const outcome = await this.sendOne(channel, token, row, row.claimed, recipient);
+      if (outcome === 'taken') return { blockedUntil: new Date(now + this.config.SEND_IN_DOUBT_GRACE_MS) };
+      if (outcome instanceof Date) return { blockedUntil: outcome };
+      if (outcome === 'done') return {};
     }
   }
 
-  /** One attempt at one row; the time it may be tried again when it should be. */
+  /**
+   * One attempt at one row: the time it may be tried again when it should be, 'done' when it was sent and
+   * nothing is queued behind it, 'taken' when another drainer claimed it first, else undefined (go on).
+   */
   private async sendOne(
-    runner: QueryRunner,
     channel: ChannelEntity,
     token: string,
     row: UnsentRow,
-    marked: boolean,
-  ): Promise<Date | undefined> {
-    if (!marked)
-      await runner.manager.query(
+    claimed: boolean,
+    recipient: Recipient,
+  ): Promise<Date | 'done' | 'taken' | undefined> {
+    const db = this.db.manager;
+    if (!claimed) {
+      // A retry or a send in doubt: claimed only if nobody claimed it since it was read.
+      const [, updated] = await db.query<[unknown[], number]>(
         `UPDATE whatsapp_messaging.messages
             SET send_state = 'sending', attempts = attempts + 1, sending_since = now(), next_attempt_at = NULL
-          WHERE id = $1`,
-        [row.id],
+          WHERE id = $1 AND attempts = $2`,
+        [row.id, row.attempts],
       );
+      if (updated === 0) return 'taken';
+    }
     try {
       await this.limiter.acquire(channel.id, channel.messagesPerSecond);
     } catch (error) {
       // Nothing left (the limiter's Redis refused): the row is not in doubt, so it goes back to the queue as it
       // was instead of waiting SEND_IN_DOUBT_GRACE_MS for a status that cannot come.
-      await runner.manager.query(
+      await db.query(
         `UPDATE whatsapp_messaging.messages
             SET send_state = 'queued', attempts = attempts - 1, sending_since = NULL WHERE id = $1`,
         [row.id],
@@ -245,17 +233,17 @@ export class SendLane {
     sendDuration.observe({ outcome: outcome.kind }, (performance.now() - began) / 1000);
     sends.inc({ outcome: outcome.kind });
     if (outcome.kind === 'sent') {
-      await this.markSent(runner, row.id, outcome.waMessageId);
+      const more = await this.markSent(row.id, outcome.waMessageId, recipient);
       if (!channel.tokenValid) {
-        await this.channels.recordTokenWorks(channel.id, runner.manager);
+        await this.channels.recordTokenWorks(channel.id, db);
         channel.tokenValid = true;
       }
-      return undefined;
+      return more ? undefined : 'done';
     }
     const attempts = row.attempts + 1;
     if (outcome.kind === 'retry' && attempts < this.config.SEND_RETRY_ATTEMPTS) {
       const due = new Date(Date.now() + this.backoff(attempts));
-      await runner.manager.query(
+      await db.query(
         `UPDATE whatsapp_messaging.messages
             SET send_state = 'queued', next_attempt_at = $2, sending_since = NULL, error = $3 WHERE id = $1`,
         [row.id, due, JSON.stringify(outcome.error)],
@@ -266,9 +254,9 @@ export class SendLane {
       );
       return due;
     }
-    await this.markFailed(runner, row.id, outcome.error);
+    await this.markFailed(row.id, outcome.error);
     const tokenInvalid = outcome.kind === 'failed' && outcome.tokenInvalid;
-    await this.channels.recordSendError(channel.id, outcome.error, tokenInvalid, runner.manager);
+    await this.channels.recordSendError(channel.id, outcome.error, tokenInvalid, db);
     if (tokenInvalid) channel.tokenValid = false;
     this.logger.warn(
       { navigationId: row.navigation_id, part: row.part, attempts, error: outcome.error },
@@ -286,25 +274,30 @@ export class SendLane {
     return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
   }
 
-  private async acceptedEarlier(runner: QueryRunner, row: UnsentRow): Promise<string | undefined> {
-    const [status] = await runner.manager.query<Array<{ wa_message_id: string }>>(
+  private async acceptedEarlier(row: UnsentRow): Promise<string | undefined> {
+    const [status] = await this.db.manager.query<Array<{ wa_message_id: string }>>(
       `SELECT wa_message_id FROM whatsapp_messaging.statuses WHERE callback_data = $1 LIMIT 1`,
       [callbackDataOf(row.navigation_id, row.part)],
     );
     return status?.wa_message_id;
   }
 
-  private async markSent(runner: QueryRunner, id: string, waMessageId: string): Promise<void> {
-    await runner.manager.query(
+  /** Marks the row sent; true when the contact has more rows queued behind it (in the same statement). */
+  private async markSent(id: string, waMessageId: string, recipient: Recipient): Promise<boolean> {
+    const [[row]] = await this.db.manager.query<[Array<{ more: boolean }>, number]>(
       `UPDATE whatsapp_messaging.messages
           SET send_state = 'sent', wa_message_id = $2, sent_at = now(), sending_since = NULL, error = NULL
-        WHERE id = $1`,
-      [id, waMessageId],
+        WHERE id = $1
+        RETURNING EXISTS (SELECT 1 FROM whatsapp_messaging.messages
+                           WHERE channel_id = $3 AND wa_id = $4 AND send_state IN ('queued', 'sending') AND id <> $1)
+                  AS more`,
+      [id, waMessageId, recipient.channelId, recipient.waId],
     );
+    return row?.more ?? true;
   }
 
-  private async markFailed(runner: QueryRunner, id: string, error: SendError): Promise<void> {
-    await runner.manager.query(
+  private async markFailed(id: string, error: SendError): Promise<void> {
+    await this.db.manager.query(
       `UPDATE whatsapp_messaging.messages
           SET send_state = 'failed', sending_since = NULL, next_attempt_at = NULL, error = $2 WHERE id = $1`,
       [id, JSON.stringify(error)],
