@@ -254,6 +254,9 @@ async function roundTrips() {
         const own = `postgres: ${service.name}`;
         totals[own] = (totals[own] ?? 0) + Number(m[1]);
       }
+    // Group commit: items and transactions of the worker's and the webhooks' batches.
+    for (const m of text.matchAll(/^flowbridge_(worker|webhook)_batch_size_(sum|count)\{[^}]*\} (\d+)$/gm))
+      totals[`batch: ${m[1]} ${m[2]}`] = (totals[`batch: ${m[1]} ${m[2]}`] ?? 0) + Number(m[3]);
   }
   const { Redis } = require('ioredis');
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
@@ -529,6 +532,11 @@ if (results.length > 0) {
       return `| ${x.latency} ms | ${x.workers} | ${fmt(t.statement, 1)} | ${fmt(t.begin, 1)} | ${fmt(t.scope, 1)} | ${fmt(postgres, 1)} | ${fmt(t.redis, 1)} |`;
     }),
     '',
+    ...results.map((x) => {
+      const t = x.burst.roundTripsPerStep;
+      const mean = (kind) => fmt(t[`batch: ${kind} sum`] / t[`batch: ${kind} count`], 1);
+      return `Group commit, mean items per transaction (${x.latency} ms, ${x.workers} worker(s)): worker ${mean('worker')}, webhooks ${mean('webhook')}.`;
+    }),
     ...results.map(
       (x) =>
         `Postgres round trips per step by service (${x.latency} ms, ${x.workers} worker(s)): ${Object.entries(

@@ -5,6 +5,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { ActiveTriggers } from '../clients/active-triggers';
 import { RunSet } from '../runs/run-rows';
 import { type CallLogRow, CallLogRepository } from '../runs/call-log.repository';
+import { BatchRepository } from './batch.repository';
 import { type InboxEntry, InboxRepository, contactName, type PendingEntry } from './inbox.repository';
 import type { ContactKey, InboxEvent } from './jobs';
 import { type ContactJob, Outbox, type OutboxJob } from './outbox.service';
@@ -28,7 +29,8 @@ export interface ContactWrite {
  * Per-contact ordering, with group commit. Events (and API attempts' logs) of one workspace that arrive while
  * its previous batch is being written are written together, in one transaction that holds every contact's
  * lock: each event is recorded in its contact's inbox (its id dedupes a redelivery), applied to the contact's
- * run, and the jobs it decides go into the outbox, sent once the transaction commits. Each caller is answered
+ * run, and the jobs it decides go into the outbox, sent once the transaction commits. Four statements between
+ * BEGIN and COMMIT whatever the batch's size (BatchRepository), then one flush transaction. Each caller is answered
  * when its batch is durable and its jobs are queued. Workspaces batch independently.
  *
  * An event whose application fails (a service it needs did not answer) stays in the inbox as pending and is
@@ -74,41 +76,36 @@ export class ContactDrainer {
     let fresh: Set<string>;
     try {
       fresh = await this.db.transaction(async (tx) => {
-        await InboxRepository.lock(tx, contacts);
-        const pending = entries.length > 0 ? await InboxRepository.pending(tx, contacts) : [];
-        const waiting = new Set(pending.map((p) => contactName(p.contact)));
-        // With nothing pending for its contact (the usual case) an event is recorded as applied right away.
-        const recorded = await InboxRepository.record(
-          tx,
-          entries,
-          (e) => !waiting.has(contactName(e.contact)),
-        );
-        const applied = this.inOrder(pending, entries, recorded);
-        const runs = await RunSet.load(
-          tx,
-          distinctContacts(applied.map((a) => a.contact)),
-          applied.flatMap((a) => RunApplier.runIdOf(a.event) ?? []),
-        );
+        await BatchRepository.lock(tx, contacts);
+        // A batch of API attempts' logs and retries alone (no event) reads nothing.
+        const read =
+          entries.length === 0
+            ? { pending: [], recorded: new Set<string>(), runs: [] }
+            : await BatchRepository.read(
+                tx,
+                contacts,
+                entries,
+                entries.flatMap((e) => RunApplier.runIdOf(e.event) ?? []),
+              );
+        const runs = new RunSet(read.runs);
+        const waiting = new Set(read.pending.map((p) => contactName(p.contact)));
         const jobs: ContactJob[] = writes.flatMap((w) =>
           (w.jobs ?? []).map((job) => ({ contact: w.contact, job })),
         );
-        for (const { contact, event } of applied)
+        for (const { contact, event } of this.inOrder(read.pending, entries, read.recorded))
           for (const job of await this.applier.apply({ runs, triggers }, contact, event))
             jobs.push({ contact, job });
-        await runs.save(tx);
-        await CallLogRepository.insert(
-          tx,
-          writes.flatMap((w) => (w.callLog ? [w.callLog] : [])),
-        );
-        await InboxRepository.markApplied(
-          tx,
-          pending.map((p) => p.id),
-          entries
-            .filter((e) => waiting.has(contactName(e.contact)) && recorded.has(e.eventId))
+        await BatchRepository.write(tx, {
+          runs,
+          callLogs: writes.flatMap((w) => (w.callLog ? [w.callLog] : [])),
+          appliedIds: read.pending.map((p) => p.id),
+          // Recorded as pending behind their contact's pending events, and applied after them just now.
+          appliedEventIds: entries
+            .filter((e) => waiting.has(contactName(e.contact)) && read.recorded.has(e.eventId))
             .map((e) => e.eventId),
-        );
-        await this.outbox.record(tx, jobs);
-        return recorded;
+          jobs,
+        });
+        return read.recorded;
       });
     } catch (error) {
       // Alone (GroupCommit splits a failed batch): kept as pending, so that it is applied before anything that

@@ -5,7 +5,6 @@ import {
   REDIS,
   RedisEpochWatcher,
   Tenancy,
-  valuesList,
 } from '@flowbridge/platform';
 import {
   Inject,
@@ -74,29 +73,6 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
     this.auth = new JobAuth(internalKeyOf(config));
     this.queues = new ProducerQueues(config.REDIS_URL, config.QUEUE_PREFIX, 'flowbridge-worker-outbox');
     this.epochs = new RedisEpochWatcher(db, redis, 'worker', (tx, since) => this.resend(tx, since));
-  }
-
-  /** In the transaction that decided them: one statement for all; the rows take their ids in the order listed. */
-  async record(tx: EntityManager, jobs: ContactJob[]): Promise<void> {
-    if (jobs.length === 0) return;
-    const values = valuesList(
-      [],
-      jobs.map(({ contact, job }) => [
-        contact.workspaceId,
-        contact.channelId,
-        contact.waId,
-        job.queue,
-        job.name,
-        job.jobId,
-        JSON.stringify(job.payload),
-        job.delayMs ?? 0,
-      ]),
-    );
-    await tx.query(
-      `INSERT INTO worker.outbox (workspace_id, channel_id, wa_id, queue, job_name, job_id, payload, delay_ms)
-       VALUES ${values.sql}`,
-      values.params,
-    );
   }
 
   /**

@@ -6,12 +6,12 @@ import type { RunEntity } from './run.entity';
  * The hot path reads and writes runs with plain SQL: TypeORM's `save` reads the row before writing it, and
  * its query building costs more CPU than the statement itself.
  */
-const COLUMNS = `id, workspace_id AS "workspaceId", channel_id AS "channelId", wa_id AS "waId", flow_id AS "flowId",
+export const RUN_COLUMNS = `id, workspace_id AS "workspaceId", channel_id AS "channelId", wa_id AS "waId", flow_id AS "flowId",
   flow_version AS "flowVersion", status, screen_id AS "screenId", state, end_reason AS "endReason",
   started_at AS "startedAt", updated_at AS "updatedAt", expires_at AS "expiresAt", ended_at AS "endedAt"`;
 
 export async function runById(tx: EntityManager, id: string): Promise<RunEntity | null> {
-  const [run] = await tx.query<RunEntity[]>(`SELECT ${COLUMNS} FROM worker.runs WHERE id = $1`, [id]);
+  const [run] = await tx.query<RunEntity[]>(`SELECT ${RUN_COLUMNS} FROM worker.runs WHERE id = $1`, [id]);
   return run ?? null;
 }
 
@@ -28,9 +28,9 @@ export interface RunStepRow {
 }
 
 /**
- * The runs one batch of events works on, read in one statement and written back in two: every run the batch
- * names by id, and the live run of each contact in it. Events change the runs here, in memory and in order;
- * `save` writes each changed run once, in its final state, and the screens entered.
+ * The runs one batch of events works on: every run the batch names by id, and the live run of each contact in
+ * it. Events change the runs here, in memory and in order; the batch writes each changed run once, in its final
+ * state, and the screens entered.
  */
 export class RunSet {
   private readonly byId = new Map<string, RunEntity>();
@@ -38,27 +38,9 @@ export class RunSet {
   private readonly changed = new Set<string>();
   private readonly steps: RunStepRow[] = [];
 
-  private constructor(runs: RunEntity[]) {
+  /** The runs the batch read (BatchRepository.read), in the transaction that holds the contacts' locks. */
+  constructor(runs: RunEntity[]) {
     for (const run of runs) this.byId.set(run.id, run);
-  }
-
-  /** In the transaction that holds the contacts' locks (one workspace: the caller's scope). */
-  static async load(tx: EntityManager, contacts: ContactKey[], runIds: string[]): Promise<RunSet> {
-    if (contacts.length === 0 && runIds.length === 0) return new RunSet([]);
-    const runs = await tx.query<RunEntity[]>(
-      `SELECT ${COLUMNS} FROM worker.runs WHERE id = ANY($1::uuid[])
-       UNION ALL
-       SELECT ${COLUMNS} FROM worker.runs
-        WHERE (workspace_id, channel_id, wa_id) IN (SELECT * FROM unnest($2::text[], $3::text[], $4::text[]))
-          AND status IN ('active', 'waiting_input') AND NOT id = ANY($1::uuid[])`,
-      [
-        runIds,
-        contacts.map((c) => c.workspaceId),
-        contacts.map((c) => c.channelId),
-        contacts.map((c) => c.waId),
-      ],
-    );
-    return new RunSet(runs);
   }
 
   byIdOf(id: string): RunEntity | null {
@@ -85,11 +67,16 @@ export class RunSet {
     this.steps.push(...steps);
   }
 
+  /** The screens entered, in order, to be appended once the runs are written. */
+  enteredSteps(): RunStepRow[] {
+    return this.steps;
+  }
+
   /**
-   * Writes the changed runs (existing ones before new ones, so a run that ends makes room for the contact's
-   * next in the one-live-run index) and appends the steps.
+   * Writes each changed run once, in its final state, in one statement: existing ones before new ones, so a
+   * run that ends makes room for the contact's next in the one-live-run index.
    */
-  async save(tx: EntityManager): Promise<void> {
+  async saveRuns(tx: EntityManager): Promise<void> {
     const existing = [...this.changed].filter((id) => !this.created.has(id));
     const rows = [...existing, ...this.created].map((id) => {
       const run = this.byId.get(id)!;
@@ -108,39 +95,21 @@ export class RunSet {
         ended_at: run.endedAt,
       };
     });
-    if (rows.length > 0)
-      await tx.query(
-        `INSERT INTO worker.runs (id, workspace_id, channel_id, wa_id, flow_id, flow_version, status, screen_id, state,
-                                  end_reason, expires_at, ended_at)
-         SELECT r.id, r.workspace_id, r.channel_id, r.wa_id, r.flow_id, r.flow_version, r.status, r.screen_id, r.state,
-                r.end_reason, r.expires_at, r.ended_at
-           FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id uuid, workspace_id text, channel_id text, wa_id text,
-                flow_id uuid, flow_version integer, status text, screen_id text, state jsonb, end_reason text,
-                expires_at timestamptz, ended_at timestamptz)) WITH ORDINALITY AS r
-          ORDER BY r.ordinality
-         ON CONFLICT (id) DO UPDATE
-            SET status = excluded.status, screen_id = excluded.screen_id, state = excluded.state,
-                end_reason = excluded.end_reason, expires_at = excluded.expires_at, ended_at = excluded.ended_at,
-                updated_at = now()`,
-        [JSON.stringify(rows)],
-      );
-    if (this.steps.length > 0)
-      await tx.query(
-        `INSERT INTO worker.run_steps (run_id, cause, screen_id, navigation_id)
-         SELECT r.run_id, r.cause, r.screen_id, r.navigation_id
-           FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (run_id uuid, cause text, screen_id text,
-                navigation_id text)) WITH ORDINALITY AS r
-          ORDER BY r.ordinality`,
-        [
-          JSON.stringify(
-            this.steps.map((s) => ({
-              run_id: s.runId,
-              cause: s.cause,
-              screen_id: s.screenId,
-              navigation_id: s.navigationId,
-            })),
-          ),
-        ],
-      );
+    if (rows.length === 0) return;
+    await tx.query(
+      `INSERT INTO worker.runs (id, workspace_id, channel_id, wa_id, flow_id, flow_version, status, screen_id, state,
+                                end_reason, expires_at, ended_at)
+       SELECT r.id, r.workspace_id, r.channel_id, r.wa_id, r.flow_id, r.flow_version, r.status, r.screen_id, r.state,
+              r.end_reason, r.expires_at, r.ended_at
+         FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id uuid, workspace_id text, channel_id text, wa_id text,
+              flow_id uuid, flow_version integer, status text, screen_id text, state jsonb, end_reason text,
+              expires_at timestamptz, ended_at timestamptz)) WITH ORDINALITY AS r
+        ORDER BY r.ordinality
+       ON CONFLICT (id) DO UPDATE
+          SET status = excluded.status, screen_id = excluded.screen_id, state = excluded.state,
+              end_reason = excluded.end_reason, expires_at = excluded.expires_at, ended_at = excluded.ended_at,
+              updated_at = now()`,
+      [JSON.stringify(rows)],
+    );
   }
 }
