@@ -94,7 +94,8 @@ const env = {
   PATH: process.env.PATH,
   // Not production: the local Redis of a dev machine usually keeps nothing on disk, which production refuses.
   NODE_ENV: 'development',
-  LOG_LEVEL: 'warn',
+  // Production's level: accepted webhooks and processed jobs log at debug, so info costs what it costs there.
+  LOG_LEVEL: 'info',
   DATABASE_URL: appDb.toString(),
   DATABASE_MIGRATION_URL: DATABASE_URL,
   REDIS_URL,
@@ -107,6 +108,17 @@ const env = {
   INTERNAL_KEY,
   WORKER_CONCURRENCY: '32',
   GRAPH_API_BASE_URL: sandbox.url,
+  // Tuning experiments: BENCH_WORKER_WRITE_CONCURRENCY=2 npm run bench, and so on.
+  ...Object.fromEntries(
+    Object.entries(process.env)
+      .filter(
+        ([k]) =>
+          k.startsWith('BENCH_') &&
+          /^BENCH_[A-Z_]+$/.test(k) &&
+          !['BENCH_QUICK', 'BENCH_PROFILE'].includes(k),
+      )
+      .map(([k, v]) => [k.slice('BENCH_'.length), v]),
+  ),
 };
 const running = [];
 async function startService(name, portVar) {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import pg from 'pg';
 import { SecretBox } from '@flowbridge/platform';
@@ -197,6 +197,22 @@ describe('whatsapp-messaging: channels and webhook ingestion (real Postgres and 
       expect(svc.logs.text).not.toContain('fb-xss-marker');
       expect(svc.logs.text).toContain('hub.verify_token=[REDACTED]');
     });
+  });
+
+  it('[issue 18] an accepted webhook is a debug line in the access log; a refused one stays at info', async () => {
+    const accepted = `acc-${randomUUID()}`;
+    const refused = `ref-${randomUUID()}`;
+    const raw = JSON.stringify(webhookBody(number, { messages: [textMessage(CONTACT, 'quiet')] }));
+    const ok = await post(raw).set('x-request-id', accepted);
+    expect(ok.status).toBe(200);
+    const bad = await post(raw, sign(raw, otherSecret)).set('x-request-id', refused);
+    expect(bad.status).toBe(401);
+    const lineOf = (id: string) =>
+      svc.logs.lines().find((l) => (l.req as { id?: string } | undefined)?.id === id && l.res !== undefined);
+    await until('the refused webhook logged', async () => lineOf(refused));
+    expect(lineOf(refused)?.level).toBe('info');
+    // At info (production's level) the accepted one leaves no line; below it, a debug one.
+    expect(lineOf(accepted)?.level ?? 'none').toMatch(/^(none|debug)$/);
   });
 
   describe('[B1] signatures (nothing is enqueued unless the signature holds)', () => {

@@ -60,6 +60,9 @@ export function pinoOptions(service: string, level: string): LoggerOptions {
   };
 }
 
+/** Where Meta posts its webhooks (whatsapp-messaging). */
+const WEBHOOK_PATH = '/webhooks/whatsapp';
+
 @Module({})
 export class LoggingModule {
   static forRoot(options: LoggingOptions): DynamicModule {
@@ -81,7 +84,14 @@ export class LoggingModule {
                 const principal = (req as { principal?: { workspaceId: string } }).principal;
                 return principal ? { workspaceId: principal.workspaceId } : {};
               },
-              customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+              customLogLevel: (req, res, err) => {
+                if (err || res.statusCode >= 500) return 'error';
+                // Meta's webhooks come by the thousand per second at scale: an accepted one is a debug line
+                // (its messages are in the message log); a refused one stays visible.
+                if (res.statusCode < 300 && req.method === 'POST' && req.url?.startsWith(WEBHOOK_PATH))
+                  return 'debug';
+                return 'info';
+              },
               autoLogging: {
                 ignore: (req) =>
                   req.url === '/health/live' || req.url === '/health/ready' || req.url === '/metrics',
