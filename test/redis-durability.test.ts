@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '@flowbridge/testing';
+import { createTestDatabase, type TestDatabase, until } from '@flowbridge/testing';
 import { OwnRedis } from './reliability/harness/own-infra';
 import { entry, freePort, runToEnd, ServiceProcess } from './service-process';
 
@@ -70,4 +70,37 @@ describe('start-up refuses a Redis that would lose queued jobs (own redis-server
       await proc.exited;
     }
   }, 30_000);
+
+  it('[issue 18] production + RDB snapshots only (no append-only file) → exit 78: a crash loses minutes of jobs', async () => {
+    const url = await redisServer('--save', '3600 1', '--appendonly', 'no');
+    const port = await freePort();
+    const run = await runToEnd([entry('flow-definition')], {
+      ...env(url, 'production'),
+      FLOW_DEFINITION_PORT: String(port),
+    });
+    expect(run.code).toBe(78);
+    expect(run.stderr).toContain('Redis keeps only RDB snapshots');
+    expect(run.stderr).toContain('Set appendonly yes');
+  }, 30_000);
+
+  it('[issue 18] production + a Redis down at start-up (the worker starts without it) that comes back without AOF → checked then, and the worker stops (78)', async () => {
+    const server = new OwnRedis(['--appendonly', 'no', '--save', '3600 1']);
+    servers.push(server);
+    server.port = await freePort();
+    const proc = await ServiceProcess.launch('worker', env(server.url, 'production'));
+    try {
+      await until('the start-up to find Redis away', async () =>
+        proc.output.join('').includes('durability is checked once it is'),
+      );
+      await server.start();
+      const exit = await Promise.race([
+        proc.exited,
+        new Promise<null>((r) => setTimeout(() => r(null), 20_000)),
+      ]);
+      expect(exit?.code).toBe(78);
+      expect(proc.output.join('')).toContain('Redis keeps only RDB snapshots');
+    } finally {
+      proc.kill('SIGKILL');
+    }
+  }, 60_000);
 });

@@ -77,14 +77,22 @@ async function warnIfRowSecurityBypassed(dataSource: DataSource, logger: Logger)
 export async function runService(definition: ServiceDefinition): Promise<NestExpressApplication> {
   const app = await createServiceApp(definition);
   const logger = new Logger('Lifecycle');
-  await checkRedisDurability(app.get<Redis>(REDIS), definition.config.NODE_ENV);
+  const shutdown: { stopWith?: (code: number) => void } = {};
+  await checkRedisDurability(app.get<Redis>(REDIS), definition.config.NODE_ENV, {
+    logger: new Logger('Redis'),
+    // A Redis that was down at start-up and came back without an append-only file: stop, as at start-up.
+    refused: (error) => {
+      process.stderr.write(`${definition.name}: ${error.message}\n`);
+      shutdown.stopWith?.(78);
+    },
+  });
   await warnIfRowSecurityBypassed(app.get(DataSource), logger);
   if (definition.rpc) await app.startAllMicroservices();
   await app.listen(definition.port, definition.host ?? '0.0.0.0');
   logger.log({ port: definition.port }, `${definition.name} listening`);
 
   let stopping = false;
-  const stop = async (signal: NodeJS.Signals): Promise<void> => {
+  const stop = async (signal: NodeJS.Signals | 'redis-durability', code = 0): Promise<void> => {
     if (stopping) return;
     stopping = true;
     const { SHUTDOWN_TIMEOUT_MS, SHUTDOWN_DRAIN_DELAY_MS } = definition.config;
@@ -99,12 +107,13 @@ export async function runService(definition: ServiceDefinition): Promise<NestExp
     try {
       await app.close();
       logger.log('shutdown complete');
-      process.exit(0);
+      process.exit(code);
     } catch (error) {
       logger.error({ err: error }, 'shutdown failed');
       process.exit(1);
     }
   };
+  shutdown.stopWith = (code) => void stop('redis-durability', code);
   process.once('SIGTERM', (signal) => void stop(signal));
   process.once('SIGINT', (signal) => void stop(signal));
   return app;

@@ -1,17 +1,21 @@
 import { durabilityProblems } from './durability';
 
 describe('durabilityProblems', () => {
-  it('accepts noeviction with AOF, or with RDB save points', () => {
+  it('accepts noeviction with AOF, and refuses RDB snapshots alone (a crash loses minutes of jobs)', () => {
     expect(durabilityProblems({ maxmemoryPolicy: 'noeviction', aofEnabled: true, savePoints: '' })).toEqual(
       [],
     );
-    expect(
-      durabilityProblems({ maxmemoryPolicy: 'noeviction', aofEnabled: false, savePoints: '3600 1' }),
-    ).toEqual([]);
-    // CONFIG refused (managed Redis): the save points are unknown, so only eviction is judged.
+    const [rdb] = durabilityProblems({
+      maxmemoryPolicy: 'noeviction',
+      aofEnabled: false,
+      savePoints: '3600 1',
+    });
+    expect(rdb).toContain('Redis keeps only RDB snapshots (appendonly no, save 3600 1)');
+    expect(rdb).toContain('Set appendonly yes');
+    // CONFIG refused (managed Redis): INFO still tells whether the append-only file is on.
     expect(
       durabilityProblems({ maxmemoryPolicy: 'noeviction', aofEnabled: false, savePoints: null }),
-    ).toEqual([]);
+    ).toHaveLength(1);
   });
 
   it('names an evicting policy and says what to set', () => {
