@@ -19,7 +19,10 @@ describe('reliability: worker faults (services as processes, own Redis and Postg
   beforeAll(async () => {
     // Redis asks for a password here (issue 17): every service, queue and RPC must send it.
     sys = await System.start({ workers: 1, redisPassword: `rel-${randomUUID()}` });
-    await sys.seed();
+    // A 20 s API timeout: the scenarios kill a worker while its call hangs, after starting the one that takes
+    // over. With the usual 3 s, a slow start on a loaded machine let the call time out first (its retry then
+    // made the second call, and F1/F3 saw no stall).
+    await sys.seed(undefined, 20_000);
   }, 120_000);
 
   afterAll(async () => {
