@@ -1,3 +1,4 @@
 export * from './app-error';
 export * from './validation';
 export * from './error.filter';
+export * from './unavailable';

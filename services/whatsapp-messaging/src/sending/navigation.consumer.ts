@@ -9,6 +9,7 @@ import {
   REDIS,
   redisOptionsFromUrl,
   settleWithin,
+  UnavailabilityParking,
 } from '@flowbridge/platform';
 import {
   type BeforeApplicationShutdown,
@@ -51,6 +52,8 @@ export class NavigationConsumer implements OnApplicationBootstrap, BeforeApplica
   /** Stored on every job this replica processes (`processedBy`), so an operator can tell replicas apart. */
   readonly name = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly auth: JobAuth;
+  /** Postgres or Redis down: the navigation waits for it, however long, without spending its attempts. */
+  private readonly parking = new UnavailabilityParking();
 
   constructor(
     private readonly config: WhatsappMessagingConfig,
@@ -108,12 +111,14 @@ export class NavigationConsumer implements OnApplicationBootstrap, BeforeApplica
       this.logger.error({ jobId: job.id, reason: navigation }, 'navigation event refused');
       throw new UnrecoverableError(`invalid navigation event: ${navigation}`);
     }
-    const queued = await this.lane.enqueue(navigation);
-    navigations.inc({ outcome: queued ? 'queued' : 'already_queued' });
-    const result = await this.lane.drain({
-      workspaceId: navigation.workspaceId,
-      channelId: navigation.channelId,
-      waId: navigation.contact.waId,
+    const result = await this.parking.run(job, token, async () => {
+      const queued = await this.lane.enqueue(navigation);
+      navigations.inc({ outcome: queued ? 'queued' : 'already_queued' });
+      return this.lane.drain({
+        workspaceId: navigation.workspaceId,
+        channelId: navigation.channelId,
+        waId: navigation.contact.waId,
+      });
     });
     if (result?.blockedUntil) {
       // Parked, not failed: its attempts are for faults of our own (Postgres, Redis), not Meta's answers.

@@ -1,11 +1,13 @@
 import { QueueName, triggerQueue, TriggerJobName } from '@flowbridge/contracts';
 import {
   internalKeyOf,
+  isUnavailableError,
   JobAuth,
   limitGlobalConcurrency,
   REDIS,
   redisOptionsFromUrl,
   settleWithin,
+  UnavailabilityParking,
 } from '@flowbridge/platform';
 import {
   Inject,
@@ -16,6 +18,7 @@ import {
 } from '@nestjs/common';
 import { type Job, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { RpcUnavailableError } from '../clients/rpc.clients';
 import { WorkerConfig } from '../worker.config';
 import { ApiSteps } from './api-steps';
 import { ContactDrainer } from './contact-drainer';
@@ -31,6 +34,11 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
   private apiCallEvents?: QueueEvents;
   private stopping = false;
   private readonly auth: JobAuth;
+  /** Postgres, Redis or a service down: the job waits for it, however long, without spending its attempts. */
+  private readonly parking = new UnavailabilityParking(
+    1000,
+    (error) => isUnavailableError(error) || error instanceof RpcUnavailableError,
+  );
 
   constructor(
     private readonly config: WorkerConfig,
@@ -55,7 +63,9 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
     for (let p = 0; p < this.config.TRIGGER_PARTITIONS; p++) {
       const name = triggerQueue(p);
       // One job at a time per partition, across every worker process: a contact's events stay in order.
-      this.workers.push(new Worker(name, (job) => this.trigger(job), { ...common, concurrency: 1 }));
+      this.workers.push(
+        new Worker(name, (job, token) => this.trigger(job, token), { ...common, concurrency: 1 }),
+      );
       void limitGlobalConcurrency(name, {
         prefix: this.config.QUEUE_PREFIX,
         redisUrl: this.config.REDIS_URL,
@@ -64,7 +74,7 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
       });
     }
     this.workers.push(
-      new Worker(QueueName.FlowApiCalls, (job) => this.apiCall(job as Job<ApiCallJob>), {
+      new Worker(QueueName.FlowApiCalls, (job, token) => this.apiCall(job as Job<ApiCallJob>, token), {
         ...common,
         concurrency: this.config.WORKER_CONCURRENCY,
       }),
@@ -85,7 +95,7 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
     }
   }
 
-  async trigger(job: Job): Promise<void> {
+  async trigger(job: Job, token?: string): Promise<void> {
     this.authentic(job, TriggerJobName.TriggerEvent);
     observeWait(job);
     const event = readTriggerEvent(job.data);
@@ -95,10 +105,9 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
       throw new UnrecoverableError(`invalid trigger event: ${event}`);
     }
     const contact = { workspaceId: event.workspaceId, channelId: event.channelId, waId: event.contact.waId };
-    const fresh = await this.drainer.handle(event.eventId, contact, event.occurredAt, {
-      kind: 'trigger',
-      event,
-    });
+    const fresh = await this.parking.run(job, token, () =>
+      this.drainer.handle(event.eventId, contact, event.occurredAt, { kind: 'trigger', event }),
+    );
     triggerEvents.inc({ source: event.source.type, outcome: fresh ? 'applied' : 'duplicate' });
   }
 
@@ -111,10 +120,10 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   /** One attempt of an API step (ApiSteps.attempt). */
-  async apiCall(job: Job<ApiCallJob>): Promise<void> {
+  async apiCall(job: Job<ApiCallJob>, token?: string): Promise<void> {
     this.authentic(job, ApiCallJobName);
     observeWait(job);
-    await this.apiSteps.attempt(job.data);
+    await this.parking.run(job, token, () => this.apiSteps.attempt(job.data));
   }
 
   /**
