@@ -213,6 +213,31 @@ describe('reliability: load (own Redis and Postgres, services as processes)', ()
     60 * 60_000,
   );
 
+  it(
+    '[F8][issue 18] Postgres down longer than the jobs’ old retry budget (8 attempts, ~127 s): every accepted contact answered once after it returns',
+    async () => {
+      sys.business.handle((_req, res) => {
+        setTimeout(() => sendJson(res, 200, { status: 'shipped' }), 500);
+      });
+      const waIds = Array.from({ length: 30 }, () => sys.newContact());
+      expect((await sys.deliver(sys.webhookOf(waIds, 'order status'))).status).toBe(200);
+      await until('API calls in flight', async () => sys.business.requests.length >= 3);
+      const outage = Math.round(150_000 * scale());
+      await sys.pg.stop('immediate');
+      await new Promise((r) => setTimeout(r, outage));
+      await sys.pg.start();
+      const answeredIn = await sys.everyoneAnswered(waIds, 5 * 60_000);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(sys.duplicatesAmong(waIds)).toBe(0);
+      observe(
+        'F8',
+        `Postgres stopped (immediate) for ${seconds(outage)} with 30 steps under way (API calls in flight, the rest queued): parked jobs spent no attempts; after it returned every contact was answered once, ${seconds(answeredIn)} later`,
+        { outageMs: outage, answeredAfterMs: answeredIn },
+      );
+    },
+    30 * 60_000,
+  );
+
   async function usedMemory(): Promise<number> {
     return Number(/used_memory:(\d+)/.exec(await sys.redis.command<string>('INFO', 'memory'))![1]);
   }

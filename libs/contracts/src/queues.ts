@@ -1,4 +1,25 @@
 // Durable hand-offs between services. The names are persisted in Redis keys: never rename one in place.
+//
+// One step, and what guarantees it (the one place this is written down):
+//
+// 1. Webhook (whatsapp-messaging). Recorded durably first: the inbound message row (its wa_message_id dedupes
+//    Meta's redeliveries) and the trigger job, added to Redis inside the same transaction, in a batch with the
+//    webhooks that arrived meanwhile (group commit); the 200 goes only after COMMIT. A Redis that lost the job
+//    gets it again from the message rows (RedisEpochWatcher: every row since the last Redis run seen).
+// 2. Trigger job (worker). ORDER: one contact maps to one `flow-triggers.<k>` partition, taken one job at a
+//    time across all workers; the worker applies an event holding the contact's advisory lock, and an event
+//    whose application failed waits as pending in the contact's inbox and is applied before any later one.
+//    DEDUPE: the inbox row's event id. DURABLE: the inbox row, the run and the jobs it decides (outbox rows),
+//    in one transaction shared by the workspace's events of the moment; the outbox is sent after COMMIT, in
+//    row order per contact, and re-sent (same job ids) after a crash or a Redis that lost its last writes.
+// 3. API-call job (worker). Its Idempotency-Key is the step's; a retry is a new delayed job through the outbox;
+//    the final result enters the contact's inbox like an event (its id is per step: applied once).
+// 4. Navigation job (whatsapp-messaging). ORDER: one contact maps to one `flow-navigation.<k>` partition, one
+//    job at a time across replicas, and a contact's rows are sent oldest first, each claimed by the statement
+//    that reads the head of its queue. DEDUPE: (navigation id, part) on the message rows; a send in doubt is
+//    settled by its status webhook (biz_opaque_callback_data) before it is ever sent again.
+// Every job that fails because Postgres, Redis or a service is down is parked, not failed
+// (UnavailabilityParking): an outage of any length loses nothing that was accepted.
 export const QueueName = {
   /** The base of the partitioned trigger queues `flow-triggers.0` … `flow-triggers.<N-1>` (see triggerQueue). */
   FlowTriggers: 'flow-triggers',

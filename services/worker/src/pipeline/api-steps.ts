@@ -5,7 +5,7 @@ import {
   OutboundErrorCode,
   QueueName,
 } from '@flowbridge/contracts';
-import { RequestEngine } from '@flowbridge/outbound';
+import { failureOf, RequestEngine } from '@flowbridge/outbound';
 import { Tenancy } from '@flowbridge/platform';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -142,14 +142,5 @@ export class ApiSteps {
  * was abandoned (STEP_ABANDONED). The run takes its failure screen.
  */
 function failedWithoutAnswer(code: OutboundErrorCode, message: string, call: ApiCallJob): ApiResponse {
-  return {
-    status: 'failure',
-    statusCode: null,
-    data: null,
-    headers: {},
-    error: { code, message },
-    attempts: call.attempt,
-    durationMs: Date.now() - call.startedAt,
-    truncated: false,
-  };
+  return failureOf(code, message, { attempts: call.attempt, durationMs: Date.now() - call.startedAt });
 }

@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { CallLogRow } from '../runs/call-log.repository';
 import type { RunEntity } from '../runs/run.entity';
 import { RUN_COLUMNS, type RunSet } from '../runs/run-rows';
-import type { InboxEntry, PendingEntry } from './inbox.repository';
+import { type InboxEntry, inboxRowOf, type PendingEntry } from './inbox.repository';
 import type { ContactKey } from './jobs';
 import type { ContactJob } from './outbox.service';
 
@@ -103,17 +103,7 @@ export const BatchRepository = {
         contacts.map((c) => c.workspaceId),
         contacts.map((c) => c.channelId),
         contacts.map((c) => c.waId),
-        JSON.stringify(
-          entries.map((e) => ({
-            event_id: e.eventId,
-            workspace_id: e.contact.workspaceId,
-            channel_id: e.contact.channelId,
-            wa_id: e.contact.waId,
-            kind: e.event.kind,
-            payload: e.event,
-            occurred_at: e.occurredAt,
-          })),
-        ),
+        JSON.stringify(entries.map(inboxRowOf)),
         runIds,
       ],
     );

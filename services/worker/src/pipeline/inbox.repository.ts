@@ -15,6 +15,19 @@ export interface PendingEntry {
   payload: InboxEvent;
 }
 
+/** An entry as the columns of its inbox row (for jsonb_to_recordset). */
+export function inboxRowOf(e: InboxEntry) {
+  return {
+    event_id: e.eventId,
+    workspace_id: e.contact.workspaceId,
+    channel_id: e.contact.channelId,
+    wa_id: e.contact.waId,
+    kind: e.event.kind,
+    payload: e.event,
+    occurred_at: e.occurredAt,
+  };
+}
+
 /** The contact key as one string: the lock's name and a map key. */
 export function contactName(c: ContactKey): string {
   return `${c.workspaceId}/${c.channelId}/${c.waId}`;
@@ -36,16 +49,7 @@ export const InboxRepository = {
     applied: (e: InboxEntry) => boolean,
   ): Promise<Set<string>> {
     if (entries.length === 0) return new Set();
-    const rows = entries.map((e) => ({
-      event_id: e.eventId,
-      workspace_id: e.contact.workspaceId,
-      channel_id: e.contact.channelId,
-      wa_id: e.contact.waId,
-      kind: e.event.kind,
-      payload: e.event,
-      occurred_at: e.occurredAt,
-      applied: applied(e),
-    }));
+    const rows = entries.map((e) => ({ ...inboxRowOf(e), applied: applied(e) }));
     const inserted = await tx.query<Array<{ event_id: string }>>(
       `INSERT INTO worker.inbox (event_id, workspace_id, channel_id, wa_id, kind, payload, occurred_at, applied_at)
        SELECT r.event_id, r.workspace_id, r.channel_id, r.wa_id, r.kind, r.payload, r.occurred_at,
