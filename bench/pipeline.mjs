@@ -44,6 +44,12 @@ if (!args['no-build']) {
 const require = createRequire(import.meta.url);
 const { default: pg } = await import('pg');
 const { startSandbox } = require(join(ROOT, 'dist/tools/sandbox/src/sandbox.js'));
+/** What was measured: the commit, marked when the tree had uncommitted changes. */
+const COMMIT = (() => {
+  const git = (...args) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
+  const sha = git('rev-parse', '--short', 'HEAD') || 'unknown';
+  return git('status', '--porcelain', '--untracked-files=no') ? `${sha} (with uncommitted changes)` : sha;
+})();
 const { webhookBody, textMessage, sign } = require(join(ROOT, 'dist/tools/sandbox/src/webhook-bodies.js'));
 
 const tag = randomBytes(4).toString('hex');
@@ -502,6 +508,7 @@ if (results.length > 0) {
   const date = new Date().toISOString().slice(0, 10);
   const lines = [
     `Pipeline: signed webhook → trigger → worker → business API → navigation → messaging → sandbox (Cloud API).`,
+    `Commit ${COMMIT}.`,
     `${date}, ${cpus().length} cores; ${CONTACTS} contacts per burst, ${SECONDS} s at the fixed rate; 16 trigger and 16 navigation partitions.`,
     '',
     `Baseline, same run: a bare node:http server that checks the signature and enqueues one BullMQ job takes ${fmt(baseline)} webhooks/s.`,
@@ -569,7 +576,7 @@ if (results.length > 0) {
   writeFileSync(join(ROOT, `bench/results/pipeline-${date}.md`), `${text}\n`);
   writeFileSync(
     join(ROOT, `bench/results/pipeline-${date}.json`),
-    `${JSON.stringify({ date, cores: cpus().length, contacts: CONTACTS, seconds: SECONDS, baselineWebhooksPerSecond: baseline, results, peakMemoryMb: Object.fromEntries(peakMemory) }, null, 2)}\n`,
+    `${JSON.stringify({ date, commit: COMMIT, cores: cpus().length, contacts: CONTACTS, seconds: SECONDS, baselineWebhooksPerSecond: baseline, results, peakMemoryMb: Object.fromEntries(peakMemory) }, null, 2)}\n`,
   );
 }
 process.exit(exitCode);
