@@ -13,6 +13,7 @@ import {
   openRpcMessage,
   rpcClientOptions,
   TEST_INTERNAL_KEY,
+  Tenancy,
   TriggerProducer,
 } from '@flowbridge/platform';
 import { testRedisUrl } from '@flowbridge/testing';
@@ -22,6 +23,7 @@ import { firstValueFrom } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { type ConnectionsHarness, startConnections } from './connections-app';
 import { type FlowDefinitionHarness, startFlowDefinition } from './flow-definition-app';
+import { RunsService } from '../services/flow-definition/src/runs/runs.service';
 
 // Names resolve through this table only: no test reaches real DNS. Nothing here is ever dialled.
 const DNS: Record<string, string> = {
@@ -435,6 +437,40 @@ describe('flow-definition service (HTTP + RPC, real Postgres and Redis, a runnin
       const bad = await fd.call('post', `/flows/${id}/runs`, { ...body, contact: { waId: '+44 7700' } });
       expect(bad.status).toBe(400);
       expect(bad.body.field).toBe('contact.waId');
+      await fd.call('post', `/flows/${id}/deactivate`);
+    });
+
+    it('[issue 18] records each event in Postgres before the 202; a Redis that lost it gets it again (same id)', async () => {
+      const created = await fd.call('post', '/flows', draft(ownFlow()));
+      const id = created.body.id as string;
+      await fd.call('post', `/flows/${id}/publish`);
+      const since = new Date(Date.now() - 1000);
+      const started = await fd.call('post', `/flows/${id}/runs`, {
+        channelId: CHANNEL,
+        contact: { waId: '447700900124' },
+        variables: { order_id: 'B-2' },
+      });
+      expect(started.status).toBe(202);
+      const eventId = started.body.eventId as string;
+      const db = fd.app.get(DataSource);
+      const recorded = await Tenancy.forWorkspace('ws-a', () =>
+        db.query<Array<{ event: TriggerEventV1 }>>(
+          `SELECT event FROM flow_definition.api_triggers WHERE event_id = $1`,
+          [eventId],
+        ),
+      );
+      expect(recorded).toHaveLength(1);
+      expect(recorded[0].event).toMatchObject({ eventId, source: { type: 'api', flowId: id } });
+      // What a Redis that died with its last second of writes leaves: the job gone.
+      const producer = fd.app.get(TriggerProducer);
+      const job = await producer.job(eventId);
+      await job!.remove();
+      expect(await producer.find(eventId)).toBeNull();
+      // The epoch watcher's recovery, as it runs when it sees a new Redis run_id: the event is queued again.
+      const runs = fd.app.get(RunsService);
+      const requeued = await Tenancy.acrossWorkspaces(() => db.transaction((tx) => runs.requeue(tx, since)));
+      expect(requeued).toBeGreaterThanOrEqual(1);
+      expect(await producer.find(eventId)).toMatchObject({ eventId, contact: { waId: '447700900124' } });
       await fd.call('post', `/flows/${id}/deactivate`);
     });
 

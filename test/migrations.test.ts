@@ -54,7 +54,11 @@ describe('migrations', () => {
         schema: FLOW_DEFINITION_SCHEMA,
         migrations: FLOW_DEFINITION_MIGRATIONS,
       }),
-    ).toEqual(['flow_definition.Flows1764000000300', 'flow_definition.FlowsIsolation1764000000310']);
+    ).toEqual([
+      'flow_definition.Flows1764000000300',
+      'flow_definition.FlowsIsolation1764000000310',
+      'flow_definition.FlowsApiTriggers1764000000320',
+    ]);
     expect(
       await runMigrations({
         databaseUrl: db.url,

@@ -1,6 +1,6 @@
 import { TriggerJobName, contactPartition, triggerQueue, type TriggerEventV1 } from '@flowbridge/contracts';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import type { Queue } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import { internalKeyOf, PlatformConfig } from '../config';
 import { JobAuth } from './job-auth';
 import { ProducerQueues } from './producer-queues';
@@ -58,9 +58,14 @@ export class TriggerProducer implements OnApplicationShutdown {
 
   /** For tests and operations: the job an event became, if it is still kept. */
   async find(eventId: string): Promise<TriggerEventV1 | null> {
+    return ((await this.job(eventId))?.data as TriggerEventV1 | undefined) ?? null;
+  }
+
+  /** The BullMQ job of an event, if it is still kept. */
+  async job(eventId: string): Promise<Job | null> {
     for (let p = 0; p < this.config.TRIGGER_PARTITIONS; p++) {
       const job = await this.queue(p).getJob(eventId);
-      if (job) return job.data as TriggerEventV1;
+      if (job) return job;
     }
     return null;
   }

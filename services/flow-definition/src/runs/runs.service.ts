@@ -1,10 +1,17 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { JsonValue, TriggerEventV1 } from '@flowbridge/contracts';
 import { acceptsApiTrigger } from '@flowbridge/flow-engine';
-import { AppError, TriggerProducer } from '@flowbridge/platform';
-import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { AppError, REDIS, RedisEpochWatcher, Tenancy, TriggerProducer } from '@flowbridge/platform';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import type { Redis } from 'ioredis';
+import type { DataSource, EntityManager, Repository } from 'typeorm';
 import { FlowErrorCode } from '../errors';
 import type { StartRunDto } from '../flows/flow.dto';
 import { FlowsService } from '../flows/flows.service';
@@ -12,14 +19,27 @@ import { FlowVersionEntity } from '../publishing/flow-version.entity';
 
 const MAX_VARIABLES_BYTES = 64 * 1024;
 
-/** The API trigger: a business system starts the active version of a flow for one contact. */
+const PRUNE_EVERY_MS = 10 * 60_000;
+
+/**
+ * The API trigger: a business system starts the active version of a flow for one contact. Each event is
+ * recorded in Postgres before the 202, so that a Redis that loses its last writes replays it like a webhook.
+ */
 @Injectable()
-export class RunsService {
+export class RunsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(RunsService.name);
+  private readonly epochs: RedisEpochWatcher;
+  private pruner?: NodeJS.Timeout;
+
   constructor(
     private readonly flows: FlowsService,
     @InjectRepository(FlowVersionEntity) private readonly versions: Repository<FlowVersionEntity>,
     private readonly producer: TriggerProducer,
-  ) {}
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(REDIS) redis: Redis,
+  ) {
+    this.epochs = new RedisEpochWatcher(db, redis, 'flow_definition', (tx, since) => this.requeue(tx, since));
+  }
 
   async start(
     workspaceId: string,
@@ -65,8 +85,49 @@ export class RunsService {
       occurredAt: new Date().toISOString(),
       source: { type: 'api', flowId, flowVersion: flow.activeVersion, variables },
     };
-    await this.producer.enqueue(event);
+    // Recorded before the 202, and enqueued inside that transaction (as a webhook is): if Redis refuses,
+    // nothing is kept and the caller retries; a retry with the same Idempotency-Key is the same row and job.
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO flow_definition.api_triggers (event_id, workspace_id, event) VALUES ($1, $2, $3)
+         ON CONFLICT (event_id) DO NOTHING`,
+        [event.eventId, workspaceId, JSON.stringify(event)],
+      );
+      await this.producer.enqueue(event);
+    });
     return { eventId: event.eventId, flowId, version: flow.activeVersion };
+  }
+
+  /**
+   * After a Redis restart (RedisEpochWatcher): the API triggers accepted since `since`, queued again under
+   * their ids. Those Redis kept are untouched; the worker's inbox drops those it applied.
+   */
+  async requeue(tx: EntityManager, since: Date): Promise<number> {
+    const rows = await tx.query<Array<{ event: TriggerEventV1 }>>(
+      `SELECT event FROM flow_definition.api_triggers WHERE created_at >= $1 ORDER BY created_at, event_id`,
+      [since.toISOString()],
+    );
+    for (let i = 0; i < rows.length; i += 500)
+      await this.producer.enqueueAll(rows.slice(i, i + 500).map((r) => r.event));
+    return rows.length;
+  }
+
+  onApplicationBootstrap(): void {
+    this.epochs.start();
+    this.pruner = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
+    this.pruner.unref();
+  }
+
+  onApplicationShutdown(): void {
+    this.epochs.stop();
+    clearInterval(this.pruner);
+  }
+
+  /** Rows past any replay window (a day; a Redis restart replays the last minutes) go, in every workspace. */
+  private async prune(): Promise<void> {
+    await Tenancy.acrossWorkspaces(() =>
+      this.db.query(`DELETE FROM flow_definition.api_triggers WHERE created_at < now() - interval '1 day'`),
+    ).catch((err: unknown) => this.logger.warn({ err }, 'pruning recorded API triggers failed; retrying'));
   }
 }
 
