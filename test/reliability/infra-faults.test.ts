@@ -1,5 +1,5 @@
 import { sendJson, until } from '@flowbridge/testing';
-import { triggerQueue, navigationQueue, QueueName } from '@flowbridge/contracts';
+import { jobIdOf, triggerQueue, navigationQueue, QueueName } from '@flowbridge/contracts';
 import { count, observe, seconds } from './harness/observe';
 import { PATIENT, System } from './harness/system';
 
@@ -167,6 +167,39 @@ describe('reliability: infrastructure faults (own Redis and Postgres, services a
       for (const r of sys.business.requests)
         keys.set(r.url, (keys.get(r.url) ?? new Set()).add(String(r.headers['idempotency-key'])));
       expect([...keys.values()].every((k) => k.size === 1)).toBe(true);
+      // Every accepted event applied exactly once (issue 18): one applied inbox row per contact's message, and
+      // its trigger job completed (not merely "as many jobs after as before", which a loss plus a duplicate
+      // would also pass).
+      const applied = await sys.pg.query<{ wa_id: string; n: number; pending: number }>(
+        `SELECT wa_id, count(*)::int AS n, count(*) FILTER (WHERE applied_at IS NULL)::int AS pending
+           FROM worker.inbox WHERE wa_id = ANY($1) AND kind = 'trigger' GROUP BY wa_id ORDER BY wa_id`,
+        'flowbridge',
+        [waIds],
+      );
+      expect(applied).toEqual([...waIds].sort().map((wa_id) => ({ wa_id, n: 1, pending: 0 })));
+      const inbound = await sys.pg.query<{ wa_message_id: string }>(
+        `SELECT wa_message_id FROM whatsapp_messaging.messages WHERE direction = 'in' AND wa_id = ANY($1)`,
+        'flowbridge',
+        [waIds],
+      );
+      expect(inbound).toHaveLength(waIds.length);
+      const triggerQueues = ALL_QUEUES.filter((q) => q.startsWith(`${QueueName.FlowTriggers}.`)).map((q) =>
+        sys.queue(q),
+      );
+      try {
+        const states = await Promise.all(
+          inbound.map(async ({ wa_message_id }) => {
+            for (const queue of triggerQueues) {
+              const job = await queue.getJob(jobIdOf('wa', wa_message_id));
+              if (job) return job.getState();
+            }
+            return 'missing';
+          }),
+        );
+        expect(new Set(states)).toEqual(new Set(['completed']));
+      } finally {
+        await Promise.all(triggerQueues.map((q) => q.close()));
+      }
       observe(
         'F4',
         `${seconds(outageMs)} Redis restart with ${before.waiting} waiting, ${before.delayed} delayed and ${before.active} active jobs (${count(total(before))} jobs in all before, ${count(total(after))} after: none lost); readiness 503 during the outage; every worker consumed again ${resumed.map((ms) => seconds(ms)).join(' and ')} after Redis returned, with no process restarted; ${waIds.length} contacts each answered once (the last ${seconds(lastAnswer)} after Redis returned), 0 duplicates`,
