@@ -55,6 +55,8 @@ function settingsOf(scope: TenantScope | undefined): [string, string] {
 
 interface PgClient {
   query(sql: string, params: unknown[]): Promise<unknown>;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  off(event: 'error', listener: (error: Error) => void): unknown;
 }
 type Release = (error?: unknown) => void;
 interface ScopedDriver {
@@ -75,6 +77,10 @@ export function scopeConnections(dataSource: DataSource): DataSource {
     const settings = settingsOf(Tenancy.current());
     const key = settings.join('\u0000');
     if (applied.get(client) === key) return [client, release];
+    // A checked-out client has no 'error' listener until TypeORM attaches its own, after this returns: if
+    // Postgres dies during this query, pg fails the query *and* emits 'error', which would kill the process.
+    const swallow = () => undefined;
+    client.on('error', swallow);
     try {
       dbStatements.inc({ kind: 'scope' });
       await client.query(
@@ -85,6 +91,8 @@ export function scopeConnections(dataSource: DataSource): DataSource {
       applied.delete(client);
       release(error);
       throw error;
+    } finally {
+      client.off('error', swallow);
     }
     applied.set(client, key);
     return [client, release];
