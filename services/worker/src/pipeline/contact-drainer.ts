@@ -1,5 +1,5 @@
 import { GroupCommit, Tenancy } from '@flowbridge/platform';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { ActiveTriggers } from '../clients/active-triggers';
@@ -39,6 +39,7 @@ export interface ContactWrite {
  */
 @Injectable()
 export class ContactDrainer {
+  private readonly logger = new Logger(ContactDrainer.name);
   private readonly group: GroupCommit<ContactWrite, boolean>;
 
   constructor(
@@ -113,7 +114,13 @@ export class ContactDrainer {
       if (writes.length === 1 && writes[0].entry) await this.keepPending(writes[0]).catch(() => undefined);
       throw error;
     }
-    await this.outbox.flush(workspaceId, contacts);
+    // Committed: from here on the batch must not be written again (GroupCommit would, on a throw). Jobs not
+    // sent now (Redis refused) are in the outbox, and its sweep sends them.
+    await this.outbox
+      .flush(workspaceId, contacts)
+      .catch((err: unknown) =>
+        this.logger.warn({ err }, 'jobs committed but not sent yet; the outbox sweep sends them'),
+      );
     const seen = new Set<string>();
     return writes.map((w) => {
       if (!w.entry) return true;
