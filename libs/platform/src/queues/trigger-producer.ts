@@ -9,6 +9,9 @@ import { ProducerQueues } from './producer-queues';
 const KEEP_COMPLETED_S = 24 * 3600;
 const KEEP_FAILED_S = 7 * 24 * 3600;
 
+/** Events per round trip of enqueueAll. */
+const ENQUEUE_CHUNK = 500;
+
 /**
  * Puts trigger events on the contact's partition of the trigger queues. The event id is the job id, so
  * the same event added twice (a retried request) is one job. While Redis is down `enqueue` fails at once
@@ -28,8 +31,16 @@ export class TriggerProducer implements OnApplicationShutdown {
     await this.enqueueAll([event]);
   }
 
-  /** Many events at once: one round trip per partition, each partition's events in the order given. */
+  /**
+   * Many events at once: one round trip per partition for each 500 of them, each partition's events in the
+   * order given (a replay of thousands goes out in bounded round trips).
+   */
   async enqueueAll(events: TriggerEventV1[]): Promise<void> {
+    for (let i = 0; i < events.length; i += ENQUEUE_CHUNK)
+      await this.enqueueChunk(events.slice(i, i + ENQUEUE_CHUNK));
+  }
+
+  private async enqueueChunk(events: TriggerEventV1[]): Promise<void> {
     const byPartition = new Map<number, TriggerEventV1[]>();
     for (const event of events) {
       const contact = {

@@ -107,8 +107,7 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
       `SELECT event FROM flow_definition.api_triggers WHERE created_at >= $1 ORDER BY created_at, event_id`,
       [since.toISOString()],
     );
-    for (let i = 0; i < rows.length; i += 500)
-      await this.producer.enqueueAll(rows.slice(i, i + 500).map((r) => r.event));
+    await this.producer.enqueueAll(rows.map((r) => r.event));
     return rows.length;
   }
 

@@ -343,23 +343,22 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
          FROM whatsapp_messaging.messages WHERE direction = 'in' AND created_at >= $1 ORDER BY id`,
       [since.toISOString()],
     );
-    for (let i = 0; i < rows.length; i += 500)
-      await this.triggers.enqueueAll(
-        rows.slice(i, i + 500).map((r) => {
-          const { profileName, ...inbound } = r.content;
-          return triggerEventOf({
-            workspaceId: r.workspace_id,
-            channelId: r.channel_id,
-            waId: r.wa_id,
-            waMessageId: r.wa_message_id,
-            inbound,
-            message: triggerMessageOf(inbound),
-            profileName,
-            occurredAt: new Date(r.occurred_at).toISOString(),
-            replyTo: r.reply_to ?? undefined,
-          });
-        }),
-      );
+    await this.triggers.enqueueAll(
+      rows.map((r) => {
+        const { profileName, ...inbound } = r.content;
+        return triggerEventOf({
+          workspaceId: r.workspace_id,
+          channelId: r.channel_id,
+          waId: r.wa_id,
+          waMessageId: r.wa_message_id,
+          inbound,
+          message: triggerMessageOf(inbound),
+          profileName,
+          occurredAt: new Date(r.occurred_at).toISOString(),
+          replyTo: r.reply_to ?? undefined,
+        });
+      }),
+    );
     return rows.length;
   }
 
