@@ -30,18 +30,18 @@ describe('ActiveTriggers', () => {
   it('matches from the cache while the generation holds, and reads again once it moves on', async () => {
     let generation = '7';
     const { triggers, rpc, redis } = make(async () => generation);
-    expect(await triggers.match('ws', 'ch', order)).toEqual({
+    expect(await triggers.forWorkspace('ws').match('ch', order)).toEqual({
       flowId: 'f1',
       version: 3,
       trigger: 'keyword_exact',
     });
-    expect(await triggers.match('ws', 'ch', { kind: 'text', text: 'hello' })).toBeNull();
+    expect(await triggers.forWorkspace('ws').match('ch', { kind: 'text', text: 'hello' })).toBeNull();
     expect(rpc.activeTriggers).toHaveBeenCalledTimes(1);
     expect(redis.get).toHaveBeenCalledWith('fb:flowbridge:flows-generation:ws');
     generation = '8';
-    await triggers.match('ws', 'ch', order);
+    await triggers.forWorkspace('ws').match('ch', order);
     expect(rpc.activeTriggers).toHaveBeenCalledTimes(2);
-    await triggers.match('ws', 'other-channel', order);
+    await triggers.forWorkspace('ws').match('other-channel', order);
     expect(rpc.activeTriggers).toHaveBeenCalledTimes(3);
   });
 
@@ -49,12 +49,12 @@ describe('ActiveTriggers', () => {
     const { triggers, rpc } = make(async () => {
       throw new Error("Stream isn't writeable and enableOfflineQueue options is false");
     });
-    expect(await triggers.match('ws', 'ch', order)).toEqual({
+    expect(await triggers.forWorkspace('ws').match('ch', order)).toEqual({
       flowId: 'f1',
       version: 3,
       trigger: 'keyword_exact',
     });
-    await triggers.match('ws', 'ch', order);
+    await triggers.forWorkspace('ws').match('ch', order);
     expect(rpc.activeTriggers).toHaveBeenCalledTimes(2);
   });
 

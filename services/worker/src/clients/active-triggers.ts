@@ -40,10 +40,6 @@ export class ActiveTriggers {
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
-  async match(workspaceId: string, channelId: string, message: TriggerMessage): Promise<TriggerMatch | null> {
-    return this.forWorkspace(workspaceId).match(channelId, message);
-  }
-
   /**
    * A matcher for one batch of the workspace's events: the flows generation is read once, at the first match
    * (one Redis GET per batch instead of one per message), and each channel's triggers come from the cache
