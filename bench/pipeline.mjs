@@ -280,6 +280,9 @@ async function roundTrips() {
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   try {
     totals.redis = Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0);
+    // Which commands: BullMQ's scripts show as evalsha, the blocking fetch as bzpopmin, and so on.
+    for (const m of (await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+      totals[`redis: ${m[1]}`] = Number(m[2]);
   } finally {
     redis.disconnect();
   }
@@ -556,6 +559,17 @@ if (results.length > 0) {
       const mean = (kind) => fmt(t[`batch: ${kind} sum`] / t[`batch: ${kind} count`], 1);
       return `Group commit, mean items per transaction (${x.latency} ms, ${x.workers} worker(s)): worker ${mean('worker')}, webhooks ${mean('webhook')}.`;
     }),
+    ...results.map(
+      (x) =>
+        `Redis commands per step, the most frequent (${x.latency} ms, ${x.workers} worker(s)): ${Object.entries(
+          x.burst.roundTripsPerStep,
+        )
+          .filter(([k, n]) => k.startsWith('redis: ') && n >= 0.2)
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 30)
+          .map(([k, n]) => `${k.slice('redis: '.length)} ${fmt(n, 1)}`)
+          .join(', ')}.`,
+    ),
     ...results.map(
       (x) =>
         `Postgres round trips per step by service (${x.latency} ms, ${x.workers} worker(s)): ${Object.entries(

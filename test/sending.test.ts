@@ -478,6 +478,97 @@ describe('whatsapp-messaging: navigations to Cloud API messages, against the san
     for (const event of events) expect(attemptsFor(event.navigationId)).toHaveLength(1);
   });
 
+  it('[issue 18] 30 contacts sent to at once share their statements: queue, claim and mark sent are not one each per message', async () => {
+    const lane = svc.app.get(SendLane);
+    const statements = async () =>
+      Number(
+        /^flowbridge_db_statements_total\{kind="statement"[^}]*\} (\d+)$/m.exec(
+          (await svc.request().get('/metrics')).text,
+        )?.[1] ?? 0,
+      );
+    const contacts = Array.from({ length: 30 }, () => newContact());
+    const events = contacts.map((waId) => navigation(waId, [text(`shared ${waId}`)]));
+    const statuses = sandbox.statuses;
+    sandbox.statuses = []; // no status webhooks: their statements would count here
+    sandbox.options.latencyMs = 5;
+    let spent: number;
+    try {
+      const before = await statements();
+      const results = await Promise.all(
+        events.map(async (event) => {
+          const queued = await lane.enqueue(event);
+          return {
+            queued,
+            drained: await lane.drain({
+              workspaceId: 'ws-a',
+              channelId: channels.main,
+              waId: event.contact.waId,
+            }),
+          };
+        }),
+      );
+      spent = (await statements()) - before;
+      expect(results).toEqual(events.map(() => ({ queued: true, drained: {} })));
+    } finally {
+      sandbox.statuses = statuses;
+      sandbox.options.latencyMs = 0;
+    }
+    for (const waId of contacts) expect(texts(waId)).toEqual([`shared ${waId}`]);
+    for (const event of events) expect(attemptsFor(event.navigationId)).toHaveLength(1);
+    // One statement each would be 90 (and a channel read per drain 120); shared, about 35 here.
+    expect(spent).toBeLessThan(60);
+    // Redelivered, each navigation queues nothing and sends nothing again.
+    expect(await Promise.all(events.map((e) => lane.enqueue(e)))).toEqual(events.map(() => false));
+  });
+
+  it('[issue 18] a token replaced on another replica is what this one sends with, within a second (its cached channel is dropped)', async () => {
+    const rotating = number(4, { accessToken: 'EAAG-first' });
+    sandbox.numbers.set(rotating.phoneNumberId, rotating);
+    const created = await svc.call('post', '/channels', {
+      phoneNumberId: rotating.phoneNumberId,
+      displayPhoneNumber: rotating.displayPhoneNumber,
+      wabaId: rotating.wabaId,
+      accessToken: 'EAAG-first',
+      appSecret: rotating.appSecret,
+      verifyToken: 'verify-rotating',
+    });
+    expect(created.status).toBe(201);
+    const channelId = created.body.id as string;
+    const lane = svc.app.get(SendLane);
+    const sendTo = async (waId: string, body: string) => {
+      const event = navigation(waId, [text(body)]);
+      event.channelId = channelId;
+      await lane.enqueue(event);
+      return lane.drain({ workspaceId: 'ws-a', channelId, waId });
+    };
+    const waId = newContact();
+    expect(await sendTo(waId, 'with the first token')).toEqual({});
+    const replica = await startMessaging('sending', {
+      replicaOf: svc,
+      env: { GRAPH_API_BASE_URL: sandbox.url },
+    });
+    try {
+      // Meta now takes only the new token, and the admin gives it through the other replica.
+      rotating.accessToken = 'EAAG-second';
+      const updated = await replica.call('patch', `/channels/${channelId}`, { accessToken: 'EAAG-second' });
+      expect(updated.status).toBe(200);
+      await new Promise((r) => setTimeout(r, 1100));
+      expect(await sendTo(waId, 'with the second token')).toEqual({});
+      // Deleted on the other replica: this one no longer sends for it.
+      expect((await replica.call('delete', `/channels/${channelId}`)).status).toBe(204);
+      await new Promise((r) => setTimeout(r, 1100));
+      expect(await sendTo(waId, 'after the delete')).toEqual({});
+    } finally {
+      await replica.close();
+    }
+    expect(texts(waId)).toEqual(['with the first token', 'with the second token']);
+    const [last] = await sql<{ send_state: string; error: { title: string } }>(
+      `SELECT send_state, error FROM whatsapp_messaging.messages WHERE wa_id = $1 AND direction = 'out' ORDER BY id DESC LIMIT 1`,
+      [waId],
+    );
+    expect(last).toMatchObject({ send_state: 'failed', error: { title: 'CHANNEL_NOT_FOUND' } });
+  });
+
   it('[F4] a send the rate limiter refused (its Redis down) never left: it is queued again, not left in doubt', async () => {
     const lane = svc.app.get(SendLane);
     const limiter = svc.app.get(SendRateLimiter);

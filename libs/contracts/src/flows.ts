@@ -69,6 +69,15 @@ export function flowsGenerationKey(queuePrefix: string, workspaceId: string): st
   return `${queuePrefix}:flowbridge:flows-generation:${workspaceId}`;
 }
 
+/**
+ * The Redis key whose value changes whenever a channel is created, changed or deleted (any workspace). The
+ * messaging service moves it on before it answers the admin; every replica's cached channels (the sender's
+ * opened tokens) are good while the value they were read under still holds.
+ */
+export function channelsGenerationKey(queuePrefix: string): string {
+  return `${queuePrefix}:flowbridge:channels-generation`;
+}
+
 export interface FlowPublishedEvent {
   workspaceId: string;
   flowId: string;

@@ -5,6 +5,7 @@ import type { DestinationStream } from 'pino';
 import { ChannelEntity } from './channels/channel.entity';
 import { ChannelsController } from './channels/channels.controller';
 import { ChannelsService } from './channels/channels.service';
+import { SendingChannels } from './channels/sending-channels';
 import { MessageEntity } from './messages/message.entity';
 import { MessagesController } from './messages/messages.controller';
 import { StatusEntity } from './messages/status.entity';
@@ -13,6 +14,7 @@ import { GraphClient } from './sending/graph-client';
 import { NavigationConsumer } from './sending/navigation.consumer';
 import { SendRateLimiter } from './sending/rate-limiter';
 import { SendLane } from './sending/send-lane';
+import { SendQueue } from './sending/send-queue';
 import { WebhookIngest } from './webhooks/ingest.service';
 import { WebhookChannels } from './webhooks/webhook-channels';
 import { WebhookController } from './webhooks/webhook.controller';
@@ -54,6 +56,8 @@ export class WhatsappMessagingAppModule {
         TriggerProducer,
         GraphClient,
         SendRateLimiter,
+        SendQueue,
+        SendingChannels,
         SendLane,
         NavigationConsumer,
       ],

@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { WhatsappError } from '@flowbridge/contracts';
-import { AppError, type SealedSecret, SecretBox, Tenancy, violatedConstraint } from '@flowbridge/platform';
-import { Injectable } from '@nestjs/common';
+import { channelsGenerationKey, type WhatsappError } from '@flowbridge/contracts';
+import {
+  AppError,
+  REDIS,
+  type SealedSecret,
+  SecretBox,
+  Tenancy,
+  violatedConstraint,
+} from '@flowbridge/platform';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import type { Redis } from 'ioredis';
 import { type EntityManager, type Repository } from 'typeorm';
 import { MessagingErrorCode } from '../errors';
 import { GraphClient } from '../sending/graph-client';
@@ -26,14 +34,19 @@ const SELECT_CHANNEL = `SELECT id, workspace_id AS "workspaceId", phone_number_i
 /** Channels: the business numbers of a workspace, their secrets sealed and bound to channel and field. */
 @Injectable()
 export class ChannelsService {
+  private readonly logger = new Logger(ChannelsService.name);
   private readonly box: SecretBox;
-  /** Goes up whenever this process changes a channel: caches of channels compare it (WebhookChannels). */
+  /**
+   * Goes up whenever this process changes a channel: caches of channels compare it (WebhookChannels,
+   * SendingChannels). Other replicas learn of the change from the deployment's generation in Redis.
+   */
   generation = 0;
 
   constructor(
     @InjectRepository(ChannelEntity) private readonly channels: Repository<ChannelEntity>,
     private readonly config: WhatsappMessagingConfig,
     private readonly graph: GraphClient,
+    @Inject(REDIS) private readonly redis: Redis,
   ) {
     this.box = new SecretBox(config.ENCRYPTION_KEYS);
   }
@@ -94,7 +107,7 @@ export class ChannelsService {
 
   async remove(workspaceId: string, id: string): Promise<void> {
     await this.channels.delete({ id: (await this.find(workspaceId, id)).id });
-    this.generation++;
+    await this.changed();
   }
 
   /** `GET /channels/:id/health`: whether the token works and the last error Meta reported. */
@@ -187,7 +200,7 @@ export class ChannelsService {
   private async save(channel: ChannelEntity): Promise<ChannelEntity> {
     try {
       const saved = await this.channels.save(channel);
-      this.generation++;
+      await this.changed();
       return saved;
     } catch (error) {
       if (violatedConstraint(error, '23505') === 'UQ_channels_phone_number')
@@ -198,6 +211,17 @@ export class ChannelsService {
           'phoneNumberId',
         );
       throw error;
+    }
+  }
+
+  /** Before the admin's answer: this process's caches and, through Redis, every other replica's move on. */
+  private async changed(): Promise<void> {
+    this.generation++;
+    try {
+      await this.redis.incr(channelsGenerationKey(this.config.QUEUE_PREFIX));
+    } catch (err) {
+      // Saved all the same: other replicas' cached channels then expire on their own (30 s at most).
+      this.logger.warn({ err }, 'channels generation not moved on; other replicas catch up on expiry');
     }
   }
 

@@ -1,0 +1,100 @@
+import { channelsGenerationKey, type WhatsappError } from '@flowbridge/contracts';
+import { REDIS } from '@flowbridge/platform';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Redis } from 'ioredis';
+import type { DataSource } from 'typeorm';
+import { WhatsappMessagingConfig } from '../whatsapp-messaging.config';
+import type { ChannelEntity } from './channel.entity';
+import { ChannelsService } from './channels.service';
+
+/** A channel as the sender uses it: the row, and its access token opened once. */
+export interface SendingChannel {
+  entity: ChannelEntity;
+  accessToken: string;
+}
+
+interface Cached {
+  value: Promise<SendingChannel | null>;
+  at: number;
+  local: number;
+  remote: string | null;
+}
+
+/** Past this, a channel is read again whatever the generations say (Redis was unreachable, say). */
+const TTL_MS = 30_000;
+/** The deployment's channels generation (changes on other replicas) is read at most this often. */
+const REMOTE_CHECK_EVERY_MS = 1000;
+
+/**
+ * The channels the sender sends with, read and opened once rather than per message, kept in memory per
+ * workspace and channel. A cached channel is used while this process's channels generation and the
+ * deployment's (moved on by whichever replica changed a channel, checked at most once a second) both hold,
+ * and for TTL_MS at most: a token replaced or a channel deleted on any replica is seen within a second.
+ */
+@Injectable()
+export class SendingChannels {
+  private readonly cache = new Map<string, Cached>();
+  private remote: { at: number; value: Promise<string | null> } | undefined;
+
+  constructor(
+    private readonly channels: ChannelsService,
+    private readonly config: WhatsappMessagingConfig,
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  /** The channel (null once it was deleted), in the caller's workspace scope. */
+  async get(workspaceId: string, channelId: string): Promise<SendingChannel | null> {
+    const key = `${workspaceId}/${channelId}`;
+    const local = this.channels.generation;
+    const remote = await this.remoteGeneration();
+    const cached = this.cache.get(key);
+    if (
+      cached &&
+      cached.local === local &&
+      remote !== undefined &&
+      cached.remote === remote &&
+      Date.now() - cached.at < TTL_MS
+    )
+      return cached.value;
+    const value = this.read(workspaceId, channelId);
+    if (remote === undefined) return value;
+    this.cache.set(key, { value, at: Date.now(), local, remote });
+    // A failed read is not kept: the next send reads again.
+    value.catch(() => this.cache.get(key)?.value === value && this.cache.delete(key));
+    return value;
+  }
+
+  /** A send went through: the token works (again). */
+  async recordTokenWorks(channel: SendingChannel): Promise<void> {
+    await this.channels.recordTokenWorks(channel.entity.id, this.db.manager);
+    channel.entity.tokenValid = true;
+  }
+
+  /** A send's error for `GET /channels/:id/health`; a 190 marks the token invalid until it is replaced. */
+  async recordSendError(channel: SendingChannel, error: WhatsappError, tokenInvalid: boolean): Promise<void> {
+    await this.channels.recordSendError(channel.entity.id, error, tokenInvalid, this.db.manager);
+    if (tokenInvalid) channel.entity.tokenValid = false;
+  }
+
+  private async read(workspaceId: string, channelId: string): Promise<SendingChannel | null> {
+    const entity = await this.channels.forSending(workspaceId, channelId, this.db.manager);
+    return entity && { entity, accessToken: this.channels.open(entity, 'accessToken') };
+  }
+
+  /** The deployment's channels generation; undefined when Redis cannot say (then nothing is cached). */
+  private async remoteGeneration(): Promise<string | null | undefined> {
+    if (!this.remote || Date.now() - this.remote.at >= REMOTE_CHECK_EVERY_MS)
+      this.remote = {
+        at: Date.now(),
+        value: this.redis.get(channelsGenerationKey(this.config.QUEUE_PREFIX)),
+      };
+    try {
+      return await this.remote.value;
+    } catch {
+      this.remote = undefined;
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,243 @@
+import type { NavigationEventV1 } from '@flowbridge/contracts';
+import { GroupCommit, Tenancy } from '@flowbridge/platform';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { SendError } from './graph-client';
+import type { CloudMessage } from './cloud-payloads';
+
+/** One contact of one channel: its messages go out one at a time, in order. */
+export interface Recipient {
+  workspaceId: string;
+  channelId: string;
+  waId: string;
+}
+
+/** The head of a contact's send queue, and whether the statement that read it claimed it (`sending`). */
+export interface HeadRow {
+  id: string;
+  navigation_id: string;
+  part: number;
+  content: CloudMessage;
+  send_state: 'queued' | 'sending';
+  attempts: number;
+  next_attempt_at: Date | null;
+  sending_since: Date | null;
+  claimed: boolean;
+}
+
+/** A navigation's parts as rows to queue. */
+export interface QueuedParts {
+  navigation: NavigationEventV1;
+  parts: CloudMessage[];
+}
+
+/** Statements of one workspace written at once by each of the three shared writers below. */
+const MAX_BATCH = 64;
+/**
+ * Batches of one writer and workspace in flight at once. Each is one statement outside a transaction, so it
+ * holds a pooled connection only while Postgres runs it; the pool bounds the rest.
+ */
+const CONCURRENCY = 2;
+
+/**
+ * Every statement of the send queue: the outbound rows of the message log, one queue per contact, sent oldest
+ * first. The three statements each message goes through — queue, claim, mark sent — are shared by the contacts
+ * being sent to at once (one workspace per statement, as row-level security wants): each caller waits for its
+ * own row's answer, and the statement's cost is split over everyone who queued up while the previous one ran.
+ * Rare paths (a retry, a failure, a send in doubt) are one statement each.
+ */
+@Injectable()
+export class SendQueue {
+  private readonly queueing = new GroupCommit<QueuedParts, boolean>(
+    (workspaceId, items) => this.inWorkspace(workspaceId, () => this.queueAll(items)),
+    MAX_BATCH,
+    CONCURRENCY,
+  );
+  private readonly claiming = new GroupCommit<Recipient, HeadRow | undefined>(
+    (workspaceId, items) => this.inWorkspace(workspaceId, () => this.claimHeads(items)),
+    MAX_BATCH,
+    CONCURRENCY,
+  );
+  private readonly marking = new GroupCommit<{ id: string; waMessageId: string }, boolean>(
+    (workspaceId, items) => this.inWorkspace(workspaceId, () => this.markAllSent(items)),
+    MAX_BATCH,
+    CONCURRENCY,
+  );
+
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Queues a navigation's parts; false if they were queued before (a redelivered navigation). */
+  queue(navigation: NavigationEventV1, parts: CloudMessage[]): Promise<boolean> {
+    if (parts.length === 0) return Promise.resolve(true);
+    return this.queueing.submit(navigation.workspaceId, { navigation, parts });
+  }
+
+  /** The head of the contact's queue (none when it is empty); a fresh one (never tried) is claimed. */
+  claimHead(recipient: Recipient): Promise<HeadRow | undefined> {
+    return this.claiming.submit(recipient.workspaceId, recipient);
+  }
+
+  /** Marks the row sent; true when the contact has more rows queued behind it. */
+  markSent(recipient: Recipient, id: string, waMessageId: string): Promise<boolean> {
+    return this.marking.submit(recipient.workspaceId, { id, waMessageId });
+  }
+
+  /** A retry or a send in doubt, claimed only if nobody claimed it since it was read (false: taken). */
+  async claimAgain(row: HeadRow): Promise<boolean> {
+    const [, updated] = await this.db.query<[unknown[], number]>(
+      `UPDATE whatsapp_messaging.messages
+          SET send_state = 'sending', attempts = attempts + 1, sending_since = now(), next_attempt_at = NULL
+        WHERE id = $1 AND attempts = $2`,
+      [row.id, row.attempts],
+    );
+    return updated > 0;
+  }
+
+  /** A claimed row that never left (nothing to send it with): back to the queue as it was, not in doubt. */
+  async release(id: string): Promise<void> {
+    await this.db.query(
+      `UPDATE whatsapp_messaging.messages
+          SET send_state = 'queued', attempts = attempts - 1, sending_since = NULL WHERE id = $1`,
+      [id],
+    );
+  }
+
+  /** A retryable failure: the row stays at the head of the contact's queue until `due`. */
+  async retryAt(id: string, due: Date, error: SendError): Promise<void> {
+    await this.db.query(
+      `UPDATE whatsapp_messaging.messages
+          SET send_state = 'queued', next_attempt_at = $2, sending_since = NULL, error = $3 WHERE id = $1`,
+      [id, due, JSON.stringify(error)],
+    );
+  }
+
+  async markFailed(id: string, error: SendError): Promise<void> {
+    await this.db.query(
+      `UPDATE whatsapp_messaging.messages
+          SET send_state = 'failed', sending_since = NULL, next_attempt_at = NULL, error = $2 WHERE id = $1`,
+      [id, JSON.stringify(error)],
+    );
+  }
+
+  /** The message id Meta gave a part, found by the callback data its status webhook echoed. */
+  async acceptedWith(callbackData: string): Promise<string | undefined> {
+    const [status] = await this.db.query<Array<{ wa_message_id: string }>>(
+      `SELECT wa_message_id FROM whatsapp_messaging.statuses WHERE callback_data = $1 LIMIT 1`,
+      [callbackData],
+    );
+    return status?.wa_message_id;
+  }
+
+  /** Contacts with rows overdue for longer than a minute: a job that should have sent them was lost. */
+  overdue(limit: number): Promise<Recipient[]> {
+    // Across workspaces: the sweeper looks for lost work of every workspace.
+    return Tenancy.acrossWorkspaces(() =>
+      this.db.query<Recipient[]>(
+        `SELECT DISTINCT workspace_id AS "workspaceId", channel_id AS "channelId", wa_id AS "waId"
+           FROM whatsapp_messaging.messages
+          WHERE send_state IN ('queued', 'sending')
+            AND coalesce(next_attempt_at, sending_since, created_at) < now() - interval '1 minute'
+          LIMIT $1`,
+        [limit],
+      ),
+    );
+  }
+
+  private inWorkspace<T>(workspaceId: string, work: () => Promise<T>): Promise<T> {
+    return Tenancy.forWorkspace(workspaceId, work);
+  }
+
+  private async queueAll(items: QueuedParts[]): Promise<boolean[]> {
+    // In the order submitted: a contact's rows get ids (its send order) in the order their navigations came.
+    const rows = items.flatMap(({ navigation, parts }) =>
+      parts.map((payload, part) => ({
+        ord: 0,
+        workspace_id: navigation.workspaceId,
+        channel_id: navigation.channelId,
+        wa_id: navigation.contact.waId,
+        occurred_at: navigation.emittedAt,
+        navigation_id: navigation.navigationId,
+        part,
+        type: payload.type,
+        content: { ...payload, biz_opaque_callback_data: callbackDataOf(navigation.navigationId, part) },
+      })),
+    );
+    rows.forEach((row, i) => (row.ord = i));
+    const inserted = await this.db.query<Array<{ navigation_id: string }>>(
+      `INSERT INTO whatsapp_messaging.messages
+              (workspace_id, channel_id, wa_id, occurred_at, direction, send_state, navigation_id, part, type, content)
+       SELECT r.workspace_id, r.channel_id, r.wa_id, r.occurred_at, 'out', 'queued', r.navigation_id, r.part,
+              r.type, r.content
+         FROM jsonb_to_recordset($1::jsonb)
+              AS r(ord int, workspace_id text, channel_id uuid, wa_id text, occurred_at timestamptz, navigation_id text,
+                   part smallint, type text, content jsonb)
+        ORDER BY r.ord
+       ON CONFLICT (navigation_id, part) DO NOTHING
+       RETURNING navigation_id`,
+      [JSON.stringify(rows)],
+    );
+    const fresh = new Set(inserted.map((r) => r.navigation_id));
+    return items.map(({ navigation }) => fresh.has(navigation.navigationId));
+  }
+
+  private async claimHeads(recipients: Recipient[]): Promise<Array<HeadRow | undefined>> {
+    const key = (channelId: string, waId: string) => `${channelId}\u0000${waId}`;
+    const distinct = [...new Map(recipients.map((r) => [key(r.channelId, r.waId), r])).values()];
+    const heads = await this.db.query<Array<HeadRow & { channel_id: string; wa_id: string }>>(
+      `WITH wanted AS (
+         SELECT * FROM unnest($1::uuid[], $2::text[]) AS w(channel_id, wa_id)),
+       head AS (
+         SELECT h.* FROM wanted w CROSS JOIN LATERAL (
+           SELECT id, channel_id, wa_id, navigation_id, part, content, send_state, attempts, next_attempt_at,
+                  sending_since
+             FROM whatsapp_messaging.messages
+            WHERE channel_id = w.channel_id AND wa_id = w.wa_id AND send_state IN ('queued', 'sending')
+            ORDER BY id LIMIT 1) h),
+       claimed AS (
+         UPDATE whatsapp_messaging.messages m
+            SET send_state = 'sending', attempts = 1, sending_since = now()
+           FROM head
+          WHERE m.id = head.id AND m.send_state = 'queued' AND m.attempts = 0
+         RETURNING m.id)
+       SELECT head.*, claimed.id IS NOT NULL AS claimed FROM head LEFT JOIN claimed ON claimed.id = head.id`,
+      [distinct.map((r) => r.channelId), distinct.map((r) => r.waId)],
+    );
+    const byContact = new Map(heads.map(({ channel_id, wa_id, ...head }) => [key(channel_id, wa_id), head]));
+    // Two drains of one contact in one batch: the first is given the claim, the second finds the head taken.
+    const given = new Set<string>();
+    return recipients.map((r) => {
+      const k = key(r.channelId, r.waId);
+      const head = byContact.get(k);
+      if (!head) return undefined;
+      if (given.has(k)) return { ...head, claimed: false };
+      given.add(k);
+      return head;
+    });
+  }
+
+  private async markAllSent(items: Array<{ id: string; waMessageId: string }>): Promise<boolean[]> {
+    // An UPDATE answers [rows, count] through TypeORM.
+    const [rows] = await this.db.query<[Array<{ id: string; more: boolean }>, number]>(
+      `UPDATE whatsapp_messaging.messages m
+          SET send_state = 'sent', wa_message_id = s.wa_message_id, sent_at = now(), sending_since = NULL,
+              error = NULL
+         FROM unnest($1::bigint[], $2::text[]) AS s(id, wa_message_id)
+        WHERE m.id = s.id
+        RETURNING m.id, EXISTS (
+          SELECT 1 FROM whatsapp_messaging.messages q
+           WHERE q.channel_id = m.channel_id AND q.wa_id = m.wa_id AND q.send_state IN ('queued', 'sending')
+             AND q.id <> m.id) AS more`,
+      [items.map((i) => i.id), items.map((i) => i.waMessageId)],
+    );
+    const more = new Map(rows.map((r) => [String(r.id), r.more]));
+    // A row no longer there (deleted with its channel) has nothing behind it worth a look: say "more" and let
+    // the drain read the queue again, as before.
+    return items.map((i) => more.get(i.id) ?? true);
+  }
+}
+
+/** The callback data a part is sent with; Meta echoes it in the part's status webhooks. */
+export function callbackDataOf(navigationId: string, part: number): string {
+  return `fb:${navigationId}:${part}`;
+}
