@@ -92,6 +92,8 @@ const sandbox = await startSandbox({
   webhookUrl: 'http://127.0.0.1:9/unset',
   numbers: [number],
   onAccepted: (entry) => receivedAt.set(entry.waId, Date.now()),
+  // A Cloud API that takes its time answering (Meta's is ~100-300 ms): BENCH_CLOUD_API_LATENCY_MS=200.
+  latencyMs: Number(process.env.BENCH_CLOUD_API_LATENCY_MS ?? 0),
 });
 
 // --- services ------------------------------------------------------------------------------------------------
@@ -121,7 +123,7 @@ const env = {
         ([k]) =>
           k.startsWith('BENCH_') &&
           /^BENCH_[A-Z_]+$/.test(k) &&
-          !['BENCH_QUICK', 'BENCH_PROFILE'].includes(k),
+          !['BENCH_QUICK', 'BENCH_PROFILE', 'BENCH_CLOUD_API_LATENCY_MS'].includes(k),
       )
       .map(([k, v]) => [k.slice('BENCH_'.length), v]),
   ),
@@ -512,7 +514,7 @@ if (results.length > 0) {
   const lines = [
     `Pipeline: signed webhook → trigger → worker → business API → navigation → messaging → sandbox (Cloud API).`,
     `Commit ${COMMIT}.`,
-    `${date}, ${cpus().length} cores; ${CONTACTS} contacts per burst, ${SECONDS} s at the fixed rate; 16 trigger and 16 navigation partitions.`,
+    `${date}, ${cpus().length} cores; ${CONTACTS} contacts per burst, ${SECONDS} s at the fixed rate; 16 trigger and 16 navigation partitions; the Cloud API answers in ${sandbox.options.latencyMs ?? 0} ms.`,
     '',
     `Baseline, same run: a bare node:http server that checks the signature and enqueues one BullMQ job takes ${fmt(baseline)} webhooks/s.`,
     '',

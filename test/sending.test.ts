@@ -569,6 +569,24 @@ describe('whatsapp-messaging: navigations to Cloud API messages, against the san
     expect(last).toMatchObject({ send_state: 'failed', error: { title: 'CHANNEL_NOT_FOUND' } });
   });
 
+  it('[issue 18] sends are not bounded by the navigation partitions: 4 partitions, a slow Cloud API, 24 contacts sent to at once', async () => {
+    const contacts = Array.from({ length: 24 }, () => newContact());
+    const events = contacts.map((waId) => navigation(waId, [text(`not queued behind a partition`)]));
+    sandbox.options.latencyMs = 400;
+    sandbox.peakSendsInFlight = 0;
+    try {
+      await Promise.all(events.map((event) => svc.navigate(event)));
+      await until('24 sends', () => contacts.every((waId) => texts(waId).length === 1), {
+        timeoutMs: 20_000,
+      });
+    } finally {
+      sandbox.options.latencyMs = 0;
+    }
+    // A navigation job holding its partition through the POST would allow 4 at once (the harness has 4).
+    expect(sandbox.peakSendsInFlight).toBeGreaterThan(4);
+    for (const event of events) expect(attemptsFor(event.navigationId)).toHaveLength(1);
+  });
+
   it('[F4] a send the rate limiter refused (its Redis down) never left: it is queued again, not left in doubt', async () => {
     const lane = svc.app.get(SendLane);
     const limiter = svc.app.get(SendRateLimiter);

@@ -15,9 +15,11 @@
 // 3. API-call job (worker). Its Idempotency-Key is the step's; a retry is a new delayed job through the outbox;
 //    the final result enters the contact's inbox like an event (its id is per step: applied once).
 // 4. Navigation job (whatsapp-messaging). ORDER: one contact maps to one `flow-navigation.<k>` partition, one
-//    job at a time across replicas, and a contact's rows are sent oldest first, each claimed by the statement
-//    that reads the head of its queue. DEDUPE: (navigation id, part) on the message rows; a send in doubt is
-//    settled by its status webhook (biz_opaque_callback_data) before it is ever sent again.
+//    job at a time across replicas, which queues the navigation's parts as rows and ends; a contact's rows are
+//    then sent oldest first, outside the partition, each claimed by the statement that reads the head of its
+//    queue. DEDUPE: (navigation id, part) on the message rows; a send in doubt is settled by its status webhook
+//    (biz_opaque_callback_data) before it is ever sent again. DURABLE: the rows; what a stopped process left
+//    unsent is drained by the overdue sweep of any replica.
 // Every job that fails because Postgres, Redis or a service is down is parked, not failed
 // (UnavailabilityParking): an outage of any length loses nothing that was accepted.
 export const QueueName = {

@@ -15,6 +15,7 @@ import { NavigationConsumer } from './sending/navigation.consumer';
 import { SendRateLimiter } from './sending/rate-limiter';
 import { SendLane } from './sending/send-lane';
 import { SendQueue } from './sending/send-queue';
+import { SendScheduler } from './sending/send-scheduler';
 import { WebhookIngest } from './webhooks/ingest.service';
 import { WebhookChannels } from './webhooks/webhook-channels';
 import { WebhookController } from './webhooks/webhook.controller';
@@ -59,6 +60,7 @@ export class WhatsappMessagingAppModule {
         SendQueue,
         SendingChannels,
         SendLane,
+        SendScheduler,
         NavigationConsumer,
       ],
     };

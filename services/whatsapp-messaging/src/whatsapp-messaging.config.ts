@@ -49,6 +49,17 @@ export class WhatsappMessagingConfig extends PlatformConfig {
   @Max(32)
   WEBHOOK_WRITE_CONCURRENCY = 4;
 
+  /**
+   * Contacts one process sends to at once. A navigation job ends once its messages are queued; the sends run
+   * outside the navigation partitions, so sends per second are not bounded by partitions ÷ Cloud API latency.
+   * A send holds no database connection across the Graph POST.
+   */
+  @ToInt()
+  @IsInt({ message: 'must be an integer' })
+  @Min(1)
+  @Max(1024)
+  SEND_CONCURRENCY = 64;
+
   /** How long one send to the Cloud API may take before it counts as failed (and is retried). */
   @ToInt()
   @IsInt({ message: 'must be an integer number of milliseconds' })

@@ -93,6 +93,9 @@ export class Sandbox {
   readonly attempts: SendAttempt[] = [];
   /** Webhooks posted and what the ingestion endpoint answered. */
   readonly webhooks: Array<{ kind: 'message' | 'statuses'; status: number }> = [];
+  /** Sends being answered now, and the most seen at once (tests set it back to 0 to measure a span). */
+  sendsInFlight = 0;
+  peakSendsInFlight = 0;
   private failures: FailureRule[] = [];
   private seq = 0;
   private server?: Server;
@@ -145,7 +148,11 @@ export class Sandbox {
     const app = express();
     app.disable('x-powered-by');
     app.use(express.json({ limit: '1mb' }));
-    app.post('/:version/:phoneNumberId/messages', (req, res) => void this.receive(req, res));
+    app.post('/:version/:phoneNumberId/messages', (req, res) => {
+      this.sendsInFlight++;
+      this.peakSendsInFlight = Math.max(this.peakSendsInFlight, this.sendsInFlight);
+      void this.receive(req, res).finally(() => this.sendsInFlight--);
+    });
     app.get('/:version/:phoneNumberId', (req, res) => void this.describeNumber(req, res));
     app.get('/sandbox/health', (_req, res) => void res.json({ ok: true }));
     app.get(

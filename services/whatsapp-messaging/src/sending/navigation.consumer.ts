@@ -18,12 +18,13 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
 import { WhatsappMessagingConfig } from '../whatsapp-messaging.config';
 import { readNavigationEvent } from './navigation-event';
 import { SendLane } from './send-lane';
+import { SendScheduler } from './send-scheduler';
 
 const navigations = metricOnce(
   'flowbridge_navigations_total',
@@ -39,9 +40,9 @@ const SWEEP_EVERY_MS = 10_000;
 
 /**
  * Consumes the `flow-navigation.<k>` partitions, one job at a time per partition across every replica: a
- * contact's navigations are queued for sending in the order the worker emitted them, then sent. A contact
- * whose next message must wait for a retry parks its job until then (BullMQ's delayed state), and the
- * partition moves on to other contacts.
+ * contact's navigations are queued for sending in the order the worker emitted them. A job ends once its
+ * parts are queued; the SendScheduler sends them, outside the partition, so a slow Cloud API or a contact
+ * waiting for a retry holds no partition.
  */
 @Injectable()
 export class NavigationConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -58,6 +59,7 @@ export class NavigationConsumer implements OnApplicationBootstrap, BeforeApplica
   constructor(
     private readonly config: WhatsappMessagingConfig,
     private readonly lane: SendLane,
+    private readonly scheduler: SendScheduler,
     @Inject(REDIS) private readonly redis: Redis,
   ) {
     this.auth = new JobAuth(internalKeyOf(config));
@@ -111,26 +113,22 @@ export class NavigationConsumer implements OnApplicationBootstrap, BeforeApplica
       this.logger.error({ jobId: job.id, reason: navigation }, 'navigation event refused');
       throw new UnrecoverableError(`invalid navigation event: ${navigation}`);
     }
-    const result = await this.parking.run(job, token, async () => {
+    // Done once the parts are queued (the durable record); the sends run outside the partition.
+    await this.parking.run(job, token, async () => {
       const queued = await this.lane.enqueue(navigation);
       navigations.inc({ outcome: queued ? 'queued' : 'already_queued' });
-      return this.lane.drain({
-        workspaceId: navigation.workspaceId,
-        channelId: navigation.channelId,
-        waId: navigation.contact.waId,
-      });
     });
-    if (result?.blockedUntil) {
-      // Parked, not failed: its attempts are for faults of our own (Postgres, Redis), not Meta's answers.
-      await job.moveToDelayed(result.blockedUntil.getTime(), token);
-      throw new DelayedError();
-    }
+    this.scheduler.kick({
+      workspaceId: navigation.workspaceId,
+      channelId: navigation.channelId,
+      waId: navigation.contact.waId,
+    });
   }
 
-  /** Contacts whose rows are long overdue (the job that would send them was lost): drained here. */
+  /** Contacts whose rows are overdue (the process that would have sent them stopped): drained here. */
   async sweep(): Promise<void> {
     try {
-      for (const recipient of await this.lane.overdue()) await this.lane.drain(recipient);
+      for (const recipient of await this.lane.overdue()) this.scheduler.kick(recipient);
     } catch (err) {
       this.logger.warn({ err }, 'overdue send sweep failed; retrying');
     }
@@ -142,7 +140,10 @@ export class NavigationConsumer implements OnApplicationBootstrap, BeforeApplica
     this.lane.stopping = true;
     clearInterval(this.sweeper);
     const budget = this.redis.status === 'ready' ? this.config.SHUTDOWN_TIMEOUT_MS - 2000 : 0;
-    const closed = await settleWithin(Promise.all(this.workers.map((w) => w.close())), budget);
+    const closed = await settleWithin(
+      Promise.all([...this.workers.map((w) => w.close()), this.scheduler.stop()]),
+      budget,
+    );
     if (!closed)
       this.logger.warn({ budgetMs: budget }, 'sends still running at shutdown are left to other replicas');
   }

@@ -180,7 +180,7 @@ export class SendLane {
     return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
   }
 
-  /** Contacts with rows overdue for longer than a minute: a job that should have sent them was lost. */
+  /** Contacts with rows overdue: the process that would have sent them stopped. */
   overdue(limit = 100): Promise<Recipient[]> {
     return this.queue.overdue(limit);
   }

@@ -129,7 +129,10 @@ export class SendQueue {
     return status?.wa_message_id;
   }
 
-  /** Contacts with rows overdue for longer than a minute: a job that should have sent them was lost. */
+  /**
+   * Contacts with rows due for more than 15 s: the process that would have sent them stopped (a send takes
+   * milliseconds; a row waiting behind a retry or a send in doubt is due only at its retry time).
+   */
   overdue(limit: number): Promise<Recipient[]> {
     // Across workspaces: the sweeper looks for lost work of every workspace.
     return Tenancy.acrossWorkspaces(() =>
@@ -137,7 +140,7 @@ export class SendQueue {
         `SELECT DISTINCT workspace_id AS "workspaceId", channel_id AS "channelId", wa_id AS "waId"
            FROM whatsapp_messaging.messages
           WHERE send_state IN ('queued', 'sending')
-            AND coalesce(next_attempt_at, sending_since, created_at) < now() - interval '1 minute'
+            AND coalesce(next_attempt_at, sending_since, created_at) < now() - interval '15 seconds'
           LIMIT $1`,
         [limit],
       ),
