@@ -72,6 +72,7 @@ describe('migrations', () => {
       'worker.WorkerRunSteps1764000000420',
       'worker.WorkerRedisEpochs1764000000430',
       'worker.WorkerIsolation1764000000440',
+      'worker.WorkerOutboxLease1764000000450',
     ]);
     expect(
       await runMigrations({

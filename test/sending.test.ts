@@ -576,7 +576,7 @@ describe('whatsapp-messaging: navigations to Cloud API messages, against the san
     sandbox.peakSendsInFlight = 0;
     try {
       await Promise.all(events.map((event) => svc.navigate(event)));
-      await until('24 sends', () => contacts.every((waId) => texts(waId).length === 1), {
+      await until('24 sends', async () => contacts.every((waId) => texts(waId).length === 1), {
         timeoutMs: 20_000,
       });
     } finally {

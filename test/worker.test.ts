@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   contactPartition,
+  jobIdOf,
   QueueName,
   TriggerJobName,
   type TriggerMessage,
@@ -11,7 +12,10 @@ import { JobAuth, redisOptionsFromUrl, Tenancy, TriggerProducer } from '@flowbri
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { RpcClients, RpcUnavailableError } from '../services/worker/src/clients/rpc.clients';
+import { ContactDrainer } from '../services/worker/src/pipeline/contact-drainer';
 import { ExpirySweeper } from '../services/worker/src/pipeline/expiry.sweeper';
+import { Outbox } from '../services/worker/src/pipeline/outbox.service';
+import { WorkerConfig } from '../services/worker/src/worker.config';
 import { HttpPeer, sendJson, testRedisUrl, until } from '@flowbridge/testing';
 import { type ConnectionsHarness, startConnections } from './connections-app';
 import { type FlowDefinitionHarness, startFlowDefinition } from './flow-definition-app';
@@ -287,6 +291,125 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
     expect((await worker.call('get', `/runs?contact=${waId}`)).body.items).toHaveLength(1);
     expect(business.requests).toHaveLength(1);
     expect(await texts(run.id)).toHaveLength(3);
+  });
+
+  /** The outbox rows (any state) and the flow-api-calls job of the run's API step's first attempt. */
+  async function firstAttemptTraces(runId: string) {
+    const db = worker.app.get(DataSource);
+    const [logged] = await Tenancy.forWorkspace('ws-a', () =>
+      db.query<Array<{ step_key: string }>>(`SELECT step_key FROM worker.call_log WHERE run_id = $1`, [
+        runId,
+      ]),
+    );
+    const jobId = jobIdOf('api', logged.step_key, 1);
+    const rows = await Tenancy.forWorkspace('ws-a', () =>
+      db.query<Array<{ sent_at: Date | null }>>(`SELECT sent_at FROM worker.outbox WHERE job_id = $1`, [
+        jobId,
+      ]),
+    );
+    const job = await worker.app.get(Outbox).queue(QueueName.FlowApiCalls).getJob(jobId);
+    return { jobId, rows, job };
+  }
+
+  it("[issue 18] an API step's first attempt runs in the process that decided it: no flow-api-calls job, its leased outbox row deleted with the result", async () => {
+    const { flowId } = await publishLookup((_req, res) =>
+      sendJson(res, 200, { status: 'shipped', customer: 'Inline' }),
+    );
+    const waId = '447700900031';
+    await start(flowId, waId);
+    const run = await finishedRun(waId);
+    expect(await texts(run.id)).toEqual([
+      'Looking up order A-17…',
+      'Order A-17 is shipped (Inline)',
+      'If: success',
+    ]);
+    const { jobId, rows, job } = await firstAttemptTraces(run.id);
+    expect(jobId).toMatch(/^api-.+-1$/);
+    expect({ rows, job }).toEqual({ rows: [], job: undefined });
+  });
+
+  it('[issue 18] a first attempt whose process died (its lease ran out) becomes a flow-api-calls job: the call is made once, the run answered once', async () => {
+    const { flowId } = await publishLookup((_req, res) =>
+      sendJson(res, 200, { status: 'shipped', customer: 'Late' }),
+    );
+    const drainer = worker.app.get(ContactDrainer);
+    const config = worker.app.get(WorkerConfig);
+    const running = Reflect.get(drainer, 'runInline') as Parameters<ContactDrainer['runAttemptsWith']>[0];
+    const lease = config.WORKER_LOCK_DURATION_MS;
+    // The process that leased the attempt "dies" before making the call: nothing runs it, nothing is recorded.
+    drainer.runAttemptsWith(async () => undefined);
+    config.WORKER_LOCK_DURATION_MS = 1000;
+    const waId = '447700900032';
+    let leasedId = '';
+    try {
+      await start(flowId, waId);
+      const leased = await until('the leased row', async () => {
+        const rows = await Tenancy.forWorkspace('ws-a', () =>
+          worker.app
+            .get(DataSource)
+            .query<Array<{ job_id: string; sent_at: Date | null }>>(
+              `SELECT job_id, sent_at FROM worker.outbox WHERE wa_id = $1 AND lease_until IS NOT NULL`,
+              [waId],
+            ),
+        );
+        return rows[0];
+      });
+      expect(leased.sent_at).toBeNull();
+      leasedId = leased.job_id;
+      expect(business.requests).toHaveLength(0);
+      // Before the lease runs out the sweep leaves it alone; after, it sends it as a job.
+      await worker.app.get(Outbox).sweep();
+      expect(
+        (await worker.app.get(Outbox).queue(QueueName.FlowApiCalls).getJob(leased.job_id)) ?? null,
+      ).toBeNull();
+      await new Promise((r) => setTimeout(r, 1100));
+      await worker.app.get(Outbox).sweep();
+    } finally {
+      drainer.runAttemptsWith(running);
+      config.WORKER_LOCK_DURATION_MS = lease;
+    }
+    const run = await finishedRun(waId);
+    expect(await texts(run.id)).toEqual([
+      'Looking up order A-17…',
+      'Order A-17 is shipped (Late)',
+      'If: success',
+    ]);
+    expect(business.requests).toHaveLength(1);
+    const { rows, job } = await firstAttemptTraces(run.id);
+    expect(job?.id).toBe(leasedId);
+    // Sent as a job, the row lives on like any sent outbox row (kept for a Redis that loses its last writes).
+    expect(rows).toEqual([{ sent_at: expect.any(Date) }]);
+    expect(job?.data).toMatchObject({ interrupted: 1, attempt: 1 });
+    expect(await job?.getState()).toBe('completed');
+  });
+
+  it('[issue 18] a slow first attempt keeps its lease while it runs: the sweep does not queue it a second time', async () => {
+    const { flowId } = await publishLookup((_req, res) => {
+      setTimeout(() => sendJson(res, 200, { status: 'shipped', customer: 'Slow' }), 1800);
+    });
+    const config = worker.app.get(WorkerConfig);
+    const lease = config.WORKER_LOCK_DURATION_MS;
+    config.WORKER_LOCK_DURATION_MS = 600; // renewed every 200 ms while the call runs
+    const waId = '447700900033';
+    try {
+      await start(flowId, waId);
+      await until('the call in flight', async () => business.requests.length === 1);
+      for (let i = 0; i < 3; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        await worker.app.get(Outbox).sweep();
+      }
+    } finally {
+      config.WORKER_LOCK_DURATION_MS = lease;
+    }
+    const run = await finishedRun(waId);
+    expect(await texts(run.id)).toEqual([
+      'Looking up order A-17…',
+      'Order A-17 is shipped (Slow)',
+      'If: success',
+    ]);
+    expect(business.requests).toHaveLength(1);
+    const { rows, job } = await firstAttemptTraces(run.id);
+    expect({ rows, job }).toEqual({ rows: [], job: undefined });
   });
 
   it('exposes what it did on /metrics: events, runs by outcome, API latency by connection and outcome, retries, queue wait', async () => {

@@ -23,7 +23,11 @@ export class WorkerConfig extends OutboundConfig {
   @IsBoolean({ message: 'must be true or false' })
   QUEUE_DASHBOARD_WRITE = false;
 
-  /** Jobs one worker process runs at once, per queue (different contacts run in parallel). */
+  /**
+   * Jobs one worker process runs at once, per queue (different contacts run in parallel). API steps' first
+   * attempts run in the process that decided them, up to this many at once; beyond, they are
+   * `flow-api-calls` jobs like every retry.
+   */
   @ToInt()
   @IsInt({ message: 'must be an integer' })
   @Min(1)
@@ -51,6 +55,8 @@ export class WorkerConfig extends OutboundConfig {
   /**
    * A job's lock: if its worker dies (kill -9, node lost), another worker takes the job over after about
    * this long. Longer than any API attempt's timeout is not needed: the lock is renewed while a job runs.
+   * The lease of an API attempt run in-process is the same (renewed while it runs; the outbox sweep queues it
+   * as a job once it runs out).
    */
   @ToInt()
   @IsInt({ message: 'must be an integer number of milliseconds' })

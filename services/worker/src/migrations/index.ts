@@ -3,6 +3,7 @@ import { WorkerContactLock1764000000410 } from './1764000000410-contact-lock';
 import { WorkerRunSteps1764000000420 } from './1764000000420-run-steps';
 import { WorkerRedisEpochs1764000000430 } from './1764000000430-redis-epochs';
 import { WorkerIsolation1764000000440 } from './1764000000440-workspace-isolation';
+import { WorkerOutboxLease1764000000450 } from './1764000000450-outbox-lease';
 
 export const WORKER_SCHEMA = 'worker';
 export const WORKER_MIGRATIONS = [
@@ -11,4 +12,5 @@ export const WORKER_MIGRATIONS = [
   WorkerRunSteps1764000000420,
   WorkerRedisEpochs1764000000430,
   WorkerIsolation1764000000440,
+  WorkerOutboxLease1764000000450,
 ];

@@ -11,18 +11,19 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { RpcClients } from '../clients/rpc.clients';
+import { WorkerConfig } from '../worker.config';
 import type { CallLogRow } from '../runs/call-log.repository';
 import { runStateOf } from '../runs/run.entity';
 import { runById } from '../runs/run-rows';
-import { ContactDrainer } from './contact-drainer';
+import { ContactDrainer, type InlineAttempt } from './contact-drainer';
 import { ApiCallJobName, type ApiCallJob } from './jobs';
 import type { OutboxJob } from './outbox.service';
 import { abandonedSteps, apiCallDuration, apiRetries } from './worker-metrics';
 
 /**
- * The use-cases of a `data_exchange` step once the run has decided it: one attempt of the call (a retry is a
- * new delayed job, so it survives a restart; the final result goes to the run through the contact's inbox),
- * and the end of a step whose job failed for good.
+ * The use-cases of a `data_exchange` step once the run has decided it: one attempt of the call — the first one
+ * right in the process that decided it (no queue hop), a retry as a new delayed job so it survives a restart;
+ * the final result goes to the run through the contact's inbox — and the end of a step whose job failed for good.
  */
 @Injectable()
 export class ApiSteps {
@@ -33,22 +34,61 @@ export class ApiSteps {
     private readonly drainer: ContactDrainer,
     private readonly engine: RequestEngine,
     private readonly rpc: RpcClients,
-  ) {}
+    private readonly config: WorkerConfig,
+  ) {
+    drainer.runAttemptsWith((attempt) => this.inline(attempt));
+  }
 
   /** One attempt, in the contact's workspace: the run, its log and its retry are rows of that workspace only. */
   attempt(call: ApiCallJob): Promise<void> {
-    return Tenancy.forWorkspace(call.contact.workspaceId, () => this.attemptInScope(call));
+    return Tenancy.forWorkspace(call.contact.workspaceId, async () => {
+      const run = await runById(this.db.manager, call.runId);
+      if (!run || runStateOf(run).pendingApi?.key !== call.key) return; // the run moved on: nothing to do
+      await this.attemptFor(call, { ...run, variables: runStateOf(run).variables });
+    });
   }
 
-  private async attemptInScope(call: ApiCallJob): Promise<void> {
-    const run = await runById(this.db.manager, call.runId);
-    if (!run || runStateOf(run).pendingApi?.key !== call.key) return; // the run moved on: nothing to do
+  /**
+   * A first attempt run right after its decision committed, with the run as the decision left it. Its outcome
+   * deletes the leased outbox row; if it never gets that far (the process dies, Postgres is down), the lease
+   * runs out and the outbox sweep sends the row as a job.
+   */
+  private async inline(attempt: InlineAttempt): Promise<void> {
+    const { workspaceId } = attempt.call.contact;
+    // A slow call keeps its row: the lease is renewed while it runs, as BullMQ renews a job's lock.
+    const leaseMs = this.config.WORKER_LOCK_DURATION_MS;
+    const renewal = setInterval(() => {
+      void Tenancy.forWorkspace(workspaceId, () =>
+        this.db.query(
+          `UPDATE worker.outbox SET lease_until = now() + $2 * interval '1 millisecond'
+            WHERE job_id = $1 AND lease_until IS NOT NULL AND sent_at IS NULL`,
+          [attempt.jobId, leaseMs],
+        ),
+      ).catch((err: unknown) => this.logger.warn({ err, jobId: attempt.jobId }, 'lease not renewed'));
+    }, leaseMs / 3);
+    try {
+      await Tenancy.forWorkspace(workspaceId, () =>
+        this.attemptFor(attempt.call, attempt.run, attempt.jobId),
+      );
+    } catch (err) {
+      this.logger.warn(
+        { err, runId: attempt.run.id, jobId: attempt.jobId },
+        'API attempt not recorded; once its lease runs out the outbox sweep queues it as a job',
+      );
+    } finally {
+      clearInterval(renewal);
+    }
+  }
+
+  private async attemptFor(call: ApiCallJob, run: InlineAttempt['run'], settles?: string): Promise<void> {
     const resolved = await this.rpc.resolveApi(call.contact.workspaceId, call.apiId);
     if (!resolved.ok) {
       await this.applyResult(
         call,
         failedWithoutAnswer(OutboundErrorCode.ApiNotFound, resolved.message, call),
         {},
+        undefined,
+        settles,
       );
       return;
     }
@@ -56,7 +96,7 @@ export class ApiSteps {
     const result = await this.engine.attempt({
       connection: resolved.connection,
       api: resolved.api,
-      variables: runStateOf(run).variables,
+      variables: run.variables,
       idempotencyKey: call.key,
       attempt: call.attempt,
       countedAttempts: call.countedAttempts,
@@ -77,12 +117,13 @@ export class ApiSteps {
       entry: result.log,
     };
     if (!result.retry) {
-      await this.applyResult(call, result.response, result.variables, callLog);
+      await this.applyResult(call, result.response, result.variables, callLog, settles);
       return;
     }
     apiRetries.inc({ connection: resolved.connection.id });
     const next: ApiCallJob = {
       ...call,
+      interrupted: undefined,
       attempt: call.attempt + 1,
       countedAttempts: call.countedAttempts + (result.retry.counted ? 1 : 0),
     };
@@ -95,7 +136,7 @@ export class ApiSteps {
       payload: next,
       delayMs: result.retry.afterMs,
     };
-    await this.drainer.submit({ contact: call.contact, callLog, jobs: [retry] });
+    await this.drainer.submit({ contact: call.contact, callLog, jobs: [retry], settles });
   }
 
   /**
@@ -123,10 +164,12 @@ export class ApiSteps {
     response: ApiResponse,
     mapped: Record<string, JsonValue>,
     callLog?: CallLogRow,
+    settles?: string,
   ): Promise<boolean> {
     return this.drainer.submit({
       contact: call.contact,
       callLog,
+      settles,
       entry: {
         eventId: jobIdOf('result', call.key),
         contact: call.contact,

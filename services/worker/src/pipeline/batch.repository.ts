@@ -27,6 +27,8 @@ export interface BatchWrite {
   appliedIds: string[];
   appliedEventIds: string[];
   jobs: ContactJob[];
+  /** Outbox rows of API attempts run in-process whose outcome this batch records: done with, deleted. */
+  settledJobIds: string[];
 }
 
 /**
@@ -129,7 +131,8 @@ export const BatchRepository = {
       batch.callLogs.length === 0 &&
       batch.appliedIds.length === 0 &&
       batch.appliedEventIds.length === 0 &&
-      batch.jobs.length === 0
+      batch.jobs.length === 0 &&
+      batch.settledJobIds.length === 0
     )
       return;
     await tx.query(
@@ -152,14 +155,20 @@ export const BatchRepository = {
           WHERE applied_at IS NULL AND (id = ANY($3::bigint[]) OR event_id = ANY($4::text[]))
          RETURNING 1),
        outbox AS (
-         INSERT INTO worker.outbox (workspace_id, channel_id, wa_id, queue, job_name, job_id, payload, delay_ms)
-         SELECT r.workspace_id, r.channel_id, r.wa_id, r.queue, r.job_name, r.job_id, r.payload, r.delay_ms
+         INSERT INTO worker.outbox
+                (workspace_id, channel_id, wa_id, queue, job_name, job_id, payload, delay_ms, lease_until)
+         SELECT r.workspace_id, r.channel_id, r.wa_id, r.queue, r.job_name, r.job_id, r.payload, r.delay_ms,
+                now() + r.lease_ms * interval '1 millisecond'
            FROM ROWS FROM (jsonb_to_recordset($5::jsonb) AS (workspace_id text, channel_id text, wa_id text,
-                queue text, job_name text, job_id text, payload jsonb, delay_ms integer)) WITH ORDINALITY AS r
+                queue text, job_name text, job_id text, payload jsonb, delay_ms integer, lease_ms integer))
+                WITH ORDINALITY AS r
           ORDER BY r.ordinality
-         RETURNING 1)
+         RETURNING 1),
+       settled AS (
+         DELETE FROM worker.outbox WHERE job_id = ANY($6::text[]) AND lease_until IS NOT NULL RETURNING 1)
        SELECT (SELECT count(*) FROM steps) AS steps, (SELECT count(*) FROM calls) AS calls,
-              (SELECT count(*) FROM applied) AS applied, (SELECT count(*) FROM outbox) AS outbox`,
+              (SELECT count(*) FROM applied) AS applied, (SELECT count(*) FROM outbox) AS outbox,
+              (SELECT count(*) FROM settled) AS settled`,
       [
         JSON.stringify(steps),
         JSON.stringify(batch.callLogs),
@@ -175,8 +184,10 @@ export const BatchRepository = {
             job_id: job.jobId,
             payload: job.payload,
             delay_ms: job.delayMs ?? 0,
+            lease_ms: job.leaseMs ?? null,
           })),
         ),
+        batch.settledJobIds,
       ],
     );
   },

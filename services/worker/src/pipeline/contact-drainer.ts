@@ -1,13 +1,15 @@
+import { type JsonValue, QueueName } from '@flowbridge/contracts';
 import { GroupCommit, Tenancy } from '@flowbridge/platform';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { ActiveTriggers } from '../clients/active-triggers';
 import { RunSet } from '../runs/run-rows';
+import { type RunEntity, runStateOf } from '../runs/run.entity';
 import { type CallLogRow, CallLogRepository } from '../runs/call-log.repository';
 import { BatchRepository } from './batch.repository';
 import { type InboxEntry, InboxRepository, contactName, type PendingEntry } from './inbox.repository';
-import type { ContactKey, InboxEvent } from './jobs';
+import { type ApiCallJob, type ContactKey, type InboxEvent } from './jobs';
 import { type ContactJob, Outbox, type OutboxJob } from './outbox.service';
 import { RunApplier } from './run-applier';
 import { WorkerConfig } from '../worker.config';
@@ -23,6 +25,19 @@ export interface ContactWrite {
   callLog?: CallLogRow;
   /** Jobs decided outside an event (an API attempt's retry), sent like the others once committed. */
   jobs?: OutboxJob[];
+  /** The leased outbox row of the in-process attempt this write records the outcome of (deleted with it). */
+  settles?: string;
+}
+
+/** An API step's first attempt, run in this process once its decision has committed. */
+export interface InlineAttempt {
+  call: ApiCallJob;
+  /** Its outbox row, leased meanwhile. */
+  jobId: string;
+  /** The run as the decision left it: the attempt needs no read of its own. */
+  run: Pick<RunEntity, 'id' | 'workspaceId' | 'flowId' | 'flowVersion'> & {
+    variables: Record<string, JsonValue>;
+  };
 }
 
 /**
@@ -41,19 +56,34 @@ export interface ContactWrite {
 export class ContactDrainer {
   private readonly logger = new Logger(ContactDrainer.name);
   private readonly group: GroupCommit<ContactWrite, boolean>;
+  /** Runs an in-process attempt (ApiSteps registers it); without one, every attempt is a job. */
+  private runInline?: (attempt: InlineAttempt) => Promise<void>;
+  /** In-process attempts running or reserved by a batch being written. */
+  private readonly inline = new Set<Promise<void>>();
+  private reserved = 0;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly applier: RunApplier,
     private readonly outbox: Outbox,
     private readonly triggers: ActiveTriggers,
-    config: WorkerConfig,
+    private readonly config: WorkerConfig,
   ) {
     this.group = new GroupCommit(
       (workspaceId, writes) => Tenancy.forWorkspace(workspaceId, () => this.write(workspaceId, writes)),
       MAX_BATCH,
       config.WORKER_WRITE_CONCURRENCY,
     );
+  }
+
+  /** How API steps' first attempts run in this process (ApiSteps); set once at start. */
+  runAttemptsWith(run: (attempt: InlineAttempt) => Promise<void>): void {
+    this.runInline = run;
+  }
+
+  /** Waits for the in-process attempts running now (at shutdown, within its budget). */
+  async settleInline(): Promise<void> {
+    await Promise.allSettled([...this.inline]);
   }
 
   /** Applies the event (after any pending ones of the contact); false when it had been applied before. */
@@ -75,6 +105,8 @@ export class ContactDrainer {
     const entries = writes.flatMap((w) => (w.entry ? [w.entry] : []));
     const triggers = this.triggers.forWorkspace(workspaceId);
     let fresh: Set<string>;
+    let attempts: InlineAttempt[] = [];
+    let queued: ContactKey[] = [];
     try {
       fresh = await this.db.transaction(async (tx) => {
         await BatchRepository.lock(tx, contacts);
@@ -96,6 +128,8 @@ export class ContactDrainer {
         for (const { contact, event } of this.inOrder(read.pending, entries, read.recorded))
           for (const job of await this.applier.apply({ runs, triggers }, contact, event))
             jobs.push({ contact, job });
+        attempts = this.lease(jobs, runs);
+        queued = distinctContacts(jobs.filter((j) => j.job.leaseMs === undefined).map((j) => j.contact));
         await BatchRepository.write(tx, {
           runs,
           callLogs: writes.flatMap((w) => (w.callLog ? [w.callLog] : [])),
@@ -105,19 +139,23 @@ export class ContactDrainer {
             .filter((e) => waiting.has(contactName(e.contact)) && read.recorded.has(e.eventId))
             .map((e) => e.eventId),
           jobs,
+          settledJobIds: writes.flatMap((w) => (w.settles ? [w.settles] : [])),
         });
         return read.recorded;
       });
     } catch (error) {
+      this.reserved -= attempts.length;
       // Alone (GroupCommit splits a failed batch): kept as pending, so that it is applied before anything that
       // comes after it. If Postgres refuses that too, the job fails with the first cause and BullMQ retries it.
       if (writes.length === 1 && writes[0].entry) await this.keepPending(writes[0]).catch(() => undefined);
       throw error;
     }
-    // Committed: from here on the batch must not be written again (GroupCommit would, on a throw). Jobs not
-    // sent now (Redis refused) are in the outbox, and its sweep sends them.
+    // Committed: from here on the batch must not be written again (GroupCommit would, on a throw).
+    this.startInline(attempts);
+    // Jobs not sent now (Redis refused) are in the outbox, and its sweep sends them. Only contacts with jobs to
+    // send are flushed: rows an earlier flush left are the sweep's.
     await this.outbox
-      .flush(workspaceId, contacts)
+      .flush(workspaceId, queued)
       .catch((err: unknown) =>
         this.logger.warn({ err }, 'jobs committed but not sent yet; the outbox sweep sends them'),
       );
@@ -129,6 +167,46 @@ export class ContactDrainer {
       seen.add(id);
       return isNew;
     });
+  }
+
+  /**
+   * The API first attempts of the batch this process runs itself, as many as WORKER_CONCURRENCY leaves room
+   * for: their outbox rows are leased (written, not sent). A step the batch has already moved past (a later
+   * event of the contact) is left to its job, which finds nothing to do.
+   */
+  private lease(jobs: ContactJob[], runs: RunSet): InlineAttempt[] {
+    const attempts: InlineAttempt[] = [];
+    if (!this.runInline) return attempts;
+    for (const { job } of jobs) {
+      if (job.queue !== QueueName.FlowApiCalls || job.delayMs) continue;
+      if (this.inline.size + this.reserved >= this.config.WORKER_CONCURRENCY) break;
+      const call = job.payload as ApiCallJob;
+      const run = runs.byIdOf(call.runId);
+      const state = run && runStateOf(run);
+      if (!run || state?.pendingApi?.key !== call.key) continue;
+      job.leaseMs = this.config.WORKER_LOCK_DURATION_MS;
+      this.reserved++;
+      attempts.push({
+        call,
+        jobId: job.jobId,
+        run: {
+          id: run.id,
+          workspaceId: run.workspaceId,
+          flowId: run.flowId,
+          flowVersion: run.flowVersion,
+          variables: state.variables,
+        },
+      });
+    }
+    return attempts;
+  }
+
+  private startInline(attempts: InlineAttempt[]): void {
+    this.reserved -= attempts.length;
+    for (const attempt of attempts) {
+      const running = this.runInline!(attempt).finally(() => this.inline.delete(running));
+      this.inline.add(running);
+    }
   }
 
   /**

@@ -19,6 +19,11 @@ export interface ApiCallJob {
   countedAttempts: number;
   /** Epoch ms of the step's first attempt: the deadline runs from it. */
   startedAt: number;
+  /**
+   * 1 when this attempt was first run in-process and that process died during it (its lease ran out): with
+   * BullMQ's own stalls, a step whose processes died twice is abandoned.
+   */
+  interrupted?: number;
 }
 
 export const ApiCallJobName = 'api-call.v1';

@@ -34,6 +34,8 @@ export interface OutboxJob {
   jobId: string;
   payload: object;
   delayMs?: number;
+  /** Run in this process instead (an API step's first attempt): the row is held for this long, not sent. */
+  leaseMs?: number;
 }
 
 interface OutboxRow {
@@ -43,6 +45,8 @@ interface OutboxRow {
   job_id: string;
   payload: object;
   delay_ms: number;
+  /** Set on an API attempt that was run in-process: sent as a job, its process died during it. */
+  lease_until: Date | null;
 }
 
 const SWEEP_EVERY_MS = 5000;
@@ -51,6 +55,11 @@ const ORPHAN_AFTER_MS = 10_000;
 const KEEP_COMPLETED_S = 24 * 3600;
 /** Sent rows older than this (before Redis was last seen alive) are deleted. */
 const KEEP_SENT_MS = 10 * 60_000;
+
+/** An attempt whose lease ran out counts its dead process, as a stalled job would (ApiCallJob.interrupted). */
+function payloadOf(row: OutboxRow): object {
+  return row.lease_until === null ? row.payload : { ...row.payload, interrupted: 1 };
+}
 
 /**
  * Jobs decided while applying an event are written in the same transaction as the run (so a crash loses
@@ -96,9 +105,9 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
          UPDATE worker.outbox SET sent_at = now() FROM relaxed
           WHERE id IN (SELECT id FROM worker.outbox
                         WHERE (workspace_id, channel_id, wa_id) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))
-                          AND sent_at IS NULL
+                          AND sent_at IS NULL AND (lease_until IS NULL OR lease_until < now())
                         ORDER BY id FOR UPDATE)
-          RETURNING id, queue, job_name, job_id, payload, delay_ms`,
+          RETURNING id, queue, job_name, job_id, payload, delay_ms, lease_until`,
         [contacts.map((c) => c.workspaceId), contacts.map((c) => c.channelId), contacts.map((c) => c.waId)],
       );
       // Kept a while once sent: a Redis that restarts may have lost the last jobs it acknowledged.
@@ -117,7 +126,7 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
         this.queue(queue).addBulk(
           queued.map((row) => ({
             name: row.job_name,
-            data: this.auth.sign(row.queue, row.job_name, row.job_id, row.payload),
+            data: this.auth.sign(row.queue, row.job_name, row.job_id, payloadOf(row)),
             opts: {
               jobId: row.job_id,
               delay: row.delay_ms,
@@ -135,7 +144,7 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
   /** After a Redis restart: sends again (same job ids) every job sent since `since`. */
   async resend(tx: EntityManager, since: Date): Promise<number> {
     const rows = await tx.query<OutboxRow[]>(
-      `SELECT id, queue, job_name, job_id, payload, delay_ms FROM worker.outbox
+      `SELECT id, queue, job_name, job_id, payload, delay_ms, lease_until FROM worker.outbox
         WHERE sent_at >= $1 ORDER BY id`,
       [since.toISOString()],
     );
@@ -143,7 +152,10 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
     return rows.length;
   }
 
-  /** Sends what a process that died between commit and send left behind, in every workspace. */
+  /**
+   * Sends what a process that died between commit and send left behind, and the API attempts whose lease ran
+   * out (the process running them died), in every workspace.
+   */
   sweep(): Promise<void> {
     return Tenancy.acrossWorkspaces(() => this.sweepAll());
   }
@@ -151,7 +163,10 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
   private async sweepAll(): Promise<void> {
     const contacts = await this.db.query<ContactKey[]>(
       `SELECT DISTINCT workspace_id AS "workspaceId", channel_id AS "channelId", wa_id AS "waId" FROM worker.outbox
-        WHERE sent_at IS NULL AND created_at < now() - ($1 || ' milliseconds')::interval LIMIT 200`,
+        WHERE sent_at IS NULL
+          AND CASE WHEN lease_until IS NULL THEN created_at < now() - ($1 || ' milliseconds')::interval
+                   ELSE lease_until < now() END
+        LIMIT 200`,
       [ORPHAN_AFTER_MS],
     );
     for (const contact of contacts) await this.flush(contact.workspaceId, [contact]);

@@ -119,10 +119,20 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
     throw new UnrecoverableError(`job refused: ${refusal}`);
   }
 
-  /** One attempt of an API step (ApiSteps.attempt). */
+  /**
+   * One attempt of an API step (ApiSteps.attempt). An attempt first run in-process whose process died, and
+   * whose job then stalled too, has had its processes die twice: it is abandoned, as BullMQ fails a job that
+   * stalled twice.
+   */
   async apiCall(job: Job<ApiCallJob>, token?: string): Promise<void> {
     this.authentic(job, ApiCallJobName);
     observeWait(job);
+    if ((job.data.interrupted ?? 0) + job.stalledCounter > 1) {
+      await this.parking.run(job, token, () =>
+        this.apiSteps.abandon(job.data, job.id!, 'job stalled more than allowable limit'),
+      );
+      return;
+    }
     await this.parking.run(job, token, () => this.apiSteps.attempt(job.data));
   }
 
@@ -159,7 +169,12 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
     this.stopping = true;
     const budget = this.redis.status === 'ready' ? this.config.SHUTDOWN_TIMEOUT_MS - 2000 : 0;
     const closed = await settleWithin(
-      Promise.all([...this.workers.map((w) => w.close()), this.apiCallEvents?.close()]),
+      Promise.all([
+        ...this.workers.map((w) => w.close()),
+        this.apiCallEvents?.close(),
+        // API attempts run in-process after their decision: finished, or left to their lease.
+        this.drainer.settleInline(),
+      ]),
       budget,
     );
     if (!closed)
