@@ -430,6 +430,34 @@ describe('whatsapp-messaging: navigations to Cloud API messages, against the san
     expect(attemptsFor(event.navigationId)).toHaveLength(2);
   });
 
+  it('[issue 18][F16] a send Meta took whose answer was lost (reset after the request) is in doubt, settled by its status webhook: the contact gets it once', async () => {
+    const waId = newContact();
+    sandbox.acceptThenDrop(1);
+    // Its status comes 300 ms later: after a retry's backoff (100-200 ms here) would have sent it again, within
+    // the in-doubt grace (500 ms here).
+    sandbox.options.statusBatchMs = 300;
+    const event = navigation(waId, [text('answer lost')]);
+    const after = navigation(waId, [text('behind it')], { seq: 2, runId: event.runId });
+    try {
+      await svc.navigate(event);
+      await svc.navigate(after);
+      await settled(waId, 2);
+      // The grace and then some: a resend would have happened by now.
+      await new Promise((r) => setTimeout(r, 1200));
+    } finally {
+      sandbox.options.statusBatchMs = undefined;
+    }
+    expect(texts(waId)).toEqual(['answer lost', 'behind it']);
+    const tries = attemptsFor(event.navigationId);
+    expect(tries).toEqual([expect.objectContaining({ httpStatus: 0, accepted: true })]);
+    const accepted = sandbox.sentTo(waId)[0].wamid;
+    const [row] = await sql<{ send_state: string; wa_message_id: string; attempts: number }>(
+      `SELECT send_state, wa_message_id, attempts FROM whatsapp_messaging.messages WHERE navigation_id = $1`,
+      [event.navigationId],
+    );
+    expect(row).toEqual({ send_state: 'sent', wa_message_id: accepted, attempts: 1 });
+  });
+
   it('[issue 18] a send holds no database connection across the Graph POST', async () => {
     const lane = svc.app.get(SendLane);
     const pool = (svc.app.get(DataSource).driver as unknown as { master: pg.Pool }).master;

@@ -55,6 +55,8 @@ export interface SendAttempt {
   httpStatus: number;
   code?: number;
   callbackData?: unknown;
+  /** Taken, although the connection was dropped before the answer (acceptThenDrop). */
+  accepted?: boolean;
 }
 
 interface FailureRule {
@@ -62,6 +64,8 @@ interface FailureRule {
   code: number;
   httpStatus: number;
   message: string;
+  /** Accept the message (delivered, statuses posted as Meta does), then drop the connection unanswered. */
+  accept?: boolean;
 }
 
 /** Meta's HTTP status for the error codes a test asks for (the Cloud API's error-code table). */
@@ -172,7 +176,17 @@ export class Sandbox {
       res.status(201).json({ phoneNumberId: n.phoneNumberId });
     });
     app.post('/sandbox/fail-next', (req, res) => {
-      const { count = 1, code, httpStatus, message } = req.body as Partial<FailureRule & { count: number }>;
+      const {
+        count = 1,
+        code,
+        httpStatus,
+        message,
+        accept,
+      } = req.body as Partial<FailureRule & { count: number }>;
+      if (accept === true) {
+        this.acceptThenDrop(count);
+        return void res.status(204).end();
+      }
       if (typeof code !== 'number')
         return void res.status(400).json({ error: 'code (a Cloud API error code) is required' });
       this.failNext(count, code, httpStatus, message);
@@ -203,6 +217,11 @@ export class Sandbox {
   }
 
   /** The next `count` sends are answered with this Cloud API error instead of being accepted; code 0 drops the connection. */
+  /** The next `count` sends are accepted (delivered, their statuses posted) but answered by a dropped connection. */
+  acceptThenDrop(count: number): void {
+    this.failures.push({ remaining: count, code: 0, httpStatus: 0, message: '', accept: true });
+  }
+
   failNext(count: number, code: number, httpStatus?: number, message?: string): void {
     this.failures.push({
       remaining: count,
@@ -388,21 +407,23 @@ export class Sandbox {
     if (!token || (number.accessToken !== undefined && token !== number.accessToken))
       return refuse(401, 190, undefined, 'Invalid OAuth access token - Cannot parse access token');
     const failure = this.failures.find((f) => f.remaining > 0);
+    const dropAnswer = failure?.accept === true;
     if (failure) {
       failure.remaining -= 1;
       this.failures = this.failures.filter((f) => f.remaining > 0);
-      if (failure.code === 0) {
+      if (!dropAnswer && failure.code === 0) {
         // No answer at all: the connection drops, as a network fault would.
         attempt.httpStatus = 0;
         req.socket.destroy();
         return;
       }
-      return refuse(
-        failure.httpStatus,
-        failure.code,
-        'the sandbox was told to fail this send',
-        failure.message,
-      );
+      if (!dropAnswer)
+        return refuse(
+          failure.httpStatus,
+          failure.code,
+          'the sandbox was told to fail this send',
+          failure.message,
+        );
     }
     const refusal = checkMessage(body);
     if (refusal) return refuse(400, refusal.code, refusal.details);
@@ -420,11 +441,17 @@ export class Sandbox {
     this.conversation.push(entry);
     this.byWamid.set(id, entry);
     this.options.onAccepted?.(entry);
-    res.json({
-      messaging_product: 'whatsapp',
-      contacts: [{ input: body.to, wa_id: to }],
-      messages: [{ id }],
-    });
+    if (dropAnswer) {
+      // Meta took it (its statuses follow) but the answer never arrives: a reset after the request was read.
+      attempt.httpStatus = 0;
+      attempt.accepted = true;
+      req.socket.destroy();
+    } else
+      res.json({
+        messaging_product: 'whatsapp',
+        contacts: [{ input: body.to, wa_id: to }],
+        messages: [{ id }],
+      });
     this.queueStatuses(number, id, to, body.biz_opaque_callback_data as string | undefined);
   }
 

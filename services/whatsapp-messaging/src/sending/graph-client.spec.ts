@@ -1,4 +1,7 @@
-import { classify } from './graph-client';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { WhatsappMessagingConfig } from '../whatsapp-messaging.config';
+import { classify, GraphClient } from './graph-client';
 
 const metaError = (code: number, extra: Record<string, unknown> = {}) => ({
   error: { message: `(#${code}) x`, type: 'OAuthException', code, fbtrace_id: 'A', ...extra },
@@ -50,5 +53,50 @@ describe('classify: what a Cloud API answer means for the send', () => {
 
   it('treats a 2xx without a message id as failed (sending again could duplicate it)', () => {
     expect(classify(200, {})).toMatchObject({ kind: 'failed', error: { code: 0 } });
+  });
+});
+
+describe('GraphClient.send with no answer: retried only when the request cannot have left', () => {
+  const message = { messaging_product: 'whatsapp', recipient_type: 'individual', to: '1', type: 'text' };
+  const channel = { phoneNumberId: '123', graphApiVersion: 'v24.0' };
+  const clientFor = (url: string) =>
+    new GraphClient({
+      GRAPH_API_BASE_URL: url,
+      GRAPH_API_TIMEOUT_MS: 1000,
+      GRAPH_API_VERSION: 'v24.0',
+    } as WhatsappMessagingConfig);
+
+  it('a refused connection is retried: nothing was sent', async () => {
+    // A port that was just free: nothing listens there.
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((r) => server.close(r));
+    const client = clientFor(`http://127.0.0.1:${port}`);
+    try {
+      expect(await client.send(channel, 'token', message as never)).toMatchObject({
+        kind: 'retry',
+        error: { code: 0, title: 'ECONNREFUSED' },
+      });
+    } finally {
+      client.onApplicationShutdown();
+    }
+  });
+
+  it('a connection dropped after the request was read is in doubt: Meta may have taken it', async () => {
+    const server = createServer((req) =>
+      req.on('data', () => undefined).on('end', () => req.socket.destroy()),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const client = clientFor(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    try {
+      expect(await client.send(channel, 'token', message as never)).toMatchObject({
+        kind: 'in_doubt',
+        error: { code: 0 },
+      });
+    } finally {
+      client.onApplicationShutdown();
+      await new Promise((r) => server.close(r));
+    }
   });
 });

@@ -6,11 +6,19 @@ import axios, { type AxiosInstance, isAxiosError } from 'axios';
 import { WhatsappMessagingConfig } from '../whatsapp-messaging.config';
 import type { CloudMessage } from './cloud-payloads';
 
-/** What one send came to: accepted (with Meta's id), worth another try later, or refused for good. */
+/**
+ * What one send came to: accepted (with Meta's id), worth another try later, refused for good, or in doubt —
+ * the request may have reached Meta but no answer came back (a reset or a timeout once connected): Meta may
+ * have accepted it, so it is not sent again until its status webhook says or the grace passes.
+ */
 export type SendOutcome =
   | { kind: 'sent'; waMessageId: string }
   | { kind: 'retry'; error: SendError }
+  | { kind: 'in_doubt'; error: SendError }
   | { kind: 'failed'; error: SendError; tokenInvalid: boolean };
+
+/** No connection was made: the request never left, so trying again cannot send it twice. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /** Meta's error, with the HTTP status; `code` 0 when no answer came (network, timeout). */
 export interface SendError extends WhatsappError {
@@ -19,8 +27,8 @@ export interface SendError extends WhatsappError {
 
 /**
  * Meta's codes worth retrying: throughput (130429), pair rate (131056), app and account rate limits (4,
- * 80007) and its own transient failures (131000, 131016, 133004). Any 5xx and no answer at all are retried
- * too; every other error is final.
+ * 80007) and its own transient failures (131000, 131016, 133004). Any 5xx and a connection refused are
+ * retried too; every other error is final.
  */
 const RETRYABLE = new Set([4, 80007, 130429, 131000, 131016, 131056, 133004]);
 /** The access token expired or was revoked: every send of the channel fails until it is replaced. */
@@ -76,7 +84,8 @@ export class GraphClient implements OnApplicationShutdown {
       // Only the code and message: an axios error carries the request, and so the token.
       const code = isAxiosError(error) ? (error.code ?? 'ERROR') : 'ERROR';
       const message = error instanceof Error ? error.message : String(error);
-      return { kind: 'retry', error: { code: 0, title: code, message } };
+      const kind = NEVER_SENT.has(code) ? 'retry' : 'in_doubt';
+      return { kind, error: { code: 0, title: code, message } };
     }
     return classify(status, body);
   }

@@ -16,7 +16,7 @@ const sends = metricOnce(
   () =>
     new Counter({
       name: 'flowbridge_messages_sent_total',
-      help: 'Cloud API sends by outcome (sent, retry, failed, recovered: a send in doubt found by its status)',
+      help: 'Cloud API sends by outcome (sent, retry, in_doubt: no answer once connected, failed, recovered: a send in doubt found by its status)',
       labelNames: ['outcome'],
     }),
 );
@@ -95,7 +95,7 @@ export class SendLane {
           if (settledAt > now) return { blockedUntil: new Date(settledAt) };
           this.logger.warn(
             { navigationId: row.navigation_id, part: row.part },
-            'a send cut off by a crash left no status; sending it again',
+            'a send in doubt (cut off by a crash, or its answer lost) left no status; sending it again',
           );
         }
       } else if (!row.claimed) {
@@ -150,6 +150,14 @@ export class SendLane {
       const more = await this.queue.markSent(recipient, row.id, outcome.waMessageId);
       if (!channel.entity.tokenValid) await this.channels.recordTokenWorks(channel);
       return more ? undefined : 'done';
+    }
+    if (outcome.kind === 'in_doubt') {
+      // Left `sending`: the next drain settles it by its status webhook, or sends it again after the grace.
+      this.logger.warn(
+        { navigationId: row.navigation_id, part: row.part, error: outcome.error },
+        'no answer to a send: in doubt until its status webhook comes or SEND_IN_DOUBT_GRACE_MS passes',
+      );
+      return new Date(Date.now() + this.config.SEND_IN_DOUBT_GRACE_MS);
     }
     const attempts = row.attempts + 1;
     if (outcome.kind === 'retry' && attempts < this.config.SEND_RETRY_ATTEMPTS) {
