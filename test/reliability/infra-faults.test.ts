@@ -155,7 +155,7 @@ describe('reliability: infrastructure faults (own Redis and Postgres, services a
       const lastAnswer =
         Math.max(...waIds.map((w) => new Date(sys.sandbox.sentTo(w)[0].at).getTime())) - back;
       await new Promise((r) => setTimeout(r, 1000));
-      expect(sys.duplicatesAmong(waIds)).toBe(0);
+      expect(await sys.duplicatesAmong(waIds)).toBe(0);
       expect(waIds.every((w) => sys.sentTexts(w)[0] === 'Your order is shipped')).toBe(true);
       // Same processes: none exited.
       const exited = await Promise.race([
@@ -238,7 +238,7 @@ describe('reliability: infrastructure faults (own Redis and Postgres, services a
     await sys.pg.start();
     const answeredIn = await sys.everyoneAnswered(waIds, 120_000);
     await new Promise((r) => setTimeout(r, 1000));
-    expect(sys.duplicatesAmong(waIds)).toBe(0);
+    expect(await sys.duplicatesAmong(waIds)).toBe(0);
     const doubled = await sys.pg.query(
       `SELECT wa_id FROM worker.runs WHERE wa_id = ANY($1) GROUP BY wa_id HAVING count(*) > 1
        UNION ALL SELECT wa_id FROM whatsapp_messaging.messages WHERE direction = 'out' AND wa_id = ANY($1)
@@ -276,7 +276,7 @@ describe('reliability: infrastructure faults (own Redis and Postgres, services a
     for (const raw of bodies) tries += await sys.deliverUntilAccepted(raw);
     await sys.everyoneAnswered(waIds);
     await new Promise((r) => setTimeout(r, 500));
-    expect(sys.duplicatesAmong(waIds)).toBe(0);
+    expect(await sys.duplicatesAmong(waIds)).toBe(0);
     observe(
       'F18',
       `maxmemory set below the memory in use: 5 webhooks → 503 (flowbridge_webhook_requests_total{outcome="unavailable"} counted them, "OOM command not allowed" logged); after maxmemory was lifted, ${tries} deliveries accepted all 5, each contact answered once`,
@@ -318,7 +318,7 @@ describe('reliability: infrastructure faults (own Redis and Postgres, services a
     for (const waId of refused) await sys.deliverUntilAccepted(sys.webhookOf([waId]));
     const tookMs = await sys.everyoneAnswered(waIds, 120_000);
     await new Promise((r) => setTimeout(r, 1000));
-    expect(sys.duplicatesAmong(waIds)).toBe(0);
+    expect(await sys.duplicatesAmong(waIds)).toBe(0);
     expect(acceptedAfterSnapshot).toBeGreaterThan(0);
     expect(sys.output()).toMatch(/Redis restarted: queued again what it may have lost/);
     observe(
@@ -355,7 +355,7 @@ describe('reliability: infrastructure faults (own Redis and Postgres, services a
     await sys.startWorker();
     const tookMs = await sys.everyoneAnswered(waIds, 120_000);
     await new Promise((r) => setTimeout(r, 1000));
-    expect(sys.duplicatesAmong(waIds)).toBe(0);
+    expect(await sys.duplicatesAmong(waIds)).toBe(0);
     expect(waIds.every((w) => sys.sentTexts(w)[0] === 'Your order is shipped')).toBe(true);
     // The API job of each step was lost with Redis; the outbox's copy made the call again, same key.
     const keys = new Map<string, Set<string>>();

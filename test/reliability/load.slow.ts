@@ -111,7 +111,7 @@ describe('reliability: load (own Redis and Postgres, services as processes)', ()
         { timeoutMs: 20 * 60_000, everyMs: 1000 },
       );
       const tookMs = Date.now() - began;
-      expect(sys.duplicatesAmong(waIds)).toBe(0);
+      expect(await sys.duplicatesAmong(waIds)).toBe(0);
       expect(stalled).toEqual([]);
       const memoryAfter = await usedMemory();
       // Kept completed jobs are capped per queue (QUEUE_KEEP_COMPLETED=200 here): memory does not grow with the backlog.
@@ -194,7 +194,7 @@ describe('reliability: load (own Redis and Postgres, services as processes)', ()
       await sys.everyoneAnswered(waIds, 5 * 60_000);
       await sample();
       expect([...statuses.keys()]).toEqual([200]);
-      expect(sys.duplicatesAmong(waIds)).toBe(0);
+      expect(await sys.duplicatesAmong(waIds)).toBe(0);
       const first = samples[0];
       const lastSample = samples.at(-1)!;
       const rssGrowth = (lastSample.rss - first.rss) / first.rss;
@@ -232,7 +232,7 @@ describe('reliability: load (own Redis and Postgres, services as processes)', ()
       await sys.pg.start();
       const answeredIn = await sys.everyoneAnswered(waIds, 5 * 60_000);
       await new Promise((r) => setTimeout(r, 1000));
-      expect(sys.duplicatesAmong(waIds)).toBe(0);
+      expect(await sys.duplicatesAmong(waIds)).toBe(0);
       observe(
         'F8',
         `Postgres stopped (immediate) for ${seconds(outage)} with 30 steps under way (API calls in flight, the rest queued): parked jobs spent no attempts; after it returned every contact was answered once, ${seconds(answeredIn)} later`,

@@ -167,7 +167,7 @@ describe('reliability: worker faults (services as processes, own Redis and Postg
       expect((await sys.deliver(sys.webhookOf(waIds.slice(i, i + 25)))).status).toBe(200);
     const took = await sys.everyoneAnswered(waIds, 120_000);
     await new Promise((r) => setTimeout(r, 1000));
-    expect(sys.duplicatesAmong(waIds)).toBe(0);
+    expect(await sys.duplicatesAmong(waIds)).toBe(0);
     expect(waIds.map((w) => sys.callsFor(w))).toEqual(waIds.map(() => 1));
     expect(peak).toBeLessThanOrEqual(3 * concurrency);
     const perWorker = await Promise.all(
@@ -325,7 +325,7 @@ describe('reliability: worker faults (services as processes, own Redis and Postg
     await traffic;
     await sys.everyoneAnswered(waIds, 120_000);
     await new Promise((r) => setTimeout(r, 1000));
-    expect(sys.duplicatesAmong(waIds)).toBe(0);
+    expect(await sys.duplicatesAmong(waIds)).toBe(0);
     expect(waIds.map((w) => sys.callsFor(w))).toEqual(waIds.map(() => 1));
     observe(
       'F20',

@@ -9,6 +9,7 @@ import { RPC_CLIENT, RpcClients } from './clients/rpc.clients';
 import { DASHBOARD_PATH, QueueDashboard, QueueMonitor } from './dashboard/queue-dashboard';
 import { WORKER_SCHEMA } from './migrations';
 import { ApiSteps } from './pipeline/api-steps';
+import { CallSlots } from './pipeline/call-slots';
 import { ContactDrainer } from './pipeline/contact-drainer';
 import { ExpirySweeper } from './pipeline/expiry.sweeper';
 import { Outbox } from './pipeline/outbox.service';
@@ -53,6 +54,7 @@ export class WorkerAppModule implements NestModule {
         RpcClients,
         ActiveTriggers,
         RunApplier,
+        CallSlots,
         ContactDrainer,
         ApiSteps,
         Outbox,

@@ -8,6 +8,8 @@ import { sign, textMessage, webhookBody } from '../../../tools/sandbox/src/webho
 import { entry, migrateServices, newKey, ServiceProcess, type ServiceName } from '../../service-process';
 import { OwnPostgres, OwnRedis } from './own-infra';
 
+/** The messaging service's SEND_IN_DOUBT_GRACE_MS in the suites. */
+const IN_DOUBT_GRACE_MS = 2000;
 export const PATIENT = { timeoutMs: 60_000, everyMs: 100 };
 
 export interface SystemOptions {
@@ -85,6 +87,8 @@ export class System {
       INTERNAL_KEY: this.internalKey,
       GRAPH_API_BASE_URL: this.sandbox.url,
       WORKER_LOCK_DURATION_MS: '2000',
+      // Short, so that every duplicate check can wait it out (duplicatesAmong).
+      SEND_IN_DOUBT_GRACE_MS: String(IN_DOUBT_GRACE_MS),
       SHUTDOWN_TIMEOUT_MS: '20000',
       ...this.options.env,
       ...extra,
@@ -312,8 +316,12 @@ export class System {
     return `${JSON.stringify(report)}\nlast warnings and errors:\n${[...new Set(problems)].slice(-25).join('\n')}`;
   }
 
-  /** Sends per contact: every contact exactly one (the flow sends one message). */
-  duplicatesAmong(waIds: string[]): number {
+  /**
+   * Sends beyond one per contact (the flow sends one message), counted once a send still in doubt would have
+   * been sent again: after SEND_IN_DOUBT_GRACE_MS and the drain that follows it.
+   */
+  async duplicatesAmong(waIds: string[]): Promise<number> {
+    await new Promise((r) => setTimeout(r, IN_DOUBT_GRACE_MS + 1500));
     return waIds.reduce((n, w) => n + Math.max(0, this.sandbox.sentTo(w).length - 1), 0);
   }
 

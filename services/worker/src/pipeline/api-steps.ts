@@ -15,6 +15,7 @@ import { WorkerConfig } from '../worker.config';
 import type { CallLogRow } from '../runs/call-log.repository';
 import { runStateOf } from '../runs/run.entity';
 import { runById } from '../runs/run-rows';
+import { CallSlots } from './call-slots';
 import { ContactDrainer, type InlineAttempt } from './contact-drainer';
 import { ApiCallJobName, type ApiCallJob } from './jobs';
 import type { OutboxJob } from './outbox.service';
@@ -35,6 +36,7 @@ export class ApiSteps {
     private readonly engine: RequestEngine,
     private readonly rpc: RpcClients,
     private readonly config: WorkerConfig,
+    private readonly slots: CallSlots,
   ) {
     drainer.runAttemptsWith((attempt) => this.inline(attempt));
   }
@@ -92,15 +94,18 @@ export class ApiSteps {
       );
       return;
     }
-    const began = performance.now();
-    const result = await this.engine.attempt({
-      connection: resolved.connection,
-      api: resolved.api,
-      variables: run.variables,
-      idempotencyKey: call.key,
-      attempt: call.attempt,
-      countedAttempts: call.countedAttempts,
-      startedAt: call.startedAt,
+    let began = 0;
+    const result = await this.slots.run(() => {
+      began = performance.now(); // the call's own time, not the wait for a slot
+      return this.engine.attempt({
+        connection: resolved.connection,
+        api: resolved.api,
+        variables: run.variables,
+        idempotencyKey: call.key,
+        attempt: call.attempt,
+        countedAttempts: call.countedAttempts,
+        startedAt: call.startedAt,
+      });
     });
     apiCallDuration.observe(
       { connection: resolved.connection.id, outcome: result.retry ? 'retry' : result.response.status },

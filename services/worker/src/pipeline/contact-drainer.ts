@@ -8,6 +8,7 @@ import { RunSet } from '../runs/run-rows';
 import { type RunEntity, runStateOf } from '../runs/run.entity';
 import { type CallLogRow, CallLogRepository } from '../runs/call-log.repository';
 import { BatchRepository } from './batch.repository';
+import { CallSlots } from './call-slots';
 import { type InboxEntry, InboxRepository, contactName, type PendingEntry } from './inbox.repository';
 import { type ApiCallJob, type ContactKey, type InboxEvent } from './jobs';
 import { type ContactJob, Outbox, type OutboxJob } from './outbox.service';
@@ -58,15 +59,15 @@ export class ContactDrainer {
   private readonly group: GroupCommit<ContactWrite, boolean>;
   /** Runs an in-process attempt (ApiSteps registers it); without one, every attempt is a job. */
   private runInline?: (attempt: InlineAttempt) => Promise<void>;
-  /** In-process attempts running or reserved by a batch being written. */
+  /** In-process attempts running. */
   private readonly inline = new Set<Promise<void>>();
-  private reserved = 0;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly applier: RunApplier,
     private readonly outbox: Outbox,
     private readonly triggers: ActiveTriggers,
+    private readonly slots: CallSlots,
     private readonly config: WorkerConfig,
   ) {
     this.group = new GroupCommit(
@@ -144,7 +145,7 @@ export class ContactDrainer {
         return read.recorded;
       });
     } catch (error) {
-      this.reserved -= attempts.length;
+      this.slots.unpromise(attempts.length);
       // Alone (GroupCommit splits a failed batch): kept as pending, so that it is applied before anything that
       // comes after it. If Postgres refuses that too, the job fails with the first cause and BullMQ retries it.
       if (writes.length === 1 && writes[0].entry) await this.keepPending(writes[0]).catch(() => undefined);
@@ -170,8 +171,7 @@ export class ContactDrainer {
   }
 
   /**
-   * The API first attempts of the batch this process runs itself, as many as WORKER_CONCURRENCY leaves room
-   * for: their outbox rows are leased (written, not sent). A step the batch has already moved past (a later
+   * The API first attempts of the batch this process runs itself, as many as its free call slots (CallSlots): their outbox rows are leased (written, not sent). A step the batch has already moved past (a later
    * event of the contact) is left to its job, which finds nothing to do.
    */
   private lease(jobs: ContactJob[], runs: RunSet): InlineAttempt[] {
@@ -179,13 +179,12 @@ export class ContactDrainer {
     if (!this.runInline) return attempts;
     for (const { job } of jobs) {
       if (job.queue !== QueueName.FlowApiCalls || job.delayMs) continue;
-      if (this.inline.size + this.reserved >= this.config.WORKER_CONCURRENCY) break;
       const call = job.payload as ApiCallJob;
       const run = runs.byIdOf(call.runId);
       const state = run && runStateOf(run);
       if (!run || state?.pendingApi?.key !== call.key) continue;
+      if (!this.slots.promise()) break;
       job.leaseMs = this.config.WORKER_LOCK_DURATION_MS;
-      this.reserved++;
       attempts.push({
         call,
         jobId: job.jobId,
@@ -202,7 +201,7 @@ export class ContactDrainer {
   }
 
   private startInline(attempts: InlineAttempt[]): void {
-    this.reserved -= attempts.length;
+    this.slots.unpromise(attempts.length);
     for (const attempt of attempts) {
       const running = this.runInline!(attempt).finally(() => this.inline.delete(running));
       this.inline.add(running);
