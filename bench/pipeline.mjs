@@ -274,6 +274,9 @@ async function roundTrips() {
         const own = `postgres: ${service.name}`;
         totals[own] = (totals[own] ?? 0) + Number(m[1]);
       }
+    // Sends by outcome: a retry or a send in doubt (which waits for its status) shows here.
+    for (const m of text.matchAll(/^flowbridge_messages_sent_total\{outcome="([a-z_]+)"[^}]*\} (\d+)$/gm))
+      totals[`sends: ${m[1]}`] = (totals[`sends: ${m[1]}`] ?? 0) + Number(m[2]);
     // Group commit: items and transactions of the worker's and the webhooks' batches.
     for (const m of text.matchAll(/^flowbridge_(worker|webhook)_batch_size_(sum|count)\{[^}]*\} (\d+)$/gm))
       totals[`batch: ${m[1]} ${m[2]}`] = (totals[`batch: ${m[1]} ${m[2]}`] ?? 0) + Number(m[3]);
@@ -464,14 +467,17 @@ async function bareSignedEnqueue() {
 
 const results = [];
 let baseline = NaN;
-const plan = process.env.BENCH_QUICK
-  ? [[0, 1]]
-  : [
-      [0, 1],
-      [0, 2],
-      [50, 1],
-      [50, 2],
-    ];
+// BENCH_ROWS=50:1,0:2 runs just those rows (API latency ms : workers).
+const plan = process.env.BENCH_ROWS
+  ? process.env.BENCH_ROWS.split(',').map((row) => row.split(':').map(Number))
+  : process.env.BENCH_QUICK
+    ? [[0, 1]]
+    : [
+        [0, 1],
+        [0, 2],
+        [50, 1],
+        [50, 2],
+      ];
 let exitCode = 0;
 try {
   baseline = await bareSignedEnqueue();
@@ -561,6 +567,15 @@ if (results.length > 0) {
       const mean = (kind) => fmt(t[`batch: ${kind} sum`] / t[`batch: ${kind} count`], 1);
       return `Group commit, mean items per transaction (${x.latency} ms, ${x.workers} worker(s)): worker ${mean('worker')}, webhooks ${mean('webhook')}.`;
     }),
+    ...results.map(
+      (x) =>
+        `Sends by outcome during the burst (${x.latency} ms, ${x.workers} worker(s)): ${Object.entries(
+          x.burst.roundTripsPerStep,
+        )
+          .filter(([k, n]) => k.startsWith('sends: ') && n > 0)
+          .map(([k, n]) => `${k.slice('sends: '.length)} ${Math.round(n * CONTACTS)}`)
+          .join(', ')}.`,
+    ),
     ...results.map(
       (x) =>
         `Redis commands per step, the most frequent (${x.latency} ms, ${x.workers} worker(s)): ${Object.entries(

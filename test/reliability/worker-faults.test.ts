@@ -1,12 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  contactPartition,
-  jobIdOf,
-  NavigationJobName,
-  navigationQueue,
-  QueueName,
-  type NavigationEventV1,
-} from '@flowbridge/contracts';
+import { jobIdOf, QueueName } from '@flowbridge/contracts';
 import { sendJson, until } from '@flowbridge/testing';
 import { count, observe, seconds } from './harness/observe';
 import { PATIENT, System } from './harness/system';
@@ -187,81 +180,79 @@ describe('reliability: worker faults (services as processes, own Redis and Postg
     );
   }, 180_000);
 
-  it('[F9] the outbox left half-sent by a crash: the sweep sends it; sent twice (job gone in between) → one WhatsApp send', async () => {
+  it('[F9] the relay killed between its commit and the enqueue (SIGKILL, Redis writes paused): the sweep of another worker sends it; sent twice (job gone in between) → one WhatsApp send', async () => {
+    const relay = await oneWorker();
     const waId = sys.newContact();
-    const runId = randomUUID();
-    const event: NavigationEventV1 = {
-      version: 1,
-      navigationId: `${runId}:1`,
-      workspaceId: 'ws-rel',
-      channelId: sys.channelId,
-      contact: { waId },
-      runId,
-      flowId: sys.flowId,
-      flowVersion: 1,
-      screenId: 'found',
-      seq: 1,
-      messages: [{ type: 'text', text: 'From the outbox' }],
-      emittedAt: new Date().toISOString(),
-    };
-    const contact = { workspaceId: 'ws-rel', channelId: sys.channelId, waId };
-    const queue = navigationQueue(contactPartition(contact, 4));
-    const jobId = jobIdOf('nav', runId, 1);
-    // What a worker that died between its commit and the send leaves: the row, committed, not yet sent.
-    const leave = () =>
-      sys.pg.query(
-        `INSERT INTO worker.outbox (workspace_id, channel_id, wa_id, queue, job_name, job_id, payload, delay_ms, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, now() - interval '1 minute')`,
-        'flowbridge',
-        [
-          contact.workspaceId,
-          contact.channelId,
-          waId,
-          queue,
-          NavigationJobName.Navigation,
-          jobId,
-          JSON.stringify(event),
-        ],
-      );
-    const rowsLeft = async () =>
-      Number(
-        (
-          await sys.pg.query<{ n: string }>(
-            `SELECT count(*) AS n FROM worker.outbox WHERE wa_id = $1 AND sent_at IS NULL`,
-            'flowbridge',
-            [waId],
-          )
-        )[0].n,
-      );
-    const began = Date.now();
-    await leave();
-    await until('the sweep to send it', async () => (await rowsLeft()) === 0, PATIENT);
-    const sweptIn = Date.now() - began;
+    let answer!: () => void;
+    sys.business.handle((_req, res) => {
+      answer = () => sendJson(res, 200, { status: 'shipped' });
+    });
+    expect((await sys.deliver(sys.webhookOf([waId]))).status).toBe(200);
+    await until('the call in flight', async () => sys.callsFor(waId) === 1, PATIENT);
+    const sweeper = await sys.startWorker();
+    const navigationRow = async () =>
+      (
+        await sys.pg.query<{ job_id: string; queue: string; sent_at: Date | null }>(
+          `SELECT job_id, queue, sent_at FROM worker.outbox WHERE wa_id = $1 AND queue LIKE 'flow-navigation%'`,
+          'flowbridge',
+          [waId],
+        )
+      )[0];
+    // Redis takes no writes for a while: the relay commits the step's navigation row, then waits on its enqueue
+    // (holding the row, its "sent" mark not committed) until it is killed there.
+    await sys.redis.command('CLIENT', 'PAUSE', 15_000, 'WRITE');
+    let committed: Awaited<ReturnType<typeof navigationRow>>;
+    try {
+      answer();
+      committed = await until('the navigation row committed', navigationRow, PATIENT);
+      await new Promise((r) => setTimeout(r, 500));
+      await sys.stopProcess(relay, 'SIGKILL');
+    } finally {
+      await sys.redis.command('CLIENT', 'UNPAUSE');
+    }
+    const killedAt = Date.now();
+    expect(committed.sent_at).toBeNull();
+    await until('the sweep to send it', async () => (await navigationRow()).sent_at !== null, PATIENT);
+    const sweptIn = Date.now() - killedAt;
     await sys.everyoneAnswered([waId]);
-    // The same row again after its job was removed (as removeOnComplete does): published twice.
-    /** Waits for the navigation job to complete; `remove` then takes it out, as removeOnComplete would. */
-    const completed = async (which: string, remove = false) => {
-      const q = sys.queue(queue);
-      try {
-        await until(
-          `the ${which} job to complete`,
-          async () => (await q.getJobState(jobId)) === 'completed',
-          PATIENT,
-        );
-        if (remove) await q.remove(jobId);
-      } finally {
-        await q.close();
-      }
-    };
-    await completed('first', true);
-    await leave();
-    await until('the second sweep', async () => (await rowsLeft()) === 0, PATIENT);
-    await completed('second');
-    await new Promise((r) => setTimeout(r, 1000));
-    expect(sys.sentTexts(waId)).toEqual(['From the outbox']);
+    expect(sys.sentTexts(waId)).toEqual(['Your order is shipped']);
+    expect(sys.workers).toEqual([sweeper]);
+
+    // The same row sent again after its job was removed (as removeOnComplete does): the messaging service
+    // dedupes it by navigation id.
+    const queue = sys.queue(committed.queue);
+    try {
+      await until(
+        'the job to complete',
+        async () => (await queue.getJobState(committed.job_id)) === 'completed',
+        PATIENT,
+      );
+      await queue.remove(committed.job_id);
+    } finally {
+      await queue.close();
+    }
+    await sys.pg.query(
+      `UPDATE worker.outbox SET sent_at = NULL, created_at = now() - interval '1 minute' WHERE job_id = $1`,
+      'flowbridge',
+      [committed.job_id],
+    );
+    await until('the second sweep', async () => (await navigationRow()).sent_at !== null, PATIENT);
+    const again = sys.queue(committed.queue);
+    try {
+      await until(
+        'the second job to complete',
+        async () => (await again.getJobState(committed.job_id)) === 'completed',
+        PATIENT,
+      );
+    } finally {
+      await again.close();
+    }
+    expect(await sys.duplicatesAmong([waId])).toBe(0);
+    expect(sys.sentTexts(waId)).toEqual(['Your order is shipped']);
+    expect(sys.callsFor(waId)).toBe(1);
     observe(
       'F9',
-      `An outbox row left committed but unsent was sent by the sweep ${seconds(sweptIn)} later; the same navigation published again after its job was removed was taken and deduplicated by the messaging service: 1 WhatsApp send`,
+      `The worker relaying a step's navigation was killed (SIGKILL) after its commit, during the enqueue (Redis writes paused): the row stayed unsent and another worker's sweep sent it ${seconds(sweptIn)} later; the same navigation published again after its job was removed was deduplicated by the messaging service: 1 WhatsApp send, 1 API call`,
       { sweptInMs: sweptIn, sends: sys.sentTexts(waId).length },
     );
   }, 120_000);

@@ -12,8 +12,11 @@
 //    DEDUPE: the inbox row's event id. DURABLE: the inbox row, the run and the jobs it decides (outbox rows),
 //    in one transaction shared by the workspace's events of the moment; the outbox is sent after COMMIT, in
 //    row order per contact, and re-sent (same job ids) after a crash or a Redis that lost its last writes.
-// 3. API-call job (worker). Its Idempotency-Key is the step's; a retry is a new delayed job through the outbox;
-//    the final result enters the contact's inbox like an event (its id is per step: applied once).
+// 3. API attempt (worker). Its Idempotency-Key is the step's. The first attempt runs in the process that
+//    decided it, right after COMMIT; its outbox row is leased meanwhile (renewed while it runs) and deleted with
+//    the result. A lease that runs out (the process died) is sent by the outbox sweep as a `flow-api-calls`
+//    job. A retry is a new delayed job through the outbox. The final result enters the contact's inbox like an
+//    event (its id is per step: applied once).
 // 4. Navigation job (whatsapp-messaging). ORDER: one contact maps to one `flow-navigation.<k>` partition, one
 //    job at a time across replicas, which queues the navigation's parts as rows and ends; a contact's rows are
 //    then sent oldest first, outside the partition, each claimed by the statement that reads the head of its

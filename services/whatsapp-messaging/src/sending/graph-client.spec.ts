@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { until } from '@flowbridge/testing';
 import type { WhatsappMessagingConfig } from '../whatsapp-messaging.config';
 import { classify, GraphClient } from './graph-client';
 
@@ -99,4 +100,30 @@ describe('GraphClient.send with no answer: retried only when the request cannot 
       await new Promise((r) => server.close(r));
     }
   });
+
+  it("drops a kept-alive connection idle for 4 s, before a server's own idle close (5 s in Node) can reset a send", async () => {
+    let closedAt = 0;
+    const server = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ messages: [{ id: 'wamid.A' }] }));
+    });
+    server.keepAliveTimeout = 60_000; // the server keeps it: only the client can close it here
+    server.on('connection', (socket) => socket.on('close', () => (closedAt = Date.now())));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const client = clientFor(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    try {
+      expect(await client.send(channel, 'token', message as never)).toEqual({
+        kind: 'sent',
+        waMessageId: 'wamid.A',
+      });
+      const sentAt = Date.now();
+      await until('the idle connection closed by the client', async () => closedAt > 0, {
+        timeoutMs: 10_000,
+      });
+      expect(closedAt - sentAt).toBeGreaterThanOrEqual(3500);
+    } finally {
+      client.onApplicationShutdown();
+      await new Promise((r) => server.close(r));
+    }
+  }, 15_000);
 });

@@ -17,6 +17,8 @@ export type SendOutcome =
   | { kind: 'in_doubt'; error: SendError }
   | { kind: 'failed'; error: SendError; tokenInvalid: boolean };
 
+const IDLE_SOCKET_MS = 4000;
+
 /** No connection was made: the request never left, so trying again cannot send it twice. */
 const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -49,7 +51,15 @@ interface GraphErrorBody {
 @Injectable()
 export class GraphClient implements OnApplicationShutdown {
   private readonly http: AxiosInstance;
-  private readonly agents = [new HttpAgent({ keepAlive: true }), new HttpsAgent({ keepAlive: true })];
+  /**
+   * Kept-alive connections are dropped after 4 s idle, before a server's own idle close (Node's default is 5 s):
+   * a POST on a connection the server just closed fails with a reset that is in doubt (SendOutcome), and would
+   * wait SEND_IN_DOUBT_GRACE_MS for a status that cannot come.
+   */
+  private readonly agents = [
+    new HttpAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
+    new HttpsAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
+  ];
 
   constructor(private readonly config: WhatsappMessagingConfig) {
     this.http = axios.create({
