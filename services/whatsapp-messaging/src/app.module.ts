@@ -6,6 +6,7 @@ import { ChannelEntity } from './channels/channel.entity';
 import { ChannelsController } from './channels/channels.controller';
 import { ChannelsService } from './channels/channels.service';
 import { SendingChannels } from './channels/sending-channels';
+import { MessageLog } from './messages/message-log';
 import { MessageEntity } from './messages/message.entity';
 import { MessagesController } from './messages/messages.controller';
 import { StatusEntity } from './messages/status.entity';
@@ -52,6 +53,7 @@ export class WhatsappMessagingAppModule {
       controllers: [ChannelsController, MessagesController, WebhookController],
       providers: [
         ChannelsService,
+        MessageLog,
         WebhookChannels,
         WebhookIngest,
         TriggerProducer,

@@ -61,6 +61,8 @@ export class ContactDrainer {
   private runInline?: (attempt: InlineAttempt) => Promise<void>;
   /** In-process attempts running. */
   private readonly inline = new Set<Promise<void>>();
+  /** Shutting down: first attempts go to the queue. */
+  private stopping = false;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -82,9 +84,13 @@ export class ContactDrainer {
     this.runInline = run;
   }
 
-  /** Waits for the in-process attempts running now (at shutdown, within its budget). */
+  /**
+   * At shutdown: no more attempts start in-process (batches still being written leave theirs to the queue,
+   * for another worker), and those running are waited for (within the shutdown budget).
+   */
   async settleInline(): Promise<void> {
-    await Promise.allSettled([...this.inline]);
+    this.stopping = true;
+    while (this.inline.size > 0) await Promise.allSettled([...this.inline]);
   }
 
   /** Applies the event (after any pending ones of the contact); false when it had been applied before. */
@@ -176,7 +182,7 @@ export class ContactDrainer {
    */
   private lease(jobs: ContactJob[], runs: RunSet): InlineAttempt[] {
     const attempts: InlineAttempt[] = [];
-    if (!this.runInline) return attempts;
+    if (!this.runInline || this.stopping) return attempts;
     for (const { job } of jobs) {
       if (job.queue !== QueueName.FlowApiCalls || job.delayMs) continue;
       const call = job.payload as ApiCallJob;
