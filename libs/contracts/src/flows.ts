@@ -86,3 +86,13 @@ export interface FlowPublishedEvent {
   change: 'published' | 'activated' | 'deactivated' | 'deleted';
   at: string;
 }
+
+/**
+ * Path segments never read, wherever a variable path is accepted (a response mapping, a template) or followed
+ * (the engine's lookups).
+ */
+export const FORBIDDEN_PATH_SEGMENTS: ReadonlySet<string> = new Set([
+  '__proto__',
+  'prototype',
+  'constructor',
+]);

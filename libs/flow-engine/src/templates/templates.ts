@@ -1,3 +1,4 @@
+import { FORBIDDEN_PATH_SEGMENTS } from '@flowbridge/contracts';
 import { Liquid, type Template } from 'liquidjs';
 
 /** Every template failure, from a syntax error to a limit, has this one code. */
@@ -175,12 +176,7 @@ function firstLine(error: unknown): string {
 }
 
 const EXACT_REFERENCE = /^\{\{\s*([A-Za-z_][\w-]*(?:\.[\w-]+)*)\s*\}\}$/;
-/** Path segments never read, wherever a variable path is accepted or followed. */
-export const FORBIDDEN_PATH_SEGMENTS: ReadonlySet<string> = new Set([
-  '__proto__',
-  'prototype',
-  'constructor',
-]);
+export { FORBIDDEN_PATH_SEGMENTS } from '@flowbridge/contracts';
 
 /** The variable path when a string is nothing but one reference (`"{{ order.items }}"`), else null. */
 export function exactReference(template: string): string | null {

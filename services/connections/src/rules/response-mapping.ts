@@ -1,4 +1,4 @@
-import { FORBIDDEN_PATH_SEGMENTS } from '@flowbridge/flow-engine';
+import { FORBIDDEN_PATH_SEGMENTS } from '@flowbridge/contracts';
 import { AppError } from '@flowbridge/platform';
 import { ConnectionsErrorCode } from './errors';
 

@@ -1,7 +1,6 @@
 // Channel-neutral messages (what the worker renders) as WhatsApp Cloud API message objects, in Meta's shapes:
 // https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages
-import type { OutboundMessage, RenderedOption } from '@flowbridge/contracts';
-import { WhatsAppLimits } from '@flowbridge/flow-engine';
+import { type OutboundMessage, type RenderedOption, WhatsAppLimits } from '@flowbridge/contracts';
 
 /** The body of `POST /{version}/{phone-number-id}/messages`. */
 export interface CloudMessage {
