@@ -383,6 +383,34 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
     expect(await job?.getState()).toBe('completed');
   });
 
+  it('[issue 18] a first attempt that cannot run in-process (connections did not answer) goes to the queue at once, not counted as a death', async () => {
+    const { flowId } = await publishLookup((_req, res) =>
+      sendJson(res, 200, { status: 'shipped', customer: 'Queued' }),
+    );
+    const rpc = worker.app.get(RpcClients);
+    const resolve = jest
+      .spyOn(rpc, 'resolveApi')
+      .mockRejectedValueOnce(new RpcUnavailableError('connections.resolve: Timeout has occurred'));
+    const waId = '447700900034';
+    try {
+      await start(flowId, waId);
+      const run = await finishedRun(waId);
+      expect(await texts(run.id)).toEqual([
+        'Looking up order A-17…',
+        'Order A-17 is shipped (Queued)',
+        'If: success',
+      ]);
+      expect(resolve).toHaveBeenCalledTimes(2); // in-process, refused; then its job
+      expect(business.requests).toHaveLength(1);
+      const { job } = await firstAttemptTraces(run.id);
+      expect(job?.data).toMatchObject({ attempt: 1 });
+      expect(job?.data).not.toHaveProperty('interrupted');
+      expect(await job?.getState()).toBe('completed');
+    } finally {
+      resolve.mockRestore();
+    }
+  });
+
   it('[issue 18] a slow first attempt keeps its lease while it runs: the sweep does not queue it a second time', async () => {
     const { flowId } = await publishLookup((_req, res) => {
       setTimeout(() => sendJson(res, 200, { status: 'shipped', customer: 'Slow' }), 1800);

@@ -18,7 +18,7 @@ import { runById } from '../runs/run-rows';
 import { CallSlots } from './call-slots';
 import { ContactDrainer, type InlineAttempt } from './contact-drainer';
 import { ApiCallJobName, type ApiCallJob } from './jobs';
-import type { OutboxJob } from './outbox.service';
+import { Outbox, type OutboxJob } from './outbox.service';
 import { abandonedSteps, apiCallDuration, apiRetries } from './worker-metrics';
 
 /**
@@ -37,6 +37,7 @@ export class ApiSteps {
     private readonly rpc: RpcClients,
     private readonly config: WorkerConfig,
     private readonly slots: CallSlots,
+    private readonly outbox: Outbox,
   ) {
     drainer.runAttemptsWith((attempt) => this.inline(attempt));
   }
@@ -73,13 +74,35 @@ export class ApiSteps {
         this.attemptFor(attempt.call, attempt.run, attempt.jobId),
       );
     } catch (err) {
+      clearInterval(renewal);
+      // Not a death (which `interrupted` counts): a service or a store refused. The row becomes an ordinary
+      // job, sent now or by the sweep, and parked there until what refused is back.
       this.logger.warn(
         { err, runId: attempt.run.id, jobId: attempt.jobId },
-        'API attempt not recorded; once its lease runs out the outbox sweep queues it as a job',
+        'API attempt not recorded; it goes to the flow-api-calls queue',
+      );
+      await this.release(attempt).catch((error: unknown) =>
+        this.logger.warn(
+          { err: error, jobId: attempt.jobId },
+          'API attempt not handed to the queue; the outbox sweep does once its lease runs out',
+        ),
       );
     } finally {
       clearInterval(renewal);
     }
+  }
+
+  /** An in-process attempt that could not finish: its outbox row loses its lease and is sent as a job. */
+  private async release(attempt: InlineAttempt): Promise<void> {
+    const { contact } = attempt.call;
+    await Tenancy.forWorkspace(contact.workspaceId, () =>
+      this.db.query(
+        `UPDATE worker.outbox SET lease_until = NULL
+          WHERE job_id = $1 AND lease_until IS NOT NULL AND sent_at IS NULL`,
+        [attempt.jobId],
+      ),
+    );
+    await this.outbox.flush(contact.workspaceId, [contact]);
   }
 
   private async attemptFor(call: ApiCallJob, run: InlineAttempt['run'], settles?: string): Promise<void> {
