@@ -220,33 +220,28 @@ describe('reliability: worker faults (services as processes, own Redis and Postg
 
     // The same row sent again after its job was removed (as removeOnComplete does): the messaging service
     // dedupes it by navigation id.
-    const queue = sys.queue(committed.queue);
-    try {
-      await until(
-        'the job to complete',
-        async () => (await queue.getJobState(committed.job_id)) === 'completed',
-        PATIENT,
-      );
-      await queue.remove(committed.job_id);
-    } finally {
-      await queue.close();
-    }
+    /** Waits for the navigation job to complete; `remove` then takes it out, as removeOnComplete would. */
+    const completed = async (which: string, remove = false) => {
+      const queue = sys.queue(committed.queue);
+      try {
+        await until(
+          `the ${which} job to complete`,
+          async () => (await queue.getJobState(committed.job_id)) === 'completed',
+          PATIENT,
+        );
+        if (remove) await queue.remove(committed.job_id);
+      } finally {
+        await queue.close();
+      }
+    };
+    await completed('first', true);
     await sys.pg.query(
       `UPDATE worker.outbox SET sent_at = NULL, created_at = now() - interval '1 minute' WHERE job_id = $1`,
       'flowbridge',
       [committed.job_id],
     );
     await until('the second sweep', async () => (await navigationRow()).sent_at !== null, PATIENT);
-    const again = sys.queue(committed.queue);
-    try {
-      await until(
-        'the second job to complete',
-        async () => (await again.getJobState(committed.job_id)) === 'completed',
-        PATIENT,
-      );
-    } finally {
-      await again.close();
-    }
+    await completed('second');
     expect(await sys.duplicatesAmong([waId])).toBe(0);
     expect(sys.sentTexts(waId)).toEqual(['Your order is shipped']);
     expect(sys.callsFor(waId)).toBe(1);

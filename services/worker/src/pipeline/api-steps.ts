@@ -57,52 +57,38 @@ export class ApiSteps {
    * runs out and the outbox sweep sends the row as a job.
    */
   private async inline(attempt: InlineAttempt): Promise<void> {
-    const { workspaceId } = attempt.call.contact;
+    const { contact } = attempt.call;
     // A slow call keeps its row: the lease is renewed while it runs, as BullMQ renews a job's lock.
     const leaseMs = this.config.WORKER_LOCK_DURATION_MS;
     const renewal = setInterval(() => {
-      void Tenancy.forWorkspace(workspaceId, () =>
-        this.db.query(
-          `UPDATE worker.outbox SET lease_until = now() + $2 * interval '1 millisecond'
-            WHERE job_id = $1 AND lease_until IS NOT NULL AND sent_at IS NULL`,
-          [attempt.jobId, leaseMs],
-        ),
-      ).catch((err: unknown) => this.logger.warn({ err, jobId: attempt.jobId }, 'lease not renewed'));
+      this.outbox
+        .renewLease(contact.workspaceId, attempt.jobId, leaseMs)
+        .catch((err: unknown) => this.logger.warn({ err, jobId: attempt.jobId }, 'lease not renewed'));
     }, leaseMs / 3);
-    try {
-      await Tenancy.forWorkspace(workspaceId, () =>
-        this.attemptFor(attempt.call, attempt.run, attempt.jobId),
-      );
-    } catch (err) {
-      clearInterval(renewal);
-      // Not a death (which `interrupted` counts): a service or a store refused. The row becomes an ordinary
-      // job, sent now or by the sweep, and parked there until what refused is back.
-      this.logger.warn(
-        { err, runId: attempt.run.id, jobId: attempt.jobId },
-        'API attempt not recorded; it goes to the flow-api-calls queue',
-      );
-      await this.release(attempt).catch((error: unknown) =>
+    const recorded = await Tenancy.forWorkspace(contact.workspaceId, () =>
+      this.attemptFor(attempt.call, attempt.run, attempt.jobId),
+    ).then(
+      () => true,
+      (err: unknown) => {
         this.logger.warn(
-          { err: error, jobId: attempt.jobId },
+          { err, runId: attempt.run.id, jobId: attempt.jobId },
+          'API attempt not recorded; it goes to the flow-api-calls queue',
+        );
+        return false;
+      },
+    );
+    clearInterval(renewal);
+    if (recorded) return;
+    // Not a death (which `interrupted` counts): a service or a store refused. The row becomes an ordinary job,
+    // sent now or by the sweep, and parked there until what refused is back.
+    await this.outbox
+      .releaseLease(contact, attempt.jobId)
+      .catch((err: unknown) =>
+        this.logger.warn(
+          { err, jobId: attempt.jobId },
           'API attempt not handed to the queue; the outbox sweep does once its lease runs out',
         ),
       );
-    } finally {
-      clearInterval(renewal);
-    }
-  }
-
-  /** An in-process attempt that could not finish: its outbox row loses its lease and is sent as a job. */
-  private async release(attempt: InlineAttempt): Promise<void> {
-    const { contact } = attempt.call;
-    await Tenancy.forWorkspace(contact.workspaceId, () =>
-      this.db.query(
-        `UPDATE worker.outbox SET lease_until = NULL
-          WHERE job_id = $1 AND lease_until IS NOT NULL AND sent_at IS NULL`,
-        [attempt.jobId],
-      ),
-    );
-    await this.outbox.flush(contact.workspaceId, [contact]);
   }
 
   private async attemptFor(call: ApiCallJob, run: InlineAttempt['run'], settles?: string): Promise<void> {

@@ -177,8 +177,9 @@ export class ContactDrainer {
   }
 
   /**
-   * The API first attempts of the batch this process runs itself, as many as its free call slots (CallSlots): their outbox rows are leased (written, not sent). A step the batch has already moved past (a later
-   * event of the contact) is left to its job, which finds nothing to do.
+   * The API first attempts of the batch this process runs itself, as many as its free call slots (CallSlots):
+   * their outbox rows are leased (written, not sent). A step the batch has already moved past (a later event of
+   * the contact) is left to its job, which finds nothing to do.
    */
   private lease(jobs: ContactJob[], runs: RunSet): InlineAttempt[] {
     const attempts: InlineAttempt[] = [];

@@ -115,6 +115,29 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
     });
   }
 
+  /** Keeps an in-process attempt's row leased for `leaseMs` more (while its call runs). */
+  async renewLease(workspaceId: string, jobId: string, leaseMs: number): Promise<void> {
+    await Tenancy.forWorkspace(workspaceId, () =>
+      this.db.query(
+        `UPDATE worker.outbox SET lease_until = now() + $2 * interval '1 millisecond'
+          WHERE job_id = $1 AND lease_until IS NOT NULL AND sent_at IS NULL`,
+        [jobId, leaseMs],
+      ),
+    );
+  }
+
+  /** An in-process attempt that could not finish: its row loses its lease and is sent as an ordinary job. */
+  async releaseLease(contact: ContactKey, jobId: string): Promise<void> {
+    await Tenancy.forWorkspace(contact.workspaceId, () =>
+      this.db.query(
+        `UPDATE worker.outbox SET lease_until = NULL
+          WHERE job_id = $1 AND lease_until IS NOT NULL AND sent_at IS NULL`,
+        [jobId],
+      ),
+    );
+    await this.flush(contact.workspaceId, [contact]);
+  }
+
   /** Adds the jobs, in order within each queue (one round trip per queue), the queues side by side. */
   private async send(rows: OutboxRow[]): Promise<void> {
     if (rows.length === 0) return;
