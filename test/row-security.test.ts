@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { ISOLATION_POLICY, scopeConnections, Tenancy } from '@flowbridge/platform';
+import {
+  ISOLATION_POLICY,
+  prepared,
+  preparedName,
+  prepareMarkedStatements,
+  scopeConnections,
+  Tenancy,
+} from '@flowbridge/platform';
 import { createTestDatabase, TEST_APP_ROLE, type TestDatabase } from '@flowbridge/testing';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -217,6 +224,34 @@ describe('[D4] row-level security: Postgres keeps each workspace to its own rows
     await Tenancy.forWorkspace('ws-b', async () => {
       expect(await visible('flow_definition.flows')).toEqual([ids.b['flow_definition.flows']]);
     });
+  });
+
+  it('a prepared statement (planned once, kept by the connection) still sees only the current workspace as scopes alternate on one connection', async () => {
+    const runs = prepareMarkedStatements(
+      scopeConnections(await new DataSource({ type: 'postgres', url: db.appUrl, poolSize: 1 }).initialize()),
+    );
+    // Marked as the hot path marks its statements; run more than five times per scope, past the custom plans
+    // after which Postgres may keep a generic one.
+    const sql = prepared(`SELECT id::text AS id FROM worker.runs WHERE status = ANY($1::text[]) ORDER BY id`);
+    try {
+      for (let i = 0; i < 8; i++)
+        for (const ws of ['a', 'b'] as const) {
+          const rows = await Tenancy.forWorkspace(`ws-${ws}`, () =>
+            runs.query<Array<{ id: string }>>(sql, [['active', 'ended']]),
+          );
+          expect(rows.map((r) => r.id)).toEqual([ids[ws]['worker.runs']]);
+        }
+      const prepares = await Tenancy.forWorkspace('ws-a', () =>
+        runs.query<Array<{ name: string; statement: string; plans: string }>>(
+          `SELECT name, statement, (generic_plans + custom_plans)::text AS plans FROM pg_prepared_statements`,
+        ),
+      );
+      // The statement was prepared on the connection under its name, and planned fewer times than it ran.
+      expect(prepares).toEqual([{ name: preparedName(sql), statement: sql, plans: expect.any(String) }]);
+      expect(Number(prepares[0].plans)).toBeLessThanOrEqual(16);
+    } finally {
+      await runs.destroy();
+    }
   });
 
   it('holds for the tables’ owner too (FORCE), where without FORCE the owner would see every workspace', async () => {

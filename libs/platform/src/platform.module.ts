@@ -10,7 +10,7 @@ import { register } from 'prom-client';
 import { ApiKeyEntity, AuthModule } from './auth';
 import { PlatformConfig } from './config';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { dataSourceOptions, scopeConnections } from './database';
+import { dataSourceOptions, prepareMarkedStatements, scopeConnections } from './database';
 import { HealthController } from './health';
 import { ShutdownState } from './lifecycle';
 import { LoggingModule } from './logging';
@@ -64,9 +64,12 @@ export class PlatformModule {
             retryAttempts: 3,
             retryDelay: 1000,
           }),
-          // Every connection carries the caller's workspace, for the tables' row-level security.
+          // Every connection carries the caller's workspace, for the tables' row-level security, and runs
+          // the hot path's statements prepared.
           dataSourceFactory: async (dataSourceOptions) =>
-            scopeConnections(await new DataSource(dataSourceOptions as DataSourceOptions).initialize()),
+            prepareMarkedStatements(
+              scopeConnections(await new DataSource(dataSourceOptions as DataSourceOptions).initialize()),
+            ),
         }),
         TerminusModule.forRoot({ logger: false }),
         PrometheusModule.register({

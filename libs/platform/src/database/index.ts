@@ -6,3 +6,4 @@ export * from './values-list';
 export * from './tenancy';
 export * from './statement-counter';
 export * from './group-commit';
+export * from './prepared-statements';

@@ -1,5 +1,5 @@
 import type { NavigationEventV1 } from '@flowbridge/contracts';
-import { GroupCommit, Tenancy } from '@flowbridge/platform';
+import { GroupCommit, prepared, Tenancy } from '@flowbridge/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -168,7 +168,7 @@ export class SendQueue {
     );
     rows.forEach((row, i) => (row.ord = i));
     const inserted = await this.db.query<Array<{ navigation_id: string }>>(
-      `INSERT INTO whatsapp_messaging.messages
+      prepared(`INSERT INTO whatsapp_messaging.messages
               (workspace_id, channel_id, wa_id, occurred_at, direction, send_state, navigation_id, part, type, content)
        SELECT r.workspace_id, r.channel_id, r.wa_id, r.occurred_at, 'out', 'queued', r.navigation_id, r.part,
               r.type, r.content
@@ -177,7 +177,7 @@ export class SendQueue {
                    part smallint, type text, content jsonb)
         ORDER BY r.ord
        ON CONFLICT (navigation_id, part) DO NOTHING
-       RETURNING navigation_id`,
+       RETURNING navigation_id`),
       [JSON.stringify(rows)],
     );
     const fresh = new Set(inserted.map((r) => r.navigation_id));

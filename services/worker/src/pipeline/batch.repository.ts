@@ -1,3 +1,4 @@
+import { prepared } from '@flowbridge/platform';
 import type { EntityManager } from 'typeorm';
 import type { CallLogRow } from '../runs/call-log.repository';
 import type { RunEntity } from '../runs/run.entity';
@@ -46,8 +47,8 @@ export const BatchRepository = {
    */
   async lock(tx: EntityManager, contacts: ContactKey[]): Promise<void> {
     await tx.query(
-      `SELECT pg_advisory_xact_lock(h) FROM (
-         SELECT DISTINCT hashtextextended('worker-contact:' || k, 0) AS h FROM unnest($1::text[]) AS k ORDER BY h) s`,
+      prepared(`SELECT pg_advisory_xact_lock(h) FROM (
+         SELECT DISTINCT hashtextextended('worker-contact:' || k, 0) AS h FROM unnest($1::text[]) AS k ORDER BY h) s`),
       [contacts.map((c) => `${c.workspaceId}/${c.channelId}/${c.waId}`)],
     );
   },

@@ -1,6 +1,7 @@
 import {
   internalKeyOf,
   JobAuth,
+  prepared,
   ProducerQueues,
   REDIS,
   RedisEpochWatcher,
@@ -101,13 +102,13 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
       // (BullMQ keeps them, so nothing is added twice). In the statement that locks the rows; a failed send rolls
       // the mark back.
       const rows = await tx.query<[OutboxRow[], number]>(
-        `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
+        prepared(`WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
          UPDATE worker.outbox SET sent_at = now() FROM relaxed
           WHERE id IN (SELECT id FROM worker.outbox
                         WHERE (workspace_id, channel_id, wa_id) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))
                           AND sent_at IS NULL AND (lease_until IS NULL OR lease_until < now())
                         ORDER BY id FOR UPDATE)
-          RETURNING id, queue, job_name, job_id, payload, delay_ms, lease_until`,
+          RETURNING id, queue, job_name, job_id, payload, delay_ms, lease_until`),
         [contacts.map((c) => c.workspaceId), contacts.map((c) => c.channelId), contacts.map((c) => c.waId)],
       );
       // Kept a while once sent: a Redis that restarts may have lost the last jobs it acknowledged.

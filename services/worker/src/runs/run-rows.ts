@@ -1,3 +1,4 @@
+import { prepared } from '@flowbridge/platform';
 import type { EntityManager } from 'typeorm';
 import type { ContactKey } from '../pipeline/jobs';
 import type { RunEntity } from './run.entity';
@@ -97,7 +98,7 @@ export class RunSet {
     });
     if (rows.length === 0) return;
     await tx.query(
-      `INSERT INTO worker.runs (id, workspace_id, channel_id, wa_id, flow_id, flow_version, status, screen_id, state,
+      prepared(`INSERT INTO worker.runs (id, workspace_id, channel_id, wa_id, flow_id, flow_version, status, screen_id, state,
                                 end_reason, expires_at, ended_at)
        SELECT r.id, r.workspace_id, r.channel_id, r.wa_id, r.flow_id, r.flow_version, r.status, r.screen_id, r.state,
               r.end_reason, r.expires_at, r.ended_at
@@ -108,7 +109,7 @@ export class RunSet {
        ON CONFLICT (id) DO UPDATE
           SET status = excluded.status, screen_id = excluded.screen_id, state = excluded.state,
               end_reason = excluded.end_reason, expires_at = excluded.expires_at, ended_at = excluded.ended_at,
-              updated_at = now()`,
+              updated_at = now()`),
       [JSON.stringify(rows)],
     );
   }
