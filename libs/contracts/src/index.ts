@@ -6,3 +6,4 @@ export * from './flows';
 export * from './triggers';
 export * from './navigation';
 export * from './whatsapp';
+export * from './api-calls';

@@ -1,5 +1,7 @@
-// Jobs on the `flow-navigation` queue: what the worker emits when a run enters a screen.
-import type { TriggerContact } from './triggers';
+// Jobs on the `flow-navigation` queue: what the worker emits when a run enters a screen. Validated on receipt
+// by the messaging service.
+import { z } from 'zod';
+import { firstProblem, type TriggerContact } from './triggers';
 
 export interface RenderedOption {
   id: string;
@@ -50,6 +52,7 @@ export function runSequenceId(runId: string, seq: number): string {
 export const NavigationJobName = {
   Navigation: 'navigation.v1',
 } as const;
+export type NavigationJobName = (typeof NavigationJobName)[keyof typeof NavigationJobName];
 
 export interface NavigationEventV1 {
   version: 1;
@@ -65,4 +68,58 @@ export interface NavigationEventV1 {
   seq: number;
   messages: OutboundMessage[];
   emittedAt: string;
+}
+
+const option = z.object({ id: z.string().min(1), title: z.string(), description: z.string().optional() });
+const headed = { header: z.string().optional(), footer: z.string().optional() };
+
+const message = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text'), text: z.string(), previewUrl: z.boolean().optional() }),
+  z.object({ type: z.literal('buttons'), text: z.string(), ...headed, buttons: z.array(option).min(1) }),
+  z.object({
+    type: z.literal('list'),
+    text: z.string(),
+    button: z.string().min(1),
+    ...headed,
+    sections: z.array(z.object({ title: z.string().optional(), rows: z.array(option).min(1) })).min(1),
+  }),
+  z.object({
+    type: z.literal('media'),
+    mediaType: z.enum(['image', 'document', 'video', 'audio']),
+    url: z.string().min(1),
+    caption: z.string().optional(),
+    filename: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal('flow'),
+    text: z.string(),
+    flowId: z.string().min(1),
+    cta: z.string().min(1),
+    flowToken: z.string().min(1),
+    screen: z.string().optional(),
+    data: z.record(z.string(), z.string()).optional(),
+    ...headed,
+  }),
+]);
+
+export const navigationEventSchema = z.object({
+  version: z.literal(1),
+  navigationId: z.string().min(1).max(200),
+  workspaceId: z.string().min(1),
+  // Any UUID version: the column is a uuid, so nothing else could be queued.
+  channelId: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i),
+  contact: z.object({ waId: z.string().regex(/^\d{6,15}$/), name: z.string().optional() }),
+  runId: z.string().min(1),
+  flowId: z.string().min(1),
+  flowVersion: z.number().int(),
+  screenId: z.string(),
+  seq: z.number().int().nonnegative(),
+  messages: z.array(message).max(50),
+  emittedAt: z.iso.datetime({ offset: true }),
+});
+
+/** A navigation job's data checked field by field; the first problem, with its path, when it is not one. */
+export function readNavigationEvent(data: unknown): NavigationEventV1 | string {
+  const result = navigationEventSchema.safeParse(data);
+  return result.success ? result.data : firstProblem(result)!;
 }

@@ -25,6 +25,9 @@
 //    unsent is drained by the overdue sweep of any replica.
 // Every job that fails because Postgres, Redis or a service is down is parked, not failed
 // (UnavailabilityParking): an outage of any length loses nothing that was accepted.
+// Every payload is checked on receipt, by its job's signature (JobAuth: only the services queue work) and by
+// its validator here in contracts (readTriggerEvent, readNavigationEvent, readApiCallJob); each processor is a
+// `switch` on the job name that hands the job to one use-case.
 export const QueueName = {
   /** The base of the partitioned trigger queues `flow-triggers.0` … `flow-triggers.<N-1>` (see triggerQueue). */
   FlowTriggers: 'flow-triggers',

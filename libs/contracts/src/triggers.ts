@@ -1,4 +1,5 @@
 // Jobs on the `flow-triggers` queue: what starts or advances a run. Validated on receipt by the worker.
+import { z } from 'zod';
 import type { JsonValue } from './connections';
 import type { TriggerMessage } from './flows';
 import type { InboundMessage } from './whatsapp';
@@ -39,4 +40,57 @@ export interface TriggerEventV1 {
         /** The message this one replies to (WhatsApp's `context.id`), if any. */
         replyTo?: string;
       };
+}
+
+const jsonObject = z.record(z.string(), z.unknown());
+const nonEmpty = z.string().min(1);
+
+/** What the contact sent, as the trigger matcher reads it. */
+const triggerMessage = z.discriminatedUnion('kind', [
+  z.looseObject({ kind: z.literal('text'), text: z.string() }),
+  z.looseObject({ kind: z.literal('choice'), id: z.string(), title: z.string().optional() }),
+  z.looseObject({ kind: z.literal('flow'), data: jsonObject }),
+  z.looseObject({ kind: z.literal('other'), type: z.string() }),
+]);
+
+/**
+ * A trigger event as the worker accepts it. Loose objects: fields added by a newer producer (and the typed
+ * `inbound` message, which the flow engine reads itself) pass through untouched.
+ */
+export const triggerEventSchema = z.looseObject({
+  version: z.literal(1),
+  eventId: nonEmpty,
+  workspaceId: nonEmpty,
+  channelId: nonEmpty,
+  occurredAt: nonEmpty.refine((at) => !Number.isNaN(Date.parse(at)), 'is not a date'),
+  contact: z.looseObject({
+    waId: z.string().regex(/^\d{6,15}$/, 'is not a WhatsApp id'),
+    name: z.string().optional(),
+  }),
+  source: z.discriminatedUnion('type', [
+    z.looseObject({
+      type: z.literal('api'),
+      flowId: nonEmpty,
+      flowVersion: z.number().int(),
+      variables: jsonObject,
+    }),
+    z.looseObject({
+      type: z.literal('message'),
+      messageId: nonEmpty,
+      message: triggerMessage,
+      replyTo: z.string().optional(),
+    }),
+  ]),
+});
+
+/** A trigger job's data checked field by field; the first problem, with its path, when it is not one. */
+export function readTriggerEvent(data: unknown): TriggerEventV1 | string {
+  return firstProblem(triggerEventSchema.safeParse(data)) ?? (data as TriggerEventV1);
+}
+
+/** A zod result's first issue as `path: message`, or undefined when it passed. */
+export function firstProblem(result: z.ZodSafeParseResult<unknown>): string | undefined {
+  if (result.success) return undefined;
+  const issue = result.error.issues[0];
+  return `${issue.path.join('.') || 'event'}: ${issue.message}`;
 }

@@ -1,3 +1,4 @@
+import { UnrecoverableError } from 'bullmq';
 import { Counter } from 'prom-client';
 import { InternalMac, purposeKey } from '../crypto/internal-key';
 import { metricOnce } from '../metrics/metrics';
@@ -65,4 +66,12 @@ function withoutTag(data: object): object {
   if (!(JOB_AUTH_FIELD in data)) return data;
   const { [JOB_AUTH_FIELD]: _tag, ...rest } = data as Record<string, unknown>;
   return rest;
+}
+
+/**
+ * The `default` of a processor's dispatch (a `switch` on the job name): a name the switch does not handle fails
+ * to compile there, and a job under a name no release knows is failed for good at run time.
+ */
+export function noUseCaseFor(name: never): never {
+  throw new UnrecoverableError(`no use-case for job ${String(name)}`);
 }

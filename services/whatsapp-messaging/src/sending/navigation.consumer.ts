@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { NavigationJobName, navigationQueue } from '@flowbridge/contracts';
+import { NavigationJobName, navigationQueue, readNavigationEvent } from '@flowbridge/contracts';
 import {
   internalKeyOf,
   JobAuth,
   limitGlobalConcurrency,
   metricOnce,
+  noUseCaseFor,
   REDIS,
   redisOptionsFromUrl,
   settleWithin,
@@ -22,7 +23,7 @@ import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
 import { WhatsappMessagingConfig } from '../whatsapp-messaging.config';
-import { readNavigationEvent } from './navigation-event';
+
 import { SendLane } from './send-lane';
 import { SendScheduler } from './send-scheduler';
 
@@ -69,7 +70,7 @@ export class NavigationConsumer implements OnApplicationBootstrap, BeforeApplica
     const connection = { ...redisOptionsFromUrl(this.config.REDIS_URL), maxRetriesPerRequest: null };
     for (let p = 0; p < this.config.NAVIGATION_PARTITIONS; p++) {
       const name = navigationQueue(p);
-      const worker = new Worker(name, (job, token) => this.handle(job, token), {
+      const worker = new Worker(name, (job, token) => this.onNavigationJob(job, token), {
         prefix: this.config.QUEUE_PREFIX,
         connection,
         autorun: false,
@@ -96,24 +97,37 @@ export class NavigationConsumer implements OnApplicationBootstrap, BeforeApplica
     this.sweeper.unref();
   }
 
-  async handle(job: Job, token?: string): Promise<void> {
-    // Only the worker emits navigations: a job added by hand or by a client of Redis is never sent.
-    const refusal = this.auth.check(job, [NavigationJobName.Navigation]);
-    if (refusal) {
-      navigations.inc({ outcome: 'refused' });
-      this.logger.error(
-        { jobId: job.id, queue: job.queueName, name: job.name, refusal },
-        'navigation job refused',
-      );
-      throw new UnrecoverableError(`navigation job refused: ${refusal}`);
+  /** A navigation partition's job, by name, to its use-case. */
+  onNavigationJob(job: Job, token?: string): Promise<void> {
+    const name = this.authentic(job);
+    switch (name) {
+      case NavigationJobName.Navigation:
+        return this.queueSends(job, token);
+      default:
+        return noUseCaseFor(name);
     }
+  }
+
+  /** Only the worker emits navigations: a job added by hand or by a client of Redis is never sent. */
+  private authentic(job: Job): NavigationJobName {
+    const refusal = this.auth.check(job, Object.values(NavigationJobName));
+    if (!refusal) return job.name as NavigationJobName;
+    navigations.inc({ outcome: 'refused' });
+    this.logger.error(
+      { jobId: job.id, queue: job.queueName, name: job.name, refusal },
+      'navigation job refused',
+    );
+    throw new UnrecoverableError(`navigation job refused: ${refusal}`);
+  }
+
+  /** The navigation's parts queued for sending (the durable record); the sends run outside the partition. */
+  private async queueSends(job: Job, token?: string): Promise<void> {
     const navigation = readNavigationEvent(job.data);
     if (typeof navigation === 'string') {
       navigations.inc({ outcome: 'refused' });
       this.logger.error({ jobId: job.id, reason: navigation }, 'navigation event refused');
       throw new UnrecoverableError(`invalid navigation event: ${navigation}`);
     }
-    // Done once the parts are queued (the durable record); the sends run outside the partition.
     await this.parking.run(job, token, async () => {
       const queued = await this.lane.enqueue(navigation);
       navigations.inc({ outcome: queued ? 'queued' : 'already_queued' });

@@ -1,4 +1,6 @@
 import {
+  ApiCallJobName,
+  type ApiCallJob,
   type ApiResponse,
   jobIdOf,
   type JsonValue,
@@ -17,7 +19,6 @@ import { runStateOf } from '../runs/run.entity';
 import { runById } from '../runs/run-rows';
 import { CallSlots } from './call-slots';
 import { ContactDrainer, type InlineAttempt } from './contact-drainer';
-import { ApiCallJobName, type ApiCallJob } from './jobs';
 import { Outbox, type OutboxJob } from './outbox.service';
 import { abandonedSteps, apiCallDuration, apiRetries } from './worker-metrics';
 

@@ -10,7 +10,8 @@ import { type CallLogRow, CallLogRepository } from '../runs/call-log.repository'
 import { BatchRepository } from './batch.repository';
 import { CallSlots } from './call-slots';
 import { type InboxEntry, InboxRepository, contactName, type PendingEntry } from './inbox.repository';
-import { type ApiCallJob, type ContactKey, type InboxEvent } from './jobs';
+import type { ApiCallJob } from '@flowbridge/contracts';
+import type { ContactKey, InboxEvent } from './jobs';
 import { type ContactJob, Outbox, type OutboxJob } from './outbox.service';
 import { RunApplier } from './run-applier';
 import { WorkerConfig } from '../worker.config';

@@ -1,9 +1,18 @@
-import { QueueName, triggerQueue, TriggerJobName } from '@flowbridge/contracts';
+import {
+  type ApiCallJob,
+  ApiCallJobName,
+  QueueName,
+  readApiCallJob,
+  readTriggerEvent,
+  triggerQueue,
+  TriggerJobName,
+} from '@flowbridge/contracts';
 import {
   internalKeyOf,
   isUnavailableError,
   JobAuth,
   limitGlobalConcurrency,
+  noUseCaseFor,
   REDIS,
   redisOptionsFromUrl,
   settleWithin,
@@ -22,7 +31,6 @@ import { RpcUnavailableError } from '../clients/rpc.clients';
 import { WorkerConfig } from '../worker.config';
 import { ApiSteps } from './api-steps';
 import { ContactDrainer } from './contact-drainer';
-import { ApiCallJobName, type ApiCallJob, readTriggerEvent } from './jobs';
 import { Outbox } from './outbox.service';
 import { queueWait, triggerEvents } from './worker-metrics';
 
@@ -64,7 +72,7 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
       const name = triggerQueue(p);
       // One job at a time per partition, across every worker process: a contact's events stay in order.
       this.workers.push(
-        new Worker(name, (job, token) => this.trigger(job, token), { ...common, concurrency: 1 }),
+        new Worker(name, (job, token) => this.onTriggerJob(job, token), { ...common, concurrency: 1 }),
       );
       void limitGlobalConcurrency(name, {
         prefix: this.config.QUEUE_PREFIX,
@@ -74,7 +82,7 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
       });
     }
     this.workers.push(
-      new Worker(QueueName.FlowApiCalls, (job, token) => this.apiCall(job as Job<ApiCallJob>, token), {
+      new Worker(QueueName.FlowApiCalls, (job, token) => this.onApiCallJob(job, token), {
         ...common,
         concurrency: this.config.WORKER_CONCURRENCY,
       }),
@@ -95,8 +103,29 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
     }
   }
 
-  async trigger(job: Job, token?: string): Promise<void> {
-    this.authentic(job, TriggerJobName.TriggerEvent);
+  /** A trigger partition's job, by name, to its use-case. */
+  onTriggerJob(job: Job, token?: string): Promise<void> {
+    const name = this.authentic<TriggerJobName>(job, Object.values(TriggerJobName));
+    switch (name) {
+      case TriggerJobName.TriggerEvent:
+        return this.applyTrigger(job, token);
+      default:
+        return noUseCaseFor(name);
+    }
+  }
+
+  /** An API-call job, by name, to its use-case. */
+  onApiCallJob(job: Job, token?: string): Promise<void> {
+    const name = this.authentic<typeof ApiCallJobName>(job, [ApiCallJobName]);
+    switch (name) {
+      case ApiCallJobName:
+        return this.apiCall(job, token);
+      default:
+        return noUseCaseFor(name);
+    }
+  }
+
+  private async applyTrigger(job: Job, token?: string): Promise<void> {
     observeWait(job);
     const event = readTriggerEvent(job.data);
     if (typeof event === 'string') {
@@ -112,9 +141,9 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   /** Only the services queue work for the worker: anything else (added by hand, by a Redis client) is refused. */
-  private authentic(job: Job, name: string): void {
-    const refusal = this.auth.check(job, [name]);
-    if (!refusal) return;
+  private authentic<Name extends string>(job: Job, names: Name[]): Name {
+    const refusal = this.auth.check(job, names);
+    if (!refusal) return job.name as Name;
     this.logger.error({ jobId: job.id, queue: job.queueName, name: job.name, refusal }, 'job refused');
     throw new UnrecoverableError(`job refused: ${refusal}`);
   }
@@ -124,16 +153,20 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
    * whose job then stalled too, has had its processes die twice: it is abandoned, as BullMQ fails a job that
    * stalled twice.
    */
-  async apiCall(job: Job<ApiCallJob>, token?: string): Promise<void> {
-    this.authentic(job, ApiCallJobName);
+  private async apiCall(job: Job, token?: string): Promise<void> {
     observeWait(job);
-    if ((job.data.interrupted ?? 0) + job.stalledCounter > 1) {
+    const data = readApiCallJob(job.data);
+    if (typeof data === 'string') {
+      this.logger.error({ jobId: job.id, reason: data }, 'API call job refused');
+      throw new UnrecoverableError(`invalid API call job: ${data}`);
+    }
+    if ((data.interrupted ?? 0) + job.stalledCounter > 1) {
       await this.parking.run(job, token, () =>
-        this.apiSteps.abandon(job.data, job.id!, 'job stalled more than allowable limit'),
+        this.apiSteps.abandon(data, job.id!, 'job stalled more than allowable limit'),
       );
       return;
     }
-    await this.parking.run(job, token, () => this.apiSteps.attempt(job.data));
+    await this.parking.run(job, token, () => this.apiSteps.attempt(data));
   }
 
   /**

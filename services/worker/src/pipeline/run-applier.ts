@@ -1,15 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  contactPartition,
-  type JsonValue,
-  jobIdOf,
-  navigationQueue,
-  NavigationJobName,
-  type NavigationEventV1,
-  QueueName,
-  runSequenceId,
-  type TriggerEventV1,
-} from '@flowbridge/contracts';
+import { type JsonValue, runSequenceId, type TriggerEventV1 } from '@flowbridge/contracts';
 import { type Effect, newRunState, type RunEvent, type RunState, step } from '@flowbridge/flow-engine';
 import { Injectable, Logger } from '@nestjs/common';
 import type { TriggerMatcher } from '../clients/active-triggers';
@@ -17,7 +7,8 @@ import { type LoadedVersion, RpcClients } from '../clients/rpc.clients';
 import { type RunEntity, runStateOf } from '../runs/run.entity';
 import type { RunSet } from '../runs/run-rows';
 import { WorkerConfig } from '../worker.config';
-import { ApiCallJobName, type ApiCallJob, type ContactKey, type InboxEvent } from './jobs';
+import type { ContactKey, InboxEvent } from './jobs';
+import { outboxJobsOf } from './effect-jobs';
 import type { OutboxJob } from './outbox.service';
 import { runsFinished } from './worker-metrics';
 
@@ -229,56 +220,7 @@ export class RunApplier {
     );
     for (const effect of result.effects)
       if (effect.type === 'end') runsFinished.inc({ status: effect.status, reason: effect.reason ?? 'none' });
-    return result.effects.flatMap((effect) => this.jobOf(run, effect));
-  }
-
-  private jobOf(run: RunEntity, effect: Effect): OutboxJob[] {
-    const contact: ContactKey = { workspaceId: run.workspaceId, channelId: run.channelId, waId: run.waId };
-    if (effect.type === 'send') {
-      const navigation: NavigationEventV1 = {
-        version: 1,
-        navigationId: runSequenceId(run.id, effect.seq),
-        workspaceId: run.workspaceId,
-        channelId: run.channelId,
-        contact: { waId: run.waId },
-        runId: run.id,
-        flowId: run.flowId,
-        flowVersion: run.flowVersion,
-        screenId: effect.screenId,
-        seq: effect.seq,
-        messages: effect.messages,
-        emittedAt: new Date().toISOString(),
-      };
-      return [
-        {
-          queue: navigationQueue(contactPartition(contact, this.config.NAVIGATION_PARTITIONS)),
-          name: NavigationJobName.Navigation,
-          jobId: jobIdOf('nav', run.id, effect.seq),
-          payload: navigation,
-        },
-      ];
-    }
-    if (effect.type === 'call_api') {
-      const job: ApiCallJob = {
-        version: 1,
-        contact,
-        runId: run.id,
-        apiId: effect.apiId,
-        key: effect.key,
-        attempt: 1,
-        countedAttempts: 0,
-        startedAt: Date.now(),
-      };
-      return [
-        {
-          queue: QueueName.FlowApiCalls,
-          name: ApiCallJobName,
-          jobId: jobIdOf('api', effect.key, 1),
-          payload: job,
-        },
-      ];
-    }
-    return [];
+    return result.effects.flatMap((effect) => outboxJobsOf(run, effect, this.config.NAVIGATION_PARTITIONS));
   }
 
   private expiry(): Date {
