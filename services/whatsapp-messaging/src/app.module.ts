@@ -20,6 +20,7 @@ import { SendScheduler } from './sending/send-scheduler';
 import { WebhookIngest } from './webhooks/ingest.service';
 import { WebhookChannels } from './webhooks/webhook-channels';
 import { WebhookController } from './webhooks/webhook.controller';
+import { WebhookVerifier } from './webhooks/webhook-verifier';
 import type { WhatsappMessagingConfig } from './whatsapp-messaging.config';
 
 export const SERVICE_NAME = 'whatsapp-messaging';
@@ -55,6 +56,7 @@ export class WhatsappMessagingAppModule {
         ChannelsService,
         MessageLog,
         WebhookChannels,
+        WebhookVerifier,
         WebhookIngest,
         TriggerProducer,
         GraphClient,
