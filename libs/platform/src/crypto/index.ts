@@ -1,2 +1,3 @@
 export * from './secret-box';
 export * from './internal-key';
+export * from './flow-token';
