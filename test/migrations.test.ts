@@ -86,6 +86,7 @@ describe('migrations', () => {
       'whatsapp_messaging.MessagingOutbound1764000000510',
       'whatsapp_messaging.MessagingRedisEpochs1764000000520',
       'whatsapp_messaging.MessagingIsolation1764000000530',
+      'whatsapp_messaging.MessagingFlowKeys1764000000540',
     ]);
   });
 

@@ -3,6 +3,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DestinationStream } from 'pino';
 import { ChannelEntity } from './channels/channel.entity';
+import { ChannelFlowKeys } from './channels/channel-flow-keys';
 import { ChannelsController } from './channels/channels.controller';
 import { ChannelsService } from './channels/channels.service';
 import { SendingChannels } from './channels/sending-channels';
@@ -54,6 +55,7 @@ export class WhatsappMessagingAppModule {
       controllers: [ChannelsController, MessagesController, WebhookController],
       providers: [
         ChannelsService,
+        ChannelFlowKeys,
         MessageLog,
         WebhookChannels,
         WebhookVerifier,

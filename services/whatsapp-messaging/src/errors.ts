@@ -9,4 +9,5 @@ export const MessagingErrorCode = {
   Unavailable: 'UNAVAILABLE',
   PhoneNumberNotVerified: 'PHONE_NUMBER_NOT_VERIFIED',
   CloudApiUnavailable: 'CLOUD_API_UNAVAILABLE',
+  FlowKeyRefused: 'FLOW_KEY_REFUSED',
 } as const;

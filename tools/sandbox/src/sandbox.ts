@@ -2,7 +2,7 @@
 // Meta-shaped answers and errors), keeps each conversation, and posts signed webhooks for what a contact
 // says, taps or picks, and for the delivery statuses of what it received. Tests, benchmarks, the demo and
 // the terminal chat (`npm run chat`) all use it.
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type Request, type Response } from 'express';
@@ -17,6 +17,8 @@ export interface SandboxNumber {
   appSecret: string;
   /** When set, sends must carry it as their Bearer token; otherwise any token is taken. */
   accessToken?: string;
+  /** The public key uploaded for the number's WhatsApp Flows (`whatsapp_business_encryption`), PEM. */
+  businessPublicKey?: string;
 }
 
 export interface SandboxOptions {
@@ -118,28 +120,69 @@ export class Sandbox {
    * `accessToken` is seen by that token only), code 100 for a number that does not exist, 190 for no token.
    */
   private describeNumber(req: Request, res: Response): void {
-    const phoneNumberId = String(req.params.phoneNumberId);
-    const error = (status: number, code: number, message: string) =>
-      void res.status(status).json({
-        error: { message, type: 'OAuthException', code, fbtrace_id: randomBytes(9).toString('base64url') },
-      });
-    if (!/^v\d+\.\d+$/.test(String(req.params.version)) || !/^\d+$/.test(phoneNumberId))
-      return error(400, 100, `Unknown path components: /${String(req.params.version)}/${phoneNumberId}`);
-    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (!token) return error(401, 190, 'Invalid OAuth access token - Cannot parse access token');
-    const number = this.numbers.get(phoneNumberId);
-    if (!number || (number.accessToken !== undefined && token !== number.accessToken))
-      return error(
-        400,
-        100,
-        `Unsupported get request. Object with ID '${phoneNumberId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
-      );
+    const number = this.authorizedNumber(req, res);
+    if (!number) return;
     res.json({
       id: number.phoneNumberId,
       display_phone_number: number.displayPhoneNumber,
       verified_name: 'Sandbox business',
       quality_rating: 'GREEN',
     });
+  }
+
+  /**
+   * `POST /{phone-number-id}/whatsapp_business_encryption` (form field `business_public_key`, a PEM public key)
+   * and `GET` on it, as Meta answers them: the key is kept for the number, its signature VALID.
+   */
+  private businessEncryption(req: Request, res: Response): void {
+    const number = this.authorizedNumber(req, res);
+    if (!number) return;
+    if (req.method === 'GET') {
+      res.json({
+        data: number.businessPublicKey
+          ? [{ business_public_key: number.businessPublicKey, business_public_key_signature_status: 'VALID' }]
+          : [],
+      });
+      return;
+    }
+    const pem = (req.body as { business_public_key?: unknown } | undefined)?.business_public_key;
+    try {
+      if (typeof pem !== 'string' || createPublicKey(pem).asymmetricKeyType !== 'rsa')
+        throw new Error('not RSA');
+    } catch {
+      return graphError(
+        res,
+        400,
+        100,
+        'Invalid parameter: business_public_key must be an RSA public key (PEM)',
+      );
+    }
+    number.businessPublicKey = pem;
+    res.json({ success: true });
+  }
+
+  /** The number a management call names, if its token sees it; otherwise Meta's error is answered. */
+  private authorizedNumber(req: Request, res: Response): SandboxNumber | undefined {
+    const phoneNumberId = String(req.params.phoneNumberId);
+    if (!/^v\d+\.\d+$/.test(String(req.params.version)) || !/^\d+$/.test(phoneNumberId))
+      return void graphError(
+        res,
+        400,
+        100,
+        `Unknown path components: /${String(req.params.version)}/${phoneNumberId}`,
+      );
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (!token)
+      return void graphError(res, 401, 190, 'Invalid OAuth access token - Cannot parse access token');
+    const number = this.numbers.get(phoneNumberId);
+    if (!number || (number.accessToken !== undefined && token !== number.accessToken))
+      return void graphError(
+        res,
+        400,
+        100,
+        `Unsupported get request. Object with ID '${phoneNumberId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+      );
+    return number;
   }
 
   get url(): string {
@@ -158,6 +201,13 @@ export class Sandbox {
       void this.receive(req, res).finally(() => this.sendsInFlight--);
     });
     app.get('/:version/:phoneNumberId', (req, res) => void this.describeNumber(req, res));
+    app
+      .route('/:version/:phoneNumberId/whatsapp_business_encryption')
+      .get((req, res) => void this.businessEncryption(req, res))
+      .post(
+        express.urlencoded({ extended: false, limit: '16kb' }),
+        (req, res) => void this.businessEncryption(req, res),
+      );
     app.get('/sandbox/health', (_req, res) => void res.json({ ok: true }));
     app.get(
       '/sandbox/numbers',
@@ -523,4 +573,11 @@ interface Choice {
 /** Starts a sandbox; its `url` is what GRAPH_API_BASE_URL should be. */
 export function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   return new Sandbox(options).start();
+}
+
+/** An error as the Graph API answers it. */
+function graphError(res: Response, status: number, code: number, message: string): void {
+  res.status(status).json({
+    error: { message, type: 'OAuthException', code, fbtrace_id: randomBytes(9).toString('base64url') },
+  });
 }

@@ -48,6 +48,17 @@ export class ChannelEntity {
   @Column({ name: 'token_valid', type: 'boolean', default: true })
   tokenValid!: boolean;
 
+  /** The private key of the channel's WhatsApp Flows data endpoint (RSA-2048, PKCS#8 PEM), sealed. */
+  @Column({ name: 'flow_private_key', type: 'jsonb', nullable: true })
+  flowPrivateKey!: SealedSecret | null;
+
+  /** Its public key (SPKI PEM), as uploaded to the Cloud API (`whatsapp_business_encryption`). */
+  @Column({ name: 'flow_public_key', type: 'text', nullable: true })
+  flowPublicKey!: string | null;
+
+  @Column({ name: 'flow_key_uploaded_at', type: 'timestamptz', nullable: true })
+  flowKeyUploadedAt!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

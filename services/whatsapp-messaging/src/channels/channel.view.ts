@@ -13,6 +13,8 @@ export function channelView(channel: ChannelEntity, defaultVersion: string) {
     verifyToken: channel.verifyToken,
     graphApiVersion: channel.graphApiVersion ?? defaultVersion,
     messagesPerSecond: channel.messagesPerSecond,
+    /** When the WhatsApp Flows key pair was last made and uploaded (`POST /channels/:id/flow-key`). */
+    flowKeyUploadedAt: channel.flowKeyUploadedAt?.toISOString() ?? null,
     createdAt: channel.createdAt.toISOString(),
     updatedAt: channel.updatedAt.toISOString(),
   };

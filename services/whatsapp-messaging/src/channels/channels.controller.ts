@@ -3,6 +3,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@ne
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { MessagingErrorCode } from '../errors';
 import { CreateChannelDto, UpdateChannelDto } from './channel.dto';
+import { ChannelFlowKeys } from './channel-flow-keys';
 import { ChannelsService } from './channels.service';
 
 const ChannelId = Param('id', new IdPipe(MessagingErrorCode.ChannelNotFound));
@@ -11,7 +12,10 @@ const ChannelId = Param('id', new IdPipe(MessagingErrorCode.ChannelNotFound));
 @ApiBearerAuth()
 @Controller('channels')
 export class ChannelsController {
-  constructor(private readonly channels: ChannelsService) {}
+  constructor(
+    private readonly channels: ChannelsService,
+    private readonly flowKeys: ChannelFlowKeys,
+  ) {}
 
   @Post()
   @ApiOperation({
@@ -37,6 +41,25 @@ export class ChannelsController {
   })
   health(@WorkspaceId() workspaceId: string, @ChannelId id: string) {
     return this.channels.health(workspaceId, id);
+  }
+
+  @Post(':id/flow-key')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Make a new key pair for the WhatsApp Flows data endpoint and upload its public key to the Cloud API ' +
+      '(the private key is sealed and never shown); also the way to rotate it',
+  })
+  rotateFlowKey(@WorkspaceId() workspaceId: string, @ChannelId id: string) {
+    return this.flowKeys.rotate(workspaceId, id);
+  }
+
+  @Get(':id/flow-key')
+  @ApiOperation({
+    summary: 'The Flows public key, and whether the Cloud API holds it with a valid signature',
+  })
+  flowKey(@WorkspaceId() workspaceId: string, @ChannelId id: string) {
+    return this.flowKeys.status(workspaceId, id);
   }
 
   @Patch(':id')

@@ -21,14 +21,15 @@ import { channelView, type ChannelView } from './channel.view';
 
 const DEFAULT_MESSAGES_PER_SECOND = 80; // Meta's default throughput per business number
 
-export type SecretField = 'accessToken' | 'appSecret';
+export type SecretField = 'accessToken' | 'appSecret' | 'flowPrivateKey';
 
 /** A channel row as the entity (the columns the hot paths read). */
 const SELECT_CHANNEL = `SELECT id, workspace_id AS "workspaceId", phone_number_id AS "phoneNumberId",
   display_phone_number AS "displayPhoneNumber", waba_id AS "wabaId", access_token AS "accessToken",
   app_secret AS "appSecret", verify_token AS "verifyToken", graph_api_version AS "graphApiVersion",
   messages_per_second AS "messagesPerSecond", last_error AS "lastError", token_valid AS "tokenValid",
-  created_at AS "createdAt", updated_at AS "updatedAt"
+  flow_private_key AS "flowPrivateKey", flow_public_key AS "flowPublicKey",
+  flow_key_uploaded_at AS "flowKeyUploadedAt", created_at AS "createdAt", updated_at AS "updatedAt"
   FROM whatsapp_messaging.channels`;
 
 /** Channels: the business numbers of a workspace, their secrets sealed and bound to channel and field. */
@@ -67,6 +68,9 @@ export class ChannelsService {
       messagesPerSecond: dto.messagesPerSecond ?? DEFAULT_MESSAGES_PER_SECOND,
       lastError: null,
       tokenValid: true,
+      flowPrivateKey: null,
+      flowPublicKey: null,
+      flowKeyUploadedAt: null,
     });
     return this.view(await this.save(channel));
   }
@@ -183,21 +187,23 @@ export class ChannelsService {
   }
 
   open(channel: ChannelEntity, field: SecretField): string {
-    return this.box.open(channel[field], aad(channel.workspaceId, channel.id, field));
+    const sealed = channel[field];
+    if (!sealed) throw new Error(`channel ${channel.id} has no ${field}`);
+    return this.box.open(sealed, aad(channel.workspaceId, channel.id, field));
   }
 
-  private seal(workspaceId: string, id: string, field: SecretField, value: string): SealedSecret {
+  seal(workspaceId: string, id: string, field: SecretField, value: string): SealedSecret {
     return this.box.seal(value, aad(workspaceId, id, field));
   }
 
-  private async find(workspaceId: string, id: string): Promise<ChannelEntity> {
+  async find(workspaceId: string, id: string): Promise<ChannelEntity> {
     const channel = await this.channels.findOneBy({ workspaceId, id });
     if (!channel)
       throw new AppError(MessagingErrorCode.ChannelNotFound, `Channel ${id} not found`, 404, 'id');
     return channel;
   }
 
-  private async save(channel: ChannelEntity): Promise<ChannelEntity> {
+  async save(channel: ChannelEntity): Promise<ChannelEntity> {
     try {
       const saved = await this.channels.save(channel);
       await this.changed();
@@ -225,7 +231,7 @@ export class ChannelsService {
     }
   }
 
-  private view(channel: ChannelEntity): ChannelView {
+  view(channel: ChannelEntity): ChannelView {
     return channelView(channel, this.config.GRAPH_API_VERSION);
   }
 }

@@ -2,6 +2,7 @@ import { Messaging1764000000500 } from './1764000000500-channels-and-messages';
 import { MessagingOutbound1764000000510 } from './1764000000510-outbound-sends';
 import { MessagingRedisEpochs1764000000520 } from './1764000000520-redis-epochs';
 import { MessagingIsolation1764000000530 } from './1764000000530-workspace-isolation';
+import { MessagingFlowKeys1764000000540 } from './1764000000540-flow-keys';
 
 export const MESSAGING_SCHEMA = 'whatsapp_messaging';
 export const MESSAGING_MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MESSAGING_MIGRATIONS = [
   MessagingOutbound1764000000510,
   MessagingRedisEpochs1764000000520,
   MessagingIsolation1764000000530,
+  MessagingFlowKeys1764000000540,
 ];

@@ -47,6 +47,27 @@ interface GraphErrorBody {
   messages?: Array<{ id?: unknown }>;
 }
 
+export interface GraphChannel {
+  phoneNumberId: string;
+  graphApiVersion: string | null;
+}
+
+type Unreachable = { ok: false; error: SendError; reachable: false };
+/** A management call's outcome: done (with what it read), or Meta's error, or no answer (`reachable` false). */
+export type ManagementResult<T extends object = object> =
+  ({ ok: true } & T) | { ok: false; error: SendError; reachable: boolean };
+
+/** Meta's refusal of a management call, as a result. */
+function refusal(res: { status: number; body: GraphErrorBody }): {
+  ok: false;
+  error: SendError;
+  reachable: boolean;
+} {
+  const outcome = classify(res.status, res.body);
+  const error = outcome.kind === 'sent' ? { code: 0, message: `HTTP ${res.status}` } : outcome.error;
+  return { ok: false, error, reachable: res.status < 500 };
+}
+
 /** `POST {GRAPH_API_BASE_URL}/{version}/{phone-number-id}/messages`, kept-alive connections, no redirects. */
 @Injectable()
 export class GraphClient implements OnApplicationShutdown {
@@ -104,27 +125,73 @@ export class GraphClient implements OnApplicationShutdown {
    * `GET /{phone-number-id}` with the channel's token: whether that token sees the number (a business's
    * token sees only its own accounts' numbers), so that no workspace connects a number it does not hold.
    */
-  async seesNumber(
-    channel: { phoneNumberId: string; graphApiVersion: string | null },
+  async seesNumber(channel: GraphChannel, accessToken: string): Promise<ManagementResult> {
+    const res = await this.manage(channel, accessToken, 'get', '', { fields: 'id,display_phone_number' });
+    if ('unreachable' in res) return res.unreachable;
+    return res.status === 200 && res.body.id === channel.phoneNumberId ? { ok: true } : refusal(res);
+  }
+
+  /** `POST /{phone-number-id}/whatsapp_business_encryption`: the public key WhatsApp seals Flow requests to. */
+  async uploadFlowPublicKey(
+    channel: GraphChannel,
     accessToken: string,
-  ): Promise<{ ok: true } | { ok: false; error: SendError; reachable: boolean }> {
+    publicKeyPem: string,
+  ): Promise<ManagementResult> {
+    const res = await this.manage(
+      channel,
+      accessToken,
+      'post',
+      '/whatsapp_business_encryption',
+      new URLSearchParams({ business_public_key: publicKeyPem }),
+    );
+    if ('unreachable' in res) return res.unreachable;
+    return res.status === 200 && res.body.success === true ? { ok: true } : refusal(res);
+  }
+
+  /** `GET` on the same path: the public key Meta holds for the number, and whether its signature checks. */
+  async flowKeyStatus(
+    channel: GraphChannel,
+    accessToken: string,
+  ): Promise<ManagementResult<{ publicKey: string | null; signatureStatus: string | null }>> {
+    const res = await this.manage(channel, accessToken, 'get', '/whatsapp_business_encryption');
+    if ('unreachable' in res) return res.unreachable;
+    if (res.status !== 200) return refusal(res);
+    const data = (Array.isArray(res.body.data) ? res.body.data[0] : res.body) as
+      Record<string, unknown> | undefined;
+    const text = (value: unknown) => (typeof value === 'string' ? value : null);
+    return {
+      ok: true,
+      publicKey: text(data?.business_public_key),
+      signatureStatus: text(data?.business_public_key_signature_status),
+    };
+  }
+
+  /** A call of the Cloud API's management side (not a send): its status and body, or why no answer came. */
+  private async manage(
+    channel: GraphChannel,
+    accessToken: string,
+    method: 'get' | 'post',
+    path: string,
+    payload?: Record<string, string> | URLSearchParams,
+  ): Promise<
+    { status: number; body: GraphErrorBody & Record<string, unknown> } | { unreachable: Unreachable }
+  > {
     const version = channel.graphApiVersion ?? this.config.GRAPH_API_VERSION;
+    const url = `/${version}/${encodeURIComponent(channel.phoneNumberId)}${path}`;
+    const headers = { Authorization: `Bearer ${accessToken}` };
     try {
-      const res = await this.http.get<GraphErrorBody & { id?: unknown }>(
-        `/${version}/${encodeURIComponent(channel.phoneNumberId)}`,
-        {
-          headers: { Authorization: `Bearer ${accessToken}` },
-          params: { fields: 'id,display_phone_number' },
-        },
-      );
+      const res =
+        method === 'get'
+          ? await this.http.get<unknown>(url, { headers, params: payload })
+          : await this.http.post<unknown>(url, payload, { headers });
       const body = typeof res.data === 'object' && res.data !== null ? res.data : {};
-      if (res.status === 200 && body.id === channel.phoneNumberId) return { ok: true };
-      const outcome = classify(res.status, body);
-      const error = outcome.kind === 'sent' ? { code: 0, message: `HTTP ${res.status}` } : outcome.error;
-      return { ok: false, error, reachable: res.status < 500 };
+      return { status: res.status, body: body as GraphErrorBody & Record<string, unknown> };
     } catch (error) {
+      // Only the code: an axios error carries the request, and so the token.
       const code = isAxiosError(error) ? (error.code ?? 'ERROR') : 'ERROR';
-      return { ok: false, error: { code: 0, title: code, message: 'no answer' }, reachable: false };
+      return {
+        unreachable: { ok: false, error: { code: 0, title: code, message: 'no answer' }, reachable: false },
+      };
     }
   }
 
