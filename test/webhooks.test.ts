@@ -607,5 +607,36 @@ describe('whatsapp-messaging: channels and webhook ingestion (real Postgres and 
       expect(back.status).toBe(200);
       expect(await triggersOf([message.id as string])).toHaveLength(1);
     });
+
+    it('[issue 18] an app secret replaced on another replica stops verifying here within a second; the new one verifies', async () => {
+      const channels = (await svc.call('get', '/channels')).body.items as Array<{
+        id: string;
+        phoneNumberId: string;
+      }>;
+      const otherId = channels.find((c) => c.phoneNumberId === other.phoneNumberId)!.id;
+      const body = () => JSON.stringify(webhookBody(other, { messages: [textMessage(CONTACT, 'hello')] }));
+      const first = body();
+      expect((await post(first, sign(first, otherSecret))).status).toBe(200); // the secret is cached here
+      const replica = await startMessaging('messaging', {
+        replicaOf: svc,
+        env: { GRAPH_API_BASE_URL: sandbox.url },
+      });
+      const newSecret = `new-secret-${randomBytes(8).toString('hex')}`;
+      try {
+        expect((await replica.call('patch', `/channels/${otherId}`, { appSecret: newSecret })).status).toBe(
+          200,
+        );
+        await new Promise((r) => setTimeout(r, 1100));
+        const stale = body();
+        const refused = await post(stale, sign(stale, otherSecret));
+        expect(refused.status).toBe(401);
+        expect(refused.body.code).toBe('SIGNATURE_INVALID');
+        const fresh = body();
+        expect((await post(fresh, sign(fresh, newSecret))).status).toBe(200);
+      } finally {
+        await replica.call('patch', `/channels/${otherId}`, { appSecret: otherSecret });
+        await replica.close();
+      }
+    });
   });
 });

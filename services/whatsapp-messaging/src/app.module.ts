@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DestinationStream } from 'pino';
 import { ChannelEntity } from './channels/channel.entity';
 import { ChannelFlowKeys } from './channels/channel-flow-keys';
+import { ChannelGenerations } from './channels/channel-generations';
 import { ChannelsController } from './channels/channels.controller';
 import { ChannelsService } from './channels/channels.service';
 import { SendingChannels } from './channels/sending-channels';
@@ -56,6 +57,7 @@ export class WhatsappMessagingAppModule {
       providers: [
         ChannelsService,
         ChannelFlowKeys,
+        ChannelGenerations,
         MessageLog,
         WebhookChannels,
         WebhookVerifier,

@@ -1,11 +1,9 @@
-import { channelsGenerationKey, type WhatsappError } from '@flowbridge/contracts';
-import { REDIS } from '@flowbridge/platform';
-import { Inject, Injectable } from '@nestjs/common';
+import type { WhatsappError } from '@flowbridge/contracts';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { WhatsappMessagingConfig } from '../whatsapp-messaging.config';
 import type { ChannelEntity } from './channel.entity';
+import { ChannelGenerations } from './channel-generations';
 import { ChannelsService } from './channels.service';
 
 /** A channel as the sender uses it: the row, and its access token opened once. */
@@ -23,8 +21,6 @@ interface Cached {
 
 /** Past this, a channel is read again whatever the generations say (Redis was unreachable, say). */
 const TTL_MS = 30_000;
-/** The deployment's channels generation (changes on other replicas) is read at most this often. */
-const REMOTE_CHECK_EVERY_MS = 1000;
 
 /**
  * The channels the sender sends with, read and opened once rather than per message, kept in memory per
@@ -35,20 +31,17 @@ const REMOTE_CHECK_EVERY_MS = 1000;
 @Injectable()
 export class SendingChannels {
   private readonly cache = new Map<string, Cached>();
-  private remote: { at: number; value: Promise<string | null> } | undefined;
 
   constructor(
     private readonly channels: ChannelsService,
-    private readonly config: WhatsappMessagingConfig,
+    private readonly generations: ChannelGenerations,
     @InjectDataSource() private readonly db: DataSource,
-    @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
   /** The channel (null once it was deleted), in the caller's workspace scope. */
   async get(workspaceId: string, channelId: string): Promise<SendingChannel | null> {
     const key = `${workspaceId}/${channelId}`;
-    const local = this.channels.generation;
-    const remote = await this.remoteGeneration();
+    const { local, remote } = await this.generations.current();
     const cached = this.cache.get(key);
     if (
       cached &&
@@ -81,20 +74,5 @@ export class SendingChannels {
   private async read(workspaceId: string, channelId: string): Promise<SendingChannel | null> {
     const entity = await this.channels.forSending(workspaceId, channelId, this.db.manager);
     return entity && { entity, accessToken: this.channels.open(entity, 'accessToken') };
-  }
-
-  /** The deployment's channels generation; undefined when Redis cannot say (then nothing is cached). */
-  private async remoteGeneration(): Promise<string | null | undefined> {
-    if (!this.remote || Date.now() - this.remote.at >= REMOTE_CHECK_EVERY_MS)
-      this.remote = {
-        at: Date.now(),
-        value: this.redis.get(channelsGenerationKey(this.config.QUEUE_PREFIX)),
-      };
-    try {
-      return await this.remote.value;
-    } catch {
-      this.remote = undefined;
-      return undefined;
-    }
   }
 }

@@ -1,6 +1,7 @@
 import { SecretBoxError } from '@flowbridge/platform';
 import { Injectable } from '@nestjs/common';
 import type { ChannelEntity } from '../channels/channel.entity';
+import { ChannelGenerations, type ChannelsGeneration } from '../channels/channel-generations';
 import { ChannelsService } from '../channels/channels.service';
 
 /** A channel with its app secret opened once (or why it could not be). */
@@ -16,7 +17,7 @@ export interface ChannelSnapshot {
   bySecret: Map<string, WebhookChannel[]>;
 }
 
-/** Past this, the snapshot is read again (another replica may have changed a channel). */
+/** Past this, the snapshot is read again whatever the generations say (Redis was unreachable, say). */
 const TTL_MS = 30_000;
 /** A webhook no cached secret verifies reads the channels again at most this often (no DB work per request). */
 const MISS_REFRESH_EVERY_MS = 1000;
@@ -24,22 +25,30 @@ const MISS_REFRESH_EVERY_MS = 1000;
 /**
  * The channels the webhook checks signatures against, with their app secrets decrypted, kept in memory: a
  * webhook is verified before anything else (no JSON parsing, no database) against the few candidate secrets.
- * Read again after TTL_MS, when this process changes a channel, and, at most once a second, when a webhook
- * names a number or carries a signature the snapshot does not know (a channel just made on another replica).
+ * Read again when a channel changed here or on another replica (the channels generations, checked at most once
+ * a second: a replaced app secret stops verifying within a second everywhere), after TTL_MS, and, at most once a
+ * second, when a webhook names a number or carries a signature the snapshot does not know.
  */
 @Injectable()
 export class WebhookChannels {
-  private snapshot?: { at: number; generation: number; value: ChannelSnapshot };
+  private snapshot?: { at: number; generation: ChannelsGeneration; value: ChannelSnapshot };
   private loading?: Promise<ChannelSnapshot>;
   private lastMissRefresh = 0;
   /** The last read after a miss failed: a number the snapshot does not know may still be ours. */
   doubtful = false;
 
-  constructor(private readonly channels: ChannelsService) {}
+  constructor(
+    private readonly channels: ChannelsService,
+    private readonly generations: ChannelGenerations,
+  ) {}
 
   async current(): Promise<ChannelSnapshot> {
     const s = this.snapshot;
-    if (s && s.generation === this.channels.generation && Date.now() - s.at < TTL_MS) return s.value;
+    const now = await this.generations.current();
+    // Redis unreachable (remote undefined): the snapshot holds for its TTL, as webhooks need no Redis to verify.
+    const unchanged =
+      s?.generation.local === now.local && (now.remote === undefined || s.generation.remote === now.remote);
+    if (s && unchanged && Date.now() - s.at < TTL_MS) return s.value;
     return this.load();
   }
 
@@ -71,7 +80,7 @@ export class WebhookChannels {
   }
 
   private async read(): Promise<ChannelSnapshot> {
-    const generation = this.channels.generation;
+    const generation = await this.generations.current();
     const at = Date.now();
     const value: ChannelSnapshot = { byNumber: new Map(), byWaba: new Map(), bySecret: new Map() };
     for (const channel of await this.channels.all()) {
