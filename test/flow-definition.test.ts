@@ -218,6 +218,53 @@ describe('flow-definition service (HTTP + RPC, real Postgres and Redis, a runnin
     });
   });
 
+  it('[issue 19] a WhatsApp form in the flow is verified with it: its footer’s API is looked up in the workspace', async () => {
+    const form = (api: string) => ({
+      id: 'order_lookup',
+      name: 'Order lookup',
+      startScreen: 'ORDER',
+      screens: [
+        {
+          id: 'ORDER',
+          title: 'Your order',
+          components: [{ type: 'TextInput', name: 'order_id', label: 'Order number' }],
+          footer: {
+            label: 'Look it up',
+            action: {
+              type: 'data_exchange',
+              api,
+              onSuccess: 'FOUND',
+              onFailure: 'ORDER',
+              apiData: { status: '{{api_response.data.status}}' },
+            },
+          },
+        },
+        {
+          id: 'FOUND',
+          title: 'Found',
+          data: { status: { type: 'string' } },
+          components: [{ type: 'TextBody', text: 'Status: ${data.status}' }],
+          footer: { label: 'Done', action: { type: 'complete' } },
+        },
+      ],
+    });
+    const created = await fd.call('post', '/flows', draft(ownFlow(), { forms: [form(apiB)] }));
+    expect(created.status).toBe(201);
+    expect(created.body.draft.forms).toHaveLength(1);
+    expect(created.body.problems).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        formId: 'order_lookup',
+        screenId: 'ORDER',
+        path: 'forms[0].screens[0].footer.action.api',
+        code: 'UNKNOWN_API',
+      }),
+    ]);
+    const fixed = await fd.call('patch', `/flows/${created.body.id}`, { forms: [form(apiId)] });
+    expect(fixed.body.problems).toEqual([]);
+    expect((await fd.call('post', `/flows/${created.body.id}/publish`)).status).toBe(201);
+  });
+
   describe('versions', () => {
     it('editing the draft leaves published versions unchanged; activate rolls back and forward', async () => {
       const created = await fd.call('post', '/flows', draft(ownFlow()));

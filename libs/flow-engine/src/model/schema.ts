@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FormLimits, FormSchema } from '../forms/form-schema';
 import { FlowLimits } from './limits';
 
 // The flow document (SPEC §2) as a schema, and its types inferred from it: one source for both.
@@ -161,6 +162,8 @@ export const FlowDocumentSchema = z.strictObject({
   triggers: z.array(TriggerSchema).max(FlowLimits.triggers).default([]),
   startScreen: z.string().max(FlowLimits.idLength).optional(),
   screens: z.array(ScreenSchema).max(FlowLimits.screens).default([]),
+  /** WhatsApp forms (Meta's WhatsApp Flows) this flow opens: their screens, footers and API calls. */
+  forms: z.array(FormSchema).max(FormLimits.forms).optional(),
   /** Variables a run starts with (e.g. passed by the API trigger), with their defaults. */
   variables: z
     .array(z.strictObject({ name: variableName, default: json.optional() }))

@@ -3,6 +3,8 @@ export interface Problem {
   severity: 'error' | 'warning';
   /** The screen the problem is on, or null for the flow as a whole (name, triggers, start screen). */
   screenId: string | null;
+  /** When the problem is in one of the flow's WhatsApp forms: that form (and `screenId` is the form's screen). */
+  formId?: string;
   /** Where in the document, e.g. `screens[1].actions[0].onFailure`. */
   path: string;
   code: ProblemCode;
@@ -39,6 +41,18 @@ export const ProblemCode = {
   UnknownApi: 'UNKNOWN_API',
   ApiUrlRefused: 'API_URL_REFUSED',
   ApiUnavailable: 'API_UNAVAILABLE',
+  // WhatsApp forms (`forms` of the flow document).
+  ReservedScreenId: 'RESERVED_SCREEN_ID',
+  NoFooter: 'NO_FOOTER',
+  NoTerminalScreen: 'NO_TERMINAL_SCREEN',
+  MissingApi: 'MISSING_API',
+  UndeclaredData: 'UNDECLARED_DATA',
+  DataNotProvided: 'DATA_NOT_PROVIDED',
+  FailureScreenNeedsApiData: 'FAILURE_SCREEN_NEEDS_API_DATA',
+  UnknownFormField: 'UNKNOWN_FORM_FIELD',
+  DuplicateFieldName: 'DUPLICATE_FIELD_NAME',
+  TooManyOptions: 'TOO_MANY_OPTIONS',
+  UnknownForm: 'UNKNOWN_FORM',
   // Reported by the flow-definition service, across flows.
   TriggerConflict: 'TRIGGER_CONFLICT',
 } as const;

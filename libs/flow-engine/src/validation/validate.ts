@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { conditionDepth, comparisonsOf, operatorFits, staticValueProblem } from '../conditions/conditions';
 import { patternProblem } from '../conditions/regex';
+import { FormLimits, FormSchema } from '../forms/form-schema';
+import { formApis, verifyForm } from '../forms/verify-form';
 import { FlowLimits } from '../model/limits';
 import {
   FlowDocumentSchema,
@@ -34,6 +36,7 @@ const renderer = new TemplateRenderer();
 // The top level read on its own, so that one malformed screen does not hide the rest of the flow's problems.
 const TopLevelSchema = FlowDocumentSchema.extend({
   screens: z.array(z.unknown()).max(FlowLimits.screens).default([]),
+  forms: z.array(z.unknown()).max(FormLimits.forms).optional(),
 });
 
 /** Every problem of a flow document at once: shape, references, variables, types, WhatsApp limits, loops. */
@@ -66,8 +69,25 @@ export function validateFlow(input: unknown, options: ValidateOptions = {}): Val
       if (id) broken.add(id);
     }
   });
-  const flow: FlowDocument = { ...top.data, screens };
+  // Each form read on its own too: one malformed form does not hide the others' problems.
+  const forms = top.data.forms?.flatMap((raw, index) => {
+    const parsed = FormSchema.safeParse(raw);
+    if (parsed.success) return [{ form: parsed.data, index }];
+    problems.push(...shapeProblems(parsed.error, `forms[${index}]`, null));
+    return [];
+  });
+  const { forms: _rawForms, ...rest } = top.data;
+  const flow: FlowDocument = { ...rest, screens, ...(forms ? { forms: forms.map((f) => f.form) } : {}) };
   problems.push(...new FlowChecker(flow, indexOf, broken, options).run());
+  const formIds = new Set<string>();
+  for (const { form, index } of forms ?? []) {
+    if (formIds.has(form.id))
+      problems.push(
+        flowError(ProblemCode.DuplicateScreenId, `forms[${index}].id`, `Form id ${form.id} is used twice`),
+      );
+    formIds.add(form.id);
+    problems.push(...verifyForm(form, `forms[${index}]`, options.apis));
+  }
   return { flow, problems };
 }
 
@@ -76,6 +96,7 @@ export function referencedApis(flow: FlowDocument): string[] {
   const ids = new Set<string>();
   for (const screen of flow.screens)
     for (const action of screen.actions) if (action.type === 'data_exchange') ids.add(action.api);
+  for (const form of flow.forms ?? []) for (const api of formApis(form)) ids.add(api);
   return [...ids];
 }
 

@@ -47,6 +47,16 @@ export class CreateFlowDto {
   @ArrayMaxSize(300)
   screens?: unknown[];
 
+  @ApiPropertyOptional({
+    description:
+      'WhatsApp forms (Meta WhatsApp Flows) of this flow: screens with components and a footer whose action is ' +
+      'navigate, complete, or data_exchange bound to an API with success and failure screens and API data.',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  forms?: unknown[];
+
   @ApiPropertyOptional({ example: [{ name: 'campaign', default: 'none' }] })
   @IsOptional()
   @IsArray()

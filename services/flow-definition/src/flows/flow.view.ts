@@ -5,7 +5,7 @@ export interface FlowView {
   id: string;
   name: string;
   channelIds: string[];
-  /** The draft as saved: schemaVersion, name, triggers, startScreen, screens, variables. */
+  /** The draft as saved: schemaVersion, name, triggers, startScreen, screens, variables, forms. */
   draft: Record<string, unknown>;
   problems: Problem[];
   /** The draft has no error-level problem and can be published. */

@@ -11,7 +11,15 @@ import type { CreateFlowDto, ListFlowsQueryDto, UpdateFlowDto } from './flow.dto
 import { FlowEntity } from './flow.entity';
 import { type FlowView, flowView } from './flow.view';
 
-const DOCUMENT_FIELDS = ['schemaVersion', 'name', 'triggers', 'startScreen', 'screens', 'variables'] as const;
+const DOCUMENT_FIELDS = [
+  'schemaVersion',
+  'name',
+  'triggers',
+  'startScreen',
+  'screens',
+  'variables',
+  'forms',
+] as const;
 
 /** Drafts: saved as submitted, with the problems validation finds in them. */
 @Injectable()
