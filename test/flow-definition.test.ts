@@ -7,7 +7,7 @@ import {
   RpcPattern,
   type TriggerEventV1,
 } from '@flowbridge/contracts';
-import { type FlowDocument, pageExampleFlow } from '@flowbridge/flow-engine';
+import { type FlowDocument, pageExampleFlow, pageExampleForm } from '@flowbridge/flow-engine';
 import {
   ApiKeysService,
   openRpcMessage,
@@ -219,36 +219,7 @@ describe('flow-definition service (HTTP + RPC, real Postgres and Redis, a runnin
   });
 
   it('[issue 19] a WhatsApp form in the flow is verified with it: its footer’s API is looked up in the workspace', async () => {
-    const form = (api: string) => ({
-      id: 'order_lookup',
-      name: 'Order lookup',
-      startScreen: 'ORDER',
-      screens: [
-        {
-          id: 'ORDER',
-          title: 'Your order',
-          components: [{ type: 'TextInput', name: 'order_id', label: 'Order number' }],
-          footer: {
-            label: 'Look it up',
-            action: {
-              type: 'data_exchange',
-              api,
-              onSuccess: 'FOUND',
-              onFailure: 'ORDER',
-              apiData: { status: '{{api_response.data.status}}' },
-            },
-          },
-        },
-        {
-          id: 'FOUND',
-          title: 'Found',
-          data: { status: { type: 'string' } },
-          components: [{ type: 'TextBody', text: 'Status: ${data.status}' }],
-          footer: { label: 'Done', action: { type: 'complete' } },
-        },
-      ],
-    });
-    const created = await fd.call('post', '/flows', draft(ownFlow(), { forms: [form(apiB)] }));
+    const created = await fd.call('post', '/flows', draft(ownFlow(), { forms: [pageExampleForm(apiB)] }));
     expect(created.status).toBe(201);
     expect(created.body.draft.forms).toHaveLength(1);
     expect(created.body.problems).toEqual([
@@ -260,7 +231,7 @@ describe('flow-definition service (HTTP + RPC, real Postgres and Redis, a runnin
         code: 'UNKNOWN_API',
       }),
     ]);
-    const fixed = await fd.call('patch', `/flows/${created.body.id}`, { forms: [form(apiId)] });
+    const fixed = await fd.call('patch', `/flows/${created.body.id}`, { forms: [pageExampleForm(apiId)] });
     expect(fixed.body.problems).toEqual([]);
     expect((await fd.call('post', `/flows/${created.body.id}/publish`)).status).toBe(201);
   });

@@ -1,4 +1,4 @@
-import { constants, createCipheriv, publicEncrypt, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { ApiKeysService, SecretBox, Tenancy } from '@flowbridge/platform';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
@@ -7,25 +7,12 @@ import { ChannelFlowKeys } from '../services/whatsapp-messaging/src/channels/cha
 import { aad, ChannelsService } from '../services/whatsapp-messaging/src/channels/channels.service';
 import { rotateChannelSecrets } from '../services/whatsapp-messaging/src/channels/rotate-channel-secrets';
 import { decryptFlowRequest } from '../services/whatsapp-messaging/src/flows-endpoint/endpoint-crypto';
+import { sealFlowRequest } from '../tools/sandbox/src/flows-client';
 import { type Sandbox, startSandbox } from '../tools/sandbox/src/sandbox';
 import { type MessagingHarness, startMessaging } from './messaging-app';
 
 /** A data-endpoint request sealed to `publicKeyPem` as WhatsApp seals it. */
-function sealedTo(publicKeyPem: string, payload: object) {
-  const aesKey = randomBytes(16);
-  const iv = randomBytes(16);
-  const cipher = createCipheriv('aes-128-gcm', aesKey, iv);
-  const data = Buffer.concat([cipher.update(JSON.stringify(payload)), cipher.final(), cipher.getAuthTag()]);
-  const wrapped = publicEncrypt(
-    { key: publicKeyPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
-    aesKey,
-  );
-  return {
-    encrypted_flow_data: data.toString('base64'),
-    encrypted_aes_key: wrapped.toString('base64'),
-    initial_vector: iv.toString('base64'),
-  };
-}
+const sealedTo = (publicKeyPem: string, payload: object) => sealFlowRequest(publicKeyPem, payload).body;
 
 describe('[issue 19] each channel’s key pair for the WhatsApp Flows data endpoint', () => {
   let svc: MessagingHarness & { shared: { encryptionKeys: string } };

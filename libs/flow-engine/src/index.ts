@@ -15,4 +15,8 @@ export * from './stepping/inputs';
 export * from './stepping/render';
 export * from './stepping/step';
 export * from './examples/page-flow';
+export * from './examples/page-form';
+export * from './forms/form-schema';
+export * from './forms/verify-form';
+export * from './forms/flow-json';
 export * from './model/triggers';

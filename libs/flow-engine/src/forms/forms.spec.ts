@@ -1,3 +1,4 @@
+import { pageExampleForm } from '../examples/page-form';
 import { pageExampleFlow } from '../examples/page-flow';
 import { ProblemCode } from '../validation/problems';
 import { referencedApis, validateFlow } from '../validation/validate';
@@ -5,47 +6,8 @@ import { type Form, FormSchema } from './form-schema';
 import { toFlowJson } from './flow-json';
 import { verifyForm } from './verify-form';
 
-/** The product page's walkthrough as a form: the order number asked, Fetch API Data on the footer. */
-const orderLookup = (): Form =>
-  FormSchema.parse({
-    id: 'order_lookup',
-    name: 'Order lookup',
-    startScreen: 'ORDER',
-    screens: [
-      {
-        id: 'ORDER',
-        title: 'Your order',
-        components: [
-          { type: 'TextHeading', text: 'Find your order' },
-          { type: 'TextInput', name: 'order_id', label: 'Order number', required: true },
-        ],
-        footer: {
-          label: 'Look it up',
-          action: {
-            type: 'data_exchange',
-            api: 'api-fetch',
-            onSuccess: 'FIRST_SCREEN',
-            onFailure: 'SAMPLE_SCREEN',
-            apiData: { status: '{{api_response.data.status}}', total: '{{api_response.data.total}}' },
-          },
-        },
-      },
-      {
-        id: 'FIRST_SCREEN',
-        title: 'Order found',
-        data: { status: { type: 'string', example: 'shipped' }, total: { type: 'number' } },
-        components: [{ type: 'TextBody', text: 'Status: ${data.status}, total ${data.total}' }],
-        footer: { label: 'Done', action: { type: 'complete', payload: { status: '${data.status}' } } },
-      },
-      {
-        id: 'SAMPLE_SCREEN',
-        title: 'Not found',
-        data: { error_message: { type: 'string' }, order_id: { type: 'string' } },
-        components: [{ type: 'TextBody', text: '${data.error_message} (order ${data.order_id})' }],
-        footer: { label: 'Try again', action: { type: 'navigate', next: 'ORDER', payload: {} } },
-      },
-    ],
-  });
+/** The product page's walkthrough as a form (its API: api-fetch). */
+const orderLookup = (): Form => pageExampleForm('api-fetch');
 
 const codes = (form: Form, apis?: Parameters<typeof verifyForm>[2]) =>
   verifyForm(form, 'forms[0]', apis).map((p) => [p.code, p.screenId, p.path]);

@@ -119,24 +119,26 @@ export function verifyForm(
     const action = screen.footer?.action;
     for (const [key, value] of Object.entries(action?.payload ?? {}))
       texts.push([`screens[${i}].footer.action.payload.${key}`, value]);
-    for (const [path, text] of texts) {
-      for (const read of names(text, DATA_READ))
-        if (!declared.has(read))
-          problem(
-            ProblemCode.UndeclaredData,
-            screen.id,
-            path,
-            `\${data.${read}} is not in the screen's data`,
-          );
-      for (const read of names(text, FORM_READ))
-        if (!inputs.has(read))
-          problem(
-            ProblemCode.UnknownFormField,
-            screen.id,
-            path,
-            `\${form.${read}} is not an input of this screen`,
-          );
-    }
+    const reads = [
+      {
+        pattern: DATA_READ,
+        known: declared,
+        code: ProblemCode.UndeclaredData,
+        says: "is not in the screen's data",
+        of: 'data',
+      },
+      {
+        pattern: FORM_READ,
+        known: inputs,
+        code: ProblemCode.UnknownFormField,
+        says: 'is not an input of this screen',
+        of: 'form',
+      },
+    ];
+    for (const [path, text] of texts)
+      for (const { pattern, known, code, says, of } of reads)
+        for (const read of names(text, pattern))
+          if (!known.has(read)) problem(code, screen.id, path, `\${${of}.${read}} ${says}`);
 
     if (!screen.footer || !action) {
       problem(

@@ -1,13 +1,7 @@
-import {
-  constants,
-  createCipheriv,
-  createDecipheriv,
-  createPrivateKey,
-  publicEncrypt,
-  randomBytes,
-} from 'node:crypto';
+import { createDecipheriv, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sealFlowRequest } from '../../../../tools/sandbox/src/flows-client';
 import {
   decryptFlowRequest,
   encryptFlowResponse,
@@ -28,22 +22,8 @@ const vectors = JSON.parse(
 };
 const privateKey = createPrivateKey(vectors.privateKeyPem);
 
-/** A request sealed as WhatsApp seals it, with Node's primitives, for the round trips and the tampering. */
-function sealRequest(publicKeyPem: string, payload: object, options: { aesKey?: Buffer } = {}) {
-  const aesKey = options.aesKey ?? randomBytes(16);
-  const iv = randomBytes(16);
-  const cipher = createCipheriv('aes-128-gcm', aesKey, iv);
-  const sealed = Buffer.concat([cipher.update(JSON.stringify(payload)), cipher.final(), cipher.getAuthTag()]);
-  const wrapped = publicEncrypt(
-    { key: publicKeyPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
-    aesKey,
-  );
-  return {
-    encrypted_flow_data: sealed.toString('base64'),
-    encrypted_aes_key: wrapped.toString('base64'),
-    initial_vector: iv.toString('base64'),
-  };
-}
+/** A request sealed as WhatsApp seals it (the sandbox's side of the protocol). */
+const sealRequest = (publicKeyPem: string, payload: object) => sealFlowRequest(publicKeyPem, payload).body;
 
 const failure = (fn: () => unknown): FlowEndpointCryptoError => {
   try {

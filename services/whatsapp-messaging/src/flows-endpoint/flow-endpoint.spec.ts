@@ -1,13 +1,6 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHmac,
-  createPrivateKey,
-  constants,
-  publicEncrypt,
-  randomBytes,
-} from 'node:crypto';
+import { createHmac, createPrivateKey } from 'node:crypto';
 import { FlowTokens } from '@flowbridge/platform';
+import { sealFlowRequest } from '../../../../tools/sandbox/src/flows-client';
 import { generateFlowKeyPair } from './endpoint-crypto';
 import {
   type FlowExchange,
@@ -36,40 +29,8 @@ const claims = {
 };
 
 /** A request as WhatsApp makes it: sealed to the channel's public key and signed with the app secret. */
-function request(payload: object, options: { publicKeyPem?: string; secret?: string } = {}) {
-  const aesKey = randomBytes(16);
-  const iv = randomBytes(16);
-  const cipher = createCipheriv('aes-128-gcm', aesKey, iv);
-  const data = Buffer.concat([cipher.update(JSON.stringify(payload)), cipher.final(), cipher.getAuthTag()]);
-  const wrapped = publicEncrypt(
-    {
-      key: options.publicKeyPem ?? keys.publicKeyPem,
-      padding: constants.RSA_PKCS1_OAEP_PADDING,
-      oaepHash: 'sha256',
-    },
-    aesKey,
-  );
-  const raw = Buffer.from(
-    JSON.stringify({
-      encrypted_flow_data: data.toString('base64'),
-      encrypted_aes_key: wrapped.toString('base64'),
-      initial_vector: iv.toString('base64'),
-    }),
-  );
-  const signature = `sha256=${createHmac('sha256', options.secret ?? APP_SECRET)
-    .update(raw)
-    .digest('hex')}`;
-  /** Opens an answer as WhatsApp does: same key, the IV flipped. */
-  const open = (body: string): unknown => {
-    const bytes = Buffer.from(body, 'base64');
-    const decipher = createDecipheriv('aes-128-gcm', aesKey, Buffer.from(iv.map((b) => b ^ 0xff)));
-    decipher.setAuthTag(bytes.subarray(bytes.length - 16));
-    return JSON.parse(
-      Buffer.concat([decipher.update(bytes.subarray(0, bytes.length - 16)), decipher.final()]).toString(),
-    );
-  };
-  return { raw, signature, open };
-}
+const request = (payload: object, options: { publicKeyPem?: string; secret?: string } = {}) =>
+  sealFlowRequest(options.publicKeyPem ?? keys.publicKeyPem, payload, options.secret ?? APP_SECRET);
 
 function endpoint(answer: FlowExchangeAnswer = { screen: 'FOUND', data: { status: 'shipped' } }) {
   const asked: FlowExchange[] = [];
