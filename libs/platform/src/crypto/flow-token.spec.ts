@@ -4,6 +4,7 @@ const tokens = FlowTokens.fromInternalKey('test-internal-key-one');
 const claims = {
   workspaceId: 'ws-a',
   runId: '6f1c2e0b-5d4a-4f7e-9c3b-2a1d0e9f8a7b',
+  formId: 'order_lookup',
   navigationId: '6f1c2e0b-5d4a-4f7e-9c3b-2a1d0e9f8a7b:4',
   expiresAt: Date.parse('2026-12-07T00:00:00Z'),
 };

@@ -4,6 +4,8 @@ import { InternalMac, purposeKey } from './internal-key';
 export interface FlowTokenClaims {
   workspaceId: string;
   runId: string;
+  /** The form of the run's flow version that the message opens. */
+  formId: string;
   /** The send that carried the flow message (`<runId>:<seq>`). */
   navigationId: string;
   /** Epoch milliseconds. */
@@ -30,7 +32,13 @@ export class FlowTokens {
 
   issue(claims: FlowTokenClaims): string {
     const body = Buffer.from(
-      JSON.stringify([claims.workspaceId, claims.runId, claims.navigationId, claims.expiresAt]),
+      JSON.stringify([
+        claims.workspaceId,
+        claims.runId,
+        claims.formId,
+        claims.navigationId,
+        claims.expiresAt,
+      ]),
     ).toString('base64url');
     return `${VERSION}.${body}.${this.mac.tag(VERSION, body)}`;
   }
@@ -49,13 +57,19 @@ export class FlowTokens {
     }
     if (
       !Array.isArray(parts) ||
-      parts.length !== 4 ||
-      !parts.slice(0, 3).every((p) => typeof p === 'string' && p.length > 0) ||
-      !Number.isSafeInteger(parts[3])
+      parts.length !== 5 ||
+      !parts.slice(0, 4).every((p) => typeof p === 'string' && p.length > 0) ||
+      !Number.isSafeInteger(parts[4])
     )
       return 'malformed';
-    const [workspaceId, runId, navigationId, expiresAt] = parts as [string, string, string, number];
+    const [workspaceId, runId, formId, navigationId, expiresAt] = parts as [
+      string,
+      string,
+      string,
+      string,
+      number,
+    ];
     if (expiresAt <= now) return 'expired';
-    return { workspaceId, runId, navigationId, expiresAt };
+    return { workspaceId, runId, formId, navigationId, expiresAt };
   }
 }

@@ -24,6 +24,7 @@ const tokens = FlowTokens.fromInternalKey('flow-endpoint-spec-key');
 const claims = {
   workspaceId: 'ws-a',
   runId: 'run-1',
+  formId: 'order_lookup',
   navigationId: 'run-1:3',
   expiresAt: Date.now() + 3_600_000,
 };
