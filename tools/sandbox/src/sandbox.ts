@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import { checkMessage } from './cloud-api-rules';
+import { describeFlow, flowRoutes, type SandboxFlow } from './cloud-flows';
 import { inboundMessage, sign, statusUpdate, textMessage, wamid, webhookBody } from './webhook-bodies';
 
 export interface SandboxNumber {
@@ -93,6 +94,8 @@ const MESSAGE_OF: Record<number, string> = {
 
 export class Sandbox {
   readonly numbers = new Map<string, SandboxNumber>();
+  /** The Flows created on this Cloud API (`POST /{waba-id}/flows`), by id. */
+  readonly flows = new Map<string, SandboxFlow>();
   /** The delivery statuses posted for each accepted send (tests may change it). */
   statuses: Array<'sent' | 'delivered' | 'read'>;
   readonly conversation: ConversationEntry[] = [];
@@ -104,6 +107,7 @@ export class Sandbox {
   peakSendsInFlight = 0;
   private failures: FailureRule[] = [];
   private seq = 0;
+  private flowSeq = 0;
   private server?: Server;
   private readonly pendingStatuses = new Map<string, Array<Record<string, unknown>>>();
   private statusTimer?: NodeJS.Timeout;
@@ -120,6 +124,8 @@ export class Sandbox {
    * `accessToken` is seen by that token only), code 100 for a number that does not exist, 190 for no token.
    */
   private describeNumber(req: Request, res: Response): void {
+    const flow = this.flows.get(String(req.params.phoneNumberId));
+    if (flow) return describeFlow(flow, res);
     const number = this.authorizedNumber(req, res);
     if (!number) return;
     res.json({
@@ -200,6 +206,11 @@ export class Sandbox {
       this.peakSendsInFlight = Math.max(this.peakSendsInFlight, this.sendsInFlight);
       void this.receive(req, res).finally(() => this.sendsInFlight--);
     });
+    flowRoutes(
+      app,
+      this.flows,
+      () => `9${String(Date.now()).slice(-9)}${String(++this.flowSeq).padStart(5, '0')}`,
+    );
     app.get('/:version/:phoneNumberId', (req, res) => void this.describeNumber(req, res));
     app
       .route('/:version/:phoneNumberId/whatsapp_business_encryption')

@@ -52,13 +52,27 @@ export interface GraphChannel {
   graphApiVersion: string | null;
 }
 
+/** Any object of the Graph API, by id: a number, a business account, a Flow. */
+export interface GraphObject {
+  id: string;
+  graphApiVersion: string | null;
+}
+
+const numberOf = (channel: GraphChannel): GraphObject => ({
+  id: channel.phoneNumberId,
+  graphApiVersion: channel.graphApiVersion,
+});
+
 type Unreachable = { ok: false; error: SendError; reachable: false };
+/** What a management call came back with, or why nothing did. */
+export type ManagementAnswer =
+  { status: number; body: GraphErrorBody & Record<string, unknown> } | { unreachable: Unreachable };
 /** A management call's outcome: done (with what it read), or Meta's error, or no answer (`reachable` false). */
 export type ManagementResult<T extends object = object> =
   ({ ok: true } & T) | { ok: false; error: SendError; reachable: boolean };
 
 /** Meta's refusal of a management call, as a result. */
-function refusal(res: { status: number; body: GraphErrorBody }): {
+export function refusal(res: { status: number; body: GraphErrorBody }): {
   ok: false;
   error: SendError;
   reachable: boolean;
@@ -126,7 +140,9 @@ export class GraphClient implements OnApplicationShutdown {
    * token sees only its own accounts' numbers), so that no workspace connects a number it does not hold.
    */
   async seesNumber(channel: GraphChannel, accessToken: string): Promise<ManagementResult> {
-    const res = await this.manage(channel, accessToken, 'get', '', { fields: 'id,display_phone_number' });
+    const res = await this.manage(numberOf(channel), accessToken, 'get', '', {
+      fields: 'id,display_phone_number',
+    });
     if ('unreachable' in res) return res.unreachable;
     return res.status === 200 && res.body.id === channel.phoneNumberId ? { ok: true } : refusal(res);
   }
@@ -138,7 +154,7 @@ export class GraphClient implements OnApplicationShutdown {
     publicKeyPem: string,
   ): Promise<ManagementResult> {
     const res = await this.manage(
-      channel,
+      numberOf(channel),
       accessToken,
       'post',
       '/whatsapp_business_encryption',
@@ -153,7 +169,7 @@ export class GraphClient implements OnApplicationShutdown {
     channel: GraphChannel,
     accessToken: string,
   ): Promise<ManagementResult<{ publicKey: string | null; signatureStatus: string | null }>> {
-    const res = await this.manage(channel, accessToken, 'get', '/whatsapp_business_encryption');
+    const res = await this.manage(numberOf(channel), accessToken, 'get', '/whatsapp_business_encryption');
     if ('unreachable' in res) return res.unreachable;
     if (res.status !== 200) return refusal(res);
     const data = (Array.isArray(res.body.data) ? res.body.data[0] : res.body) as
@@ -166,18 +182,19 @@ export class GraphClient implements OnApplicationShutdown {
     };
   }
 
-  /** A call of the Cloud API's management side (not a send): its status and body, or why no answer came. */
-  private async manage(
-    channel: GraphChannel,
+  /**
+   * A call of the Cloud API's management side (not a send) on a Graph object — a number, a business account, a
+   * Flow: its status and body, or why no answer came.
+   */
+  async manage(
+    target: GraphObject,
     accessToken: string,
     method: 'get' | 'post',
     path: string,
-    payload?: Record<string, string> | URLSearchParams,
-  ): Promise<
-    { status: number; body: GraphErrorBody & Record<string, unknown> } | { unreachable: Unreachable }
-  > {
-    const version = channel.graphApiVersion ?? this.config.GRAPH_API_VERSION;
-    const url = `/${version}/${encodeURIComponent(channel.phoneNumberId)}${path}`;
+    payload?: Record<string, unknown> | URLSearchParams | FormData,
+  ): Promise<ManagementAnswer> {
+    const version = target.graphApiVersion ?? this.config.GRAPH_API_VERSION;
+    const url = `/${version}/${encodeURIComponent(target.id)}${path}`;
     const headers = { Authorization: `Bearer ${accessToken}` };
     try {
       const res =
