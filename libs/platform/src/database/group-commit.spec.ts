@@ -1,4 +1,4 @@
-import { GroupCommit } from './group-commit';
+import { GroupCommit, groupCommitWaiting } from './group-commit';
 
 /** A writer whose writes finish when the test says so, recording each batch it was given. */
 function gatedWriter(fail: (item: number) => boolean = () => false) {
@@ -83,5 +83,17 @@ describe('GroupCommit', () => {
     await w.openAll();
     await expect(Promise.all(all)).resolves.toEqual(['a:1', 'a:2', 'a:3', 'a:4', 'a:5']);
     expect(w.batches.map((b) => b.items)).toEqual([[1], [2], [3, 4, 5]]);
+  });
+
+  it('a named writer reports what waits for its next batch in flowbridge_group_commit_waiting', async () => {
+    const w = gatedWriter();
+    const group = new GroupCommit(w.write, 10, 1, 'spec-writer');
+    const waitingNow = async () =>
+      (await groupCommitWaiting.get()).values.find((v) => v.labels.writer === 'spec-writer')?.value ?? 0;
+    const all = [1, 2, 3].map((i) => group.submit('a', i));
+    expect(await waitingNow()).toBe(2); // one being written, two waiting
+    await w.openAll();
+    await Promise.all(all);
+    expect(await waitingNow()).toBe(0);
   });
 });

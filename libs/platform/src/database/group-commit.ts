@@ -1,3 +1,33 @@
+import { Gauge } from 'prom-client';
+import { metricOnce } from '../metrics/metrics';
+
+/** The named group commits of this process, for the gauge below (weakly: a closed app's go with it). */
+const named = new Set<{ writer: string; group: WeakRef<{ waiting: number }> }>();
+
+/**
+ * `flowbridge_group_commit_waiting{writer}`: items submitted to a writer's group commit and not yet taken into a
+ * batch. Above a few batches' worth for long, the database is the bottleneck of that writer.
+ */
+export const groupCommitWaiting = metricOnce(
+  'flowbridge_group_commit_waiting',
+  () =>
+    new Gauge({
+      name: 'flowbridge_group_commit_waiting',
+      help: "Items waiting for a writer's next group-commit batch (webhooks, worker, send-queue, ...)",
+      labelNames: ['writer'],
+      collect() {
+        this.reset();
+        const sums = new Map<string, number>();
+        for (const entry of named) {
+          const group = entry.group.deref();
+          if (!group) named.delete(entry);
+          else sums.set(entry.writer, (sums.get(entry.writer) ?? 0) + group.waiting);
+        }
+        for (const [writer, n] of sums) this.set({ writer }, n);
+      },
+    }),
+);
+
 interface Waiting<I, R> {
   item: I;
   resolve(result: R): void;
@@ -32,7 +62,11 @@ export class GroupCommit<I, R> {
     private readonly write: (lane: string, items: I[]) => Promise<R[]>,
     private readonly maxBatch: number,
     private readonly concurrency = 1,
-  ) {}
+    /** Names the writer in `flowbridge_group_commit_waiting`. */
+    writer?: string,
+  ) {
+    if (writer) named.add({ writer, group: new WeakRef(this) });
+  }
 
   submit(lane: string, item: I): Promise<R> {
     return new Promise<R>((resolve, reject) => {

@@ -53,16 +53,19 @@ export class SendQueue {
     (workspaceId, items) => this.inWorkspace(workspaceId, () => this.queueAll(items)),
     MAX_BATCH,
     CONCURRENCY,
+    'send-queue',
   );
   private readonly claiming = new GroupCommit<Recipient, HeadRow | undefined>(
     (workspaceId, items) => this.inWorkspace(workspaceId, () => this.claimHeads(items)),
     MAX_BATCH,
     CONCURRENCY,
+    'send-claim',
   );
   private readonly marking = new GroupCommit<{ id: string; waMessageId: string }, boolean>(
     (workspaceId, items) => this.inWorkspace(workspaceId, () => this.markAllSent(items)),
     MAX_BATCH,
     CONCURRENCY,
+    'send-mark',
   );
 
   constructor(@InjectDataSource() private readonly db: DataSource) {}

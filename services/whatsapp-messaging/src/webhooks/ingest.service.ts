@@ -62,6 +62,7 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
       (_lane, batch) => Tenancy.acrossWorkspaces(() => this.db.transaction((tx) => this.record(tx, batch))),
       MAX_WEBHOOKS_PER_TRANSACTION,
       config.WEBHOOK_WRITE_CONCURRENCY,
+      'webhooks',
     );
   }
 

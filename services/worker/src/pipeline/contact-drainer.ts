@@ -77,6 +77,7 @@ export class ContactDrainer {
       (workspaceId, writes) => Tenancy.forWorkspace(workspaceId, () => this.write(workspaceId, writes)),
       MAX_BATCH,
       config.WORKER_WRITE_CONCURRENCY,
+      'worker',
     );
   }
 
