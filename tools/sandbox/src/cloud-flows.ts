@@ -93,6 +93,19 @@ export function flowRoutes(
     graphError(res, 401, 190, 'Invalid OAuth access token - Cannot parse access token');
     return false;
   };
+  /** The Flow a call names, if the call carries a token and the Flow exists; otherwise Meta's error is answered. */
+  const flowOf = (req: Request, res: Response): SandboxFlow | undefined => {
+    if (!bearer(req, res)) return undefined;
+    const flow = flows.get(String(req.params.flowId));
+    if (!flow)
+      graphError(
+        res,
+        400,
+        100,
+        `Unsupported post request. Object ${String(req.params.flowId)} does not exist`,
+      );
+    return flow;
+  };
   app.post('/:version/:wabaId/flows', express.urlencoded({ extended: false }), (req, res) => {
     if (!bearer(req, res)) return;
     const body = req.body as { name?: unknown; categories?: unknown; endpoint_uri?: unknown };
@@ -113,15 +126,8 @@ export function flowRoutes(
     res.json({ id });
   });
   app.post('/:version/:flowId/assets', upload.single('file'), (req, res) => {
-    if (!bearer(req, res)) return;
-    const flow = flows.get(String(req.params.flowId));
-    if (!flow)
-      return graphError(
-        res,
-        400,
-        100,
-        `Unsupported post request. Object ${String(req.params.flowId)} does not exist`,
-      );
+    const flow = flowOf(req, res);
+    if (!flow) return;
     const body = req.body as { asset_type?: unknown; name?: unknown };
     if (body.asset_type !== 'FLOW_JSON' || !req.file)
       return graphError(res, 400, 100, 'Invalid parameter: a file with asset_type FLOW_JSON is required');
@@ -136,15 +142,8 @@ export function flowRoutes(
     res.json({ success: true, validation_errors: flow.validationErrors });
   });
   app.post('/:version/:flowId/publish', (req, res) => {
-    if (!bearer(req, res)) return;
-    const flow = flows.get(String(req.params.flowId));
-    if (!flow)
-      return graphError(
-        res,
-        400,
-        100,
-        `Unsupported post request. Object ${String(req.params.flowId)} does not exist`,
-      );
+    const flow = flowOf(req, res);
+    if (!flow) return;
     if (flow.flowJson === null || flow.validationErrors.length > 0)
       return graphError(res, 400, 139001, 'Publishing Flow in invalid state: fix the Flow JSON first');
     flow.status = 'PUBLISHED';
