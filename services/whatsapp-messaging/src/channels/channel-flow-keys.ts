@@ -40,7 +40,7 @@ export class ChannelFlowKeys {
   /** `POST /channels/:id/flow-key`: a new key pair, uploaded, then stored. */
   async rotate(workspaceId: string, id: string): Promise<FlowKeyView> {
     const channel = await this.channels.find(workspaceId, id);
-    const keys = generateFlowKeyPair();
+    const keys = await generateFlowKeyPair();
     const uploaded = await this.graph.uploadFlowPublicKey(
       channel,
       this.channels.open(channel, 'accessToken'),

@@ -46,8 +46,8 @@ describe('the data endpoint’s encryption (WhatsApp Flows)', () => {
     );
   });
 
-  it('round trips with a fresh key pair; the answer opens only under the flipped IV', () => {
-    const keys = generateFlowKeyPair();
+  it('round trips with a fresh key pair; the answer opens only under the flipped IV', async () => {
+    const keys = await generateFlowKeyPair();
     expect(keys.publicKeyPem).toMatch(/^-----BEGIN PUBLIC KEY-----/);
     const payload = { version: '3.0', action: 'ping' };
     const opened = decryptFlowRequest(
@@ -71,8 +71,8 @@ describe('the data endpoint’s encryption (WhatsApp Flows)', () => {
     expect(() => open(opened.iv)).toThrow();
   });
 
-  it('a request for another key is undecryptable (421: WhatsApp re-fetches the public key)', () => {
-    const other = generateFlowKeyPair();
+  it('a request for another key is undecryptable (421: WhatsApp re-fetches the public key)', async () => {
+    const other = await generateFlowKeyPair();
     const error = failure(() =>
       decryptFlowRequest(sealRequest(other.publicKeyPem, { action: 'ping' }), privateKey),
     );

@@ -2,10 +2,11 @@ import {
   constants,
   createCipheriv,
   createDecipheriv,
-  generateKeyPairSync,
+  generateKeyPair,
   type KeyObject,
   privateDecrypt,
 } from 'node:crypto';
+import { promisify } from 'node:util';
 
 /**
  * The encryption of WhatsApp Flows' data endpoint (Meta's "Implementing your Flow endpoint"). WhatsApp makes a
@@ -100,9 +101,12 @@ export function encryptFlowResponse(response: object, aesKey: Buffer, iv: Buffer
   ]).toString('base64');
 }
 
-/** A channel's key pair for its data endpoint: RSA-2048, PEM (public: SPKI, as Meta takes it; private: PKCS#8). */
-export function generateFlowKeyPair(): { publicKeyPem: string; privateKeyPem: string } {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+/**
+ * A channel's key pair for its data endpoint: RSA-2048, PEM (public: SPKI, as Meta takes it; private: PKCS#8).
+ * Made off the event loop (tens to hundreds of milliseconds of CPU): the process also answers webhooks.
+ */
+export async function generateFlowKeyPair(): Promise<{ publicKeyPem: string; privateKeyPem: string }> {
+  const { publicKey, privateKey } = await promisify(generateKeyPair)('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },

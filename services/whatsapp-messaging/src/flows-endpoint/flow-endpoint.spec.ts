@@ -3,6 +3,7 @@ import { FlowTokens } from '@flowbridge/platform';
 import { sealFlowRequest } from '../../../../tools/sandbox/src/flows-client';
 import { generateFlowKeyPair } from './endpoint-crypto';
 import {
+  type FlowEndpointChannel,
   type FlowExchange,
   type FlowExchangeAnswer,
   FlowEndpoint,
@@ -13,13 +14,17 @@ import {
 // later) are a stand-in recording what it was asked.
 
 const APP_SECRET = 'flows-app-secret';
-const keys = generateFlowKeyPair();
-const channel = {
-  id: '0b6f1c2e-5d4a-4f7e-9c3b-2a1d0e9f8a7b',
-  workspaceId: 'ws-a',
-  appSecret: APP_SECRET,
-  privateKey: createPrivateKey(keys.privateKeyPem),
-};
+let keys: Awaited<ReturnType<typeof generateFlowKeyPair>>;
+let channel: FlowEndpointChannel;
+beforeAll(async () => {
+  keys = await generateFlowKeyPair();
+  channel = {
+    id: '0b6f1c2e-5d4a-4f7e-9c3b-2a1d0e9f8a7b',
+    workspaceId: 'ws-a',
+    appSecret: APP_SECRET,
+    privateKey: createPrivateKey(keys.privateKeyPem),
+  };
+});
 const tokens = FlowTokens.fromInternalKey('flow-endpoint-spec-key');
 const claims = {
   workspaceId: 'ws-a',
@@ -69,7 +74,7 @@ describe('FlowEndpoint: the WhatsApp Flows data endpoint’s protocol', () => {
 
   it('a request it cannot decrypt is 421 (WhatsApp fetches the key again); a channel without a key too', async () => {
     const { handler } = endpoint();
-    const other = generateFlowKeyPair();
+    const other = await generateFlowKeyPair();
     const foreign = request({ action: 'ping' }, { publicKeyPem: other.publicKeyPem });
     expect((await handler.handle(channel, foreign.raw, foreign.signature)).status).toBe(421);
     const req = request({ action: 'ping' });
