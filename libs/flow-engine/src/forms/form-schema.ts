@@ -18,7 +18,6 @@ export const FormLimits = {
   titleLength: 30,
   headingLength: 80,
   bodyLength: 4096,
-  labelLength: 20,
   footerLabelLength: 35,
 } as const;
 
@@ -26,14 +25,16 @@ const screenId = z.string().min(1).max(64).regex(FORM_SCREEN_ID, 'must be letter
 const name = z.string().min(1).max(64).regex(NAME, 'must be an identifier');
 /** Text shown on a screen: may read `${data.x}` and `${form.y}` (Meta's dynamic references). */
 const shown = z.string().max(FormLimits.bodyLength);
+const heading = z.string().max(FormLimits.headingLength);
 const option = z.strictObject({ id: z.string().min(1).max(100), title: z.string().min(1).max(200) });
 /** Fixed options, or `${data.x}` naming the screen's data that holds them (e.g. filled from an API). */
 const options = z.union([z.array(option).min(1), z.string().regex(/^\$\{data\.[A-Za-z_][A-Za-z0-9_]*\}$/)]);
-const field = { name, label: z.string().min(1).max(100), required: z.boolean().optional() };
+/** Labels: Meta's own limits differ by component (20 to 120 characters); its validation_errors name the rest. */
+const field = { name, label: z.string().min(1).max(120), required: z.boolean().optional() };
 
 export const FormComponentSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('TextHeading'), text: shown }),
-  z.strictObject({ type: z.literal('TextSubheading'), text: shown }),
+  z.strictObject({ type: z.literal('TextHeading'), text: heading }),
+  z.strictObject({ type: z.literal('TextSubheading'), text: heading }),
   z.strictObject({ type: z.literal('TextBody'), text: shown }),
   z.strictObject({
     type: z.literal('TextInput'),

@@ -120,6 +120,9 @@ describe('WhatsApp forms: verify and Flow JSON', () => {
     expect(bad({ id: 'A1', title: 'x' })).toBe(false);
     expect(bad({ id: 'A', title: 'x'.repeat(31) })).toBe(false);
     expect(bad({ id: 'A', title: 'x', components: [{ type: 'Marquee', text: 'hi' }] })).toBe(false);
+    expect(bad({ id: 'A', title: 'x', components: [{ type: 'TextHeading', text: 'x'.repeat(81) }] })).toBe(
+      false,
+    );
     expect(bad({ id: 'A', title: 'x' })).toBe(true);
   });
 
