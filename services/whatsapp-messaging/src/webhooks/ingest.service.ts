@@ -16,7 +16,7 @@ import type { Redis } from 'ioredis';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { WhatsappMessagingConfig } from '../whatsapp-messaging.config';
-import { triggerMessageOf } from './envelope';
+import { type ParsedInbound, triggerMessageOf } from './envelope';
 import { type InboundRow, InboundRepository, type StatusRow } from './inbound.repository';
 import { inboundMessages, unknownTypes, webhookBatchSize, webhookRequests } from './webhook-metrics';
 import { unavailableOnError, type VerifiedWebhook, WebhookVerifier } from './webhook-verifier';
@@ -91,7 +91,7 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
    */
   private async record(tx: EntityManager, writes: VerifiedWebhook[]): Promise<IngestResult[]> {
     webhookBatchSize.observe(writes.length);
-    const inbound: Array<{ write: number; row: InboundRow; event: TriggerEventV1 }> = [];
+    const inbound: Array<{ write: number; row: InboundRow; parsed: ParsedInbound }> = [];
     const statuses: StatusRow[] = [];
     const results: IngestResult[] = writes.map(() => ({ messages: 0, duplicates: 0, statuses: 0 }));
     for (const [write, { changes, byNumber }] of writes.entries())
@@ -122,7 +122,7 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
             occurred_at: m.timestamp.toISOString(),
             reply_to: m.replyTo ?? null,
           };
-          inbound.push({ write, row, event: triggerEventOf(row, m.inbound, m.message) });
+          inbound.push({ write, row, parsed: m });
         }
         results[write].statuses += change.statuses.length;
         for (const s of change.statuses)
@@ -152,10 +152,11 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
     );
     await InboundRepository.upsertStatuses(tx, statuses);
     const events: TriggerEventV1[] = [];
-    for (const { write, row, event } of inbound) {
+    for (const { write, row, parsed } of inbound) {
       const isNew = fresh.delete(row.wa_message_id); // a second copy in the same batch is a duplicate too
       inboundMessages.inc({ type: row.type, outcome: isNew ? 'new' : 'duplicate' });
-      if (isNew) events.push(event);
+      // The trigger event only for a message seen for the first time.
+      if (isNew) events.push(triggerEventOf(row, parsed.inbound, parsed.message));
       results[write][isNew ? 'messages' : 'duplicates']++;
     }
     // Inside the transaction: if Redis refuses, nothing is recorded and Meta sends the batch again.
