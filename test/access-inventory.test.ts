@@ -19,10 +19,18 @@ import { startWorker, type WorkerHarness } from './worker-app';
 
 type Method = 'get' | 'post' | 'patch' | 'delete' | 'put';
 
-/** Public on purpose, per service: health, metrics, the API docs (no tenant data), Meta's webhook. */
+/**
+ * Public on purpose, per service: health, metrics, the API docs (no tenant data), Meta's webhook, and the
+ * WhatsApp Flows data endpoint (signed with the channel's app secret and encrypted to its key, checked in
+ * test/flows-endpoint.test.ts).
+ */
 const PUBLIC: Record<string, string[]> = {
   all: ['get /health/live', 'get /health/ready', 'get /metrics'],
-  messaging: ['get /webhooks/whatsapp', 'post /webhooks/whatsapp'],
+  messaging: [
+    'get /webhooks/whatsapp',
+    'post /webhooks/whatsapp',
+    'post /webhooks/whatsapp-flows/:channelId',
+  ],
 };
 const isDocs = (path: string): boolean => /^\/docs($|\/|-json|-yaml)/.test(path);
 

@@ -73,6 +73,7 @@ describe('migrations', () => {
       'worker.WorkerRedisEpochs1764000000430',
       'worker.WorkerIsolation1764000000440',
       'worker.WorkerOutboxLease1764000000450',
+      'worker.WorkerFormRequests1764000000460',
     ]);
     expect(
       await runMigrations({

@@ -7,3 +7,4 @@ export * from './triggers';
 export * from './navigation';
 export * from './whatsapp';
 export * from './api-calls';
+export * from './form-exchanges';

@@ -31,9 +31,15 @@ export type OutboundMessage =
   | {
       type: 'flow';
       text: string;
-      flowId: string;
+      /** A Flow made elsewhere, by its Meta id. */
+      flowId?: string;
+      /**
+       * One of the run's flow's forms, by its id in the document: the messaging service sends the Flow it
+       * published for the version and the channel's business account, with a signed flow token.
+       */
+      form?: string;
       cta: string;
-      /** Identifies this run and send in the Flow's reply. */
+      /** Identifies this run and send in the Flow's reply: the navigation id (`<runId>:<seq>`). */
       flowToken: string;
       screen?: string;
       data?: Record<string, string>;
@@ -93,7 +99,8 @@ const message = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('flow'),
     text: z.string(),
-    flowId: z.string().min(1),
+    flowId: z.string().min(1).optional(),
+    form: z.string().min(1).optional(),
     cta: z.string().min(1),
     flowToken: z.string().min(1),
     screen: z.string().optional(),

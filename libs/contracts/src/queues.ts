@@ -35,6 +35,8 @@ export const QueueName = {
   FlowNavigation: 'flow-navigation',
   /** The worker's own: one job per API attempt, delayed for retries (they survive restarts). */
   FlowApiCalls: 'flow-api-calls',
+  /** WhatsApp Flows data-endpoint requests, answered while WhatsApp waits (see form-exchanges.ts). */
+  FormExchanges: 'flow-form-exchanges',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 

@@ -19,4 +19,5 @@ export * from './examples/page-form';
 export * from './forms/form-schema';
 export * from './forms/verify-form';
 export * from './forms/flow-json';
+export * from './forms/exchange';
 export * from './model/triggers';

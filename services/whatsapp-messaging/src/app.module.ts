@@ -8,6 +8,8 @@ import { ChannelGenerations } from './channels/channel-generations';
 import { ChannelsController } from './channels/channels.controller';
 import { ChannelsService } from './channels/channels.service';
 import { SendingChannels } from './channels/sending-channels';
+import { FLOW_ENDPOINT_PATH, FlowEndpointController } from './flows-endpoint/flow-endpoint.controller';
+import { FormExchangeClient } from './flows-endpoint/form-exchange-client';
 import { MessageLog } from './messages/message-log';
 import { MessageEntity } from './messages/message.entity';
 import { MessagesController } from './messages/messages.controller';
@@ -28,9 +30,13 @@ import type { WhatsappMessagingConfig } from './whatsapp-messaging.config';
 export const SERVICE_NAME = 'whatsapp-messaging';
 export const WEBHOOK_PATH = '/webhooks/whatsapp';
 
-/** The webhook needs its body as bytes (the signature covers them), with its own size limit. */
+/** The webhooks need their bodies as bytes (the signatures cover them), each with its own size limit. */
 export function rawBodyRoutes(config: WhatsappMessagingConfig) {
-  return [{ path: WEBHOOK_PATH, limitBytes: config.WEBHOOK_BODY_LIMIT_BYTES }];
+  return [
+    { path: WEBHOOK_PATH, limitBytes: config.WEBHOOK_BODY_LIMIT_BYTES },
+    // A screen's values, encrypted: far under this.
+    { path: FLOW_ENDPOINT_PATH, limitBytes: 256 * 1024 },
+  ];
 }
 const ENTITIES = [ChannelEntity, MessageEntity, StatusEntity];
 
@@ -53,7 +59,7 @@ export class WhatsappMessagingAppModule {
         }),
         TypeOrmModule.forFeature(ENTITIES),
       ],
-      controllers: [ChannelsController, MessagesController, WebhookController],
+      controllers: [ChannelsController, MessagesController, WebhookController, FlowEndpointController],
       providers: [
         ChannelsService,
         ChannelFlowKeys,
@@ -70,6 +76,7 @@ export class WhatsappMessagingAppModule {
         SendLane,
         SendScheduler,
         NavigationConsumer,
+        FormExchangeClient,
       ],
     };
   }

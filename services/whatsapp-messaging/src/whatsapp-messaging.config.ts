@@ -96,4 +96,15 @@ export class WhatsappMessagingConfig extends PlatformConfig {
   @Min(100)
   @Max(3_600_000)
   SEND_IN_DOUBT_GRACE_MS = 60_000;
+
+  /**
+   * The longest a WhatsApp Flows screen request is held for the worker's answer. The worker answers within
+   * the footer's deadline (at most 7 s); past this the person sees an error on their screen (or, on opening, the
+   * form closes). WhatsApp gives up near 10 s.
+   */
+  @ToInt()
+  @IsInt({ message: 'must be an integer number of milliseconds' })
+  @Min(1000)
+  @Max(9500)
+  FLOW_ENDPOINT_WAIT_MS = 8000;
 }

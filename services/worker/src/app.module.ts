@@ -7,6 +7,7 @@ import type { DestinationStream } from 'pino';
 import { ActiveTriggers } from './clients/active-triggers';
 import { RPC_CLIENT, RpcClients } from './clients/rpc.clients';
 import { DASHBOARD_PATH, QueueDashboard, QueueMonitor } from './dashboard/queue-dashboard';
+import { FormExchanges } from './forms/form-exchanges';
 import { WORKER_SCHEMA } from './migrations';
 import { ApiSteps } from './pipeline/api-steps';
 import { CallSlots } from './pipeline/call-slots';
@@ -58,6 +59,7 @@ export class WorkerAppModule implements NestModule {
         ContactDrainer,
         ApiSteps,
         Outbox,
+        FormExchanges,
         Processors,
         ExpirySweeper,
         QueueMonitor,

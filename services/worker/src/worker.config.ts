@@ -64,6 +64,26 @@ export class WorkerConfig extends OutboundConfig {
   @Max(600_000)
   WORKER_LOCK_DURATION_MS = 30_000;
 
+  /**
+   * WhatsApp Flows screen requests one worker process answers at once (their own queue, beside the chat's):
+   * each mostly waits for the business API, within its deadline.
+   */
+  @ToInt()
+  @IsInt({ message: 'must be an integer' })
+  @Min(1)
+  @Max(500)
+  FORM_EXCHANGE_CONCURRENCY = 32;
+
+  /**
+   * How long a form's footer API call may take, retries included, unless its footer says (`deadlineMs`): past
+   * it the person gets the failure screen. Meta wants answers in about a second; WhatsApp gives up near ten.
+   */
+  @ToInt()
+  @IsInt({ message: 'must be an integer number of milliseconds' })
+  @Min(500)
+  @Max(7000)
+  FORM_DEADLINE_MS = 5000;
+
   /** How long the worker waits for flow-definition and connections to answer an RPC. */
   @ToInt()
   @IsInt({ message: 'must be an integer number of milliseconds' })

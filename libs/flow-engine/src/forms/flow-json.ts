@@ -41,6 +41,7 @@ function screenJson(screen: FormScreen): { [key: string]: Json } {
     id: screen.id,
     title: screen.title,
     ...(action?.type === 'complete' ? { terminal: true, success: true } : {}),
+    ...(sensitiveInputs(screen).length > 0 ? { sensitive: sensitiveInputs(screen) } : {}),
     data: Object.fromEntries(
       Object.entries(screen.data).map(([name, field]) => [
         name,
@@ -61,6 +62,13 @@ function screenJson(screen: FormScreen): { [key: string]: Json } {
       ],
     },
   };
+}
+
+/** The inputs whose values WhatsApp masks in the summary of the answers (and we in our logs). */
+export function sensitiveInputs(screen: FormScreen): string[] {
+  return inputsOf(screen)
+    .filter((input) => input.sensitive)
+    .map((input) => input.name);
 }
 
 function componentJson(component: FormComponent): { [key: string]: Json } {

@@ -19,6 +19,8 @@ export const FormLimits = {
   headingLength: 80,
   bodyLength: 4096,
   footerLabelLength: 35,
+  /** The longest a footer's API call may take; the data endpoint holds a request a little longer. */
+  deadlineMs: 7000,
 } as const;
 
 const screenId = z.string().min(1).max(64).regex(FORM_SCREEN_ID, 'must be letters and underscores');
@@ -30,7 +32,13 @@ const option = z.strictObject({ id: z.string().min(1).max(100), title: z.string(
 /** Fixed options, or `${data.x}` naming the screen's data that holds them (e.g. filled from an API). */
 const options = z.union([z.array(option).min(1), z.string().regex(/^\$\{data\.[A-Za-z_][A-Za-z0-9_]*\}$/)]);
 /** Labels: Meta's own limits differ by component (20 to 120 characters); its validation_errors name the rest. */
-const field = { name, label: z.string().min(1).max(120), required: z.boolean().optional() };
+const field = {
+  name,
+  label: z.string().min(1).max(120),
+  required: z.boolean().optional(),
+  /** Masked in WhatsApp's summary of the answers (Meta's `sensitive`) and in our logs; sent to the API as typed. */
+  sensitive: z.boolean().optional(),
+};
 
 export const FormComponentSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('TextHeading'), text: heading }),
@@ -68,6 +76,11 @@ export const FooterActionSchema = z.discriminatedUnion('type', [
     /** The success screen's data: each value a template over `api_response` and `form` (e.g. `{{api_response.data.status}}`). */
     apiData: z.record(name, z.string().max(1000)).default({}),
     payload: payload.optional(),
+    /**
+     * How long the person waits at most, the API's retries included: past it the failure screen is answered.
+     * Meta wants endpoint answers in about a second and WhatsApp gives up near ten (default 5 s).
+     */
+    deadlineMs: z.number().int().min(500).max(FormLimits.deadlineMs).optional(),
   }),
 ]);
 

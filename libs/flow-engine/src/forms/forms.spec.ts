@@ -150,4 +150,45 @@ describe('WhatsApp forms: verify and Flow JSON', () => {
     // A flow without forms reads as before.
     expect(validateFlow(pageExampleFlow('api-page')).flow).not.toHaveProperty('forms');
   });
+
+  it('a chat flow message opens a form of the document or a Flow by id, never both, and gives its screen’s data', () => {
+    const form = FormSchema.parse({
+      ...orderLookup(),
+      screens: [
+        { ...orderLookup().screens[0], data: { greeting: { type: 'string' } } },
+        ...orderLookup().screens.slice(1),
+      ],
+    });
+    const base = pageExampleFlow('api-fetch');
+    const opening = (messages: unknown[]) => ({
+      ...base,
+      forms: [form],
+      screens: [{ ...base.screens[0], messages }, ...base.screens.slice(1)],
+    });
+    const flowMessage = { type: 'flow', text: 'Open', cta: 'Go' };
+    const problems = (messages: unknown[]) =>
+      validateFlow(opening(messages)).problems.filter((p) => p.path.startsWith('screens[0].messages'));
+    expect(problems([{ ...flowMessage, form: 'order_lookup', data: { greeting: 'Hi' } }])).toEqual([]);
+    expect(problems([{ ...flowMessage, flowId: '1234' }])).toEqual([]);
+    expect(
+      problems([flowMessage, { ...flowMessage, form: 'order_lookup', flowId: '1' }]).map((p) => [
+        p.code,
+        p.path,
+      ]),
+    ).toEqual([
+      [ProblemCode.FlowMessageTarget, 'screens[0].messages[0]'],
+      [ProblemCode.FlowMessageTarget, 'screens[0].messages[1]'],
+    ]);
+    expect(
+      problems([
+        { ...flowMessage, form: 'nope' },
+        { ...flowMessage, form: 'order_lookup' },
+        { ...flowMessage, form: 'order_lookup', screen: 'ELSEWHERE' },
+      ]).map((p) => [p.code, p.path]),
+    ).toEqual([
+      [ProblemCode.UnknownForm, 'screens[0].messages[0].form'],
+      [ProblemCode.DataNotProvided, 'screens[0].messages[1].data'],
+      [ProblemCode.UnknownScreen, 'screens[0].messages[2].screen'],
+    ]);
+  });
 });

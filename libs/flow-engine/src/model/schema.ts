@@ -58,10 +58,17 @@ export const MessageSchema = z.discriminatedUnion('type', [
     caption: text.optional(),
     filename: text.optional(),
   }),
+  /**
+   * Opens a WhatsApp Flow: one of this document's `forms` (published with the flow, answered by our data
+   * endpoint), or a Flow made elsewhere by its Meta id (`flowId`). With `screen` it opens there (`navigate`),
+   * without one the data endpoint answers the first screen (`data_exchange`); `data` (templates over the run's
+   * variables) is that screen's data either way.
+   */
   z.strictObject({
     type: z.literal('flow'),
     text,
-    flowId: z.string().min(1).max(100),
+    form: z.string().min(1).max(64).optional(),
+    flowId: z.string().min(1).max(100).optional(),
     cta: text,
     screen: z.string().min(1).max(100).optional(),
     data: z.record(z.string(), text).optional(),

@@ -68,7 +68,8 @@ export function renderMessage(
       return {
         type: 'flow',
         text: r(message.text, WhatsAppLimits.interactiveBody),
-        flowId: message.flowId,
+        ...(message.form !== undefined ? { form: message.form } : {}),
+        ...(message.flowId !== undefined ? { flowId: message.flowId } : {}),
         cta: r(message.cta, WhatsAppLimits.flowCta),
         flowToken,
         ...(message.screen !== undefined ? { screen: message.screen } : {}),

@@ -52,6 +52,8 @@ export const ProblemCode = {
   UnknownFormField: 'UNKNOWN_FORM_FIELD',
   DuplicateFieldName: 'DUPLICATE_FIELD_NAME',
   TooManyOptions: 'TOO_MANY_OPTIONS',
+  UnknownForm: 'UNKNOWN_FORM',
+  FlowMessageTarget: 'FLOW_MESSAGE_TARGET',
   // Reported by the flow-definition service, across flows.
   TriggerConflict: 'TRIGGER_CONFLICT',
 } as const;

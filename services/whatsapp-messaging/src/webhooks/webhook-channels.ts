@@ -11,6 +11,7 @@ export interface WebhookChannel {
 }
 
 export interface ChannelSnapshot {
+  byId: Map<string, WebhookChannel>;
   byNumber: Map<string, WebhookChannel>;
   byWaba: Map<string, WebhookChannel[]>;
   /** Each distinct app secret (one per Meta app) with the channels it signs for. */
@@ -82,7 +83,12 @@ export class WebhookChannels {
   private async read(): Promise<ChannelSnapshot> {
     const generation = await this.generations.current();
     const at = Date.now();
-    const value: ChannelSnapshot = { byNumber: new Map(), byWaba: new Map(), bySecret: new Map() };
+    const value: ChannelSnapshot = {
+      byId: new Map(),
+      byNumber: new Map(),
+      byWaba: new Map(),
+      bySecret: new Map(),
+    };
     for (const channel of await this.channels.all()) {
       let appSecret: string | SecretBoxError;
       try {
@@ -92,6 +98,7 @@ export class WebhookChannels {
         appSecret = error;
       }
       const entry = { channel, appSecret };
+      value.byId.set(channel.id, entry);
       value.byNumber.set(channel.phoneNumberId, entry);
       value.byWaba.set(channel.wabaId, [...(value.byWaba.get(channel.wabaId) ?? []), entry]);
       if (typeof appSecret === 'string')

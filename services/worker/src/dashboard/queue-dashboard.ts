@@ -63,6 +63,7 @@ export class QueueMonitor implements OnApplicationShutdown {
     const names = [
       ...Array.from({ length: config.TRIGGER_PARTITIONS }, (_, p) => triggerQueue(p)),
       QueueName.FlowApiCalls,
+      QueueName.FormExchanges,
       ...Array.from({ length: config.NAVIGATION_PARTITIONS }, (_, p) => navigationQueue(p)),
     ];
     this.queues = names.map(

@@ -1,8 +1,10 @@
 import {
   type ApiCallJob,
   ApiCallJobName,
+  FormExchangeJobName,
   QueueName,
   readApiCallJob,
+  readFormExchangeJob,
   readTriggerEvent,
   triggerQueue,
   TriggerJobName,
@@ -28,13 +30,14 @@ import {
 import { type Job, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { RpcUnavailableError } from '../clients/rpc.clients';
+import { FormExchanges } from '../forms/form-exchanges';
 import { WorkerConfig } from '../worker.config';
 import { ApiSteps } from './api-steps';
 import { ContactDrainer } from './contact-drainer';
 import { Outbox } from './outbox.service';
 import { queueWait, triggerEvents } from './worker-metrics';
 
-/** The worker's two consumers: trigger events in, API attempts (with durable retries). */
+/** The worker's consumers: trigger events in, API attempts (with durable retries), WhatsApp Flows screen requests. */
 @Injectable()
 export class Processors implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(Processors.name);
@@ -53,6 +56,7 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly drainer: ContactDrainer,
     private readonly apiSteps: ApiSteps,
     private readonly outbox: Outbox,
+    private readonly forms: FormExchanges,
     @Inject(REDIS) private readonly redis: Redis,
   ) {
     this.auth = new JobAuth(internalKeyOf(config));
@@ -85,6 +89,13 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
       new Worker(QueueName.FlowApiCalls, (job, token) => this.onApiCallJob(job, token), {
         ...common,
         concurrency: this.config.WORKER_CONCURRENCY,
+      }),
+    );
+    // A person waits on each of these: their own queue, so no chat backlog is ahead of them.
+    this.workers.push(
+      new Worker(QueueName.FormExchanges, (job) => this.onFormExchangeJob(job), {
+        ...common,
+        concurrency: this.config.FORM_EXCHANGE_CONCURRENCY,
       }),
     );
     this.watchAbandonedSteps(connection);
@@ -123,6 +134,28 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
       default:
         return noUseCaseFor(name);
     }
+  }
+
+  /** A WhatsApp Flows screen request, by name, to its use-case. */
+  onFormExchangeJob(job: Job): Promise<void> {
+    const name = this.authentic<typeof FormExchangeJobName>(job, [FormExchangeJobName]);
+    switch (name) {
+      case FormExchangeJobName:
+        return this.formExchange(job);
+      default:
+        return noUseCaseFor(name);
+    }
+  }
+
+  /** Not parked when something is down: the person is answered within the deadline, whatever happens. */
+  private async formExchange(job: Job): Promise<void> {
+    observeWait(job);
+    const data = readFormExchangeJob(job.data);
+    if (typeof data === 'string') {
+      this.logger.error({ jobId: job.id, reason: data }, 'form exchange job refused');
+      throw new UnrecoverableError(`invalid form exchange job: ${data}`);
+    }
+    await this.forms.exchange(data);
   }
 
   private async applyTrigger(job: Job, token?: string): Promise<void> {

@@ -5,6 +5,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { IsIn, IsInt, IsOptional, IsUUID, Matches, Max, Min } from 'class-validator';
 import { Type } from 'class-transformer';
 import type { Repository } from 'typeorm';
+import { FormRequestRepository } from '../forms/form-requests.repository';
 import { CallLogEntity } from './call-log.entity';
 import { RunStepEntity } from './run-step.entity';
 import { RunEntity, runStateOf } from './run.entity';
@@ -75,14 +76,15 @@ export class RunsController {
   @Get(':id')
   @ApiOperation({
     summary:
-      'A run: the screens it went through, current screen, variables, and the call log of every API attempt',
+      "A run: the screens it went through, current screen, variables, the call log of every API attempt, and its forms' screen requests",
   })
   async get(@WorkspaceId() workspaceId: string, @Param('id', new IdPipe('RUN_NOT_FOUND')) id: string) {
     const run = await this.runs.findOneBy({ workspaceId, id });
     if (!run) throw new AppError('RUN_NOT_FOUND', `Run ${id} not found`, 404, 'id');
-    const [steps, calls] = await Promise.all([
+    const [steps, calls, formRequests] = await Promise.all([
       this.steps.find({ where: { runId: id }, order: { id: 'ASC' } }),
       this.calls.find({ where: { runId: id }, order: { id: 'ASC' } }),
+      FormRequestRepository.ofRun(this.runs.manager, id),
     ]);
     const state = runStateOf(run);
     return {
@@ -96,6 +98,8 @@ export class RunsController {
       variables: state.variables,
       pendingApi: state.pendingApi,
       callLog: calls.map((c) => ({ stepKey: c.stepKey, apiId: c.apiId, ...c.entry })),
+      /** Its forms' screen requests to the data endpoint (sensitive values masked); their calls are in callLog. */
+      formRequests,
     };
   }
 }

@@ -1,0 +1,243 @@
+import {
+  type ApiResponse,
+  type CallLogEntry,
+  type FormAnswerMessage,
+  type FormExchangeAnswer,
+  formExchangeContext,
+  type FormExchangeJob,
+  type JsonValue,
+  OutboundErrorCode,
+} from '@flowbridge/contracts';
+import {
+  FAILURE_MESSAGE_FIELD,
+  failureAnswer,
+  type Form,
+  FormMessages,
+  FormSchema,
+  maskSensitive,
+  openingData,
+  openingMessage,
+  planFormRequest,
+  successAnswer,
+  TemplateError,
+  TemplateRenderer,
+} from '@flowbridge/flow-engine';
+import { RequestEngine } from '@flowbridge/outbound';
+import { InternalSeal, internalKeyOf, metricOnce, purposeKey, REDIS, Tenancy } from '@flowbridge/platform';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Redis } from 'ioredis';
+import { Counter } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import { RpcClients } from '../clients/rpc.clients';
+import { CallLogRepository } from '../runs/call-log.repository';
+import { isLive, runById } from '../runs/run-rows';
+import { runStateOf } from '../runs/run.entity';
+import { WorkerConfig } from '../worker.config';
+import { type FormRequestOutcome, FormRequestRepository } from './form-requests.repository';
+
+export const formExchanges = metricOnce(
+  'flowbridge_form_exchanges_total',
+  () =>
+    new Counter({
+      name: 'flowbridge_form_exchanges_total',
+      help: 'WhatsApp Flows screen requests the worker answered, by action and outcome (answered, failure, deadline, closed)',
+      labelNames: ['action', 'outcome'],
+    }),
+);
+
+/** The answer is published this long before the messaging replica stops holding the request. */
+const PUBLISH_MARGIN_MS = 300;
+
+interface Decision {
+  answer: FormExchangeAnswer;
+  outcome: FormRequestOutcome;
+  /** The values as the run's history keeps them (sensitive ones masked). */
+  logged: Record<string, JsonValue>;
+  calls: { apiId: string; attempts: CallLogEntry[] } | null;
+  flow?: { id: string; version: number };
+}
+
+/**
+ * The use-case of a WhatsApp Flows screen request (a `flow-form-exchanges` job): the run the flow token names
+ * must still wait on the chat screen that opened the form; INIT answers the form's start screen with the
+ * opening message's data; a `data_exchange` footer calls its API with the submitted values, its retries inside
+ * the deadline, and answers the success screen with its API data or the failure screen. The answer goes to the
+ * replica holding WhatsApp's request; the request, its answer and the call log are recorded afterwards.
+ */
+@Injectable()
+export class FormExchanges {
+  private readonly logger = new Logger(FormExchanges.name);
+  private readonly seal: InternalSeal;
+  private readonly renderer = new TemplateRenderer();
+  private readonly forms = new WeakMap<object, Form>();
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly rpc: RpcClients,
+    private readonly engine: RequestEngine,
+    private readonly config: WorkerConfig,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {
+    this.seal = new InternalSeal(purposeKey(internalKeyOf(config), 'form-exchanges'));
+  }
+
+  async exchange(job: FormExchangeJob): Promise<void> {
+    const opened = this.seal.open(job.sealedData, formExchangeContext.request(job.requestId));
+    const data = opened === null ? null : (JSON.parse(opened) as Record<string, unknown>);
+    if (data === null) this.logger.error({ requestId: job.requestId }, 'form request values do not open');
+    const decision: Decision =
+      data === null
+        ? { answer: { close: FormMessages.closed }, outcome: 'closed', logged: {}, calls: null }
+        : await Tenancy.forWorkspace(job.workspaceId, () => this.decide(job, data)).catch(
+            (err: unknown): Decision => {
+              // Postgres or a service is down: the person is told on the screen they are on, and may retry.
+              this.logger.error({ err, requestId: job.requestId }, 'form request not answered as designed');
+              return { answer: unavailable(job), outcome: 'failure', logged: {}, calls: null };
+            },
+          );
+    await this.publish(job, decision.answer);
+    formExchanges.inc({ action: job.action, outcome: decision.outcome });
+    await Tenancy.forWorkspace(job.workspaceId, () => this.record(job, decision)).catch((err: unknown) =>
+      this.logger.warn({ err, requestId: job.requestId }, 'form request answered but not recorded'),
+    );
+  }
+
+  private async decide(job: FormExchangeJob, data: Record<string, unknown>): Promise<Decision> {
+    const closed = (why: string): Decision => {
+      this.logger.debug({ requestId: job.requestId, runId: job.runId, why }, 'form closed (427)');
+      return { answer: { close: FormMessages.closed }, outcome: 'closed', logged: {}, calls: null };
+    };
+    const run = await runById(this.db.manager, job.runId);
+    if (!run || run.workspaceId !== job.workspaceId || !isLive(run)) return closed('the run ended');
+    const flow = { id: run.flowId, version: run.flowVersion };
+    const version = await this.rpc.flowVersion(job.workspaceId, run.flowId, run.flowVersion);
+    const raw = version?.document.forms?.find((f) => f.id === job.formId);
+    const message = version && openingMessage(version.document, run.screenId, job.formId);
+    if (!raw || !message) return closed('the run no longer waits for this form');
+    const form = this.formOf(raw);
+    const { variables } = runStateOf(run);
+    let opening: Record<string, JsonValue> = {};
+    try {
+      opening = openingData(message, variables, this.renderer);
+    } catch (error) {
+      if (!(error instanceof TemplateError)) throw error;
+    }
+    const plan = planFormRequest(form, { action: job.action, screen: job.screen, data }, opening);
+    if (plan.kind === 'answer')
+      return {
+        answer: plan.answer,
+        outcome: 'close' in plan.answer ? 'closed' : 'answered',
+        logged: {},
+        calls: null,
+        flow,
+      };
+    const logged = maskSensitive(form, plan.screen.id, plan.values);
+    const deadlineAt = Math.min(
+      job.holdUntil - PUBLISH_MARGIN_MS,
+      job.receivedAt + (plan.action.deadlineMs ?? this.config.FORM_DEADLINE_MS),
+    );
+    const failed = (message: string, outcome: FormRequestOutcome, attempts: CallLogEntry[] = []) => ({
+      answer: failureAnswer(form, plan.action, message, plan.values),
+      outcome,
+      logged,
+      calls: { apiId: plan.action.api, attempts },
+      flow,
+    });
+    // Taken off the queue too late to call anything: the person gets the failure screen now.
+    if (Date.now() >= deadlineAt) return failed(FormMessages.late, 'deadline');
+    const resolved = await this.rpc.resolveApi(job.workspaceId, plan.action.api);
+    if (!resolved.ok) return failed(FormMessages.failed, 'failure');
+    const scope: Record<string, JsonValue> = { ...variables, ...plan.values, form: plan.values };
+    const result = await this.engine.runInline({
+      connection: resolved.connection,
+      api: resolved.api,
+      variables: scope,
+      idempotencyKey: `form-${job.requestId}`,
+      deadlineAt,
+    });
+    if (result.response.status !== 'success')
+      return failed(
+        pastDeadline(result.response, deadlineAt) ? FormMessages.late : FormMessages.failed,
+        pastDeadline(result.response, deadlineAt) ? 'deadline' : 'failure',
+        result.attempts,
+      );
+    const answer = successAnswer(
+      form,
+      plan.action,
+      { ...scope, ...result.variables, api_response: result.response as unknown as JsonValue },
+      plan.values,
+      this.renderer,
+    );
+    return {
+      answer,
+      outcome: 'screen' in answer && answer.screen === plan.action.onSuccess ? 'answered' : 'failure',
+      logged,
+      calls: { apiId: plan.action.api, attempts: result.attempts },
+      flow,
+    };
+  }
+
+  /** To the replica holding WhatsApp's request, sealed; it drops an answer that comes after it gave up. */
+  private async publish(job: FormExchangeJob, answer: FormExchangeAnswer): Promise<void> {
+    const message: FormAnswerMessage = {
+      requestId: job.requestId,
+      sealed: this.seal.seal(JSON.stringify(answer), formExchangeContext.answer(job.requestId)),
+    };
+    await this.redis.publish(job.replyTo, JSON.stringify(message));
+  }
+
+  private async record(job: FormExchangeJob, decision: Decision): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await FormRequestRepository.insert(tx, {
+        workspaceId: job.workspaceId,
+        runId: job.runId,
+        requestId: job.requestId,
+        formId: job.formId,
+        action: job.action,
+        screenId: job.screen,
+        answeredScreenId: 'screen' in decision.answer ? decision.answer.screen : null,
+        outcome: decision.outcome,
+        durationMs: Date.now() - job.receivedAt,
+        values: decision.logged,
+        receivedAt: new Date(job.receivedAt),
+      });
+      const { calls, flow } = decision;
+      if (calls && flow)
+        await CallLogRepository.insert(
+          tx,
+          calls.attempts.map((entry, i) => ({
+            runId: job.runId,
+            workspaceId: job.workspaceId,
+            stepKey: `form-${job.requestId}`,
+            attempt: i + 1,
+            apiId: calls.apiId,
+            flowId: flow.id,
+            flowVersion: flow.version,
+            entry,
+          })),
+        );
+    });
+  }
+
+  /** The form as its schema reads it (defaults filled), once per published version. */
+  private formOf(raw: object): Form {
+    let form = this.forms.get(raw);
+    if (!form) {
+      form = FormSchema.parse(raw);
+      this.forms.set(raw, form);
+    }
+    return form;
+  }
+}
+
+/** What a request gets when it could not be decided: an error on the screen it came from, or a closed form. */
+export function unavailable(job: Pick<FormExchangeJob, 'action' | 'screen'>): FormExchangeAnswer {
+  return job.action === 'data_exchange' && job.screen
+    ? { screen: job.screen, data: { [FAILURE_MESSAGE_FIELD]: FormMessages.failed } }
+    : { close: FormMessages.closed };
+}
+
+function pastDeadline(response: ApiResponse, deadlineAt: number): boolean {
+  return response.error?.code === OutboundErrorCode.Timeout && Date.now() >= deadlineAt - 50;
+}

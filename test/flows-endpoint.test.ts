@@ -1,0 +1,346 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { type FlowDocument, pageExampleForm } from '@flowbridge/flow-engine';
+import { FlowTokens, TEST_INTERNAL_KEY } from '@flowbridge/platform';
+import { HttpPeer, sendJson, until } from '@flowbridge/testing';
+import request from 'supertest';
+import { sealFlowRequest } from '../tools/sandbox/src/flows-client';
+import { type Sandbox, startSandbox } from '../tools/sandbox/src/sandbox';
+import { type ConnectionsHarness, startConnections } from './connections-app';
+import { type FlowDefinitionHarness, startFlowDefinition } from './flow-definition-app';
+import { type MessagingHarness, startMessaging } from './messaging-app';
+import { startWorker, type WorkerHarness } from './worker-app';
+
+const APP_SECRET = 'flows-endpoint-app-secret';
+const tokens = FlowTokens.fromInternalKey(TEST_INTERNAL_KEY);
+
+/** A chat flow whose first screen opens the page's "Order lookup" form and waits for its completion. */
+function formFlow(apiId: string, deadlineMs?: number): Omit<FlowDocument, 'schemaVersion'> {
+  const form = pageExampleForm(apiId);
+  const order = form.screens[0];
+  return {
+    name: `Orders form ${randomUUID().slice(0, 8)}`,
+    triggers: [{ type: 'api' }],
+    startScreen: 'ask',
+    variables: [{ name: 'first_name' }],
+    screens: [
+      {
+        id: 'ask',
+        messages: [
+          {
+            type: 'flow',
+            form: 'order_lookup',
+            text: 'Look up your order',
+            cta: 'Open',
+            data: { greeting: 'Hi {{first_name}}' },
+          },
+        ],
+        input: { variable: 'answers', type: 'string' },
+        actions: [{ type: 'navigate', to: 'thanks' }],
+      },
+      { id: 'thanks', messages: [{ type: 'text', text: 'Thanks' }], actions: [{ type: 'end' }] },
+    ],
+    forms: [
+      {
+        ...form,
+        screens: [
+          {
+            ...order,
+            data: { greeting: { type: 'string' } },
+            components: [
+              { type: 'TextHeading', text: '${data.greeting}' },
+              { type: 'TextInput', name: 'order_id', label: 'Order number', required: true },
+              { type: 'TextInput', name: 'pin', label: 'PIN', sensitive: true },
+            ],
+            footer: {
+              label: 'Look it up',
+              action: {
+                type: 'data_exchange',
+                api: apiId,
+                onSuccess: 'FIRST_SCREEN',
+                onFailure: 'SAMPLE_SCREEN',
+                apiData: {
+                  status: '{{api_response.data.status}}',
+                  total: '{{api_response.data.total}}',
+                  echo: '{{form.order_id}}',
+                },
+                ...(deadlineMs ? { deadlineMs } : {}),
+              },
+            },
+          },
+          {
+            ...form.screens[1],
+            data: { ...form.screens[1].data, echo: { type: 'string' } },
+          },
+          {
+            ...form.screens[2],
+            footer: {
+              label: 'Try again',
+              action: { type: 'navigate', next: 'ORDER', payload: { greeting: 'Try again' } },
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+describe('[issue 19] the WhatsApp Flows data endpoint: screen requests answered by the worker through the API', () => {
+  let connections: ConnectionsHarness;
+  let fd: FlowDefinitionHarness;
+  let worker: WorkerHarness;
+  let messaging: MessagingHarness;
+  let replica: MessagingHarness;
+  let sandbox: Sandbox;
+  const business = new HttpPeer();
+  let connectionId: string;
+  let channelId: string;
+  let publicKey: string;
+  let contacts = 0;
+
+  beforeAll(async () => {
+    await business.start();
+    const number = {
+      phoneNumberId: '140000000001',
+      displayPhoneNumber: '+1 555 0140',
+      wabaId: '240000000001',
+    };
+    sandbox = await startSandbox({
+      webhookUrl: 'http://127.0.0.1:9/unset',
+      numbers: [{ ...number, appSecret: APP_SECRET, accessToken: 'EAAG-flows-endpoint' }],
+    });
+    connections = await startConnections('flows_ep_conn', { rpc: true });
+    const queuePrefix = `fbtest-flows-${randomBytes(4).toString('hex')}`;
+    const shared = { adminKey: connections.adminKey, rpcNamespace: connections.config.RPC_NAMESPACE };
+    fd = await startFlowDefinition('flows_ep_fd', { ...shared, env: { QUEUE_PREFIX: queuePrefix } });
+    worker = await startWorker('flows_ep_worker', { ...shared, queuePrefix });
+    const env = { QUEUE_PREFIX: queuePrefix, GRAPH_API_BASE_URL: sandbox.url, FLOW_ENDPOINT_WAIT_MS: '4000' };
+    messaging = await startMessaging('flows_ep_msg', { env });
+    replica = await startMessaging('flows_ep_msg', { env, replicaOf: messaging });
+    const created = await connections.call('post', '/connections', {
+      title: 'Customer API',
+      baseUrl: business.origin,
+      retry: { attempts: 2, backoff: 'fixed', delayMs: 100, maxDelayMs: 100 },
+      timeoutMs: 5000,
+    });
+    expect(created.status).toBe(201);
+    connectionId = created.body.id;
+    const channel = await messaging.call('post', '/channels', {
+      ...number,
+      accessToken: 'EAAG-flows-endpoint',
+      appSecret: APP_SECRET,
+      verifyToken: 'flows-endpoint-verify',
+    });
+    expect(channel.status).toBe(201);
+    channelId = channel.body.id;
+    const key = await messaging.call('post', `/channels/${channelId}/flow-key`);
+    expect(key.status).toBe(200);
+    publicKey = key.body.publicKey;
+  }, 60_000);
+
+  afterAll(async () => {
+    await replica?.close();
+    await messaging?.close();
+    await worker?.close();
+    await fd?.close();
+    await connections?.close();
+    await sandbox?.close();
+    await business.stop();
+  });
+
+  /** A published flow opening the form, a run of it waiting on the form, and a token for that run. */
+  async function waitingRun(deadlineMs?: number) {
+    const api = await connections.call('post', '/apis', {
+      name: `Fetch API Data ${randomUUID().slice(0, 8)}`,
+      connectionId,
+      method: 'GET',
+      path: '/orders/{{form.order_id}}',
+    });
+    expect(api.status).toBe(201);
+    const flow = await fd.call('post', '/flows', formFlow(api.body.id, deadlineMs));
+    expect(flow.body.problems).toEqual([]);
+    expect((await fd.call('post', `/flows/${flow.body.id}/publish`)).status).toBe(201);
+    const waId = String(447700950000 + ++contacts);
+    const started = await fd.call('post', `/flows/${flow.body.id}/runs`, {
+      channelId,
+      contact: { waId },
+      variables: { first_name: 'Ana' },
+    });
+    expect(started.status).toBe(202);
+    const run = await until(`the run of ${waId} to wait on the form`, async () => {
+      const list = await worker.call('get', `/runs?contact=${waId}`);
+      return (list.body.items as Array<{ id: string; status: string }>).find(
+        (r) => r.status === 'waiting_input',
+      );
+    });
+    const token = tokens.issue({
+      workspaceId: 'ws-a',
+      runId: run.id,
+      formId: 'order_lookup',
+      navigationId: `${run.id}:1`,
+      expiresAt: Date.now() + 3600_000,
+    });
+    return { runId: run.id, token };
+  }
+
+  /** One screen request as WhatsApp makes it, to one replica; the answer opened. */
+  async function ask(
+    via: MessagingHarness,
+    payload: Record<string, unknown>,
+    options: { secret?: string; channel?: string } = {},
+  ) {
+    const sealed = sealFlowRequest(publicKey, { version: '3.0', ...payload }, options.secret ?? APP_SECRET);
+    const started = Date.now();
+    const res = await request(via.url)
+      .post(`/webhooks/whatsapp-flows/${options.channel ?? channelId}`)
+      .set('Content-Type', 'application/json')
+      .set('X-Hub-Signature-256', sealed.signature)
+      .send(sealed.raw.toString());
+    return {
+      status: res.status,
+      ms: Date.now() - started,
+      body:
+        res.status === 200 || res.status === 427 ? (sealed.open(res.text) as Record<string, unknown>) : null,
+    };
+  }
+
+  it('INIT answers the start screen with the opening message’s data rendered over the run', async () => {
+    const { token } = await waitingRun();
+    const answer = await ask(messaging, { action: 'INIT', screen: '', data: {}, flow_token: token });
+    expect(answer).toMatchObject({
+      status: 200,
+      body: { version: '3.0', screen: 'ORDER', data: { greeting: 'Hi Ana' } },
+    });
+  });
+
+  it('data_exchange calls the API with the form values and answers the success screen with its data; the run shows it', async () => {
+    business.reset();
+    business.handle((req, res) => sendJson(res, 200, { status: 'shipped', total: 42.5, path: req.url }));
+    const { runId, token } = await waitingRun();
+    const answer = await ask(replica, {
+      action: 'data_exchange',
+      screen: 'ORDER',
+      data: { order_id: 'A-17', pin: '9931' },
+      flow_token: token,
+    });
+    expect(answer).toMatchObject({
+      status: 200,
+      body: { screen: 'FIRST_SCREEN', data: { status: 'shipped', total: 42.5, echo: 'A-17' } },
+    });
+    expect(business.requests.map((r) => r.url)).toEqual(['/orders/A-17']);
+    const run = await until('the request in the run’s history', async () => {
+      const body = (await worker.call('get', `/runs/${runId}`)).body;
+      return body.formRequests?.length === 1 && body;
+    });
+    expect(run.formRequests[0]).toMatchObject({
+      formId: 'order_lookup',
+      action: 'data_exchange',
+      screenId: 'ORDER',
+      answeredScreenId: 'FIRST_SCREEN',
+      outcome: 'answered',
+      values: { order_id: 'A-17', pin: '••••' },
+    });
+    expect(JSON.stringify(run)).not.toContain('9931');
+    expect(run.callLog).toEqual([
+      expect.objectContaining({ stepKey: expect.stringMatching(/^form-/), statusCode: 200 }),
+    ]);
+  });
+
+  it('the API failing after its retries answers the failure screen with the message and the submitted values', async () => {
+    business.reset();
+    business.handle((_req, res) => sendJson(res, 503, { error: 'down' }));
+    const { token } = await waitingRun();
+    const answer = await ask(messaging, {
+      action: 'data_exchange',
+      screen: 'ORDER',
+      data: { order_id: 'B-2' },
+      flow_token: token,
+    });
+    expect(answer).toMatchObject({
+      status: 200,
+      body: {
+        screen: 'SAMPLE_SCREEN',
+        data: { error_message: expect.stringMatching(/could not complete/), order_id: 'B-2' },
+      },
+    });
+    expect(business.requests).toHaveLength(2);
+  });
+
+  it('an API slower than the footer’s deadline answers the failure screen in time', async () => {
+    business.reset();
+    business.handle(async (_req, res) => {
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      sendJson(res, 200, { status: 'late' });
+    });
+    const { runId, token } = await waitingRun(1000);
+    const answer = await ask(messaging, {
+      action: 'data_exchange',
+      screen: 'ORDER',
+      data: { order_id: 'C-3' },
+      flow_token: token,
+    });
+    expect(answer).toMatchObject({
+      status: 200,
+      body: {
+        screen: 'SAMPLE_SCREEN',
+        data: { error_message: expect.stringMatching(/longer than expected/) },
+      },
+    });
+    expect(answer.ms).toBeLessThan(2500);
+    const run = await until('the deadline miss recorded', async () => {
+      const body = (await worker.call('get', `/runs/${runId}`)).body;
+      return body.formRequests?.length === 1 && body;
+    });
+    expect(run.formRequests[0]).toMatchObject({ outcome: 'deadline', answeredScreenId: 'SAMPLE_SCREEN' });
+  });
+
+  it('two replicas: every request is answered by the replica holding it, with its own answer', async () => {
+    business.reset();
+    business.handle((req, res) => sendJson(res, 200, { status: `for ${req.url}`, total: 1 }));
+    const { token } = await waitingRun();
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        ask(i % 2 ? replica : messaging, {
+          action: 'data_exchange',
+          screen: 'ORDER',
+          data: { order_id: `R-${i}` },
+          flow_token: token,
+        }),
+      ),
+    );
+    answers.forEach((answer, i) =>
+      expect(answer).toMatchObject({
+        status: 200,
+        body: { screen: 'FIRST_SCREEN', data: { status: `for /orders/R-${i}`, echo: `R-${i}` } },
+      }),
+    );
+  });
+
+  it('427 for a token forged, expired, of another workspace, or of a run that no longer waits for the form', async () => {
+    const { runId, token } = await waitingRun();
+    const claims = { workspaceId: 'ws-a', runId, formId: 'order_lookup', navigationId: `${runId}:1` };
+    const forged = FlowTokens.fromInternalKey('another-key-another-key-another-key').issue({
+      ...claims,
+      expiresAt: Date.now() + 60_000,
+    });
+    const expired = tokens.issue({ ...claims, expiresAt: Date.now() - 1 });
+    const otherWorkspace = tokens.issue({ ...claims, workspaceId: 'ws-b', expiresAt: Date.now() + 60_000 });
+    const otherForm = tokens.issue({ ...claims, formId: 'not_this_one', expiresAt: Date.now() + 60_000 });
+    for (const flowToken of [forged, expired, otherWorkspace, otherForm, `${token}x`, undefined]) {
+      const answer = await ask(messaging, { action: 'INIT', screen: '', data: {}, flow_token: flowToken });
+      expect(answer).toEqual({
+        status: 427,
+        ms: expect.any(Number),
+        body: { error_msg: expect.stringMatching(/no longer available/) },
+      });
+    }
+  });
+
+  it('432 for a bad signature or an unknown channel; ping answers active', async () => {
+    expect((await ask(messaging, { action: 'ping' }, { secret: 'wrong' })).status).toBe(432);
+    expect((await ask(messaging, { action: 'ping' }, { channel: randomUUID() })).status).toBe(432);
+    expect(await ask(replica, { action: 'ping' })).toMatchObject({
+      status: 200,
+      body: { data: { status: 'active' } },
+    });
+  });
+});
