@@ -98,7 +98,10 @@ describe('[D1][D4] every route of every service, every RPC pattern (issue 17)', 
     const shared = { adminKey: connections.adminKey, rpcNamespace: connections.config.RPC_NAMESPACE };
     fd = await startFlowDefinition('inv_fd', { ...shared, env: { QUEUE_PREFIX: queuePrefix } });
     worker = await startWorker('inv_worker', { ...shared, queuePrefix });
-    messaging = await startMessaging('inv_msg', { env: { GRAPH_API_BASE_URL: sandbox.url } });
+    messaging = await startMessaging('inv_msg', {
+      env: { GRAPH_API_BASE_URL: sandbox.url, RPC_NAMESPACE: connections.config.RPC_NAMESPACE },
+      rpc: true,
+    });
     for (const [name, app] of [
       ['connections', connections.app],
       ['fd', fd.app],
@@ -228,7 +231,7 @@ describe('[D1][D4] every route of every service, every RPC pattern (issue 17)', 
     const ns = connections.config.RPC_NAMESPACE;
     const known = new Set<string>([...Object.values(RpcPattern), ...Object.values(EventPattern)]);
     const handled: string[] = [];
-    for (const app of [connections.app, fd.app]) {
+    for (const app of [connections.app, fd.app, messaging.app]) {
       const microservices = (
         app as unknown as { getMicroservices(): Array<{ serverInstance: unknown }> }
       ).getMicroservices();

@@ -53,6 +53,8 @@ describe('flow-definition service (HTTP + RPC, real Postgres and Redis, a runnin
     fd = await startFlowDefinition('flowdef', {
       adminKey: connections.adminKey,
       rpcNamespace: connections.config.RPC_NAMESPACE,
+      // No messaging service here: publishing forms gives up soon.
+      env: { MESSAGING_RPC_TIMEOUT_MS: '1000' },
     });
     keyB = (await fd.app.get(ApiKeysService).create('ws-b', 'test key B')).key;
     const connKeyB = (await connections.app.get(ApiKeysService).create('ws-b', 'test key B')).key;
@@ -233,7 +235,15 @@ describe('flow-definition service (HTTP + RPC, real Postgres and Redis, a runnin
     ]);
     const fixed = await fd.call('patch', `/flows/${created.body.id}`, { forms: [pageExampleForm(apiId)] });
     expect(fixed.body.problems).toEqual([]);
-    expect((await fd.call('post', `/flows/${created.body.id}/publish`)).status).toBe(201);
+    // Publishing makes the forms Flows on the Cloud API through the messaging service (test/flows-endpoint
+    // .test.ts); with none answering, nothing is published and the caller is told to try again.
+    const publish = await fd.call('post', `/flows/${created.body.id}/publish`);
+    expect(publish.status).toBe(503);
+    expect(publish.body).toMatchObject({
+      code: 'FORMS_UNAVAILABLE',
+      message: expect.stringMatching(/try again/),
+    });
+    expect((await fd.call('get', `/flows/${created.body.id}/versions`)).body.items).toEqual([]);
   });
 
   describe('versions', () => {

@@ -113,9 +113,20 @@ describe('[issue 19] the WhatsApp Flows data endpoint: screen requests answered 
     const shared = { adminKey: connections.adminKey, rpcNamespace: connections.config.RPC_NAMESPACE };
     fd = await startFlowDefinition('flows_ep_fd', { ...shared, env: { QUEUE_PREFIX: queuePrefix } });
     worker = await startWorker('flows_ep_worker', { ...shared, queuePrefix });
-    const env = { QUEUE_PREFIX: queuePrefix, GRAPH_API_BASE_URL: sandbox.url, FLOW_ENDPOINT_WAIT_MS: '4000' };
-    messaging = await startMessaging('flows_ep_msg', { env });
-    replica = await startMessaging('flows_ep_msg', { env, replicaOf: messaging });
+    const env = {
+      QUEUE_PREFIX: queuePrefix,
+      RPC_NAMESPACE: connections.config.RPC_NAMESPACE,
+      GRAPH_API_BASE_URL: sandbox.url,
+      FLOW_ENDPOINT_WAIT_MS: '4000',
+      PUBLIC_BASE_URL: 'http://127.0.0.1:9',
+      TRIGGER_PARTITIONS: String(worker.config.TRIGGER_PARTITIONS),
+      NAVIGATION_PARTITIONS: String(worker.config.NAVIGATION_PARTITIONS),
+    };
+    // Both replicas answer flow-definition's RPC: each form must still become one Flow.
+    messaging = await startMessaging('flows_ep_msg', { env, rpc: true });
+    replica = await startMessaging('flows_ep_msg', { env, rpc: true, replicaOf: messaging });
+    // Where WhatsApp (the sandbox) reaches the data endpoint, known once the first replica listens.
+    for (const svc of [messaging, replica]) svc.config.PUBLIC_BASE_URL = messaging.url;
     const created = await connections.call('post', '/connections', {
       title: 'Customer API',
       baseUrl: business.origin,
@@ -159,6 +170,8 @@ describe('[issue 19] the WhatsApp Flows data endpoint: screen requests answered 
     const flow = await fd.call('post', '/flows', formFlow(api.body.id, deadlineMs));
     expect(flow.body.problems).toEqual([]);
     expect((await fd.call('post', `/flows/${flow.body.id}/publish`)).status).toBe(201);
+    const published = [...sandbox.flows.values()].filter((f) => f.name.includes(' · v1 · '));
+    const metaFlow = published.at(-1)!;
     const waId = String(447700950000 + ++contacts);
     const started = await fd.call('post', `/flows/${flow.body.id}/runs`, {
       channelId,
@@ -172,14 +185,23 @@ describe('[issue 19] the WhatsApp Flows data endpoint: screen requests answered 
         (r) => r.status === 'waiting_input',
       );
     });
-    const token = tokens.issue({
+    // The flow message as WhatsApp got it: the Flow published for this version and channel, our token.
+    const sent = await until(`the flow message to ${waId}`, async () => sandbox.sentTo(waId)[0]);
+    const parameters = (sent.message as { interactive: { action: { parameters: Record<string, unknown> } } })
+      .interactive.action.parameters;
+    expect(parameters).toMatchObject({ flow_id: metaFlow.id, flow_action: 'data_exchange' });
+    expect(metaFlow).toMatchObject({
+      status: 'PUBLISHED',
+      endpointUri: `${messaging.url}/webhooks/whatsapp-flows/${channelId}`,
+    });
+    const token = parameters.flow_token as string;
+    expect(tokens.read(token)).toMatchObject({
       workspaceId: 'ws-a',
       runId: run.id,
       formId: 'order_lookup',
       navigationId: `${run.id}:1`,
-      expiresAt: Date.now() + 3600_000,
     });
-    return { runId: run.id, token };
+    return { runId: run.id, token, flowId: flow.body.id as string };
   }
 
   /** One screen request as WhatsApp makes it, to one replica; the answer opened. */
@@ -202,6 +224,38 @@ describe('[issue 19] the WhatsApp Flows data endpoint: screen requests answered 
         res.status === 200 || res.status === 427 ? (sealed.open(res.text) as Record<string, unknown>) : null,
     };
   }
+
+  it('publish makes each form one Flow on the Cloud API (two replicas hear the RPC); Meta’s objections refuse it', async () => {
+    const before = sandbox.flows.size;
+    await waitingRun();
+    expect(sandbox.flows.size).toBe(before + 1);
+    const api = await connections.call('post', '/apis', {
+      name: `Fetch ${randomUUID().slice(0, 8)}`,
+      connectionId,
+      method: 'GET',
+      path: '/orders/{{form.order_id}}',
+    });
+    const document = formFlow(api.body.id);
+    const order = document.forms![0].screens[0];
+    order.components[1] = {
+      type: 'TextInput',
+      name: 'order_id',
+      label: 'Your order number, as printed on the receipt',
+    };
+    const flow = await fd.call('post', '/flows', document);
+    expect(flow.body.problems).toEqual([]);
+    const refused = await fd.call('post', `/flows/${flow.body.id}/publish`);
+    expect(refused.status).toBe(422);
+    expect(refused.body.problems).toEqual([
+      expect.objectContaining({
+        code: 'CLOUD_API_REFUSED',
+        formId: 'order_lookup',
+        path: 'forms[0]',
+        message: expect.stringMatching(/label is longer than 20 characters.*children\[1\]\.label/),
+      }),
+    ]);
+    expect((await fd.call('get', `/flows/${flow.body.id}/versions`)).body.items).toEqual([]);
+  });
 
   it('INIT answers the start screen with the opening message’s data rendered over the run', async () => {
     const { token } = await waitingRun();

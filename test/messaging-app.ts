@@ -61,7 +61,8 @@ export interface Shared {
 /** The messaging service as production builds it, on its own database and queue prefix. */
 export async function startMessaging(
   label: string,
-  options: { env?: NodeJS.ProcessEnv; replicaOf?: MessagingHarness } = {},
+  /** `rpc`: answer flow-definition's RPC (publishing forms) on RPC_NAMESPACE (default: the queue prefix). */
+  options: { env?: NodeJS.ProcessEnv; replicaOf?: MessagingHarness; rpc?: boolean } = {},
 ): Promise<MessagingHarness & { shared: Shared }> {
   const first = (options.replicaOf as (MessagingHarness & { shared: Shared }) | undefined)?.shared;
   const db = first?.db ?? (await createTestDatabase(label));
@@ -100,7 +101,9 @@ export async function startMessaging(
     config,
     port: 0,
     rawBodyRoutes: rawBodyRoutes(config),
+    rpc: options.rpc ?? false,
   });
+  if (options.rpc) await app.startAllMicroservices();
   await app.listen(0, '127.0.0.1');
   const url = await app.getUrl();
   const navigation = Array.from(

@@ -88,6 +88,7 @@ describe('migrations', () => {
       'whatsapp_messaging.MessagingRedisEpochs1764000000520',
       'whatsapp_messaging.MessagingIsolation1764000000530',
       'whatsapp_messaging.MessagingFlowKeys1764000000540',
+      'whatsapp_messaging.MessagingPublishedForms1764000000550',
     ]);
   });
 

@@ -8,3 +8,4 @@ export * from './navigation';
 export * from './whatsapp';
 export * from './api-calls';
 export * from './form-exchanges';
+export * from './published-forms';

@@ -7,6 +7,8 @@ export const RpcPattern = {
   FlowsMatchTrigger: 'flows.match-trigger.v1',
   /** The active versions' triggers for one channel: the worker matches messages itself, from a cache. */
   FlowsActiveTriggers: 'flows.active-triggers.v1',
+  /** A flow version's forms made Flows on the Cloud API, for each of the flow's channels (messaging). */
+  MessagingPublishForms: 'messaging.publish-forms.v1',
 } as const;
 export type RpcPattern = (typeof RpcPattern)[keyof typeof RpcPattern];
 

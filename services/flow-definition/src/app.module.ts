@@ -10,6 +10,7 @@ import { FlowsService } from './flows/flows.service';
 import { FLOW_DEFINITION_SCHEMA } from './migrations';
 import { EVENTS_CLIENT, FlowEvents } from './publishing/flow-events';
 import { FlowVersionEntity } from './publishing/flow-version.entity';
+import { FormsClient, MESSAGING_CLIENT } from './publishing/forms.client';
 import { PublishService } from './publishing/publish.service';
 import { VersionsController } from './publishing/versions.controller';
 import { FlowsRpcController } from './rpc/flows-rpc.controller';
@@ -43,6 +44,7 @@ export class FlowDefinitionAppModule {
         ClientsModule.register([
           { name: CONNECTIONS_CLIENT, ...rpc },
           { name: EVENTS_CLIENT, ...rpc },
+          { name: MESSAGING_CLIENT, ...rpc },
         ]),
       ],
       controllers: [FlowsController, VersionsController, RunsController, FlowsRpcController],
@@ -53,6 +55,7 @@ export class FlowDefinitionAppModule {
         RunsService,
         FlowValidator,
         ConnectionsClient,
+        FormsClient,
         FlowEvents,
         TriggerProducer,
       ],

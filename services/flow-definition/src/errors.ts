@@ -9,4 +9,6 @@ export const FlowErrorCode = {
   ApiTriggerNotEnabled: 'API_TRIGGER_NOT_ENABLED',
   ChannelNotListened: 'CHANNEL_NOT_LISTENED',
   ConnectionsUnavailable: 'CONNECTIONS_UNAVAILABLE',
+  /** Publishing forms: the messaging service or the Cloud API did not answer. */
+  FormsUnavailable: 'FORMS_UNAVAILABLE',
 } as const;

@@ -9,7 +9,10 @@ import { ChannelsController } from './channels/channels.controller';
 import { ChannelsService } from './channels/channels.service';
 import { SendingChannels } from './channels/sending-channels';
 import { FLOW_ENDPOINT_PATH, FlowEndpointController } from './flows-endpoint/flow-endpoint.controller';
+import { CloudFlows } from './flows-endpoint/cloud-flows';
 import { FormExchangeClient } from './flows-endpoint/form-exchange-client';
+import { FormsRpcController } from './flows-endpoint/forms-rpc.controller';
+import { PublishedForms } from './flows-endpoint/published-forms';
 import { MessageLog } from './messages/message-log';
 import { MessageEntity } from './messages/message.entity';
 import { MessagesController } from './messages/messages.controller';
@@ -59,7 +62,13 @@ export class WhatsappMessagingAppModule {
         }),
         TypeOrmModule.forFeature(ENTITIES),
       ],
-      controllers: [ChannelsController, MessagesController, WebhookController, FlowEndpointController],
+      controllers: [
+        ChannelsController,
+        MessagesController,
+        WebhookController,
+        FlowEndpointController,
+        FormsRpcController,
+      ],
       providers: [
         ChannelsService,
         ChannelFlowKeys,
@@ -77,6 +86,8 @@ export class WhatsappMessagingAppModule {
         SendScheduler,
         NavigationConsumer,
         FormExchangeClient,
+        CloudFlows,
+        PublishedForms,
       ],
     };
   }

@@ -11,6 +11,8 @@ async function main(): Promise<void> {
     config,
     port: config.WHATSAPP_MESSAGING_PORT,
     rawBodyRoutes: rawBodyRoutes(config),
+    // flow-definition asks it to publish forms on the Cloud API.
+    rpc: true,
     swagger: {
       title: 'Flowbridge WhatsApp messaging',
       description: 'Channels (business numbers) and the conversation log. The webhook is for Meta.',

@@ -1,5 +1,5 @@
 import { parseKeyRing, PlatformConfig, Satisfies, ToInt } from '@flowbridge/platform';
-import { IsInt, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
 
 export class WhatsappMessagingConfig extends PlatformConfig {
   @ToInt()
@@ -107,4 +107,12 @@ export class WhatsappMessagingConfig extends PlatformConfig {
   @Min(1000)
   @Max(9500)
   FLOW_ENDPOINT_WAIT_MS = 8000;
+
+  /**
+   * Where WhatsApp reaches this service from the internet (https in production): a published form's data
+   * endpoint is `<this>/webhooks/whatsapp-flows/<channel id>`. Unset, flows with forms cannot be published.
+   */
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'must be an http(s) URL' })
+  PUBLIC_BASE_URL?: string;
 }

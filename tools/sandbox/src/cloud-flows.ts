@@ -38,8 +38,8 @@ function objection(message: string, path: string): Record<string, unknown> {
 
 /**
  * The sandbox's stand-in for Meta's checks of a Flow JSON (a subset: what a generator could get wrong): screens,
- * their ids (letters and underscores, `SUCCESS` reserved, unique), a terminal screen, a routing model naming
- * only screens, and an endpoint URI when the Flow uses the data endpoint.
+ * their ids (letters and underscores, `SUCCESS` reserved, unique), input labels within Meta's 20 characters, a
+ * terminal screen, a routing model naming only screens, and an endpoint URI when the Flow uses the data endpoint.
  */
 export function flowJsonObjections(
   json: unknown,
@@ -62,6 +62,23 @@ export function flowJsonObjections(
       found.push(objection(`Invalid screen id ${String(id)}`, `screens[${i}].id`));
     else if (ids.has(id)) found.push(objection(`Duplicate screen id ${id}`, `screens[${i}].id`));
     else ids.add(id);
+  });
+  // Meta's label limits that a form's own schema leaves to Meta (20 characters for these).
+  screens.forEach((screen, i) => {
+    const layout = screen?.layout as { children?: Array<Record<string, unknown>> } | undefined;
+    (layout?.children ?? []).forEach((child, c) => {
+      if (
+        ['TextInput', 'TextArea', 'Dropdown'].includes(String(child?.type)) &&
+        typeof child.label === 'string' &&
+        child.label.length > 20
+      )
+        found.push(
+          objection(
+            `${String(child.type)} label is longer than 20 characters`,
+            `screens[${i}].layout.children[${c}].label`,
+          ),
+        );
+    });
   });
   if (screens.length > 0 && !screens.some((s) => s?.terminal === true))
     found.push(objection('At least one screen must be terminal', 'screens'));

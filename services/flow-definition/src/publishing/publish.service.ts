@@ -16,6 +16,7 @@ import { FlowEntity } from '../flows/flow.entity';
 import { FlowsService } from '../flows/flows.service';
 import { FlowValidator } from '../validation/flow-validator';
 import { FlowEvents } from './flow-events';
+import { FormsClient } from './forms.client';
 import { FlowVersionEntity } from './flow-version.entity';
 
 export interface VersionSummary {
@@ -38,11 +39,21 @@ export class PublishService {
     private readonly flows: FlowsService,
     private readonly validator: FlowValidator,
     private readonly events: FlowEvents,
+    private readonly forms: FormsClient,
   ) {}
 
   async publish(workspaceId: string, flowId: string): Promise<PublishResult> {
     const draft = await this.flows.find(workspaceId, flowId);
     const { flow, problems } = await this.validator.validate(workspaceId, draft.document, 'publish');
+    // The forms go live on the Cloud API first, for the number this version will get: Meta's objections are
+    // the version's problems. A publish that loses the number to another one is refused (publish again).
+    // Without forms, concurrent publishes each take the next number in turn.
+    const formsNumber = flow?.forms?.length ? draft.latestVersion + 1 : null;
+    const refusedForms =
+      flow && formsNumber && !hasErrors(problems)
+        ? await this.forms.publish(workspaceId, flowId, formsNumber, draft.channelIds, flow)
+        : null;
+    if (refusedForms) problems.push(...refusedForms);
     type Outcome = { refused: Problem[] } | { version: FlowVersionEntity; problems: Problem[] };
     const result = await this.db.transaction(async (tx): Promise<Outcome> => {
       await lockWorkspace(tx, workspaceId);
@@ -66,6 +77,11 @@ export class PublishService {
         return { refused: all };
       }
       const number = entity.latestVersion + 1;
+      if (formsNumber !== null && formsNumber !== number)
+        throw AppError.conflict(
+          FlowErrorCode.DraftChanged,
+          'Another version was published meanwhile; publish again',
+        );
       const version = tx.create(FlowVersionEntity, {
         flowId,
         number,

@@ -3,6 +3,7 @@ import { MessagingOutbound1764000000510 } from './1764000000510-outbound-sends';
 import { MessagingRedisEpochs1764000000520 } from './1764000000520-redis-epochs';
 import { MessagingIsolation1764000000530 } from './1764000000530-workspace-isolation';
 import { MessagingFlowKeys1764000000540 } from './1764000000540-flow-keys';
+import { MessagingPublishedForms1764000000550 } from './1764000000550-published-forms';
 
 export const MESSAGING_SCHEMA = 'whatsapp_messaging';
 export const MESSAGING_MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MESSAGING_MIGRATIONS = [
   MessagingRedisEpochs1764000000520,
   MessagingIsolation1764000000530,
   MessagingFlowKeys1764000000540,
+  MessagingPublishedForms1764000000550,
 ];

@@ -4,6 +4,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Counter, Histogram } from 'prom-client';
 import { type SendingChannel, SendingChannels } from '../channels/sending-channels';
 import { WhatsappMessagingConfig } from '../whatsapp-messaging.config';
+import { PublishedForms } from '../flows-endpoint/published-forms';
 import { toCloudMessages } from './cloud-payloads';
 import { GraphClient } from './graph-client';
 import { SendRateLimiter } from './rate-limiter';
@@ -54,12 +55,14 @@ export class SendLane {
     private readonly channels: SendingChannels,
     private readonly graph: GraphClient,
     private readonly limiter: SendRateLimiter,
+    private readonly forms: PublishedForms,
   ) {}
 
   /** Queues the navigation's parts; false if they were queued before (a redelivered navigation). */
-  enqueue(navigation: NavigationEventV1): Promise<boolean> {
-    const parts = navigation.messages.flatMap((m) => toCloudMessages(navigation.contact.waId, m));
-    return this.queue.queue(navigation, parts);
+  async enqueue(navigation: NavigationEventV1): Promise<boolean> {
+    const opened = await this.forms.open(navigation);
+    const parts = opened.messages.flatMap((m) => toCloudMessages(navigation.contact.waId, m));
+    return this.queue.queue(opened, parts);
   }
 
   /**

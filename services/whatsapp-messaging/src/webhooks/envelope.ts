@@ -243,8 +243,11 @@ export function triggerMessageOf(inbound: InboundMessage): TriggerMessage {
       return { kind: 'choice', id: inbound.id, title: inbound.title };
     case 'button':
       return { kind: 'choice', id: inbound.payload, title: inbound.text };
-    case 'nfm_reply':
-      return { kind: 'flow', data: inbound.response };
+    case 'nfm_reply': {
+      // The form's answers; its flow token identified the send, and is no variable for the flow.
+      const { flow_token: _token, ...answers } = inbound.response;
+      return { kind: 'flow', data: answers };
+    }
     case 'unknown':
       return { kind: 'other', type: inbound.originalType };
     default:
