@@ -127,6 +127,7 @@ describe('[issue 19] the WhatsApp Flows data endpoint: screen requests answered 
     replica = await startMessaging('flows_ep_msg', { env, rpc: true, replicaOf: messaging });
     // Where WhatsApp (the sandbox) reaches the data endpoint, known once the first replica listens.
     for (const svc of [messaging, replica]) svc.config.PUBLIC_BASE_URL = messaging.url;
+    sandbox.options.webhookUrl = `${replica.url}/webhooks/whatsapp`;
     const created = await connections.call('post', '/connections', {
       title: 'Customer API',
       baseUrl: business.origin,
@@ -201,7 +202,7 @@ describe('[issue 19] the WhatsApp Flows data endpoint: screen requests answered 
       formId: 'order_lookup',
       navigationId: `${run.id}:1`,
     });
-    return { runId: run.id, token, flowId: flow.body.id as string };
+    return { runId: run.id, token, waId, flowId: flow.body.id as string };
   }
 
   /** One screen request as WhatsApp makes it, to one replica; the answer opened. */
@@ -255,6 +256,42 @@ describe('[issue 19] the WhatsApp Flows data endpoint: screen requests answered 
       }),
     ]);
     expect((await fd.call('get', `/flows/${flow.body.id}/versions`)).body.items).toEqual([]);
+  });
+
+  it('as WhatsApp: the flow message opens the form, the footer fetches the order, completion resumes the chat flow', async () => {
+    business.reset();
+    business.handle((req, res) => sendJson(res, 200, { status: 'shipped', total: 42.5, path: req.url }));
+    const { runId, token, waId } = await waitingRun();
+    const session = await sandbox.openFlow(waId);
+    expect(session.screen).toMatchObject({
+      id: 'ORDER',
+      components: [{ type: 'TextHeading', text: 'Hi Ana' }, expect.anything(), expect.anything()],
+      inputs: [
+        { name: 'order_id', label: 'Order number', type: 'TextInput', required: true },
+        { name: 'pin', label: 'PIN', type: 'TextInput', required: false },
+      ],
+      footer: { label: 'Look it up' },
+    });
+    expect(await session.submit({ order_id: 'A-17', pin: '0000' })).toMatchObject({
+      id: 'FIRST_SCREEN',
+      data: { status: 'shipped', total: 42.5, echo: 'A-17' },
+      components: [{ type: 'TextBody', text: 'Status: shipped, total 42.5' }],
+    });
+    expect(await session.submit()).toBeNull();
+    expect(session.completed).toBe(true);
+    const run = await until('the chat flow to continue after the form', async () => {
+      const body = (await worker.call('get', `/runs/${runId}`)).body;
+      return body.status === 'completed' && body;
+    });
+    expect(run.variables.answers).toEqual({ status: 'shipped' });
+    expect(run.steps.map((s: { screenId: string }) => s.screenId)).toEqual(['ask', 'thanks']);
+    // The form is done: its token opens nothing any more.
+    const again = await ask(messaging, { action: 'INIT', screen: '', data: {}, flow_token: token });
+    expect(again.status).toBe(427);
+    expect(session.requests.map((r) => [r.action, r.status])).toEqual([
+      ['INIT', 200],
+      ['data_exchange', 200],
+    ]);
   });
 
   it('INIT answers the start screen with the opening message’s data rendered over the run', async () => {

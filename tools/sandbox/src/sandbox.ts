@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import { checkMessage } from './cloud-api-rules';
 import { describeFlow, flowRoutes, type SandboxFlow } from './cloud-flows';
+import { FlowSession } from './flow-session';
 import { inboundMessage, sign, statusUpdate, textMessage, wamid, webhookBody } from './webhook-bodies';
 
 export interface SandboxNumber {
@@ -327,6 +328,51 @@ export class Sandbox {
       ((interactive.action as { sections?: Array<{ rows: Choice[] }> }).sections ?? []).flatMap(
         (s) => s.rows,
       ),
+    );
+  }
+
+  /**
+   * The contact opens the last flow message sent to them, as WhatsApp does: the Flow's first screen from the
+   * message (`navigate`) or from its data endpoint (`INIT`); then `submit` on the session fills a screen and
+   * presses its footer, and a completed form posts its `nfm_reply` webhook here.
+   */
+  async openFlow(waId: string): Promise<FlowSession> {
+    const last = this.lastInteractive(waId, 'flow');
+    if (!last) throw new SandboxError(`No flow message was sent to ${waId}`);
+    const parameters =
+      (last.interactive.action as { parameters?: Record<string, unknown> } | undefined)?.parameters ?? {};
+    const flow = this.flows.get(String(parameters.flow_id));
+    if (!flow) throw new SandboxError(`Flow ${String(parameters.flow_id)} does not exist on this Cloud API`);
+    const number = this.numberFor(waId);
+    const session = new FlowSession({
+      flowJson: flow.flowJson,
+      endpointUri: flow.endpointUri,
+      flowToken: String(parameters.flow_token),
+      publicKey: number.businessPublicKey,
+      appSecret: number.appSecret,
+      complete: (params) =>
+        this.post(
+          waId,
+          inboundMessage(
+            waId,
+            'interactive',
+            {
+              interactive: {
+                type: 'nfm_reply',
+                nfm_reply: { name: 'flow', body: 'Sent', response_json: JSON.stringify(params) },
+              },
+            },
+            this.context(waId, last.wamid),
+          ),
+          {},
+        ),
+    });
+    const payload = parameters.flow_action_payload as
+      { screen?: string; data?: Record<string, unknown> } | undefined;
+    return session.start(
+      parameters.flow_action === 'navigate' && payload?.screen
+        ? { screen: payload.screen, data: payload.data }
+        : undefined,
     );
   }
 
