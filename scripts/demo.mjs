@@ -8,6 +8,8 @@ export const DEMO = {
   connection: 'Customer API',
   api: 'Fetch API Data',
   flow: 'Order status',
+  /** The same walkthrough as a WhatsApp form (Meta's WhatsApp Flows), sent when the contact says "form". */
+  formFlow: 'Order lookup (form)',
   /** The sandbox's default business number (tools/sandbox/src/main.ts). */
   channel: {
     phoneNumberId: '100000000000001',
@@ -33,9 +35,10 @@ async function call(base, key, method, path, body) {
 
 /**
  * Creates the connection "Customer API" (the demo business API), the API "Fetch API Data", the channel of
- * the sandbox's number, and the published flow "Order status" (examples/order-status-flow.json): its
+ * the sandbox's number, the published flow "Order status" (examples/order-status-flow.json): its
  * data_exchange goes to First Screen on success and Sample Screen on failure, with an If Statement on
- * `api_response.status is success`. Returns the ids.
+ * `api_response.status is success`; and "Order lookup (form)" (examples/order-lookup-form-flow.json), the same
+ * as a WhatsApp form whose footer calls the API through the data endpoint. Returns the ids.
  */
 export async function seedDemo({ adminKey, urls, demoApiUrl, channel = DEMO.channel }) {
   const connections = (path, method = 'GET', body) => call(urls.connections, adminKey, method, path, body);
@@ -71,5 +74,14 @@ export async function seedDemo({ adminKey, urls, demoApiUrl, channel = DEMO.chan
     flow = await flows('/flows', 'POST', document);
   }
   if (!flow.activeVersion) await flows(`/flows/${flow.id}/publish`, 'POST');
-  return { channelId, connectionId: connection.id, apiId: api.id, flowId: flow.id };
+  // Its form is published on the Cloud API (the sandbox) with the data endpoint of the channel.
+  let formFlow = (await flows('/flows')).items.find((f) => f.name === DEMO.formFlow);
+  if (!formFlow) {
+    const document = JSON.parse(
+      readFileSync(join(ROOT, 'examples/order-lookup-form-flow.json'), 'utf8').replaceAll('API_ID', api.id),
+    );
+    formFlow = await flows('/flows', 'POST', document);
+  }
+  if (!formFlow.activeVersion) await flows(`/flows/${formFlow.id}/publish`, 'POST');
+  return { channelId, connectionId: connection.id, apiId: api.id, flowId: flow.id, formFlowId: formFlow.id };
 }

@@ -83,15 +83,16 @@ const exited = (essential) => (name, code, signal) => {
   if (children.size === 0) process.exit(process.exitCode ?? 0);
 };
 const portOf = (service) => env[service.portVar] || service.port;
-for (const service of SERVICES)
-  children.set(service.name, spawnService(service.name, service.entry, env, exited(true)));
-
+const messagingUrl = `http://127.0.0.1:${portOf(SERVICES.find((s) => s.name === 'whatsapp-messaging'))}`;
 // The Cloud API sandbox, when GRAPH_API_BASE_URL points at this machine: the services send to it, and it
 // posts the contact's messages (`npm run chat`) to the webhook.
 const graph = new URL(env.GRAPH_API_BASE_URL || 'https://graph.facebook.com');
-const local = ['127.0.0.1', 'localhost', '[::1]'];
-const sandboxOn = local.includes(graph.hostname);
-const messagingUrl = `http://127.0.0.1:${portOf(SERVICES.find((s) => s.name === 'whatsapp-messaging'))}`;
+const sandboxOn = ['127.0.0.1', 'localhost', '[::1]'].includes(graph.hostname);
+// Forms' data endpoint: the sandbox, playing WhatsApp on this machine, reaches the messaging service here.
+if (sandboxOn) env.PUBLIC_BASE_URL ||= messagingUrl;
+for (const service of SERVICES)
+  children.set(service.name, spawnService(service.name, service.entry, env, exited(true)));
+
 if (sandboxOn)
   children.set(
     'sandbox',
@@ -140,6 +141,7 @@ if ((await Promise.all(Object.values(urls).map(ready))).every(Boolean)) {
         `  demo                 the page's walkthrough is seeded: connection "Customer API", API "Fetch API Data",`,
         `                       the published flow "Order status" and a channel for the sandbox's number`,
         `  chat with it         npm run chat            (say "order status", then any order number; a number picks a button)`,
+        `  as a WhatsApp form   npm run chat            (say "form", then "open": the form's footer calls the API)`,
         `  make the API fail    curl -X POST ${demoApiUrl}/demo/fail -H 'content-type: application/json' -d '{"on":true}'`,
         `                       (an order number with "fail" in it fails too; {"on":false} to heal)`,
       ].join('\n');

@@ -53,6 +53,7 @@ export class DemoApi {
         orderId: id,
         status: STATUSES[hash % STATUSES.length],
         eta: new Date(Date.now() + ((hash % 5) + 1) * 86_400_000).toISOString().slice(0, 10),
+        total: 10 + (hash % 9000) / 100,
       });
     });
     app.post('/demo/fail', (req, res) => {

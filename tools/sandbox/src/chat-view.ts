@@ -42,11 +42,37 @@ export function render(message: Obj): string {
     choices.forEach((c, n) => lines.push(`  ${n + 1}. ${c.title}`));
     if (i.type === 'flow') {
       const p = (i.action as Obj).parameters as Obj;
-      lines.push(`  [${String(p.flow_cta)}] (a WhatsApp Flow: opens on the phone, not in the terminal)`);
+      lines.push(`  [${String(p.flow_cta)}] (a form: type "open" to fill it in)`);
     }
   } else {
     const media = message[type] as { link?: string; id?: string; caption?: string };
     lines.push(`[${type}] ${media.link ?? media.id ?? ''}${media.caption ? ` ${media.caption}` : ''}`);
   }
   return lines.map((line, n) => (n === 0 ? `< ${line}` : `  ${line}`)).join('\n');
+}
+
+/** A form's screen as the terminal shows it: title, texts, the inputs to fill (required ones starred), footer. */
+export function renderScreen(screen: FormScreen): string {
+  const lines = [`┌ ${screen.title}`];
+  if (screen.error) lines.push(`│ ! ${screen.error}`);
+  for (const c of screen.components) {
+    if (typeof c.text === 'string') lines.push(`│ ${c.text}`);
+    else if (typeof c.label === 'string') {
+      const options = Array.isArray(c['data-source'])
+        ? ` (${(c['data-source'] as Array<{ title: string }>).map((o) => o.title).join(' / ')})`
+        : '';
+      lines.push(`│ ${c.label}${c.required === true ? '*' : ''}${options}`);
+    }
+  }
+  lines.push(`└ [${screen.footer?.label ?? '—'}]`);
+  return lines.join('\n');
+}
+
+/** The parts of a form screen the terminal needs (the sandbox's FlowScreenView). */
+export interface FormScreen {
+  title: string;
+  error?: string;
+  components: Obj[];
+  inputs: Array<{ name: string; label: string; required: boolean }>;
+  footer: { label: string } | null;
 }

@@ -1,9 +1,11 @@
 // `npm run chat -- --contact <waId> [--sandbox http://127.0.0.1:3100] [--name "Ada"]`: talk to a flow as a
 // WhatsApp contact. Typed text is sent as the contact's message; a number picks that button or list row of
-// the last message that offered choices. What the business sends is shown as the contact would see it.
+// the last message that offered choices; "open" opens the last form (a WhatsApp Flow) sent, whose inputs are then
+// asked one by one and whose footer an empty line presses. What the business sends is shown as the contact
+// would see it.
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { render, choicesOf, type Choice } from './chat-view';
+import { render, renderScreen, choicesOf, type Choice, type FormScreen } from './chat-view';
 import type { ConversationEntry } from './sandbox';
 
 const { values } = parseArgs({
@@ -36,7 +38,60 @@ async function poll(): Promise<void> {
   }
 }
 
+/** The open form: its screen, and the values typed so far for its inputs, in order. */
+let form: { screen: FormScreen; values: Record<string, string> } | null = null;
+
+async function formCall(path: 'open' | 'submit', body: object = {}): Promise<void> {
+  const res = await fetch(`${base}/sandbox/contacts/${contact}/flow/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const state = (await res.json()) as {
+    screen?: FormScreen | null;
+    closed?: string | null;
+    completed?: boolean;
+    error?: string;
+  };
+  if (res.status !== 200 || !state.screen) {
+    form = null;
+    out(
+      state.completed
+        ? '  (form sent)'
+        : `  (form closed: ${state.error ?? state.closed ?? `the sandbox answered ${res.status}`})`,
+    );
+    return;
+  }
+  form = { screen: state.screen, values: {} };
+  out(renderScreen(state.screen));
+  promptNext();
+}
+
+/** Asks for the next input of the open form, or for Enter to press its footer. */
+function promptNext(): void {
+  if (!form) return;
+  const next = form.screen.inputs.find((i) => !(i.name in form!.values));
+  out(
+    next
+      ? `  ${next.label}${next.required ? '*' : ''}:`
+      : `  (Enter: ${form.screen.footer?.label ?? 'send'})`,
+  );
+}
+
+async function fillForm(line: string): Promise<void> {
+  const next = form!.screen.inputs.find((i) => !(i.name in form!.values));
+  if (next) {
+    form!.values[next.name] = line;
+    promptNext();
+    return;
+  }
+  const values = Object.fromEntries(Object.entries(form!.values).filter(([, v]) => v !== ''));
+  await formCall('submit', { values });
+}
+
 async function act(line: string): Promise<void> {
+  if (form) return fillForm(line);
+  if (line.toLowerCase() === 'open') return formCall('open');
   const n = /^\d{1,2}$/.test(line) ? Number(line) : NaN;
   const choice = Number.isInteger(n) ? choices[n - 1] : undefined;
   const [verb, body] = choice
@@ -56,7 +111,8 @@ async function main(): Promise<void> {
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: false });
   for await (const raw of rl) {
     const line = raw.trim();
-    if (line) await act(line).catch((err: unknown) => out(`  (sandbox unreachable: ${String(err)})`));
+    // In a form an empty line leaves an optional input empty, or presses the footer.
+    if (line || form) await act(line).catch((err: unknown) => out(`  (sandbox unreachable: ${String(err)})`));
   }
   clearInterval(timer);
 }

@@ -114,6 +114,8 @@ export class Sandbox {
   private statusTimer?: NodeJS.Timeout;
   private inFlight = new Set<Promise<unknown>>();
   private readonly byWamid = new Map<string, ConversationEntry>();
+  /** The form each contact has open through the HTTP routes (the terminal chat's). */
+  private readonly forms = new Map<string, FlowSession>();
 
   constructor(readonly options: SandboxOptions) {
     for (const n of options.numbers ?? []) this.numbers.set(n.phoneNumberId, n);
@@ -265,6 +267,9 @@ export class Sandbox {
     });
     for (const verb of ['say', 'tap', 'pick'] as const)
       app.post(`/sandbox/contacts/:waId/${verb}`, (req, res) => void this.contactAction(verb, req, res));
+    // The contact's open form (`npm run chat`): open the last flow message, then submit its screens.
+    app.post('/sandbox/contacts/:waId/flow/open', (req, res) => void this.formAction('open', req, res));
+    app.post('/sandbox/contacts/:waId/flow/submit', (req, res) => void this.formAction('submit', req, res));
     await new Promise<void>((resolve) => {
       this.server = app.listen(this.options.port ?? 0, '127.0.0.1', () => resolve());
     });
@@ -594,6 +599,25 @@ export class Sandbox {
     }
   }
 
+  private async formAction(verb: 'open' | 'submit', req: Request, res: Response): Promise<void> {
+    const waId = req.params.waId as string;
+    try {
+      if (verb === 'open') {
+        const session = await this.openFlow(waId);
+        this.forms.set(waId, session);
+        return void res.json(formState(session));
+      }
+      const session = this.forms.get(waId);
+      if (!session?.screen) return void res.status(404).json({ error: 'No form is open for this contact' });
+      const values = ((req.body ?? {}) as { values?: Record<string, unknown> }).values ?? {};
+      await session.submit(values);
+      res.json(formState(session));
+    } catch (error) {
+      if (!(error instanceof SandboxError)) throw error;
+      res.status(404).json({ error: error.message });
+    }
+  }
+
   private async contactAction(verb: 'say' | 'tap' | 'pick', req: Request, res: Response): Promise<void> {
     const waId = req.params.waId as string;
     const body = (req.body ?? {}) as {
@@ -620,6 +644,11 @@ export class Sandbox {
 }
 
 export class SandboxError extends Error {}
+
+/** What the terminal chat shows of a form: the screen on show, or how it ended. */
+function formState(session: FlowSession): Record<string, unknown> {
+  return { screen: session.screen, closed: session.closed, completed: session.completed };
+}
 
 interface Choice {
   id: string;
