@@ -1,5 +1,6 @@
 // What the benchmarks share: starting a compiled service as a process, the admin API, a throwaway database.
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer as netServer } from 'node:net';
 import { join } from 'node:path';
 import { ROOT } from '../scripts/lib.mjs';
@@ -14,11 +15,11 @@ export function freePort() {
 }
 
 /**
- * Starts `dist/services/<name>/src/main.js` on a free port and waits for /health/ready. `profile`: the
- * V8 CPU-profile flags to run it with (BENCH_PROFILE=<dir>).
+ * Starts `dist/services/<name>/src/main.js` on a free port (or `port`) and waits for /health/ready. `profile`:
+ * the V8 CPU-profile flags to run it with (BENCH_PROFILE=<dir>).
  */
-export async function startService(name, portVar, env, { profile = false } = {}) {
-  const port = await freePort();
+export async function startService(name, portVar, env, { profile = false, port } = {}) {
+  port ??= await freePort();
   const flags =
     profile && process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const child = spawn(process.execPath, [...flags, join(ROOT, 'dist/services', name, 'src/main.js')], {
@@ -47,4 +48,36 @@ export async function admin(service, adminKey, method, path, body) {
   const json = await res.json();
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;
+}
+
+/** Linux's USER_HZ: /proc reports CPU time in these. */
+export const CPU_TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time so far (Linux /proc, in ticks) of each service process (several of one name add up), of Postgres'
+ * and Redis' processes, and of this process (the bench driver, with the sandbox and business API it runs).
+ */
+export function processTicks(services) {
+  const ticks = new Map();
+  const add = (name, pid) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks.set(name, (ticks.get(name) ?? 0) + Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // gone
+    }
+  };
+  for (const service of services) add(service.name, service.child.pid);
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let comm = '';
+    try {
+      comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    if (comm === 'postgres') add('postgres', pid);
+    else if (comm === 'redis-server') add('redis', pid);
+  }
+  add('bench driver + sandbox + business API', process.pid);
+  return ticks;
 }

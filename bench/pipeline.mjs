@@ -25,7 +25,12 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureDatabase, ROOT } from '../scripts/lib.mjs';
-import { admin as callAdmin, startService as startProcess } from './lib.mjs';
+import {
+  admin as callAdmin,
+  CPU_TICKS_PER_SECOND,
+  processTicks,
+  startService as startProcess,
+} from './lib.mjs';
 import { MIGRATIONS } from '../scripts/services.mjs';
 
 const { values: args } = parseArgs({
@@ -248,31 +253,7 @@ function stepFigures(waIds) {
 }
 
 // CPU time per stage during a burst (Linux /proc): which process limits.
-const TICKS = 100; // USER_HZ
-function cpuTicks() {
-  const ticks = new Map();
-  const add = (name, pid) => {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      ticks.set(name, (ticks.get(name) ?? 0) + Number(fields[11]) + Number(fields[12]));
-    } catch {
-      // gone
-    }
-  };
-  for (const service of running) add(service.name, service.child.pid);
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    let comm = '';
-    try {
-      comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-    } catch {
-      continue;
-    }
-    if (comm === 'postgres') add('postgres', pid);
-    else if (comm === 'redis-server') add('redis', pid);
-  }
-  add('bench driver + sandbox + business API', process.pid);
-  return ticks;
-}
+const cpuTicks = () => processTicks(running);
 
 // Round trips during a burst: each service's flowbridge_db_statements_total (by kind) and Redis' own count of
 // the commands it processed (the bench uses its own Redis prefix but shares the server: run nothing else).
@@ -326,7 +307,7 @@ function cpuPercent(before, after, wallSeconds) {
   return Object.fromEntries(
     [...after].map(([name, t]) => [
       name,
-      Math.round((100 * (t - (before.get(name) ?? 0))) / TICKS / wallSeconds),
+      Math.round((100 * (t - (before.get(name) ?? 0))) / CPU_TICKS_PER_SECOND / wallSeconds),
     ]),
   );
 }
