@@ -7,7 +7,7 @@
 //
 // The baseline, measured first in the same run: `ping` round trips to the same endpoint (signature, RSA
 // unwrap, AES-GCM both ways, no queue and no worker) — what every answer costs before any Flowbridge hop.
-// Results: a markdown table on stdout and bench/results/forms-endpoint-<day>.{md,json}.
+// BENCH_PROFILE=<dir> writes each service's V8 CPU profile there. Results: a markdown table on stdout and bench/results/forms-endpoint-<day>.{md,json}.
 //
 //   npm run bench:forms                  (builds first)
 //   node bench/forms-endpoint.mjs --no-build
@@ -107,7 +107,8 @@ try {
   await ensureDatabase(DATABASE_URL);
   for (const m of MIGRATIONS) spawnSync(process.execPath, m.args, { cwd: ROOT, env, stdio: 'ignore' });
   const start = async (name, portVar, options) => {
-    const service = await startService(name, portVar, env, options);
+    // BENCH_PROFILE=<dir>: V8 CPU profiles of every service, written when they stop.
+    const service = await startService(name, portVar, env, { profile: true, ...options });
     running.push(service);
     return service;
   };
@@ -210,7 +211,9 @@ try {
   process.stderr.write(`benchmark failed: ${error.stack}\n`);
   exitCode = 1;
 } finally {
-  for (const service of running) service.child.kill('SIGKILL');
+  // With BENCH_PROFILE the processes must exit cleanly to write their profiles.
+  for (const service of running) service.child.kill(process.env.BENCH_PROFILE ? 'SIGTERM' : 'SIGKILL');
+  await Promise.all(running.map((service) => new Promise((r) => service.child.on('exit', r))));
   await sandbox.close();
   business.close();
   const adminDb = new URL(DATABASE_URL);

@@ -23,18 +23,29 @@ import {
   TemplateRenderer,
 } from '@flowbridge/flow-engine';
 import { RequestEngine } from '@flowbridge/outbound';
-import { InternalSeal, internalKeyOf, metricOnce, purposeKey, REDIS, Tenancy } from '@flowbridge/platform';
+import {
+  GroupCommit,
+  InternalSeal,
+  internalKeyOf,
+  metricOnce,
+  purposeKey,
+  REDIS,
+  Tenancy,
+} from '@flowbridge/platform';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { RpcClients } from '../clients/rpc.clients';
-import { CallLogRepository } from '../runs/call-log.repository';
 import { isLive, runById } from '../runs/run-rows';
 import { runStateOf } from '../runs/run.entity';
 import { WorkerConfig } from '../worker.config';
-import { type FormRequestOutcome, FormRequestRepository } from './form-requests.repository';
+import {
+  type FormRequestOutcome,
+  type FormRequestRecord,
+  FormRequestRepository,
+} from './form-requests.repository';
 
 export const formExchanges = metricOnce(
   'flowbridge_form_exchanges_total',
@@ -71,6 +82,7 @@ export class FormExchanges {
   private readonly seal: InternalSeal;
   private readonly renderer = new TemplateRenderer();
   private readonly forms = new WeakMap<object, Form>();
+  private readonly recorder: GroupCommit<FormRequestRecord, void>;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -80,6 +92,16 @@ export class FormExchanges {
     @Inject(REDIS) private readonly redis: Redis,
   ) {
     this.seal = new InternalSeal(purposeKey(internalKeyOf(config), 'form-exchanges'));
+    this.recorder = new GroupCommit(
+      (workspaceId, records) =>
+        Tenancy.forWorkspace(workspaceId, async () => {
+          await FormRequestRepository.insertMany(this.db.manager, records);
+          return records.map(() => undefined);
+        }),
+      64,
+      2,
+      'form-requests',
+    );
   }
 
   async exchange(job: FormExchangeJob): Promise<void> {
@@ -98,7 +120,7 @@ export class FormExchanges {
           );
     await this.publish(job, decision.answer);
     formExchanges.inc({ action: job.action, outcome: decision.outcome });
-    await Tenancy.forWorkspace(job.workspaceId, () => this.record(job, decision)).catch((err: unknown) =>
+    await this.record(job, decision).catch((err: unknown) =>
       this.logger.warn({ err, requestId: job.requestId }, 'form request answered but not recorded'),
     );
   }
@@ -117,12 +139,14 @@ export class FormExchanges {
     if (!raw || !message) return closed('the run no longer waits for this form');
     const form = this.formOf(raw);
     const { variables } = runStateOf(run);
+    // The opening data is what INIT (and BACK's start over) answer with; a footer's exchange does not need it.
     let opening: Record<string, JsonValue> = {};
-    try {
-      opening = openingData(message, variables, this.renderer);
-    } catch (error) {
-      if (!(error instanceof TemplateError)) throw error;
-    }
+    if (job.action !== 'data_exchange')
+      try {
+        opening = openingData(message, variables, this.renderer);
+      } catch (error) {
+        if (!(error instanceof TemplateError)) throw error;
+      }
     const plan = planFormRequest(form, { action: job.action, screen: job.screen, data }, opening);
     if (plan.kind === 'answer')
       return {
@@ -187,9 +211,11 @@ export class FormExchanges {
     await this.redis.publish(job.replyTo, JSON.stringify(message));
   }
 
-  private async record(job: FormExchangeJob, decision: Decision): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await FormRequestRepository.insert(tx, {
+  /** The request's row and call log, written with the others of the moment (group commit, per workspace). */
+  private record(job: FormExchangeJob, decision: Decision): Promise<void> {
+    const { calls, flow } = decision;
+    return this.recorder.submit(job.workspaceId, {
+      request: {
         workspaceId: job.workspaceId,
         runId: job.runId,
         requestId: job.requestId,
@@ -201,22 +227,20 @@ export class FormExchanges {
         durationMs: Date.now() - job.receivedAt,
         values: decision.logged,
         receivedAt: new Date(job.receivedAt),
-      });
-      const { calls, flow } = decision;
-      if (calls && flow)
-        await CallLogRepository.insert(
-          tx,
-          calls.attempts.map((entry, i) => ({
-            runId: job.runId,
-            workspaceId: job.workspaceId,
-            stepKey: `form-${job.requestId}`,
-            attempt: i + 1,
-            apiId: calls.apiId,
-            flowId: flow.id,
-            flowVersion: flow.version,
-            entry,
-          })),
-        );
+      },
+      calls:
+        calls && flow
+          ? calls.attempts.map((entry, i) => ({
+              runId: job.runId,
+              workspaceId: job.workspaceId,
+              stepKey: `form-${job.requestId}`,
+              attempt: i + 1,
+              apiId: calls.apiId,
+              flowId: flow.id,
+              flowVersion: flow.version,
+              entry,
+            }))
+          : [],
     });
   }
 
