@@ -11,8 +11,11 @@ export const RUN_COLUMNS = `id, workspace_id AS "workspaceId", channel_id AS "ch
   flow_version AS "flowVersion", status, screen_id AS "screenId", state, end_reason AS "endReason",
   started_at AS "startedAt", updated_at AS "updatedAt", expires_at AS "expiresAt", ended_at AS "endedAt"`;
 
+/** A primary-key lookup: its generic plan is the custom one, so it is prepared once per connection. */
+const RUN_BY_ID = prepared(`SELECT ${RUN_COLUMNS} FROM worker.runs WHERE id = $1`);
+
 export async function runById(tx: EntityManager, id: string): Promise<RunEntity | null> {
-  const [run] = await tx.query<RunEntity[]>(`SELECT ${RUN_COLUMNS} FROM worker.runs WHERE id = $1`, [id]);
+  const [run] = await tx.query<RunEntity[]>(RUN_BY_ID, [id]);
   return run ?? null;
 }
 
