@@ -1,7 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { type FlowDocument, pageExampleForm } from '@flowbridge/flow-engine';
-import { FlowTokens, TEST_INTERNAL_KEY } from '@flowbridge/platform';
-import { HttpPeer, sendJson, until } from '@flowbridge/testing';
+import { QueueName } from '@flowbridge/contracts';
+import { FlowTokens, redisOptionsFromUrl, TEST_INTERNAL_KEY } from '@flowbridge/platform';
+import { HttpPeer, sendJson, testRedisUrl, until } from '@flowbridge/testing';
+import { Queue } from 'bullmq';
 import request from 'supertest';
 import { sealFlowRequest } from '../tools/sandbox/src/flows-client';
 import { type Sandbox, startSandbox } from '../tools/sandbox/src/sandbox';
@@ -382,6 +384,41 @@ describe('[issue 19] the WhatsApp Flows data endpoint: screen requests answered 
       return body.formRequests?.length === 1 && body;
     });
     expect(run.formRequests[0]).toMatchObject({ outcome: 'deadline', answeredScreenId: 'SAMPLE_SCREEN' });
+  });
+
+  it('no answer from the worker in time: the replica answers an error on the screen itself; the late answer is recorded, not used', async () => {
+    const { runId, token } = await waitingRun();
+    const queue = new Queue(QueueName.FormExchanges, {
+      prefix: worker.config.QUEUE_PREFIX,
+      connection: redisOptionsFromUrl(testRedisUrl()),
+    });
+    await queue.pause();
+    try {
+      const answer = await ask(messaging, {
+        action: 'data_exchange',
+        screen: 'ORDER',
+        data: { order_id: 'D-4' },
+        flow_token: token,
+      });
+      // FLOW_ENDPOINT_WAIT_MS is 4 s here.
+      expect(answer).toMatchObject({
+        status: 200,
+        body: { screen: 'ORDER', data: { error_message: expect.stringMatching(/longer than expected/) } },
+      });
+      expect(answer.ms).toBeGreaterThanOrEqual(3900);
+      const metrics = await messaging.request().get('/metrics');
+      expect(metrics.text).toMatch(
+        /flowbridge_flow_endpoint_deadline_misses_total\{reason="no_answer"[^}]*\} [1-9]/,
+      );
+    } finally {
+      await queue.resume();
+      await queue.close();
+    }
+    const run = await until('the late answer recorded', async () => {
+      const body = (await worker.call('get', `/runs/${runId}`)).body;
+      return body.formRequests?.length === 1 && body;
+    });
+    expect(run.formRequests[0]).toMatchObject({ outcome: 'late', answeredScreenId: 'SAMPLE_SCREEN' });
   });
 
   it('two replicas: every request is answered by the replica holding it, with its own answer', async () => {

@@ -52,7 +52,7 @@ export const formExchanges = metricOnce(
   () =>
     new Counter({
       name: 'flowbridge_form_exchanges_total',
-      help: 'WhatsApp Flows screen requests the worker answered, by action and outcome (answered, failure, deadline, closed)',
+      help: 'WhatsApp Flows screen requests the worker answered, by action and outcome (answered, failure, deadline, closed, late)',
       labelNames: ['action', 'outcome'],
     }),
 );
@@ -119,6 +119,8 @@ export class FormExchanges {
             },
           );
     await this.publish(job, decision.answer);
+    // Past the hold the replica has answered on its own: this answer is recorded, not used.
+    if (Date.now() >= job.holdUntil) decision.outcome = 'late';
     formExchanges.inc({ action: job.action, outcome: decision.outcome });
     await this.record(job, decision).catch((err: unknown) =>
       this.logger.warn({ err, requestId: job.requestId }, 'form request answered but not recorded'),

@@ -2,8 +2,11 @@ import type { JsonValue } from '@flowbridge/contracts';
 import type { EntityManager } from 'typeorm';
 import type { CallLogRow } from '../runs/call-log.repository';
 
-/** answered: the screen the form asked for; failure: its failure screen; deadline: the same, in time; closed: 427. */
-export type FormRequestOutcome = 'answered' | 'failure' | 'deadline' | 'closed';
+/**
+ * answered: the screen the form asked for; failure: its failure screen; deadline: the same, in time; closed:
+ * 427; late: answered after the holding replica had answered on its own (recorded, not used).
+ */
+export type FormRequestOutcome = 'answered' | 'failure' | 'deadline' | 'closed' | 'late';
 
 export interface FormRequestRow {
   workspaceId: string;
