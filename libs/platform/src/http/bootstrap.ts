@@ -5,7 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource } from 'typeorm';
 import { ConfigError, internalKeyOf, type PlatformConfig } from '../config';
 import { rowSecurityBypass } from '../database/tenancy';
-import { ShutdownState } from '../lifecycle';
+import { settleWithin, ShutdownState } from '../lifecycle';
 import type { Redis } from 'ioredis';
 import {
   checkRedisDurability,
@@ -87,7 +87,16 @@ export async function runService(definition: ServiceDefinition): Promise<NestExp
     },
   });
   await warnIfRowSecurityBypassed(app.get(DataSource), logger);
-  if (definition.rpc) await app.startAllMicroservices();
+  // The RPC server subscribes once Redis answers. HTTP waits for that a little (so the RPC patterns are heard
+  // once the service is ready), not for ever: a service started while Redis is down still answers (the webhook
+  // 503 at once, readiness red until Redis is back), and subscribes when Redis comes.
+  if (definition.rpc)
+    await settleWithin(
+      app
+        .startAllMicroservices()
+        .catch((error: unknown) => logger.error({ err: error }, 'RPC server not started')),
+      2000,
+    );
   await app.listen(definition.port, definition.host ?? '0.0.0.0');
   logger.log({ port: definition.port }, `${definition.name} listening`);
 
