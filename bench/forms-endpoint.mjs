@@ -21,7 +21,16 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureDatabase, ROOT } from '../scripts/lib.mjs';
 import { MIGRATIONS } from '../scripts/services.mjs';
-import { admin as callAdmin, CPU_TICKS_PER_SECOND, freePort, processTicks, startService } from './lib.mjs';
+import {
+  admin as callAdmin,
+  benchDatabase,
+  buildUnless,
+  CPU_TICKS_PER_SECOND,
+  freePort,
+  measuredCommit,
+  processTicks,
+  startService,
+} from './lib.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,28 +41,16 @@ const { values: args } = parseArgs({
 });
 const SECONDS = Number(args.seconds);
 const CLIENTS = Number(args.clients);
-if (!args['no-build']) {
-  const built = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
-  if (built.status !== 0) process.exit(built.status ?? 1);
-}
+buildUnless(args['no-build']);
 
 const require = createRequire(import.meta.url);
-const { default: pg } = await import('pg');
 const { startSandbox } = require(join(ROOT, 'dist/tools/sandbox/src/sandbox.js'));
 const { sealFlowRequest } = require(join(ROOT, 'dist/tools/sandbox/src/flows-client.js'));
-const COMMIT = (() => {
-  const git = (...a) => spawnSync('git', a, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
-  const sha = git('rev-parse', '--short', 'HEAD') || 'unknown';
-  return git('status', '--porcelain', '--untracked-files=no') ? `${sha} (with uncommitted changes)` : sha;
-})();
+const COMMIT = measuredCommit();
 
 const tag = randomBytes(4).toString('hex');
-const baseDb = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flowbridge');
-baseDb.pathname = `/fb_bench_forms_${tag}`;
-const DATABASE_URL = baseDb.toString();
-const appDb = new URL(DATABASE_URL);
-appDb.username = 'flowbridge_app';
-appDb.password = '';
+const database = benchDatabase(`fb_bench_forms_${tag}`);
+const DATABASE_URL = database.url;
 const PREFIX = `fbbench-forms-${tag}`;
 const adminKey = `fb_bench_${randomBytes(18).toString('base64url')}`;
 const number = {
@@ -85,7 +82,7 @@ const env = {
   PATH: process.env.PATH,
   NODE_ENV: 'development',
   LOG_LEVEL: 'info',
-  DATABASE_URL: appDb.toString(),
+  DATABASE_URL: database.appUrl,
   DATABASE_MIGRATION_URL: DATABASE_URL,
   REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   RPC_NAMESPACE: PREFIX,
@@ -216,12 +213,7 @@ try {
   await Promise.all(running.map((service) => new Promise((r) => service.child.on('exit', r))));
   await sandbox.close();
   business.close();
-  const adminDb = new URL(DATABASE_URL);
-  adminDb.pathname = '/postgres';
-  const dropper = new pg.Client({ connectionString: adminDb.toString() });
-  await dropper.connect();
-  await dropper.query(`DROP DATABASE IF EXISTS "fb_bench_forms_${tag}" WITH (FORCE)`);
-  await dropper.end();
+  await database.drop();
 }
 
 if (results.length > 0) {

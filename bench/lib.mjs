@@ -1,9 +1,9 @@
 // What the benchmarks share: starting a compiled service as a process, the admin API, a throwaway database.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer as netServer } from 'node:net';
 import { join } from 'node:path';
-import { ROOT } from '../scripts/lib.mjs';
+import { DEFAULT_DATABASE_URL, ROOT } from '../scripts/lib.mjs';
 
 export function freePort() {
   return new Promise((resolve) => {
@@ -80,4 +80,43 @@ export function processTicks(services) {
   }
   add('bench driver + sandbox + business API', process.pid);
   return ticks;
+}
+
+/** Builds the project first, unless the bench was run with --no-build; exits with the build's failure. */
+export function buildUnless(noBuild) {
+  if (noBuild) return;
+  const built = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
+  if (built.status !== 0) process.exit(built.status ?? 1);
+}
+
+/** What was measured: the commit, marked when the tree had uncommitted changes. */
+export function measuredCommit() {
+  const git = (...args) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
+  const sha = git('rev-parse', '--short', 'HEAD') || 'unknown';
+  return git('status', '--porcelain', '--untracked-files=no') ? `${sha} (with uncommitted changes)` : sha;
+}
+
+/**
+ * A throwaway database for one run, named `name` on DATABASE_URL's server: `url` for migrations (its owner),
+ * `appUrl` for the services (their own role, under row-level security, as deployed), and `drop()`.
+ */
+export function benchDatabase(name) {
+  const owner = new URL(process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
+  owner.pathname = `/${name}`;
+  const app = new URL(owner);
+  app.username = 'flowbridge_app';
+  app.password = '';
+  return {
+    url: owner.toString(),
+    appUrl: app.toString(),
+    async drop() {
+      const { default: pg } = await import('pg');
+      const admin = new URL(owner);
+      admin.pathname = '/postgres';
+      const client = new pg.Client({ connectionString: admin.toString() });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await client.end();
+    },
+  };
 }

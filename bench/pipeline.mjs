@@ -27,7 +27,10 @@ import { parseArgs } from 'node:util';
 import { ensureDatabase, ROOT } from '../scripts/lib.mjs';
 import {
   admin as callAdmin,
+  benchDatabase,
+  buildUnless,
   CPU_TICKS_PER_SECOND,
+  measuredCommit,
   processTicks,
   startService as startProcess,
 } from './lib.mjs';
@@ -42,30 +45,17 @@ const { values: args } = parseArgs({
 });
 const CONTACTS = Number(args.contacts);
 const SECONDS = Number(args.seconds);
-if (!args['no-build']) {
-  const built = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
-  if (built.status !== 0) process.exit(built.status ?? 1);
-}
+buildUnless(args['no-build']);
 
 const require = createRequire(import.meta.url);
-const { default: pg } = await import('pg');
 const { startSandbox } = require(join(ROOT, 'dist/tools/sandbox/src/sandbox.js'));
-/** What was measured: the commit, marked when the tree had uncommitted changes. */
-const COMMIT = (() => {
-  const git = (...args) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
-  const sha = git('rev-parse', '--short', 'HEAD') || 'unknown';
-  return git('status', '--porcelain', '--untracked-files=no') ? `${sha} (with uncommitted changes)` : sha;
-})();
+const COMMIT = measuredCommit();
 const { webhookBody, textMessage, sign } = require(join(ROOT, 'dist/tools/sandbox/src/webhook-bodies.js'));
 
 const tag = randomBytes(4).toString('hex');
-const baseDb = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flowbridge');
-baseDb.pathname = `/fb_bench_${tag}`;
-const DATABASE_URL = baseDb.toString();
 // The services connect as a role of their own, under row-level security, as deployed; migrations as the owner.
-const appDb = new URL(DATABASE_URL);
-appDb.username = 'flowbridge_app';
-appDb.password = '';
+const database = benchDatabase(`fb_bench_${tag}`);
+const DATABASE_URL = database.url;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `fbbench-${tag}`;
 const adminKey = `fb_bench_${randomBytes(18).toString('base64url')}`;
@@ -112,7 +102,7 @@ const env = {
   NODE_ENV: 'development',
   // Production's level: accepted webhooks and processed jobs log at debug, so info costs what it costs there.
   LOG_LEVEL: 'info',
-  DATABASE_URL: appDb.toString(),
+  DATABASE_URL: database.appUrl,
   DATABASE_MIGRATION_URL: DATABASE_URL,
   REDIS_URL,
   RPC_NAMESPACE: PREFIX,
@@ -534,12 +524,7 @@ try {
   for (const service of [...running]) service.child.kill('SIGKILL');
   await sandbox.close();
   business.close();
-  const adminDb = new URL(DATABASE_URL);
-  adminDb.pathname = '/postgres';
-  const dropper = new pg.Client({ connectionString: adminDb.toString() });
-  await dropper.connect();
-  await dropper.query(`DROP DATABASE IF EXISTS "fb_bench_${tag}" WITH (FORCE)`);
-  await dropper.end();
+  await database.drop();
 }
 
 if (results.length > 0) {

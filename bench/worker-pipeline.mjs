@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureDatabase, ROOT } from '../scripts/lib.mjs';
-import { admin as callAdmin, startService as startProcess } from './lib.mjs';
+import { admin as callAdmin, benchDatabase, buildUnless, startService as startProcess } from './lib.mjs';
 import { MIGRATIONS } from '../scripts/services.mjs';
 
 const { values: args } = parseArgs({
@@ -25,10 +25,7 @@ const { values: args } = parseArgs({
   },
 });
 const CONTACTS = Number(args.contacts);
-if (!args['no-build']) {
-  const built = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
-  if (built.status !== 0) process.exit(built.status ?? 1);
-}
+buildUnless(args['no-build']);
 
 const require = createRequire(import.meta.url);
 const { Queue, Worker } = require('bullmq');
@@ -39,13 +36,9 @@ const { contactPartition, navigationQueue, triggerQueue } = require(
 const { JobAuth } = require(join(ROOT, 'dist/libs/platform/src/queues/job-auth.js'));
 
 const tag = randomBytes(4).toString('hex');
-const baseDb = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flowbridge');
-baseDb.pathname = `/fb_bench_${tag}`;
-const DATABASE_URL = baseDb.toString();
 // The services connect as a role of their own, under row-level security, as deployed; migrations as the owner.
-const appDb = new URL(DATABASE_URL);
-appDb.username = 'flowbridge_app';
-appDb.password = '';
+const database = benchDatabase(`fb_bench_${tag}`);
+const DATABASE_URL = database.url;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const redisUrl = new URL(REDIS_URL);
 const connection = { host: redisUrl.hostname, port: Number(redisUrl.port || 6379) };
@@ -59,7 +52,7 @@ const env = {
   // Not production: the local Redis of a dev machine usually keeps nothing on disk, which production refuses.
   NODE_ENV: 'development',
   LOG_LEVEL: 'warn',
-  DATABASE_URL: appDb.toString(),
+  DATABASE_URL: database.appUrl,
   DATABASE_MIGRATION_URL: DATABASE_URL,
   DATABASE_POOL_SIZE: '10',
   REDIS_URL,
@@ -268,11 +261,6 @@ try {
   }
   await db.end();
   business.close();
-  const adminDb = new URL(DATABASE_URL);
-  adminDb.pathname = '/postgres';
-  const dropper = new pg.Client({ connectionString: adminDb.toString() });
-  await dropper.connect();
-  await dropper.query(`DROP DATABASE IF EXISTS "fb_bench_${tag}" WITH (FORCE)`);
-  await dropper.end();
+  await database.drop();
 }
 process.exit(0);

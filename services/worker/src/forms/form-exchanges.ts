@@ -19,6 +19,7 @@ import {
   openingMessage,
   planFormRequest,
   successAnswer,
+  SYSTEM_VARIABLES,
   TemplateError,
   TemplateRenderer,
 } from '@flowbridge/flow-engine';
@@ -174,7 +175,14 @@ export class FormExchanges {
     if (Date.now() >= deadlineAt) return failed(FormMessages.late, 'deadline');
     const resolved = await this.rpc.resolveApi(job.workspaceId, plan.action.api);
     if (!resolved.ok) return failed(FormMessages.failed, 'failure');
-    const scope: Record<string, JsonValue> = { ...variables, ...plan.values, form: plan.values };
+    // The API reads the submitted values as `form.x`, and as `x` like chat variables (never over `contact`,
+    // `trigger` or `run`).
+    const submitted = Object.entries(plan.values).filter(([name]) => !SYSTEM_VARIABLES.has(name));
+    const scope: Record<string, JsonValue> = {
+      ...variables,
+      ...Object.fromEntries(submitted),
+      form: plan.values,
+    };
     const result = await this.engine.runInline({
       connection: resolved.connection,
       api: resolved.api,
