@@ -16,6 +16,8 @@ RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json \
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
+# V8's heap kept near what the services use (SERVICE_NODE_OPTIONS in scripts/services.mjs says why).
+ENV NODE_OPTIONS="--max-old-space-size=160 --max-semi-space-size=2"
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules node_modules

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer as netServer } from 'node:net';
 import { join } from 'node:path';
 import { DEFAULT_DATABASE_URL, ROOT } from '../scripts/lib.mjs';
+import { SERVICE_NODE_OPTIONS } from '../scripts/services.mjs';
 
 export function freePort() {
   return new Promise((resolve) => {
@@ -23,7 +24,8 @@ export async function startService(name, portVar, env, { profile = false, port }
   const flags =
     profile && process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const child = spawn(process.execPath, [...flags, join(ROOT, 'dist/services', name, 'src/main.js')], {
-    env: { ...env, [portVar]: String(port) },
+    // Production's heap settings unless the run gives its own (BENCH_NODE_OPTIONS=… becomes NODE_OPTIONS).
+    env: { NODE_OPTIONS: SERVICE_NODE_OPTIONS, ...env, [portVar]: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const service = { name, child, port, url: `http://127.0.0.1:${port}` };

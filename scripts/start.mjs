@@ -15,7 +15,7 @@ import {
   step,
 } from './lib.mjs';
 import { seedDemo } from './demo.mjs';
-import { SERVICES } from './services.mjs';
+import { SERVICE_NODE_OPTIONS, SERVICES } from './services.mjs';
 
 ensureDependencies();
 
@@ -91,7 +91,15 @@ const sandboxOn = ['127.0.0.1', 'localhost', '[::1]'].includes(graph.hostname);
 // Forms' data endpoint: the sandbox, playing WhatsApp on this machine, reaches the messaging service here.
 if (sandboxOn) env.PUBLIC_BASE_URL ||= messagingUrl;
 for (const service of SERVICES)
-  children.set(service.name, spawnService(service.name, service.entry, env, exited(true)));
+  children.set(
+    service.name,
+    spawnService(
+      service.name,
+      service.entry,
+      { ...env, NODE_OPTIONS: env.NODE_OPTIONS || SERVICE_NODE_OPTIONS },
+      exited(true),
+    ),
+  );
 
 if (sandboxOn)
   children.set(

@@ -62,6 +62,16 @@ describe('deployment files', () => {
     for (const entry of entries) expect(migrate).toContain(`node ${entry} migrate`);
   });
 
+  it('the image runs the services with the heap settings npm start and the benchmarks use', () => {
+    const measured = /SERVICE_NODE_OPTIONS = '([^']+)'/.exec(read('scripts/services.mjs'))?.[1];
+    expect(measured).toMatch(/--max-old-space-size=\d+/);
+    const image = /^ENV NODE_OPTIONS="([^"]+)"$/m.exec(read('Dockerfile'))?.[1];
+    expect(image).toBe(measured);
+    // Set in the runtime stage every service's target is built from.
+    const runtime = read('Dockerfile').split('AS runtime')[1].split('\nFROM ')[0];
+    expect(runtime).toContain(`NODE_OPTIONS="${measured}"`);
+  });
+
   it('.env.example lists every variable a service reads', () => {
     const listed = new Set([...read('.env.example').matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
     const declared = [ConnectionsConfig, FlowDefinitionConfig, WorkerConfig, WhatsappMessagingConfig].flatMap(

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -16,6 +17,11 @@ export const ROOT = join(__dirname, '..');
 export const entry = (service: string, file = 'main.js'): string =>
   join(ROOT, 'dist/services', service, 'src', file);
 export const newKey = (): string => randomBytes(32).toString('base64');
+
+/** The V8 heap settings the services run with in production (scripts/services.mjs): the tests run them so. */
+export const SERVICE_NODE_OPTIONS = /SERVICE_NODE_OPTIONS = '([^']+)'/.exec(
+  readFileSync(join(ROOT, 'scripts/services.mjs'), 'utf8'),
+)![1];
 
 const SCHEMAS = {
   connections: [CONNECTIONS_SCHEMA, CONNECTIONS_MIGRATIONS],
@@ -93,7 +99,10 @@ export class ServiceProcess {
     env: NodeJS.ProcessEnv,
     readonly port: number,
   ) {
-    this.child = spawn(process.execPath, [script], { env: { PATH: process.env.PATH, ...env }, cwd: ROOT });
+    this.child = spawn(process.execPath, [script], {
+      env: { PATH: process.env.PATH, NODE_OPTIONS: SERVICE_NODE_OPTIONS, ...env },
+      cwd: ROOT,
+    });
     this.child.stdout?.on('data', (d: Buffer) => this.output.push(d.toString()));
     this.child.stderr?.on('data', (d: Buffer) => this.output.push(d.toString()));
     this.exited = new Promise((resolve) =>
