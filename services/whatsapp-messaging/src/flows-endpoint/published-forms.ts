@@ -6,7 +6,7 @@ import {
   publishFormsRequestSchema,
   type PublishFormsResponse,
 } from '@flowbridge/contracts';
-import { FlowTokens, internalKeyOf, REDIS, Tenancy } from '@flowbridge/platform';
+import { AppError, FlowTokens, internalKeyOf, REDIS, Tenancy } from '@flowbridge/platform';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -111,6 +111,8 @@ export class PublishedForms {
         try {
           await this.keys.rotate(request.workspaceId, channel.id);
         } catch (error) {
+          // The Cloud API not answering is a 503 (publish again), as for the Flows calls below.
+          unreachable ||= error instanceof AppError && error.status === 503;
           problems.push({
             formId: request.forms[0].id,
             channelId: channel.id,
