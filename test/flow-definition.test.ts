@@ -16,14 +16,17 @@ import {
   Tenancy,
   TriggerProducer,
 } from '@flowbridge/platform';
-import { testRedisUrl } from '@flowbridge/testing';
+import { testRedisUrl, until } from '@flowbridge/testing';
 import { type ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
 import { Redis } from 'ioredis';
 import { firstValueFrom } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { type ConnectionsHarness, startConnections } from './connections-app';
 import { type FlowDefinitionHarness, startFlowDefinition } from './flow-definition-app';
+import { EVENTS_CLIENT } from '../services/flow-definition/src/publishing/flow-events';
+import { MESSAGING_CLIENT } from '../services/flow-definition/src/publishing/forms.client';
 import { RunsService } from '../services/flow-definition/src/runs/runs.service';
+import { CONNECTIONS_CLIENT } from '../services/flow-definition/src/validation/connections.client';
 
 // Names resolve through this table only: no test reaches real DNS. Nothing here is ever dialled.
 const DNS: Record<string, string> = {
@@ -218,6 +221,15 @@ describe('flow-definition service (HTTP + RPC, real Postgres and Redis, a runnin
       expect(refused.body.problems[0].message).toContain('resolves to an address that is not public');
       expect(refused.body.problems[0].message).not.toContain('10.0.0.5');
     });
+  });
+
+  it('[issue 20] its RPC clients connect at start-up, not inside the first admin request that needs them', async () => {
+    // Nest connects a client on first use, inside that request (its "Connected to Redis" lines logged as the
+    // request's). The messaging client is used only to publish forms, which no request here has done yet.
+    for (const token of [CONNECTIONS_CLIENT, EVENTS_CLIENT, MESSAGING_CLIENT]) {
+      const client = fd.app.get<{ pubClient?: { status: string } | null }>(token);
+      await until(`the ${String(token)} connected`, async () => client.pubClient?.status === 'ready');
+    }
   });
 
   it('[issue 19] a WhatsApp form in the flow is verified with it: its footer’s API is looked up in the workspace', async () => {

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { ClientProxy } from '@nestjs/microservices';
 import { firstValueFrom, timeout } from 'rxjs';
+import { connectEarly } from './connect-early';
 
 /**
  * Emits cache hints over the Redis transport. A hint only: pub/sub may lose it, so receivers also cache
@@ -11,6 +12,11 @@ export class HintEmitter {
   private readonly pending = new Set<Promise<void>>();
 
   constructor(private readonly client: ClientProxy) {}
+
+  /** At start-up (see connectEarly). */
+  connect(): void {
+    connectEarly(this.client, this.logger);
+  }
 
   emit(pattern: string, payload: object, context: Record<string, unknown> = {}): void {
     const sent = firstValueFrom(this.client.emit(pattern, payload).pipe(timeout(2000)))

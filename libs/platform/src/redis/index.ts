@@ -4,3 +4,4 @@ export * from './rpc-transport';
 export * from './hint-emitter';
 export * from './durability';
 export * from './redis-epochs';
+export * from './connect-early';

@@ -1,6 +1,12 @@
 import { EventPattern, type FlowPublishedEvent, flowsGenerationKey } from '@flowbridge/contracts';
 import { HintEmitter, PlatformConfig, REDIS } from '@flowbridge/platform';
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { ClientProxy } from '@nestjs/microservices';
 import type { Redis } from 'ioredis';
 
@@ -12,7 +18,7 @@ export const EVENTS_CLIENT = Symbol('EVENTS_CLIENT');
  * `flow.published` follows as a hint.
  */
 @Injectable()
-export class FlowEvents implements OnApplicationShutdown {
+export class FlowEvents implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(FlowEvents.name);
   private readonly hints: HintEmitter;
 
@@ -22,6 +28,10 @@ export class FlowEvents implements OnApplicationShutdown {
     private readonly config: PlatformConfig,
   ) {
     this.hints = new HintEmitter(client);
+  }
+
+  onApplicationBootstrap(): void {
+    this.hints.connect();
   }
 
   async publish(event: Omit<FlowPublishedEvent, 'at'>): Promise<void> {

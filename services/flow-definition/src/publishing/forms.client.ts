@@ -1,8 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { type PublishFormsRequest, type PublishFormsResponse, RpcPattern } from '@flowbridge/contracts';
 import { type FlowDocument, type Problem, ProblemCode, toFlowJson } from '@flowbridge/flow-engine';
-import { AppError } from '@flowbridge/platform';
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { AppError, connectEarly } from '@flowbridge/platform';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { ClientProxy } from '@nestjs/microservices';
 import { firstValueFrom, timeout } from 'rxjs';
 import { FlowErrorCode } from '../errors';
@@ -15,7 +21,9 @@ export const MESSAGING_CLIENT = Symbol('MESSAGING_CLIENT');
  * API objects to comes back as problems on the forms; no answer is a 503 (nothing was published).
  */
 @Injectable()
-export class FormsClient implements OnApplicationShutdown {
+export class FormsClient implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(FormsClient.name);
+
   constructor(
     @Inject(MESSAGING_CLIENT) private readonly client: ClientProxy,
     private readonly config: FlowDefinitionConfig,
@@ -84,6 +92,10 @@ export class FormsClient implements OnApplicationShutdown {
           .join(' '),
       };
     });
+  }
+
+  onApplicationBootstrap(): void {
+    connectEarly(this.client, this.logger);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,5 +1,12 @@
+import { connectEarly } from '@flowbridge/platform';
 import { type ApiCheckResult, type ConnectionsCheckApisResponse, RpcPattern } from '@flowbridge/contracts';
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { ClientProxy } from '@nestjs/microservices';
 import { firstValueFrom, timeout } from 'rxjs';
 import { FlowDefinitionConfig } from '../flow-definition.config';
@@ -10,7 +17,9 @@ export class ConnectionsUnavailableError extends Error {}
 
 /** Asks the connections service about the APIs a flow calls (RPC over Redis, with a timeout). */
 @Injectable()
-export class ConnectionsClient implements OnApplicationShutdown {
+export class ConnectionsClient implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ConnectionsClient.name);
+
   constructor(
     @Inject(CONNECTIONS_CLIENT) private readonly client: ClientProxy,
     private readonly config: FlowDefinitionConfig,
@@ -31,6 +40,10 @@ export class ConnectionsClient implements OnApplicationShutdown {
     }
     if (!response.ok) throw new ConnectionsUnavailableError(response.message);
     return response.apis;
+  }
+
+  onApplicationBootstrap(): void {
+    connectEarly(this.client, this.logger);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -7,7 +7,14 @@ import {
   RpcPattern,
 } from '@flowbridge/contracts';
 import { type FlowDocument, upgradeDocument } from '@flowbridge/flow-engine';
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { connectEarly } from '@flowbridge/platform';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { ClientProxy } from '@nestjs/microservices';
 import { firstValueFrom, timeout } from 'rxjs';
 import { WorkerConfig } from '../worker.config';
@@ -28,7 +35,8 @@ export interface LoadedVersion {
 
 /** What the worker asks the other services, with caches: versions are immutable, API settings change rarely. */
 @Injectable()
-export class RpcClients implements OnApplicationShutdown {
+export class RpcClients implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(RpcClients.name);
   private readonly versions = new Map<string, LoadedVersion>();
   private readonly resolved = new Map<string, { at: number; value: ConnectionsResolveResponse }>();
 
@@ -87,6 +95,10 @@ export class RpcClients implements OnApplicationShutdown {
     } catch (error) {
       throw new RpcUnavailableError(`${pattern}: ${error instanceof Error ? error.message : 'no answer'}`);
     }
+  }
+
+  onApplicationBootstrap(): void {
+    connectEarly(this.client, this.logger);
   }
 
   async onApplicationShutdown(): Promise<void> {
