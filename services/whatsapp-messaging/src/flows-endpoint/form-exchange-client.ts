@@ -63,7 +63,6 @@ export class FormExchangeClient implements OnApplicationBootstrap, BeforeApplica
   private readonly auth: JobAuth;
   private readonly queues: ProducerQueues;
   private readonly subscriber: Redis;
-  private subscribed?: Promise<unknown>;
 
   constructor(private readonly config: WhatsappMessagingConfig) {
     this.replyTo = formAnswerChannel(config.QUEUE_PREFIX, randomUUID());
@@ -80,15 +79,14 @@ export class FormExchangeClient implements OnApplicationBootstrap, BeforeApplica
   }
 
   onApplicationBootstrap(): void {
-    // ioredis subscribes again by itself after a reconnect.
-    this.subscribed = this.subscriber
-      .connect()
-      .then(() => this.subscriber.subscribe(this.replyTo))
-      .catch((err: unknown) => this.logger.warn({ err }, 'form answers channel not subscribed yet'));
+    // Queued until Redis answers (a replica started while Redis is down subscribes when it comes), and made
+    // again by ioredis after every reconnect. Until then `ask` answers without the worker.
+    this.subscriber
+      .subscribe(this.replyTo)
+      .catch((err: unknown) => this.logger.warn({ err }, 'form answers channel not subscribed'));
   }
 
   async ask(exchange: FlowExchange): Promise<FlowExchangeAnswer> {
-    await this.subscribed;
     const requestId = randomUUID();
     const receivedAt = Date.now();
     const job: FormExchangeJob = {
