@@ -39,7 +39,32 @@ export interface FormAnswerMessage {
   sealed: string;
 }
 
+/** The screen to show with its data, or the form closed with a message (the endpoint's 427). */
 export type FormExchangeAnswer = { screen: string; data: Record<string, JsonValue> } | { close: string };
+
+/** Meta's field for an error shown on the screen the person is on; a failure screen's message too. */
+export const FORM_ERROR_FIELD = 'error_message';
+
+/** What a person reads when a form cannot go on; shown by WhatsApp, so plain and short. */
+export const FormMessages = {
+  closed: 'This form is no longer available. Please start again from the chat.',
+  failed: 'We could not complete this right now. Please try again.',
+  late: 'This is taking longer than expected. Please try again.',
+  unexpected: 'This step could not be completed. Please try again.',
+} as const;
+
+/**
+ * The answer to a request that cannot be answered as designed (the worker failed, or no answer came in time):
+ * `message` on the screen the person is on, who may submit again; with no screen to show it on, the form closed.
+ */
+export function errorOnScreen(
+  request: { action: string; screen: string },
+  message: string,
+): FormExchangeAnswer {
+  return request.action === 'data_exchange' && request.screen
+    ? { screen: request.screen, data: { [FORM_ERROR_FIELD]: message } }
+    : { close: FormMessages.closed };
+}
 
 export const formExchangeContext = {
   request: (requestId: string) => `form-exchange/request/${requestId}`,

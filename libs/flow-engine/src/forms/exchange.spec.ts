@@ -1,9 +1,9 @@
+import { FormMessages } from '@flowbridge/contracts';
 import { pageExampleForm } from '../examples/page-form';
 import { TemplateRenderer } from '../templates/templates';
 import {
   failureAnswer,
   fitDeclared,
-  FormMessages,
   maskSensitive,
   openingData,
   openingMessage,

@@ -1,4 +1,4 @@
-import type { JsonValue } from '@flowbridge/contracts';
+import { type FormExchangeAnswer, FormMessages, type JsonValue } from '@flowbridge/contracts';
 import type { FlowDocument, Message } from '../model/schema';
 import { exactReference, lookupPath, TemplateError, type TemplateRenderer } from '../templates/templates';
 import { type FooterAction, type Form, type FormScreen, inputsOf } from './form-schema';
@@ -17,22 +17,11 @@ export interface FormRequest {
   data: Record<string, unknown>;
 }
 
-/** The screen to show with its data, or the form closed with a message (the endpoint's 427). */
-export type FormAnswer = { screen: string; data: Record<string, JsonValue> } | { close: string };
-
-/** What a person reads when a form cannot go on; shown by WhatsApp, so plain and short. */
-export const FormMessages = {
-  closed: 'This form is no longer available. Please start again from the chat.',
-  failed: 'We could not complete this right now. Please try again.',
-  late: 'This is taking longer than expected. Please try again.',
-  unexpected: 'This step could not be completed. Please try again.',
-} as const;
-
 type DataExchange = Extract<FooterAction, { type: 'data_exchange' }>;
 type FlowMessage = Extract<Message, { type: 'flow' }>;
 
 export type FormPlan =
-  | { kind: 'answer'; answer: FormAnswer }
+  | { kind: 'answer'; answer: FormExchangeAnswer }
   /** Call the footer's API with the submitted values, then answer with successAnswer or failureAnswer. */
   | {
       kind: 'call';
@@ -80,7 +69,7 @@ export function planFormRequest(
 ): FormPlan {
   const byId = new Map(form.screens.map((s) => [s.id, s]));
   const start = form.startScreen ? byId.get(form.startScreen) : undefined;
-  const answer = (a: FormAnswer): FormPlan => ({ kind: 'answer', answer: a });
+  const answer = (a: FormExchangeAnswer): FormPlan => ({ kind: 'answer', answer: a });
   const restart = (): FormPlan =>
     start
       ? answer({ screen: start.id, data: fitDeclared(start, opening) })
@@ -117,7 +106,7 @@ export function successAnswer(
   scope: Record<string, JsonValue>,
   values: Record<string, JsonValue>,
   renderer: TemplateRenderer,
-): FormAnswer {
+): FormExchangeAnswer {
   const screen = form.screens.find((s) => s.id === action.onSuccess);
   if (!screen) return { close: FormMessages.closed };
   try {
@@ -137,7 +126,7 @@ export function failureAnswer(
   action: DataExchange,
   message: string,
   values: Record<string, JsonValue>,
-): FormAnswer {
+): FormExchangeAnswer {
   const screen = form.screens.find((s) => s.id === action.onFailure);
   if (!screen) return { close: FormMessages.closed };
   return { screen: screen.id, data: fitDeclared(screen, { ...values, [FAILURE_MESSAGE_FIELD]: message }) };

@@ -1,9 +1,10 @@
+import { FORM_ERROR_FIELD } from '@flowbridge/contracts';
 import { type Problem, ProblemCode } from '../validation/problems';
 import type { ApiCheck } from '../validation/walk';
 import { type Form, FormLimits, type FormScreen, inputsOf } from './form-schema';
 
 /** The value our data endpoint gives a failure screen besides the submitted values. */
-export const FAILURE_MESSAGE_FIELD = 'error_message';
+export const FAILURE_MESSAGE_FIELD = FORM_ERROR_FIELD;
 
 const DATA_READ = /\$\{data\.([A-Za-z_][A-Za-z0-9_]*)\}/g;
 const FORM_READ = /\$\{form\.([A-Za-z_][A-Za-z0-9_]*)\}/g;

@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import { type FormExchangeAnswer, FormMessages } from '@flowbridge/contracts';
 import { type FlowTokenClaims, type FlowTokens, metricOnce } from '@flowbridge/platform';
 import { Logger } from '@nestjs/common';
 import { Counter, Histogram } from 'prom-client';
@@ -44,7 +45,7 @@ export interface FlowExchange {
 }
 
 /** What answers it: the screen to show with its data, or the form closed with a message (427). */
-export type FlowExchangeAnswer = { screen: string; data: Record<string, unknown> } | { close: string };
+export type FlowExchangeAnswer = FormExchangeAnswer;
 
 /** An HTTP answer: WhatsApp reads the encrypted ones as text (base64). */
 export interface FlowEndpointAnswer {
@@ -151,9 +152,7 @@ export class FlowEndpoint {
         { channelId: channel.id, refusal: typeof claims === 'string' ? claims : 'another workspace' },
         'Flows request with a token we cannot honour; the form is closed (427)',
       );
-      return sealed(427, {
-        error_msg: 'This form is no longer available. Please start again from the chat.',
-      });
+      return sealed(427, { error_msg: FormMessages.closed });
     }
     const answer = await this.exchange({
       channelId: channel.id,

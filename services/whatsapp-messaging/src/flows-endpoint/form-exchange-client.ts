@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import {
+  errorOnScreen,
   type FormAnswerMessage,
   formAnswerChannel,
   formExchangeContext,
   type FormExchangeJob,
   FormExchangeJobName,
+  FormMessages,
   QueueName,
   readFormExchangeAnswer,
 } from '@flowbridge/contracts';
@@ -37,10 +39,6 @@ export const flowEndpointDeadlineMisses = metricOnce(
       labelNames: ['reason'],
     }),
 );
-
-/** What the person reads when no answer came in time (the worker answers its own deadline misses in words too). */
-const LATE = 'This is taking longer than expected. Please try again.';
-const CLOSED = 'This form is no longer available. Please start again from the chat.';
 
 interface Waiting {
   resolve: (answer: FlowExchangeAnswer) => void;
@@ -109,7 +107,7 @@ export class FormExchangeClient implements OnApplicationBootstrap, BeforeApplica
         this.waiting.delete(requestId);
         flowEndpointDeadlineMisses.inc({ reason: 'no_answer' });
         this.logger.warn({ requestId, runId: job.runId }, 'no answer from the worker in time');
-        resolve(fallback(exchange));
+        resolve(errorOnScreen(exchange, FormMessages.late));
       }, this.config.FLOW_ENDPOINT_WAIT_MS);
       this.waiting.set(requestId, { resolve, timer });
     });
@@ -131,7 +129,7 @@ export class FormExchangeClient implements OnApplicationBootstrap, BeforeApplica
     } catch (err) {
       this.logger.warn({ err, requestId }, 'form request not queued; answered without the worker');
       flowEndpointDeadlineMisses.inc({ reason: 'unqueued' });
-      this.settle(requestId, fallback(exchange));
+      this.settle(requestId, errorOnScreen(exchange, FormMessages.late));
     }
     return answer;
   }
@@ -165,16 +163,9 @@ export class FormExchangeClient implements OnApplicationBootstrap, BeforeApplica
   async beforeApplicationShutdown(): Promise<void> {
     for (const [requestId] of this.waiting) {
       flowEndpointDeadlineMisses.inc({ reason: 'shutdown' });
-      this.settle(requestId, { close: CLOSED });
+      this.settle(requestId, { close: FormMessages.closed });
     }
     this.subscriber.disconnect();
     await this.queues.close();
   }
-}
-
-/** An error on the screen the person is on (they may submit again), or, with no screen yet, the form closed. */
-function fallback(exchange: FlowExchange): FlowExchangeAnswer {
-  return exchange.action === 'data_exchange' && exchange.screen
-    ? { screen: exchange.screen, data: { error_message: LATE } }
-    : { close: CLOSED };
 }

@@ -1,18 +1,18 @@
 import {
   type ApiResponse,
   type CallLogEntry,
+  errorOnScreen,
   type FormAnswerMessage,
   type FormExchangeAnswer,
   formExchangeContext,
   type FormExchangeJob,
+  FormMessages,
   type JsonValue,
   OutboundErrorCode,
 } from '@flowbridge/contracts';
 import {
-  FAILURE_MESSAGE_FIELD,
   failureAnswer,
   type Form,
-  FormMessages,
   FormSchema,
   maskSensitive,
   openingData,
@@ -116,7 +116,12 @@ export class FormExchanges {
             (err: unknown): Decision => {
               // Postgres or a service is down: the person is told on the screen they are on, and may retry.
               this.logger.error({ err, requestId: job.requestId }, 'form request not answered as designed');
-              return { answer: unavailable(job), outcome: 'failure', logged: {}, calls: null };
+              return {
+                answer: errorOnScreen(job, FormMessages.failed),
+                outcome: 'failure',
+                logged: {},
+                calls: null,
+              };
             },
           );
     await this.publish(job, decision.answer);
@@ -190,12 +195,14 @@ export class FormExchanges {
       idempotencyKey: `form-${job.requestId}`,
       deadlineAt,
     });
-    if (result.response.status !== 'success')
+    if (result.response.status !== 'success') {
+      const late = pastDeadline(result.response, deadlineAt);
       return failed(
-        pastDeadline(result.response, deadlineAt) ? FormMessages.late : FormMessages.failed,
-        pastDeadline(result.response, deadlineAt) ? 'deadline' : 'failure',
+        late ? FormMessages.late : FormMessages.failed,
+        late ? 'deadline' : 'failure',
         result.attempts,
       );
+    }
     const answer = successAnswer(
       form,
       plan.action,
@@ -263,13 +270,6 @@ export class FormExchanges {
     }
     return form;
   }
-}
-
-/** What a request gets when it could not be decided: an error on the screen it came from, or a closed form. */
-export function unavailable(job: Pick<FormExchangeJob, 'action' | 'screen'>): FormExchangeAnswer {
-  return job.action === 'data_exchange' && job.screen
-    ? { screen: job.screen, data: { [FAILURE_MESSAGE_FIELD]: FormMessages.failed } }
-    : { close: FormMessages.closed };
 }
 
 function pastDeadline(response: ApiResponse, deadlineAt: number): boolean {

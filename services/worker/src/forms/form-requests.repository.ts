@@ -23,17 +23,10 @@ export interface FormRequestRow {
   receivedAt: Date;
 }
 
-export interface FormRequestView {
-  requestId: string;
-  formId: string;
-  action: string;
-  screenId: string;
-  answeredScreenId: string | null;
-  outcome: FormRequestOutcome;
-  durationMs: number;
-  values: Record<string, JsonValue>;
+/** A request as the run's history shows it. */
+export type FormRequestView = Omit<FormRequestRow, 'workspaceId' | 'runId' | 'receivedAt'> & {
   receivedAt: string;
-}
+};
 
 /** A request's row and the API attempts it made (its call log), written together. */
 export interface FormRequestRecord {
