@@ -214,6 +214,52 @@ describe('worker durability (services as processes, kill -9)', () => {
     await next.exited;
   }, 60_000);
 
+  it('SIGTERM while the decision that starts an API call is still committing: the call is made once, before the exit', async () => {
+    const flowId = await publishLookup();
+    business.reset();
+    business.handle((_req, res) => {
+      setTimeout(() => sendJson(res, 200, { status: 'shipped' }), 300);
+    });
+    const worker = await startWorker();
+    const { Client } = await import('pg');
+    const blocker = new Client({ connectionString: db.url });
+    await blocker.connect();
+    try {
+      // The batch reads and decides, then waits on its outbox insert: its in-process attempt is leased, not started.
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE worker.outbox IN SHARE ROW EXCLUSIVE MODE');
+      await startRun(flowId, '447700900104', 'A-4');
+      await until(
+        'the batch to wait on the outbox',
+        async () => {
+          const { rows } = await blocker.query<{ n: string }>(
+            `SELECT count(*) AS n FROM pg_locks waiting JOIN pg_locks writing USING (pid)
+              WHERE waiting.relation = 'worker.outbox'::regclass AND NOT waiting.granted
+                AND writing.relation = 'worker.run_steps'::regclass AND writing.granted`,
+          );
+          return Number(rows[0].n) > 0;
+        },
+        PATIENT,
+      );
+      worker.kill('SIGTERM');
+      // Long enough for a shutdown that only waited for attempts already running to have stopped waiting.
+      await new Promise((r) => setTimeout(r, 1000));
+      await blocker.query('COMMIT');
+    } finally {
+      await blocker.end();
+    }
+    expect((await worker.exited).code).toBe(0);
+    // The attempt ran and its answer was recorded before the exit: no lease left for another worker to re-run.
+    expect(business.requests).toHaveLength(1);
+    const next = await startWorker();
+    const run = await finished(next, '447700900104');
+    await new Promise((r) => setTimeout(r, 2500)); // past the 2 s lease an unrecorded attempt would have left
+    expect(business.requests).toHaveLength(1);
+    expect(run.screenId).toBe('found');
+    next.kill('SIGTERM');
+    await next.exited;
+  }, 60_000);
+
   it('1,000 contacts at once with 2 worker processes: all complete, none twice', async () => {
     const flowId = await publishLookup();
     business.reset();

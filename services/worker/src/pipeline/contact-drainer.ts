@@ -60,7 +60,10 @@ export class ContactDrainer {
   private readonly group: GroupCommit<ContactWrite, boolean>;
   /** Runs an in-process attempt (ApiSteps registers it); without one, every attempt is a job. */
   private runInline?: (attempt: InlineAttempt) => Promise<void>;
-  /** In-process attempts running. */
+  /**
+   * In-process attempts running, and those a batch has leased and not yet started (it is still committing):
+   * shutdown waits for both, or an attempt started after the wait would be cut off and made again.
+   */
   private readonly inline = new Set<Promise<void>>();
   /** Shutting down: first attempts go to the queue. */
   private stopping = false;
@@ -116,6 +119,7 @@ export class ContactDrainer {
     let fresh: Set<string>;
     let attempts: InlineAttempt[] = [];
     let queued: ContactKey[] = [];
+    let started = (): void => undefined;
     try {
       fresh = await this.db.transaction(async (tx) => {
         await BatchRepository.lock(tx, contacts);
@@ -138,6 +142,7 @@ export class ContactDrainer {
           for (const job of await this.applier.apply({ runs, triggers }, contact, event))
             jobs.push({ contact, job });
         attempts = this.lease(jobs, runs);
+        if (attempts.length > 0) started = this.holdShutdown();
         queued = distinctContacts(jobs.filter((j) => j.job.leaseMs === undefined).map((j) => j.contact));
         await BatchRepository.write(tx, {
           runs,
@@ -153,6 +158,7 @@ export class ContactDrainer {
         return read.recorded;
       });
     } catch (error) {
+      started();
       this.slots.unpromise(attempts.length);
       // Alone (GroupCommit splits a failed batch): kept as pending, so that it is applied before anything that
       // comes after it. If Postgres refuses that too, the job fails with the first cause and BullMQ retries it.
@@ -161,6 +167,7 @@ export class ContactDrainer {
     }
     // Committed: from here on the batch must not be written again (GroupCommit would, on a throw).
     this.startInline(attempts);
+    started();
     // Jobs not sent now (Redis refused) are in the outbox, and its sweep sends them. Only contacts with jobs to
     // send are flushed: rows an earlier flush left are the sweep's.
     await this.outbox
@@ -207,6 +214,14 @@ export class ContactDrainer {
       });
     }
     return attempts;
+  }
+
+  /** Counts a batch's leased attempts as running until they start (or the batch fails); returns the release. */
+  private holdShutdown(): () => void {
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve)).finally(() => this.inline.delete(held));
+    this.inline.add(held);
+    return release;
   }
 
   private startInline(attempts: InlineAttempt[]): void {
