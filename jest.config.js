@@ -12,8 +12,9 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', diagnostics: false }],
   },
   moduleNameMapper: {
-    '^@flowbridge/(contracts|platform|outbound|testing|flow-engine)$': '<rootDir>/libs/$1/src',
-    '^@flowbridge/(contracts|platform|outbound|testing|flow-engine)/(.*)$': '<rootDir>/libs/$1/src/$2',
+    '^@flowbridge/(contracts|platform|outbound|testing|flow-engine|api-client)$': '<rootDir>/libs/$1/src',
+    '^@flowbridge/(contracts|platform|outbound|testing|flow-engine|api-client)/(.*)$':
+      '<rootDir>/libs/$1/src/$2',
   },
   globalSetup: '<rootDir>/test/global-setup.js',
   globalTeardown: '<rootDir>/test/global-teardown.js',

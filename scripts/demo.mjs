@@ -1,6 +1,7 @@
-// The demo workspace `npm start` seeds: the product page's walkthrough, through the public admin API. It is
+// The demo workspace `npm start` seeds: the product page's walkthrough, through the generated admin client. It is
 // idempotent: what already exists (by name, or by phone number for the channel) is left as it is.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ROOT } from './lib.mjs';
 
@@ -21,16 +22,12 @@ export const DEMO = {
   },
 };
 
-async function call(base, key, method, path, body) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  const json = text ? JSON.parse(text) : {};
-  if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${json.message ?? text}`);
-  return json;
+/** The generated admin client (libs/api-client, built into dist/), on each service's URL. */
+async function adminClient(adminKey, urls) {
+  const require = createRequire(import.meta.url);
+  const { createAdminClient, must } = require(join(ROOT, 'dist/libs/api-client/src/index.js'));
+  const api = createAdminClient({ adminKey, baseUrl: urls });
+  return { api, must };
 }
 
 /**
@@ -41,47 +38,48 @@ async function call(base, key, method, path, body) {
  * as a WhatsApp form whose footer calls the API through the data endpoint. Returns the ids.
  */
 export async function seedDemo({ adminKey, urls, demoApiUrl, channel = DEMO.channel }) {
-  const connections = (path, method = 'GET', body) => call(urls.connections, adminKey, method, path, body);
-  const flows = (path, method = 'GET', body) => call(urls.flowDefinition, adminKey, method, path, body);
-  const messaging = (path, method = 'GET', body) => call(urls.messaging, adminKey, method, path, body);
+  const { api, must } = await adminClient(adminKey, urls);
 
-  const existingChannel = (await messaging('/channels')).items.find(
+  const existingChannel = must(await api.GET('/channels')).items.find(
     (c) => c.phoneNumberId === channel.phoneNumberId,
   );
-  const channelId = existingChannel?.id ?? (await messaging('/channels', 'POST', channel)).id;
+  const channelId = existingChannel?.id ?? must(await api.POST('/channels', { body: channel })).id;
 
   const connection =
-    (await connections('/connections')).items.find((c) => c.title === DEMO.connection) ??
-    (await connections('/connections', 'POST', {
-      title: DEMO.connection,
-      baseUrl: demoApiUrl,
-      timeoutMs: 5000,
-    }));
-  const api =
-    (await connections('/apis')).items.find((a) => a.name === DEMO.api) ??
-    (await connections('/apis', 'POST', {
-      name: DEMO.api,
-      connectionId: connection.id,
-      method: 'GET',
-      path: '/orders/{{order_id}}',
-    }));
+    must(await api.GET('/connections')).items.find((c) => c.title === DEMO.connection) ??
+    must(
+      await api.POST('/connections', {
+        body: { title: DEMO.connection, baseUrl: demoApiUrl, timeoutMs: 5000 },
+      }),
+    );
+  const fetchApi =
+    must(await api.GET('/apis')).items.find((a) => a.name === DEMO.api) ??
+    must(
+      await api.POST('/apis', {
+        body: { name: DEMO.api, connectionId: connection.id, method: 'GET', path: '/orders/{{order_id}}' },
+      }),
+    );
 
-  let flow = (await flows('/flows')).items.find((f) => f.name === DEMO.flow);
-  if (!flow) {
-    const document = JSON.parse(
-      readFileSync(join(ROOT, 'examples/order-status-flow.json'), 'utf8').replaceAll('API_ID', api.id),
-    );
-    flow = await flows('/flows', 'POST', document);
-  }
-  if (!flow.activeVersion) await flows(`/flows/${flow.id}/publish`, 'POST');
-  // Its form is published on the Cloud API (the sandbox) with the data endpoint of the channel.
-  let formFlow = (await flows('/flows')).items.find((f) => f.name === DEMO.formFlow);
-  if (!formFlow) {
-    const document = JSON.parse(
-      readFileSync(join(ROOT, 'examples/order-lookup-form-flow.json'), 'utf8').replaceAll('API_ID', api.id),
-    );
-    formFlow = await flows('/flows', 'POST', document);
-  }
-  if (!formFlow.activeVersion) await flows(`/flows/${formFlow.id}/publish`, 'POST');
-  return { channelId, connectionId: connection.id, apiId: api.id, flowId: flow.id, formFlowId: formFlow.id };
+  const flowNamed = async (name, example) => {
+    let flow = must(await api.GET('/flows')).items.find((f) => f.name === name);
+    if (!flow) {
+      const document = JSON.parse(
+        readFileSync(join(ROOT, 'examples', example), 'utf8').replaceAll('API_ID', fetchApi.id),
+      );
+      flow = must(await api.POST('/flows', { body: document }));
+    }
+    // A form is published on the Cloud API (the sandbox) with the data endpoint of the channel.
+    if (!flow.activeVersion)
+      must(await api.POST('/flows/{id}/publish', { params: { path: { id: flow.id } } }));
+    return flow;
+  };
+  const flow = await flowNamed(DEMO.flow, 'order-status-flow.json');
+  const formFlow = await flowNamed(DEMO.formFlow, 'order-lookup-form-flow.json');
+  return {
+    channelId,
+    connectionId: connection.id,
+    apiId: fetchApi.id,
+    flowId: flow.id,
+    formFlowId: formFlow.id,
+  };
 }

@@ -138,11 +138,7 @@ if ((await Promise.all(Object.values(urls).map(ready))).every(Boolean)) {
     try {
       await seedDemo({
         adminKey: env.ADMIN_API_KEY,
-        urls: {
-          connections: urls.connections,
-          flowDefinition: urls['flow-definition'],
-          messaging: urls['whatsapp-messaging'],
-        },
+        urls,
         demoApiUrl,
       });
       demo = [

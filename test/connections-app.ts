@@ -4,7 +4,7 @@ import { createServiceApp, loadConfig, runMigrations } from '@flowbridge/platfor
 import { createTestDatabase, LogCapture, type TestDatabase, testRedisUrl } from '@flowbridge/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
-import { ConnectionsAppModule, SERVICE_NAME } from '../services/connections/src/app.module';
+import { ConnectionsAppModule, OPENAPI, SERVICE_NAME } from '../services/connections/src/app.module';
 import { ConnectionsConfig } from '../services/connections/src/connections.config';
 import { CONNECTIONS_MIGRATIONS, CONNECTIONS_SCHEMA } from '../services/connections/src/migrations';
 
@@ -73,7 +73,7 @@ export async function startConnections(
     config,
     port: 0,
     rpc: options.rpc ?? false,
-    swagger: { title: 'Flowbridge connections', description: 'test' },
+    swagger: OPENAPI,
   });
   if (options.rpc) await app.startAllMicroservices();
   await app.init();

@@ -1,5 +1,7 @@
 import { Client } from 'pg';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type ConnectionsResolveResponse, EventPattern, RpcPattern } from '@flowbridge/contracts';
 import {
   ApiKeysService,
@@ -615,13 +617,17 @@ describe('connections service (HTTP + RPC, real Postgres and Redis)', () => {
   });
 
   describe('observability', () => {
-    it('serves OpenAPI at /docs and /docs-json, listing the admin routes', async () => {
+    it('serves OpenAPI at /docs and /docs-json, listing the admin routes, as committed', async () => {
       const json = await h.call('get', '/docs-json', undefined, null);
       expect(json.status).toBe(200);
       expect(Object.keys(json.body.paths)).toEqual(
         expect.arrayContaining(['/connections', '/connections/{id}', '/apis', '/apis/{id}']),
       );
       expect(Object.keys(json.body.paths)).not.toContain('/health/ready');
+      // What it serves is the committed contract (docs/openapi; npm run openapi makes it).
+      expect(json.body).toEqual(
+        JSON.parse(readFileSync(join(__dirname, '../docs/openapi/connections.json'), 'utf8')),
+      );
       const ui = await h.call('get', '/docs', undefined, null);
       expect(ui.status).toBe(200);
       expect(ui.text).toContain('swagger');

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  type AdminClient,
+  AdminApiError,
+  createAdminClient,
+  must,
+  type Schemas,
+} from '@flowbridge/api-client';
 import { createTestDatabase, type TestDatabase, testRedisUrl, until } from '@flowbridge/testing';
 import { type DemoApi, startDemoApi } from '../tools/demo-api/src/demo-api';
 import { type Sandbox, startSandbox } from '../tools/sandbox/src/sandbox';
@@ -58,8 +65,18 @@ describe('end to end (services as processes, the sandbox as WhatsApp)', () => {
     return proc;
   }
 
-  const call = (proc: ServiceProcess, method: string, path: string, body?: unknown) =>
-    proc.call(adminKey, method, path, body);
+  /** The generated admin client (libs/api-client) on the four services, the worker's routes on `worker`. */
+  const adminApi = (worker: ServiceProcess): AdminClient =>
+    createAdminClient({
+      adminKey,
+      baseUrl: {
+        connections: connections.url(''),
+        'flow-definition': flows.url(''),
+        'whatsapp-messaging': messaging.url(''),
+        worker: worker.url(''),
+      },
+    });
+  let api: AdminClient;
 
   /** What the contact has been sent so far, as text (button titles after the body). */
   const seen = (waId: string) =>
@@ -95,6 +112,7 @@ describe('end to end (services as processes, the sandbox as WhatsApp)', () => {
       startService('whatsapp-messaging'),
     ]);
     sandbox.options.webhookUrl = messaging.url('/webhooks/whatsapp');
+    api = adminApi(workers[0]);
   }, 90_000);
 
   afterAll(async () => {
@@ -106,49 +124,53 @@ describe('end to end (services as processes, the sandbox as WhatsApp)', () => {
   }, 60_000);
 
   it("the page's set-up: connection, API, channel; validation refuses a flow without a failure screen; publish", async () => {
-    const connection = await call(connections, 'POST', '/connections', {
-      title: 'Customer API',
-      baseUrl: demo.url,
-      retry: { attempts: 2, backoff: 'fixed', delayMs: 200, maxDelayMs: 200 },
+    const connection = must(
+      await api.POST('/connections', {
+        body: {
+          title: 'Customer API',
+          baseUrl: demo.url,
+          retry: { attempts: 2, backoff: 'fixed', delayMs: 200, maxDelayMs: 200 },
+        },
+      }),
+    );
+    const created = must(
+      await api.POST('/apis', {
+        body: {
+          name: 'Fetch API Data',
+          connectionId: connection.id,
+          method: 'GET',
+          path: '/orders/{{order_id}}',
+        },
+      }),
+    );
+    apiId = created.id;
+    const channel = await api.POST('/channels', {
+      body: { ...number, accessToken: 'EAAG-e2e', verifyToken: 'e2e-verify' },
     });
-    expect(connection.status).toBe(201);
-    const api = await call(connections, 'POST', '/apis', {
-      name: 'Fetch API Data',
-      connectionId: connection.body.id,
-      method: 'GET',
-      path: '/orders/{{order_id}}',
-    });
-    expect(api.status).toBe(201);
-    apiId = api.body.id as string;
-    const channel = await call(messaging, 'POST', '/channels', {
-      ...number,
-      accessToken: 'EAAG-e2e',
-      verifyToken: 'e2e-verify',
-    });
-    expect(channel.status).toBe(201);
+    expect(channel.response.status).toBe(201);
+    expect(channel.data?.accessToken).not.toContain('EAAG-e2e');
 
     const document = JSON.parse(
       readFileSync(join(ROOT, 'examples/order-status-flow.json'), 'utf8').replaceAll('API_ID', apiId),
-    ) as { screens: Array<{ actions: Array<Record<string, unknown>> }> };
+    ) as Schemas['CreateFlowDto'];
     const broken = structuredClone(document);
-    delete broken.screens[0].actions[0].onFailure;
-    const draft = await call(flows, 'POST', '/flows', {
-      ...broken,
-      name: 'Order status (no failure screen)',
-    });
-    expect(draft.status).toBe(201);
-    expect((draft.body.problems as Array<{ code: string }>).map((p) => p.code)).toContain(
-      'MISSING_FAILURE_SCREEN',
+    delete (broken.screens![0].actions![0] as { onFailure?: string }).onFailure;
+    const draft = must(
+      await api.POST('/flows', { body: { ...broken, name: 'Order status (no failure screen)' } }),
     );
-    const refused = await call(flows, 'POST', `/flows/${draft.body.id}/publish`);
-    expect(refused.status).toBe(422);
-    expect(refused.body.code).toBe('FLOW_INVALID');
+    expect(draft.problems.map((p) => p.code)).toContain('MISSING_FAILURE_SCREEN');
+    const refused = await api.POST('/flows/{id}/publish', { params: { path: { id: draft.id } } });
+    expect(refused.response.status).toBe(422);
+    expect(() => must(refused)).toThrow(AdminApiError);
+    expect(refused.error).toMatchObject({
+      code: 'FLOW_INVALID',
+      problems: expect.arrayContaining([expect.objectContaining({ code: 'MISSING_FAILURE_SCREEN' })]),
+    });
 
-    const flow = await call(flows, 'POST', '/flows', document);
-    expect(flow.body.problems).toEqual([]);
-    const published = await call(flows, 'POST', `/flows/${flow.body.id}/publish`);
-    expect(published.status).toBe(201);
-    expect(published.body).toMatchObject({ version: 1, active: true });
+    const flow = must(await api.POST('/flows', { body: document }));
+    expect(flow.problems).toEqual([]);
+    const published = must(await api.POST('/flows/{id}/publish', { params: { path: { id: flow.id } } }));
+    expect(published).toMatchObject({ version: 1, active: true });
   });
 
   it("a contact's message triggers the call; First Screen arrives with the response data; the If takes its success branch", async () => {
@@ -178,15 +200,13 @@ describe('end to end (services as processes, the sandbox as WhatsApp)', () => {
     await sandbox.tap(waId, 'Talk to us');
     expect((await received(waId, 3))[2]).toBe('An agent will call you shortly.');
 
-    const runs = await call(workers[0], 'GET', `/runs?contact=${waId}`);
-    const run = await call(workers[1], 'GET', `/runs/${runs.body.items[0].id}`);
-    expect(run.body.status).toBe('completed');
-    const log = run.body.callLog as Array<{
-      attempt: number;
-      statusCode: number;
-      apiId: string;
-      url: string;
-    }>;
+    // Either worker answers for the workspace's runs.
+    const runs = must(await api.GET('/runs', { params: { query: { contact: waId } } }));
+    const run = must(
+      await adminApi(workers[1]).GET('/runs/{id}', { params: { path: { id: runs.items[0].id } } }),
+    );
+    expect(run.status).toBe('completed');
+    const log = run.callLog;
     // Both attempts of the connection's retry policy, each answered 503.
     expect(log.map((c) => [c.attempt, c.statusCode, c.apiId])).toEqual([
       [1, 503, apiId],

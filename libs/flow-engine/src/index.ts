@@ -21,3 +21,4 @@ export * from './forms/verify-form';
 export * from './forms/flow-json';
 export * from './forms/exchange';
 export * from './model/triggers';
+export * from './model/json-schema';

@@ -1,5 +1,5 @@
 import { OutboundModule, type RequestEngineOptions } from '@flowbridge/outbound';
-import { internalKeyOf, PlatformModule, rpcClientOptions } from '@flowbridge/platform';
+import { internalKeyOf, PlatformModule, rpcClientOptions, type OpenApiInfo } from '@flowbridge/platform';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ClientsModule } from '@nestjs/microservices';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -21,6 +21,12 @@ import { ResolveService } from './rpc/resolve.service';
 import { SecretsService } from './secrets/secrets.service';
 
 export const SERVICE_NAME = 'connections';
+
+/** What its OpenAPI document says it is (`/docs`, `docs/openapi/`). */
+export const OPENAPI: OpenApiInfo = {
+  title: 'Flowbridge connections',
+  description: 'API connections and the APIs (requests) flows call through them.',
+};
 const ENTITIES = [ConnectionEntity, ApiEntity];
 
 @Module({})

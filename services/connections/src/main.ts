@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { exitOnStartupError, loadConfig, runService } from '@flowbridge/platform';
-import { ConnectionsAppModule, SERVICE_NAME } from './app.module';
+import { ConnectionsAppModule, OPENAPI, SERVICE_NAME } from './app.module';
 import { ConnectionsConfig } from './connections.config';
 
 async function main(): Promise<void> {
@@ -11,10 +11,7 @@ async function main(): Promise<void> {
     config,
     port: config.CONNECTIONS_PORT,
     rpc: true,
-    swagger: {
-      title: 'Flowbridge connections',
-      description: 'API connections and the APIs (requests) flows call through them.',
-    },
+    swagger: OPENAPI,
   });
 }
 

@@ -1,4 +1,11 @@
-import { internalKeyOf, PlatformModule, rpcClientOptions, TriggerProducer } from '@flowbridge/platform';
+import { flowDocumentJsonSchemas } from '@flowbridge/flow-engine';
+import {
+  internalKeyOf,
+  PlatformModule,
+  rpcClientOptions,
+  TriggerProducer,
+  type OpenApiInfo,
+} from '@flowbridge/platform';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ClientsModule } from '@nestjs/microservices';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -21,6 +28,13 @@ import { CONNECTIONS_CLIENT, ConnectionsClient } from './validation/connections.
 import { FlowValidator } from './validation/flow-validator';
 
 export const SERVICE_NAME = 'flow-definition';
+
+/** What its OpenAPI document says it is (`/docs`, `docs/openapi/`). */
+export const OPENAPI: OpenApiInfo = {
+  title: 'Flowbridge flow definition',
+  description: 'Flows (drafts), publish as verification, versions, activation and the API trigger.',
+  schemas: () => flowDocumentJsonSchemas(),
+};
 const ENTITIES = [FlowEntity, FlowVersionEntity];
 
 @Module({})

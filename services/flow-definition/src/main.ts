@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { exitOnStartupError, loadConfig, runService } from '@flowbridge/platform';
-import { FlowDefinitionAppModule, SERVICE_NAME } from './app.module';
+import { FlowDefinitionAppModule, OPENAPI, SERVICE_NAME } from './app.module';
 import { FlowDefinitionConfig } from './flow-definition.config';
 
 async function main(): Promise<void> {
@@ -11,10 +11,7 @@ async function main(): Promise<void> {
     config,
     port: config.FLOW_DEFINITION_PORT,
     rpc: true,
-    swagger: {
-      title: 'Flowbridge flow definition',
-      description: 'Flows (drafts), publish as verification, versions, activation and the API trigger.',
-    },
+    swagger: OPENAPI,
   });
 }
 

@@ -1,4 +1,4 @@
-import { PlatformModule, TriggerProducer } from '@flowbridge/platform';
+import { PlatformModule, TriggerProducer, type OpenApiInfo } from '@flowbridge/platform';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DestinationStream } from 'pino';
@@ -31,6 +31,12 @@ import { WebhookVerifier } from './webhooks/webhook-verifier';
 import type { WhatsappMessagingConfig } from './whatsapp-messaging.config';
 
 export const SERVICE_NAME = 'whatsapp-messaging';
+
+/** What its OpenAPI document says it is (`/docs`, `docs/openapi/`). */
+export const OPENAPI: OpenApiInfo = {
+  title: 'Flowbridge WhatsApp messaging',
+  description: 'Channels (business numbers) and the conversation log. The webhook is for Meta.',
+};
 export const WEBHOOK_PATH = '/webhooks/whatsapp';
 
 /** The webhooks need their bodies as bytes (the signatures cover them), each with its own size limit. */

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { exitOnStartupError, loadConfig, runService } from '@flowbridge/platform';
-import { rawBodyRoutes, SERVICE_NAME, WhatsappMessagingAppModule } from './app.module';
+import { OPENAPI, rawBodyRoutes, SERVICE_NAME, WhatsappMessagingAppModule } from './app.module';
 import { WhatsappMessagingConfig } from './whatsapp-messaging.config';
 
 async function main(): Promise<void> {
@@ -13,10 +13,7 @@ async function main(): Promise<void> {
     rawBodyRoutes: rawBodyRoutes(config),
     // flow-definition asks it to publish forms on the Cloud API.
     rpc: true,
-    swagger: {
-      title: 'Flowbridge WhatsApp messaging',
-      description: 'Channels (business numbers) and the conversation log. The webhook is for Meta.',
-    },
+    swagger: OPENAPI,
   });
 }
 

@@ -1,5 +1,5 @@
 import { OutboundModule, type RequestEngineOptions } from '@flowbridge/outbound';
-import { internalKeyOf, PlatformModule, rpcClientOptions } from '@flowbridge/platform';
+import { internalKeyOf, PlatformModule, rpcClientOptions, type OpenApiInfo } from '@flowbridge/platform';
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { ClientsModule } from '@nestjs/microservices';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -23,6 +23,12 @@ import { RunsController } from './runs/runs.controller';
 import type { WorkerConfig } from './worker.config';
 
 export const SERVICE_NAME = 'worker';
+
+/** What its OpenAPI document says it is (`/docs`, `docs/openapi/`). */
+export const OPENAPI: OpenApiInfo = {
+  title: 'Flowbridge worker',
+  description: 'Runs and their call logs (read-only): "verify API request execution".',
+};
 const ENTITIES = [RunEntity, CallLogEntity, RunStepEntity];
 
 @Module({})

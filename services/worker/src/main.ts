@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { exitOnStartupError, loadConfig, runService } from '@flowbridge/platform';
-import { WorkerAppModule, SERVICE_NAME } from './app.module';
+import { WorkerAppModule, OPENAPI, SERVICE_NAME } from './app.module';
 import { WorkerConfig } from './worker.config';
 
 async function main(): Promise<void> {
@@ -10,10 +10,7 @@ async function main(): Promise<void> {
     module: WorkerAppModule.forRoot(config),
     config,
     port: config.WORKER_PORT,
-    swagger: {
-      title: 'Flowbridge worker',
-      description: 'Runs and their call logs (read-only): "verify API request execution".',
-    },
+    swagger: OPENAPI,
   });
 }
 

@@ -1,6 +1,7 @@
 import { Logger as NestLogger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
+import { openApiDocument, type OpenApiInfo } from './openapi';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { raw } from 'body-parser';
 import type { NextFunction, Request, Response } from 'express';
@@ -14,7 +15,7 @@ export interface HttpAppOptions {
   config: PlatformConfig;
   /** Routes whose handlers need the exact bytes (e.g. to check a signature): `req.body` is a Buffer there. */
   rawBodyRoutes?: Array<{ path: string; limitBytes: number }>;
-  swagger?: { title: string; description: string; version?: string };
+  swagger?: OpenApiInfo;
 }
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
@@ -95,16 +96,7 @@ export function configureHttpApp(app: NestExpressApplication, options: HttpAppOp
   app.useGlobalFilters(new ErrorFilter());
 
   if (options.swagger) {
-    const document = SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle(options.swagger.title)
-        .setDescription(options.swagger.description)
-        .setVersion(options.swagger.version ?? '1')
-        .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An admin API key of one workspace' })
-        .addSecurityRequirements('bearer')
-        .build(),
-    );
+    const document = openApiDocument(app, options.swagger);
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   }
   new NestLogger('Http').debug('HTTP app configured');

@@ -1,3 +1,5 @@
 export * from './http-app';
 export * from './bootstrap';
 export * from './id.pipe';
+export * from './openapi';
+export * from './outbound-views';

@@ -99,6 +99,7 @@ export class CreateApiDto {
 export class UpdateApiDto extends PartialType(CreateApiDto) {}
 
 export class ListApisQueryDto extends ListQueryDto {
+  @ApiPropertyOptional({ format: 'uuid', description: "Only this connection's APIs" })
   @IsOptional()
   @IsUUID('all')
   connectionId?: string;

@@ -1,5 +1,6 @@
 import { AUTH_TYPES, type AuthType } from '@flowbridge/contracts';
-import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { oneOfBy } from '@flowbridge/platform';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { plainToInstance, Transform, Type } from 'class-transformer';
 import {
   Equals,
@@ -56,14 +57,17 @@ export class UnknownAuthDto {
 }
 
 export class NoAuthDto {
+  @ApiProperty({ enum: ['none'] })
   @Equals('none')
   type!: 'none';
 }
 
 export class BearerAuthDto {
+  @ApiProperty({ enum: ['bearer'] })
   @Equals('bearer')
   type!: 'bearer';
 
+  @ApiPropertyOptional({ description: 'Write-only; required on create, kept when omitted', writeOnly: true })
   @IsOptional()
   @IsString()
   @MinLength(1)
@@ -72,15 +76,18 @@ export class BearerAuthDto {
 }
 
 export class BasicAuthDto {
+  @ApiProperty({ enum: ['basic'] })
   @Equals('basic')
   type!: 'basic';
 
+  @ApiProperty({ maxLength: 256 })
   @IsString()
   @MinLength(1)
   @MaxLength(256)
   @Matches(/^[^:\r\n]*$/, { message: 'username must not contain ":" or line breaks' })
   username!: string;
 
+  @ApiPropertyOptional({ description: 'Write-only; required on create, kept when omitted', writeOnly: true })
   @IsOptional()
   @IsString()
   @MinLength(1)
@@ -89,46 +96,56 @@ export class BasicAuthDto {
 }
 
 export class ApiKeyAuthDto {
+  @ApiProperty({ enum: ['api_key'] })
   @Equals('api_key')
   type!: 'api_key';
 
+  @ApiProperty({ description: 'The header or query parameter name', example: 'x-api-key' })
   @Matches(TOKEN_NAME, { message: 'name must be a header or query parameter name' })
   name!: string;
 
+  @ApiPropertyOptional({ description: 'Write-only; required on create, kept when omitted', writeOnly: true })
   @IsOptional()
   @IsString()
   @MinLength(1)
   @MaxLength(4096)
   value?: string;
 
+  @ApiProperty({ enum: ['header', 'query'] })
   @IsIn(['header', 'query'])
   in!: 'header' | 'query';
 }
 
 export class OAuth2ClientCredentialsDto {
+  @ApiProperty({ enum: ['oauth2_client_credentials'] })
   @Equals('oauth2_client_credentials')
   type!: 'oauth2_client_credentials';
 
+  @ApiProperty({ example: 'https://auth.example.com/oauth/token' })
   @IsString()
   @MaxLength(2048)
   tokenUrl!: string;
 
+  @ApiProperty()
   @IsString()
   @MinLength(1)
   @MaxLength(512)
   clientId!: string;
 
+  @ApiPropertyOptional({ description: 'Write-only; required on create, kept when omitted', writeOnly: true })
   @IsOptional()
   @IsString()
   @MinLength(1)
   @MaxLength(4096)
   clientSecret?: string;
 
+  @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @MaxLength(1024)
   scope?: string;
 
+  @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @MaxLength(1024)
@@ -155,6 +172,7 @@ function toAuthDto({ obj }: { obj: Record<string, unknown> }): unknown {
   return plainToInstance(cls, raw);
 }
 
+@ApiExtraModels(...Object.values(AUTH_CLASSES))
 export class CreateConnectionDto {
   @ApiProperty({ example: 'Customer API', maxLength: 100 })
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
@@ -169,10 +187,9 @@ export class CreateConnectionDto {
   baseUrl!: string;
 
   @ApiPropertyOptional({
-    description:
-      'none | bearer {token} | basic {username, password} | api_key {name, value, in} | ' +
-      'oauth2_client_credentials {tokenUrl, clientId, clientSecret, scope?, audience?}. Secrets are write-only.',
+    description: 'How requests authenticate, by `type`. Secrets are write-only. Default: none.',
     example: { type: 'bearer', token: 'secret-token' },
+    ...oneOfBy('type', AUTH_CLASSES),
   })
   @IsOptional()
   @Transform(toAuthDto)
@@ -215,6 +232,7 @@ export class CreateConnectionDto {
 export class UpdateConnectionDto extends PartialType(CreateConnectionDto) {}
 
 export class ListQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50, description: 'Page size' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -222,6 +240,7 @@ export class ListQueryDto {
   @Max(200)
   limit?: number;
 
+  @ApiPropertyOptional({ minimum: 0, default: 0, description: 'How many to skip' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -1,12 +1,12 @@
-import { IdPipe, WorkspaceId } from '@flowbridge/platform';
+import { ApiAdminKey, ApiErrors, IdPipe, WorkspaceId } from '@flowbridge/platform';
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ConnectionsErrorCode } from '../rules/errors';
-import { type ApiTestResult, type ConnectionTestResult, TestApiDto } from './probe.dto';
+import { ApiTestResult, ConnectionTestResult, TestApiDto } from './probe.dto';
 import { ProbeService } from './probe.service';
 
 @ApiTags('test')
-@ApiBearerAuth()
+@ApiAdminKey()
 @Controller()
 export class ProbeController {
   constructor(private readonly probe: ProbeService) {}
@@ -16,6 +16,8 @@ export class ProbeController {
   @ApiOperation({
     summary: 'Test API before deployment: run the real request with sample variables (retries included)',
   })
+  @ApiOkResponse({ type: ApiTestResult, description: "The API's answer, success or failure, is a 200" })
+  @ApiErrors({ 404: [ConnectionsErrorCode.ApiNotFound] })
   testApi(
     @WorkspaceId() workspaceId: string,
     @Param('id', new IdPipe(ConnectionsErrorCode.ApiNotFound)) id: string,
@@ -29,6 +31,8 @@ export class ProbeController {
   @ApiOperation({
     summary: 'Reachability of the base URL: DNS, TLS, HTTP status and latency, with a verdict',
   })
+  @ApiOkResponse({ type: ConnectionTestResult })
+  @ApiErrors({ 404: [ConnectionsErrorCode.ConnectionNotFound] })
   testConnection(
     @WorkspaceId() workspaceId: string,
     @Param('id', new IdPipe(ConnectionsErrorCode.ConnectionNotFound)) id: string,

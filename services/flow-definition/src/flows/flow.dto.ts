@@ -1,3 +1,4 @@
+import { schemaRef } from '@flowbridge/platform';
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
@@ -29,7 +30,11 @@ export class CreateFlowDto {
   @IsInt()
   schemaVersion?: number;
 
-  @ApiPropertyOptional({ example: [{ type: 'keyword', keywords: ['order'], match: 'contains' }] })
+  @ApiPropertyOptional({
+    type: 'array',
+    items: schemaRef('FlowTrigger'),
+    example: [{ type: 'keyword', keywords: ['order'], match: 'contains' }],
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(20)
@@ -41,13 +46,19 @@ export class CreateFlowDto {
   @MaxLength(64)
   startScreen?: string;
 
-  @ApiPropertyOptional({ description: 'Screens: messages, an optional input, ordered actions (SPEC §2).' })
+  @ApiPropertyOptional({
+    type: 'array',
+    items: schemaRef('FlowScreen'),
+    description: 'Screens: messages, an optional input, ordered actions (SPEC §2).',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(300)
   screens?: unknown[];
 
   @ApiPropertyOptional({
+    type: 'array',
+    items: schemaRef('FlowForm'),
     description:
       'WhatsApp forms (Meta WhatsApp Flows) of this flow: screens with components and a footer whose action is ' +
       'navigate, complete, or data_exchange bound to an API with success and failure screens and API data.',
@@ -57,13 +68,20 @@ export class CreateFlowDto {
   @ArrayMaxSize(10)
   forms?: unknown[];
 
-  @ApiPropertyOptional({ example: [{ name: 'campaign', default: 'none' }] })
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, default: {} } },
+    example: [{ name: 'campaign', default: 'none' }],
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)
   variables?: unknown[];
 
-  @ApiPropertyOptional({ description: 'Channels the flow listens on; empty or absent: every channel.' })
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Channels the flow listens on; empty or absent: every channel.',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(50)
@@ -74,11 +92,13 @@ export class CreateFlowDto {
 export class UpdateFlowDto extends PartialType(CreateFlowDto) {}
 
 export class ListFlowsQueryDto {
+  @ApiPropertyOptional({ minimum: 1, default: 50, description: 'Page size' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   limit?: number;
 
+  @ApiPropertyOptional({ minimum: 0, default: 0, description: 'How many to skip' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

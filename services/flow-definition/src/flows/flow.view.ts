@@ -1,20 +1,6 @@
-import { hasErrors, type Problem } from '@flowbridge/flow-engine';
+import { hasErrors } from '@flowbridge/flow-engine';
+import type { FlowView } from './flow-responses';
 import type { FlowEntity } from './flow.entity';
-
-export interface FlowView {
-  id: string;
-  name: string;
-  channelIds: string[];
-  /** The draft as saved: schemaVersion, name, triggers, startScreen, screens, variables, forms. */
-  draft: Record<string, unknown>;
-  problems: Problem[];
-  /** The draft has no error-level problem and can be published. */
-  publishable: boolean;
-  activeVersion: number | null;
-  latestVersion: number | null;
-  createdAt: string;
-  updatedAt: string;
-}
 
 export function flowView(entity: FlowEntity): FlowView {
   return {

@@ -9,7 +9,8 @@ import { FlowEvents } from '../publishing/flow-events';
 import { FlowValidator } from '../validation/flow-validator';
 import type { CreateFlowDto, ListFlowsQueryDto, UpdateFlowDto } from './flow.dto';
 import { FlowEntity } from './flow.entity';
-import { type FlowView, flowView } from './flow.view';
+import type { FlowView } from './flow-responses';
+import { flowView } from './flow.view';
 
 const DOCUMENT_FIELDS = [
   'schemaVersion',

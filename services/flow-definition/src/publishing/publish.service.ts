@@ -15,21 +15,10 @@ import { FlowErrorCode } from '../errors';
 import { FlowEntity } from '../flows/flow.entity';
 import { FlowsService } from '../flows/flows.service';
 import { FlowValidator } from '../validation/flow-validator';
+import type { PublishResult, VersionSummary } from '../flows/flow-responses';
 import { FlowEvents } from './flow-events';
 import { FormsClient } from './forms.client';
 import { FlowVersionEntity } from './flow-version.entity';
-
-export interface VersionSummary {
-  version: number;
-  publishedAt: string;
-  active: boolean;
-}
-
-export interface PublishResult extends VersionSummary {
-  flowId: string;
-  /** Warnings found at publish (errors refuse it). */
-  problems: Problem[];
-}
 
 /** Publish = "Verifying Configuration": validate, check triggers against other active flows, snapshot. */
 @Injectable()

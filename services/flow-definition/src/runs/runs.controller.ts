@@ -1,12 +1,13 @@
-import { AppError, IdPipe, WorkspaceId } from '@flowbridge/platform';
+import { ApiAdminKey, ApiErrors, AppError, IdPipe, WorkspaceId } from '@flowbridge/platform';
 import { Body, Controller, Headers, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FlowErrorCode } from '../errors';
 import { StartRunDto } from '../flows/flow.dto';
+import { RunAccepted } from '../flows/flow-responses';
 import { RunsService } from './runs.service';
 
 @ApiTags('runs')
-@ApiBearerAuth()
+@ApiAdminKey()
 @Controller('flows/:id/runs')
 export class RunsController {
   constructor(private readonly runs: RunsService) {}
@@ -19,12 +20,18 @@ export class RunsController {
     required: false,
     description: 'A retried request with the same key starts one run',
   })
+  @ApiAcceptedResponse({ type: RunAccepted, description: 'Recorded and queued; the worker starts the run' })
+  @ApiErrors({
+    400: [FlowErrorCode.ChannelNotListened],
+    404: [FlowErrorCode.FlowNotFound],
+    409: [FlowErrorCode.FlowNotActive, FlowErrorCode.ApiTriggerNotEnabled],
+  })
   start(
     @WorkspaceId() workspaceId: string,
     @Param('id', new IdPipe(FlowErrorCode.FlowNotFound)) id: string,
     @Body() dto: StartRunDto,
     @Headers('idempotency-key') idempotencyKey?: string,
-  ): Promise<{ eventId: string; flowId: string; version: number }> {
+  ): Promise<RunAccepted> {
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey))
       throw AppError.validation('Idempotency-Key', 'Idempotency-Key must be 1-255 visible ASCII characters');
     return this.runs.start(workspaceId, id, dto, idempotencyKey);

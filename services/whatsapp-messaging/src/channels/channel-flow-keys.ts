@@ -5,21 +5,8 @@ import { MessagingErrorCode } from '../errors';
 import { generateFlowKeyPair } from '../flows-endpoint/endpoint-crypto';
 import { GraphClient, type ManagementResult } from '../sending/graph-client';
 import type { ChannelEntity } from './channel.entity';
+import type { FlowKeyView } from './channel-responses';
 import { ChannelsService } from './channels.service';
-
-/** What the API shows of a channel's Flows key: the public half, and what Meta says of it. */
-export interface FlowKeyView {
-  channelId: string;
-  /** SPKI PEM; null until a key was made. */
-  publicKey: string | null;
-  /** SHA-256 of the public key's DER, hex: to compare with what Meta holds at a glance. */
-  fingerprint: string | null;
-  uploadedAt: string | null;
-  /** Meta's `business_public_key_signature_status` (e.g. VALID, MISMATCH), when asked. */
-  signatureStatus?: string | null;
-  /** Whether the key Meta holds for the number is this one, when asked. */
-  matchesCloudApi?: boolean;
-}
 
 /**
  * Each channel's key pair for its WhatsApp Flows data endpoint. Flowbridge makes it (RSA-2048), keeps the

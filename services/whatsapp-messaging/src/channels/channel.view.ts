@@ -1,8 +1,9 @@
+import type { ChannelView } from './channel-responses';
 import { maskSecret } from '@flowbridge/platform';
 import type { ChannelEntity } from './channel.entity';
 
 /** What the API shows of a channel: secrets masked, never returned. */
-export function channelView(channel: ChannelEntity, defaultVersion: string) {
+export function channelView(channel: ChannelEntity, defaultVersion: string): ChannelView {
   return {
     id: channel.id,
     phoneNumberId: channel.phoneNumberId,
@@ -19,5 +20,3 @@ export function channelView(channel: ChannelEntity, defaultVersion: string) {
     updatedAt: channel.updatedAt.toISOString(),
   };
 }
-
-export type ChannelView = ReturnType<typeof channelView>;

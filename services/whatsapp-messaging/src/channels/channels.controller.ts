@@ -1,15 +1,23 @@
-import { IdPipe, WorkspaceId } from '@flowbridge/platform';
+import { ApiAdminKey, ApiErrors, IdPipe, WorkspaceId } from '@flowbridge/platform';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { MessagingErrorCode } from '../errors';
 import { CreateChannelDto, UpdateChannelDto } from './channel.dto';
 import { ChannelFlowKeys } from './channel-flow-keys';
+import { ChannelHealth, ChannelList, ChannelView, FlowKeyView } from './channel-responses';
 import { ChannelsService } from './channels.service';
 
+const M = MessagingErrorCode;
 const ChannelId = Param('id', new IdPipe(MessagingErrorCode.ChannelNotFound));
 
 @ApiTags('channels')
-@ApiBearerAuth()
+@ApiAdminKey()
 @Controller('channels')
 export class ChannelsController {
   constructor(
@@ -21,17 +29,23 @@ export class ChannelsController {
   @ApiOperation({
     summary: 'Connect a WhatsApp business number (access token and app secret are write-only)',
   })
-  create(@WorkspaceId() workspaceId: string, @Body() dto: CreateChannelDto) {
+  @ApiCreatedResponse({ type: ChannelView })
+  @ApiErrors({ 409: [M.PhoneNumberTaken], 422: [M.PhoneNumberNotVerified], 503: [M.CloudApiUnavailable] })
+  create(@WorkspaceId() workspaceId: string, @Body() dto: CreateChannelDto): Promise<ChannelView> {
     return this.channels.create(workspaceId, dto);
   }
 
   @Get()
-  list(@WorkspaceId() workspaceId: string) {
+  @ApiOperation({ summary: "The workspace's channels" })
+  @ApiOkResponse({ type: ChannelList })
+  list(@WorkspaceId() workspaceId: string): Promise<ChannelList> {
     return this.channels.list(workspaceId);
   }
 
   @Get(':id')
-  get(@WorkspaceId() workspaceId: string, @ChannelId id: string) {
+  @ApiOkResponse({ type: ChannelView })
+  @ApiErrors({ 404: [M.ChannelNotFound] })
+  get(@WorkspaceId() workspaceId: string, @ChannelId id: string): Promise<ChannelView> {
     return this.channels.get(workspaceId, id);
   }
 
@@ -39,7 +53,9 @@ export class ChannelsController {
   @ApiOperation({
     summary: 'Whether the token works, and the last error Meta reported (e.g. an expired token)',
   })
-  health(@WorkspaceId() workspaceId: string, @ChannelId id: string) {
+  @ApiOkResponse({ type: ChannelHealth })
+  @ApiErrors({ 404: [M.ChannelNotFound] })
+  health(@WorkspaceId() workspaceId: string, @ChannelId id: string): Promise<ChannelHealth> {
     return this.channels.health(workspaceId, id);
   }
 
@@ -50,7 +66,9 @@ export class ChannelsController {
       'Make a new key pair for the WhatsApp Flows data endpoint and upload its public key to the Cloud API ' +
       '(the private key is sealed and never shown); also the way to rotate it',
   })
-  rotateFlowKey(@WorkspaceId() workspaceId: string, @ChannelId id: string) {
+  @ApiOkResponse({ type: FlowKeyView })
+  @ApiErrors({ 404: [M.ChannelNotFound], 422: [M.FlowKeyRefused], 503: [M.CloudApiUnavailable] })
+  rotateFlowKey(@WorkspaceId() workspaceId: string, @ChannelId id: string): Promise<FlowKeyView> {
     return this.flowKeys.rotate(workspaceId, id);
   }
 
@@ -58,18 +76,34 @@ export class ChannelsController {
   @ApiOperation({
     summary: 'The Flows public key, and whether the Cloud API holds it with a valid signature',
   })
-  flowKey(@WorkspaceId() workspaceId: string, @ChannelId id: string) {
+  @ApiOkResponse({ type: FlowKeyView })
+  @ApiErrors({ 404: [M.ChannelNotFound] })
+  flowKey(@WorkspaceId() workspaceId: string, @ChannelId id: string): Promise<FlowKeyView> {
     return this.flowKeys.status(workspaceId, id);
   }
 
   @Patch(':id')
   @ApiOperation({ summary: 'Change a channel; omitted secrets are kept' })
-  update(@WorkspaceId() workspaceId: string, @ChannelId id: string, @Body() dto: UpdateChannelDto) {
+  @ApiOkResponse({ type: ChannelView })
+  @ApiErrors({
+    404: [M.ChannelNotFound],
+    409: [M.PhoneNumberTaken],
+    422: [M.PhoneNumberNotVerified],
+    503: [M.CloudApiUnavailable],
+  })
+  update(
+    @WorkspaceId() workspaceId: string,
+    @ChannelId id: string,
+    @Body() dto: UpdateChannelDto,
+  ): Promise<ChannelView> {
     return this.channels.update(workspaceId, id, dto);
   }
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Disconnect a number; its messages stay in the log' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiErrors({ 404: [M.ChannelNotFound] })
   remove(@WorkspaceId() workspaceId: string, @ChannelId id: string): Promise<void> {
     return this.channels.remove(workspaceId, id);
   }

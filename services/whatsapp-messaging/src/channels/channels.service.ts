@@ -17,7 +17,8 @@ import { GraphClient } from '../sending/graph-client';
 import { WhatsappMessagingConfig } from '../whatsapp-messaging.config';
 import type { CreateChannelDto, UpdateChannelDto } from './channel.dto';
 import { ChannelEntity } from './channel.entity';
-import { channelView, type ChannelView } from './channel.view';
+import type { ChannelView } from './channel-responses';
+import { channelView } from './channel.view';
 
 const DEFAULT_MESSAGES_PER_SECOND = 80; // Meta's default throughput per business number
 

@@ -1,6 +1,6 @@
-import { WorkspaceId } from '@flowbridge/platform';
+import { ApiAdminKey, WorkspaceId } from '@flowbridge/platform';
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { MESSAGE_STATUSES, MessageLog, type MessageStatus } from './message-log';
@@ -30,9 +30,52 @@ export class ListMessagesQueryDto {
   limit?: number;
 }
 
+export class MessageView {
+  @ApiProperty()
+  id!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  channelId!: string;
+
+  @ApiProperty({ enum: ['in', 'out'] })
+  direction!: 'in' | 'out';
+
+  @ApiProperty({ description: "The contact's WhatsApp id" })
+  contact!: string;
+
+  @ApiProperty({ type: String, nullable: true, description: "Meta's message id (wamid), once known" })
+  waMessageId!: string | null;
+
+  @ApiProperty({ example: 'text' })
+  type!: string;
+
+  @ApiProperty({ description: 'The message as received or sent', type: 'object', additionalProperties: true })
+  content!: unknown;
+
+  @ApiProperty({ format: 'date-time' })
+  occurredAt!: string;
+
+  @ApiProperty({ enum: MESSAGE_STATUSES, description: 'Inbound: received. Outbound: its furthest status' })
+  status!: MessageStatus;
+
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
+  statusAt!: string | null;
+
+  @ApiProperty({ description: "Meta's errors for a failed message", nullable: true })
+  errors!: unknown;
+
+  @ApiProperty({ description: 'Send attempts' })
+  attempts!: number;
+}
+
+export class MessageList {
+  @ApiProperty({ type: [MessageView] })
+  items!: MessageView[];
+}
+
 /** The conversation log, inbound and outbound, with each outbound message's furthest delivery status. */
 @ApiTags('messages')
-@ApiBearerAuth()
+@ApiAdminKey()
 @Controller('messages')
 export class MessagesController {
   constructor(private readonly log: MessageLog) {}
@@ -41,7 +84,8 @@ export class MessagesController {
   @ApiOperation({
     summary: 'The conversation log: newest first; inbound messages have the status "received"',
   })
-  async list(@WorkspaceId() workspaceId: string, @Query() query: ListMessagesQueryDto) {
+  @ApiOkResponse({ type: MessageList })
+  async list(@WorkspaceId() workspaceId: string, @Query() query: ListMessagesQueryDto): Promise<MessageList> {
     const rows = await this.log.list(workspaceId, { ...query, limit: query.limit ?? 100 });
     return {
       items: rows.map((r) => ({

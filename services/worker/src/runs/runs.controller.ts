@@ -1,6 +1,7 @@
-import { AppError, IdPipe, WorkspaceId } from '@flowbridge/platform';
+import type { CallLogEntry } from '@flowbridge/contracts';
+import { ApiAdminKey, ApiErrors, AppError, IdPipe, WorkspaceId } from '@flowbridge/platform';
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsIn, IsInt, IsOptional, IsUUID, Matches, Max, Min } from 'class-validator';
 import { Type } from 'class-transformer';
@@ -8,21 +9,26 @@ import type { Repository } from 'typeorm';
 import { FormRequestRepository } from '../forms/form-requests.repository';
 import { CallLogEntity } from './call-log.entity';
 import { RunStepEntity } from './run-step.entity';
+import { RunDetail, RunList, RUN_STATUSES, type RunSummary } from './run-responses';
 import { RunEntity, runStateOf } from './run.entity';
 
 export class ListRunsQueryDto {
+  @ApiPropertyOptional({ description: "The contact's WhatsApp id", example: '447700900123' })
   @IsOptional()
   @Matches(/^\d{6,15}$/, { message: 'contact must be a WhatsApp id (6-15 digits)' })
   contact?: string;
 
+  @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUUID('all')
   flowId?: string;
 
+  @ApiPropertyOptional({ enum: RUN_STATUSES })
   @IsOptional()
-  @IsIn(['active', 'waiting_input', 'completed', 'failed', 'expired'])
+  @IsIn(RUN_STATUSES)
   status?: string;
 
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -31,7 +37,7 @@ export class ListRunsQueryDto {
   limit?: number;
 }
 
-function summary(run: RunEntity) {
+function summary(run: RunEntity): RunSummary {
   return {
     id: run.id,
     channelId: run.channelId,
@@ -49,7 +55,7 @@ function summary(run: RunEntity) {
 
 /** "Verify API request execution": runs, their screens, variables and every API attempt. Read-only. */
 @ApiTags('runs')
-@ApiBearerAuth()
+@ApiAdminKey()
 @Controller('runs')
 export class RunsController {
   constructor(
@@ -59,7 +65,9 @@ export class RunsController {
   ) {}
 
   @Get()
-  async list(@WorkspaceId() workspaceId: string, @Query() query: ListRunsQueryDto) {
+  @ApiOperation({ summary: 'Runs, newest first: by contact, flow or status' })
+  @ApiOkResponse({ type: RunList })
+  async list(@WorkspaceId() workspaceId: string, @Query() query: ListRunsQueryDto): Promise<RunList> {
     const rows = await this.runs.find({
       where: {
         workspaceId,
@@ -78,7 +86,12 @@ export class RunsController {
     summary:
       "A run: the screens it went through, current screen, variables, the call log of every API attempt, and its forms' screen requests",
   })
-  async get(@WorkspaceId() workspaceId: string, @Param('id', new IdPipe('RUN_NOT_FOUND')) id: string) {
+  @ApiOkResponse({ type: RunDetail })
+  @ApiErrors({ 404: ['RUN_NOT_FOUND'] })
+  async get(
+    @WorkspaceId() workspaceId: string,
+    @Param('id', new IdPipe('RUN_NOT_FOUND')) id: string,
+  ): Promise<RunDetail> {
     const run = await this.runs.findOneBy({ workspaceId, id });
     if (!run) throw new AppError('RUN_NOT_FOUND', `Run ${id} not found`, 404, 'id');
     const [steps, calls, formRequests] = await Promise.all([
@@ -97,7 +110,11 @@ export class RunsController {
       })),
       variables: state.variables,
       pendingApi: state.pendingApi,
-      callLog: calls.map((c) => ({ stepKey: c.stepKey, apiId: c.apiId, ...c.entry })),
+      callLog: calls.map((c) => ({
+        stepKey: c.stepKey,
+        apiId: c.apiId,
+        ...(c.entry as unknown as CallLogEntry),
+      })),
       /** Its forms' screen requests to the data endpoint (sensitive values masked); their calls are in callLog. */
       formRequests,
     };

@@ -1,0 +1,177 @@
+import { applyDecorators, type INestApplication, type Type } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiExtraModels,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiResponse,
+  DocumentBuilder,
+  getSchemaPath,
+  type OpenAPIObject,
+  SwaggerModule,
+} from '@nestjs/swagger';
+import { CommonErrorCode } from '../errors/app-error';
+
+export interface OpenApiInfo {
+  title: string;
+  description: string;
+  version?: string;
+  /** Schemas made elsewhere than from classes (the flow document's, from its zod schema), by name. */
+  schemas?: () => Record<string, Record<string, unknown>>;
+}
+
+/** Every error any route answers: a stable code, a message for a human, and the offending field when one is. */
+export class ErrorBodyView {
+  @ApiProperty({ description: 'Stable, machine-readable: switch on this', example: 'VALIDATION_FAILED' })
+  code!: string;
+
+  @ApiProperty({
+    description: 'For a human; may change between releases',
+    example: 'title must not be empty',
+  })
+  message!: string;
+
+  @ApiPropertyOptional({
+    description: 'The request field the error is about (a dotted path)',
+    example: 'title',
+  })
+  field?: string;
+}
+
+/** A status a route can answer with its error codes; the codes are listed in the response's description. */
+export type ErrorCodesByStatus = Partial<
+  Record<400 | 403 | 404 | 409 | 413 | 415 | 422 | 503, readonly string[]>
+>;
+
+const ERROR_CODES = 'x-error-codes';
+
+/** Documents the error answers of a route beyond those every admin route can give (see `openApiDocument`). */
+export function ApiErrors(errors: ErrorCodesByStatus): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ...Object.entries(errors).map(([status, codes]) =>
+      ApiResponse({
+        status: Number(status),
+        description: `Error codes: ${codes.join(', ')}`,
+        schema: { $ref: getSchemaPath(ErrorBodyView), [ERROR_CODES]: codes } as never,
+      }),
+    ),
+  );
+}
+
+/** `{ items, total }`: a page of a list route. */
+export function ApiPage(item: Type<unknown>, description = 'One page, newest first'): MethodDecorator {
+  return applyDecorators(
+    ApiExtraModels(item),
+    ApiResponse({
+      status: 200,
+      description,
+      schema: {
+        type: 'object',
+        required: ['items', 'total'],
+        properties: {
+          items: { type: 'array', items: { $ref: getSchemaPath(item) } },
+          total: { type: 'integer', description: 'How many match, across every page' },
+        },
+      },
+    }),
+  );
+}
+
+/** What every authenticated route can answer, whatever it does. */
+const COMMON_ERRORS: Record<string, { description: string; codes: string[] }> = {
+  '400': {
+    description: 'The request is not well-formed',
+    codes: [CommonErrorCode.ValidationFailed, CommonErrorCode.UnknownField, CommonErrorCode.MalformedJson],
+  },
+  '401': { description: 'No admin API key, or one that is not valid', codes: [CommonErrorCode.Unauthorized] },
+  '429': { description: 'Too many requests from this key or address', codes: [CommonErrorCode.RateLimited] },
+  '503': {
+    description: 'A store or service it needs is unavailable: try again',
+    codes: [CommonErrorCode.ServiceUnavailable],
+  },
+};
+
+export const ADMIN_KEY_SCHEME = 'adminKey';
+export const OPERATOR_KEY_SCHEME = 'operatorKey';
+
+/** A controller (or route) that needs an admin API key: every route but the public ones (webhooks). */
+export const ApiAdminKey = (): MethodDecorator & ClassDecorator => ApiBearerAuth(ADMIN_KEY_SCHEME);
+
+/**
+ * The service's OpenAPI document: its routes with their responses, the error shape every error has, the two
+ * keys as security schemes, and the errors every admin route can give added to each of them. Built the same way for `/docs` and for the committed specs (`npm run openapi`).
+ */
+export function openApiDocument(app: INestApplication, info: OpenApiInfo): OpenAPIObject {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle(info.title)
+      .setDescription(info.description)
+      .setVersion(info.version ?? '1')
+      .addBearerAuth(
+        { type: 'http', scheme: 'bearer', description: 'An admin API key: it acts in its workspace only' },
+        ADMIN_KEY_SCHEME,
+      )
+      .addBearerAuth(
+        {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'OPERATOR_API_KEY: the queue dashboard and operator routes, across workspaces',
+        },
+        OPERATOR_KEY_SCHEME,
+      )
+      .build(),
+    {
+      extraModels: [ErrorBodyView],
+      operationIdFactory: (controller, method) => operationId(controller, method),
+    },
+  );
+  Object.assign(document.components!.schemas!, info.schemas?.());
+  for (const item of Object.values(document.paths))
+    for (const operation of [item.get, item.post, item.patch, item.put, item.delete]) {
+      if (!operation?.security?.some((requirement) => ADMIN_KEY_SCHEME in requirement)) continue;
+      for (const [status, { description, codes }] of Object.entries(COMMON_ERRORS)) {
+        if (operation.responses[status]) continue;
+        operation.responses[status] = {
+          description: `${description}. Error codes: ${codes.join(', ')}`,
+          content: {
+            'application/json': {
+              schema: { $ref: getSchemaPath(ErrorBodyView), [ERROR_CODES]: codes } as never,
+            },
+          },
+        };
+      }
+    }
+  return document;
+}
+
+/** `ConnectionsController.create` → `connections_create`: stable names for a generated client. */
+function operationId(controller: string, method: string): string {
+  const subject = controller.replace(/Controller$/, '');
+  return `${subject.charAt(0).toLowerCase()}${subject.slice(1)}_${method}`;
+}
+
+/** A property whose schema is one of the `OpenApiInfo.schemas` (or an array of it). */
+export function schemaRef(name: string): { $ref: string } {
+  return { $ref: `#/components/schemas/${name}` };
+}
+
+/**
+ * A property that is one of several classes told apart by one field (`auth` by its `type`): `oneOf` with a
+ * discriminator, so a generated client gets a union it can narrow. Register the classes with `ApiExtraModels`.
+ */
+export function oneOfBy(
+  property: string,
+  variants: Record<string, Type<unknown>>,
+): {
+  oneOf: Array<{ $ref: string }>;
+  discriminator: { propertyName: string; mapping: Record<string, string> };
+} {
+  return {
+    oneOf: Object.values(variants).map((v) => ({ $ref: getSchemaPath(v) })),
+    discriminator: {
+      propertyName: property,
+      mapping: Object.fromEntries(Object.entries(variants).map(([key, v]) => [key, getSchemaPath(v)])),
+    },
+  };
+}

@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { flowDocumentJsonSchemas, pageExampleFlow } from '@flowbridge/flow-engine';
+import Ajv from 'ajv';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { spawnSync } from 'node:child_process';
+import { allSpecs } from '../tools/openapi/src/specs';
+
+const ROOT = join(__dirname, '..');
+const committed = (file: string) => readFileSync(join(ROOT, file), 'utf8');
+
+type Operation = {
+  operationId: string;
+  security?: Array<Record<string, string[]>>;
+  responses: Record<string, { content?: { 'application/json': { schema: Record<string, unknown> } } }>;
+};
+
+interface SchemaProperty {
+  discriminator: { propertyName: string; mapping: Record<string, string> };
+  items: unknown;
+  $ref: string;
+  writeOnly: boolean;
+}
+
+function operations(spec: OpenAPIObject): Array<[string, Operation]> {
+  return Object.entries(spec.paths).flatMap(([path, item]) =>
+    Object.entries(item as Record<string, Operation>).map(
+      ([method, op]) => [`${method.toUpperCase()} ${path}`, op] as [string, Operation],
+    ),
+  );
+}
+
+// The committed documents are the API's contract (immich's habit): a change to what a route takes or answers
+// shows in the same commit's diff of docs/openapi, and the generated client moves with it.
+describe('[issue 20] the OpenAPI documents', () => {
+  let specs: Record<string, OpenAPIObject>;
+  beforeAll(async () => {
+    specs = await allSpecs();
+  }, 60_000);
+
+  it('are committed exactly as the services generate them, and so is the client made from them (npm run openapi)', () => {
+    for (const [file, spec] of Object.entries(specs))
+      expect({ file, text: committed(`docs/openapi/${file}`) }).toEqual({
+        file,
+        text: `${JSON.stringify(spec, null, 2)}\n`,
+      });
+    // The client's types too, made by openapi-typescript (which also validates the document) in its own process.
+    const check = spawnSync(process.execPath, [join(ROOT, 'scripts/openapi.mjs'), '--check'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    const failure = check.status === 0 ? '' : `${check.stdout}${check.stderr}`;
+    expect({ status: check.status, failure }).toEqual({ status: 0, failure: '' });
+    expect(check.stdout).toContain('the OpenAPI documents are up to date');
+  }, 120_000);
+
+  it('give every admin route its answer schema, the error shape with its codes, the admin key, and a unique id', () => {
+    const merged = specs['admin-api.json'];
+    const ops = operations(merged);
+    expect(ops.length).toBeGreaterThanOrEqual(35);
+    expect(new Set(ops.map(([, op]) => op.operationId)).size).toBe(ops.length);
+    for (const [name, op] of ops) {
+      expect({ name, security: op.security }).toEqual({ name, security: [{ adminKey: [] }] });
+      const success = Object.entries(op.responses).filter(([status]) => status.startsWith('2'));
+      expect({ name, successes: success.length }).toEqual({ name, successes: 1 });
+      const [status, answer] = success[0];
+      if (status !== '204')
+        expect({ name, schema: answer.content?.['application/json'].schema }).toEqual({
+          name,
+          schema: expect.objectContaining({}),
+        });
+      for (const error of ['400', '401', '429', '503']) {
+        const schema = op.responses[error]?.content?.['application/json'].schema;
+        expect({ name, error, ref: schema?.$ref }).toEqual({
+          name,
+          error,
+          ref: '#/components/schemas/ErrorBodyView',
+        });
+        expect(schema?.['x-error-codes']).toEqual(expect.arrayContaining([expect.any(String)]));
+      }
+    }
+    // A route's own codes, e.g. deleting a connection an API uses.
+    const remove = ops.find(([name]) => name === 'DELETE /connections/{id}')![1];
+    expect(remove.responses['409'].content?.['application/json'].schema['x-error-codes']).toEqual([
+      'CONNECTION_IN_USE',
+    ]);
+    expect(merged.components?.securitySchemes).toEqual({
+      adminKey: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
+      operatorKey: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
+    });
+  });
+
+  it('describe auth as oneOf by type, list queries, and the flow document from its zod schema', () => {
+    const schemas = specs['admin-api.json'].components!.schemas! as unknown as Record<
+      string,
+      { properties: Record<string, SchemaProperty> }
+    >;
+    const auth = schemas.CreateConnectionDto.properties.auth;
+    expect(auth.discriminator.propertyName).toBe('type');
+    expect(Object.keys(auth.discriminator.mapping)).toEqual([
+      'none',
+      'bearer',
+      'basic',
+      'api_key',
+      'oauth2_client_credentials',
+    ]);
+    expect(schemas.BearerAuthDto.properties.token.writeOnly).toBe(true);
+    const listRuns = specs['admin-api.json'].paths['/runs'].get!;
+    expect(listRuns.parameters!.map((p) => (p as { name: string }).name).sort()).toEqual([
+      'contact',
+      'flowId',
+      'limit',
+      'status',
+    ]);
+    expect(schemas.CreateFlowDto.properties.screens.items).toEqual({
+      $ref: '#/components/schemas/FlowScreen',
+    });
+    expect(schemas.FlowView.properties.draft.$ref).toBe('#/components/schemas/FlowDocument');
+  });
+
+  it("the flow document's JSON Schema takes the page's flow and refuses what the engine refuses", () => {
+    const named = flowDocumentJsonSchemas('#/definitions/');
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    const validate = ajv.compile({ ...named.FlowDocument, definitions: named });
+    const page = pageExampleFlow('5f1b7c9e-3a2d-4e8f-9b6a-1c2d3e4f5a6b');
+    expect(validate(page)).toBe(true);
+    expect(validate({ ...page, screens: [{ ...page.screens[0], colour: 'red' }] })).toBe(false);
+    expect(validate({ ...page, triggers: [{ type: 'keyword', keywords: [] }] })).toBe(false);
+    expect(validate({ ...page, name: '' })).toBe(false);
+  });
+});
