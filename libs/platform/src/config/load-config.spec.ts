@@ -1,5 +1,13 @@
 import { ConfigError, loadConfig } from './load-config';
+import { IsBoolean } from 'class-validator';
+import { ToBoolean } from './env-transforms';
 import { PlatformConfig } from './platform-config';
+
+class WithSwitch extends PlatformConfig {
+  @ToBoolean()
+  @IsBoolean({ message: 'must be true or false' })
+  SWITCH = false;
+}
 
 /** Required outside NODE_ENV=test: given here so that each case is about its own variables. */
 const KEY = { INTERNAL_KEY: 'k'.repeat(32) };
@@ -32,9 +40,9 @@ describe('loadConfig', () => {
   });
 
   it('converts numbers and booleans', () => {
-    const config = loadConfig(PlatformConfig, { ...KEY, DATABASE_POOL_SIZE: '25', LOG_PRETTY: 'yes' });
+    const config = loadConfig(WithSwitch, { ...KEY, DATABASE_POOL_SIZE: '25', SWITCH: 'yes' });
     expect(config.DATABASE_POOL_SIZE).toBe(25);
-    expect(config.LOG_PRETTY).toBe(true);
+    expect(config.SWITCH).toBe(true);
   });
 
   it('treats an empty variable as unset', () => {

@@ -1,6 +1,5 @@
 import { TEST_INTERNAL_KEY } from '../crypto/internal-key';
 import {
-  IsBoolean,
   IsIn,
   IsInt,
   IsOptional,
@@ -11,7 +10,7 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
-import { ToBoolean, ToInt } from './env-transforms';
+import { ToInt } from './env-transforms';
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -23,10 +22,6 @@ export class PlatformConfig {
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
-
-  @ToBoolean()
-  @IsBoolean({ message: 'must be true or false' })
-  LOG_PRETTY = false;
 
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// connection URL' })
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/flowbridge';
