@@ -1,15 +1,5 @@
 import { TEST_INTERNAL_KEY } from '../crypto/internal-key';
-import {
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  MinLength,
-  ValidateIf,
-} from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
 import { ToInt } from './env-transforms';
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
