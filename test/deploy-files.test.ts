@@ -1,3 +1,4 @@
+import { execSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getMetadataStorage } from 'class-validator';
@@ -179,6 +180,160 @@ describe('deployment files', () => {
     });
   });
 });
+
+describe('[issue 20] dashboards, alerts and the scrape', () => {
+  const exported = exportedMetrics();
+  /** Every metric (and the labels it is filtered or grouped by) an expression reads must be one a service exports. */
+  function checkExpression(where: string, expr: string): void {
+    const names = [...expr.matchAll(/\b(flowbridge_[a-z_]+|http_request_duration_seconds[a-z_]*)\b/g)].map(
+      (m) => m[1],
+    );
+    expect({ where, names: names.length > 0 }).toEqual({ where, names: true });
+    for (const raw of names) {
+      const name = exported.has(raw) ? raw : raw.replace(/_(bucket|count|sum)$/, '');
+      expect({ where, metric: raw, exported: exported.has(name) }).toEqual({
+        where,
+        metric: raw,
+        exported: true,
+      });
+      const labels = exported.get(name)!;
+      const used = [
+        ...[...expr.matchAll(new RegExp(`${raw}\\{([^}]*)\\}`, 'g'))].flatMap((m) =>
+          [...m[1].matchAll(/([a-z_]+)\s*=~?/g)].map((l) => l[1]),
+        ),
+      ];
+      for (const label of used)
+        expect({ where, metric: raw, label, known: labels.has(label) }).toEqual({
+          where,
+          metric: raw,
+          label,
+          known: true,
+        });
+    }
+    for (const group of expr.matchAll(/\bby \(([^)]*)\)/g))
+      for (const label of group[1].split(',').map((l) => l.trim()))
+        expect({
+          where,
+          label,
+          known: names.some((n) =>
+            (exported.get(n) ?? exported.get(n.replace(/_(bucket|count|sum)$/, '')))?.has(label),
+          ),
+        }).toEqual({ where, label, known: true });
+  }
+
+  it('the Grafana dashboard reads only metrics and labels the services export', () => {
+    const dashboard = JSON.parse(read('deploy/grafana/flowbridge.json')) as {
+      panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
+    };
+    expect(dashboard.panels.length).toBeGreaterThanOrEqual(10);
+    for (const panel of dashboard.panels)
+      for (const target of panel.targets) checkExpression(`panel "${panel.title}"`, target.expr);
+    const titles = dashboard.panels.map((p) => p.title).join(' | ');
+    for (const topic of [
+      'Steps',
+      'Queue depth',
+      'Queue age',
+      'latency',
+      'Circuits',
+      'Sends',
+      'Webhooks',
+      '503',
+    ])
+      expect(titles).toContain(topic);
+  });
+
+  it('the alerts read only exported metrics, and cover what an operator is paged for', () => {
+    const rule = parse(read('deploy/k8s/monitoring/alerts.yaml')) as {
+      kind: string;
+      spec: {
+        groups: Array<{ rules: Array<{ alert: string; expr: string; annotations: { summary: string } }> }>;
+      };
+    };
+    expect(rule.kind).toBe('PrometheusRule');
+    const rules = rule.spec.groups.flatMap((g) => g.rules);
+    for (const r of rules) {
+      checkExpression(`alert ${r.alert}`, r.expr);
+      expect(r.annotations.summary.length).toBeGreaterThan(10);
+    }
+    expect(rules.map((r) => r.alert).sort()).toEqual([
+      'FlowbridgeApiStepsAbandoned',
+      'FlowbridgeCircuitOpen',
+      'FlowbridgeQueueOld',
+      'FlowbridgeSendsFailing',
+      'FlowbridgeTokenInvalid',
+      'FlowbridgeUnavailable',
+      'FlowbridgeWebhook5xx',
+    ]);
+    expect(rules.find((r) => r.alert === 'FlowbridgeTokenInvalid')!.expr).toContain('code="190"');
+  });
+
+  it("the PodMonitor scrapes every service's http port, so the metric KEDA scales on is there", () => {
+    const monitor = parse(read('deploy/k8s/monitoring/pod-monitor.yaml')) as {
+      kind: string;
+      spec: {
+        selector: { matchLabels: Record<string, string> };
+        podMetricsEndpoints: Array<{ port: string; path: string }>;
+      };
+    };
+    expect(monitor.kind).toBe('PodMonitor');
+    expect(monitor.spec.podMetricsEndpoints).toEqual([
+      expect.objectContaining({ port: 'http', path: '/metrics' }),
+    ]);
+    for (const name of SERVICES) {
+      const deployment = parseAllDocuments(read(`deploy/k8s/${name}.yaml`))
+        .map(
+          (d) =>
+            d.toJSON() as {
+              kind: string;
+              spec: {
+                template: {
+                  metadata: { labels: Record<string, string> };
+                  spec: { containers: Array<{ ports: Array<{ name: string }> }> };
+                };
+              };
+            },
+        )
+        .find((d) => d.kind === 'Deployment')!;
+      expect(deployment.spec.template.metadata.labels).toEqual(
+        expect.objectContaining(monitor.spec.selector.matchLabels),
+      );
+      expect(deployment.spec.template.spec.containers[0].ports.map((p) => p.name)).toContain('http');
+    }
+    const keda = parse(read('deploy/k8s/worker-autoscaling.yaml')) as {
+      spec: { triggers: Array<{ metadata: { query: string } }> };
+    };
+    checkExpression('KEDA', keda.spec.triggers[0].metadata.query);
+    expect(parse(read('deploy/k8s/monitoring/kustomization.yaml'))).toMatchObject({
+      resources: ['pod-monitor.yaml', 'alerts.yaml'],
+    });
+  });
+});
+
+/**
+ * The metrics the services declare, with their label names (read from the source: each `new Counter|Gauge|
+ * Histogram({ name, labelNames })`), plus the HTTP histogram every service has; every series also has `service`.
+ */
+function exportedMetrics(): Map<string, Set<string>> {
+  const metrics = new Map<string, Set<string>>([
+    ['http_request_duration_seconds', new Set(['method', 'route', 'status', 'service', 'le'])],
+  ]);
+  const files = execSync("git ls-files 'services/*.ts' 'libs/*.ts'", { cwd: ROOT, encoding: 'utf8' })
+    .split('\n')
+    .filter((f) => f && !f.endsWith('.spec.ts'));
+  for (const file of files)
+    for (const block of read(file).matchAll(
+      /new (?:Counter|Gauge|Histogram)(?:<[^>]*>)?\(\{([\s\S]*?)\n\s*\}\)/g,
+    )) {
+      const name = /name: '([a-z_]+)'/.exec(block[1])?.[1];
+      if (!name) continue;
+      const labels = /labelNames: \[([^\]]*)\]/.exec(block[1])?.[1] ?? '';
+      metrics.set(
+        name,
+        new Set([...labels.matchAll(/'([a-z_]+)'/g)].map((m) => m[1]).concat('service', 'le')),
+      );
+    }
+  return metrics;
+}
 
 const CONFIGS = {
   connections: ConnectionsConfig,

@@ -364,6 +364,13 @@ describe('whatsapp-messaging: navigations to Cloud API messages, against the san
   });
 
   it('marks the channel unhealthy on 190 (token) and healthy again once a new token works', async () => {
+    const tokenErrors = async () =>
+      Number(
+        /flowbridge_cloud_api_errors_total\{code="190"[^}]*\} (\d+)/.exec(
+          (await svc.request().get('/metrics')).text,
+        )?.[1] ?? 0,
+      );
+    const before = await tokenErrors();
     const waId = newContact();
     sandbox.numbers.get(guarded.phoneNumberId)!.accessToken = 'EAAG-the-right-token';
     await svc.navigate(navigation(waId, [text('with the old token')], { channel: 'guarded' }));
@@ -377,6 +384,8 @@ describe('whatsapp-messaging: navigations to Cloud API messages, against the san
       lastError: { code: 190, source: 'send' },
     });
     expect(JSON.stringify(health.body)).not.toContain('EAAG-');
+    // What the TokenInvalid alert (deploy/prometheus) watches.
+    expect(await tokenErrors()).toBe(before + 1);
 
     expect(
       (await svc.call('patch', `/channels/${channels.guarded}`, { accessToken: 'EAAG-the-right-token' }))

@@ -1,11 +1,13 @@
 import {
   BrokenCircuitError,
   circuitBreaker,
+  CircuitState,
   ConsecutiveBreaker,
   handleWhen,
   type CircuitBreakerPolicy,
 } from 'cockatiel';
 import type { Redis } from 'ioredis';
+import { Counter, Gauge, register } from 'prom-client';
 import { sharedState } from './errors';
 
 /**
@@ -68,7 +70,16 @@ export class CircuitBreakers {
   constructor(
     private readonly options: BreakerOptions,
     private readonly max = 10_000,
-  ) {}
+  ) {
+    LIVE.add(new WeakRef(this));
+  }
+
+  /** How many of its circuits are open now (failing fast). */
+  openCount(): number {
+    let open = 0;
+    for (const policy of this.breakers.values()) if (policy.state === CircuitState.Open) open += 1;
+    return open;
+  }
 
   /** Runs `call`; `isFailure` says which outcomes count against the circuit. */
   async run<T>(key: string, call: () => Promise<T>, isFailure: (outcome: T) => boolean): Promise<T> {
@@ -94,9 +105,43 @@ export class CircuitBreakers {
       handleWhen((error) => error === FAILED),
       { halfOpenAfter: this.options.coolDownMs, breaker: new ConsecutiveBreaker(this.options.threshold) },
     );
+    policy.onBreak(() => circuitMetrics().opened.inc());
     this.breakers.set(key, policy);
     return policy;
   }
 }
+
+/** The process's breakers, for the gauge (each engine has its own; one no longer used is let go). */
+const LIVE = new Set<WeakRef<CircuitBreakers>>();
+
+/**
+ * `flowbridge_circuits_open` (a gauge read at scrape: connections failing fast in this process right now) and
+ * `flowbridge_circuit_opened_total` (every time one opened). No connection label: an alert says "some API is
+ * down" and the run's call log says which, without one series per tenant's connection.
+ */
+function circuitMetrics(): { opened: Counter } {
+  const existing = register.getSingleMetric('flowbridge_circuit_opened_total') as Counter | undefined;
+  if (existing) return { opened: existing };
+  new Gauge({
+    name: 'flowbridge_circuits_open',
+    help: 'Business API connections whose circuit is open in this process (calls fail fast with CIRCUIT_OPEN)',
+    collect() {
+      let open = 0;
+      for (const ref of LIVE) {
+        const breakers = ref.deref();
+        if (breakers) open += breakers.openCount();
+        else LIVE.delete(ref);
+      }
+      this.set(open);
+    },
+  });
+  return {
+    opened: new Counter({
+      name: 'flowbridge_circuit_opened_total',
+      help: 'Times a connection circuit opened after consecutive failures (network, timeout, 5xx)',
+    }),
+  };
+}
+circuitMetrics();
 
 const FAILED = new Error('counted as a failure by the circuit breaker');

@@ -21,6 +21,15 @@ const sends = metricOnce(
       labelNames: ['outcome'],
     }),
 );
+const cloudApiErrors = metricOnce(
+  'flowbridge_cloud_api_errors_total',
+  () =>
+    new Counter({
+      name: 'flowbridge_cloud_api_errors_total',
+      help: "Cloud API errors answering a send, by Meta's error code (190: the channel's access token is invalid)",
+      labelNames: ['code'],
+    }),
+);
 const sendDuration = metricOnce(
   'flowbridge_send_duration_seconds',
   () =>
@@ -149,6 +158,8 @@ export class SendLane {
     const outcome = await this.graph.send(channel.entity, channel.accessToken, row.content);
     sendDuration.observe({ outcome: outcome.kind }, (performance.now() - began) / 1000);
     sends.inc({ outcome: outcome.kind });
+    if (outcome.kind === 'retry' || outcome.kind === 'failed')
+      cloudApiErrors.inc({ code: String(outcome.error.code) });
     if (outcome.kind === 'sent') {
       const more = await this.queue.markSent(recipient, row.id, outcome.waMessageId);
       if (!channel.entity.tokenValid) await this.channels.recordTokenWorks(channel);
