@@ -135,7 +135,10 @@ export async function ensureInfrastructure({ databaseUrl, redisUrl }) {
   }
   if ((!pgUp || !redisUp) && isLocal(pg.hostname) && isLocal(redis.hostname) && dockerEngine()) {
     step('Starting Postgres and Redis with docker compose');
-    runOrFail('docker', ['compose', 'up', '-d', '--wait', 'postgres', 'redis']);
+    // Published where DATABASE_URL / REDIS_URL look (compose's own defaults keep clear of local servers).
+    runOrFail('docker', ['compose', 'up', '-d', '--wait', 'postgres', 'redis'], {
+      env: { ...process.env, POSTGRES_HOST_PORT: String(pgPort), REDIS_HOST_PORT: String(redisPort) },
+    });
     pgUp = await waitFor(pg.hostname, pgPort, 30);
     redisUp = await waitFor(redis.hostname, redisPort, 30);
   }

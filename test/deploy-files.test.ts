@@ -26,6 +26,29 @@ describe('deployment files', () => {
     services: Record<string, ComposeService>;
   };
 
+  it("[issue 20] compose: no .env value reaches a container, none of its addresses (npm start's 127.0.0.1) is interpolated, no clash with local servers", () => {
+    const text = read('docker-compose.yml');
+    expect(text).not.toMatch(/env_file/);
+    // What .env.example (so npm start's .env) gives, by key.
+    const envValues = new Map(
+      read('.env.example')
+        .split('\n')
+        .map((line) => /^([A-Z][A-Z0-9_]*)=(\S*)/.exec(line))
+        .flatMap((m) => (m ? [[m[1], m[2]] as [string, string]] : [])),
+    );
+    const interpolated = [...new Set([...text.matchAll(/\$\{([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]))];
+    const loopback = interpolated.filter((key) =>
+      /127\.0\.0\.1|localhost|::1/.test(envValues.get(key) ?? ''),
+    );
+    expect(loopback).toEqual([]);
+    expect(interpolated).toEqual(
+      expect.arrayContaining(['COMPOSE_GRAPH_API_BASE_URL', 'COMPOSE_PUBLIC_BASE_URL']),
+    );
+    expect(envValues.has('GRAPH_API_BASE_URL')).toBe(true); // the one that leaked before
+    expect(compose.services.postgres.ports).toEqual(['127.0.0.1:${POSTGRES_HOST_PORT:-15432}:5432']);
+    expect(compose.services.redis.ports).toEqual(['127.0.0.1:${REDIS_HOST_PORT:-16379}:6379']);
+  });
+
   it('compose runs Redis with AOF and noeviction, Postgres with a health check', () => {
     const redis = compose.services.redis.command!.join(' ');
     expect(redis).toContain('--appendonly yes');
@@ -42,7 +65,6 @@ describe('deployment files', () => {
       expect(service.healthcheck).toBeDefined();
       expect(service.depends_on?.migrate).toEqual({ condition: 'service_completed_successfully' });
     }
-    expect(compose.services.worker.ports).toBeUndefined();
   });
 
   it('the Dockerfile has a target for every service and the migration', () => {
@@ -93,6 +115,8 @@ describe('deployment files', () => {
       );
       expect(unknown).toEqual([]);
     }
+    // The worker's admin port (runs, queue dashboard) is published; services that scale get a port of Docker's choosing.
+    expect(compose.services.worker.ports).toEqual(['3003']);
     for (const name of ['worker', 'whatsapp-messaging'])
       for (const port of compose.services[name].ports ?? []) expect(port).toMatch(/^\d+$/); // container port only
     for (const name of ['sandbox', 'demo-api']) {
