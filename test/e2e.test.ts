@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type AdminClient,
@@ -11,7 +12,15 @@ import {
 import { createTestDatabase, type TestDatabase, testRedisUrl, until } from '@flowbridge/testing';
 import { type DemoApi, startDemoApi } from '../tools/demo-api/src/demo-api';
 import { type Sandbox, startSandbox } from '../tools/sandbox/src/sandbox';
-import { entry, migrateServices, newKey, ROOT, ServiceProcess, type ServiceName } from './service-process';
+import {
+  entry,
+  migrateServices,
+  newKey,
+  ROOT,
+  runToEnd,
+  ServiceProcess,
+  type ServiceName,
+} from './service-process';
 
 const PATIENT = { timeoutMs: 30_000, everyMs: 100 };
 
@@ -32,11 +41,19 @@ describe('end to end (services as processes, the sandbox as WhatsApp)', () => {
     wabaId: '290000000000001',
     appSecret: `e2e-secret-${randomBytes(8).toString('hex')}`,
   };
+  /** Workspace B's number (the import's round trip). */
+  const numberB = {
+    phoneNumberId: '190000000000002',
+    displayPhoneNumber: '15550002222',
+    wabaId: '290000000000002',
+    appSecret: `e2e-secret-b-${randomBytes(8).toString('hex')}`,
+  };
   let connections: ServiceProcess;
   let flows: ServiceProcess;
   let workers: ServiceProcess[];
   let messaging: ServiceProcess;
   let apiId: string;
+  let flowId: string;
   let contacts = 0;
   const newContact = () => String(447900100000 + ++contacts);
 
@@ -104,7 +121,7 @@ describe('end to end (services as processes, the sandbox as WhatsApp)', () => {
       db.appUrl,
     );
     demo = await startDemoApi();
-    sandbox = await startSandbox({ webhookUrl: 'http://127.0.0.1:9/unset', numbers: [number] });
+    sandbox = await startSandbox({ webhookUrl: 'http://127.0.0.1:9/unset', numbers: [number, numberB] });
     [connections, flows, workers, messaging] = await Promise.all([
       startService('connections'),
       startService('flow-definition'),
@@ -171,6 +188,7 @@ describe('end to end (services as processes, the sandbox as WhatsApp)', () => {
     expect(flow.problems).toEqual([]);
     const published = must(await api.POST('/flows/{id}/publish', { params: { path: { id: flow.id } } }));
     expect(published).toMatchObject({ version: 1, active: true });
+    flowId = flow.id;
   });
 
   it("a contact's message triggers the call; First Screen arrives with the response data; the If takes its success branch", async () => {
@@ -241,5 +259,131 @@ describe('end to end (services as processes, the sandbox as WhatsApp)', () => {
       }),
     );
     expect(applied.every((n) => n > 0)).toBe(true);
+  }, 60_000);
+
+  it('[issue 20] a flow moves to another workspace: exported without secrets, imported (refused until they are given), published, run', async () => {
+    // Workspace A's connection gets a bearer token: the one secret the bundle must leave out.
+    const [connectionA] = must(await api.GET('/connections')).items;
+    must(
+      await api.PATCH('/connections/{id}', {
+        params: { path: { id: connectionA.id } },
+        body: { auth: { type: 'bearer', token: 'e2e-token-of-A' } },
+      }),
+    );
+    // The CLI writes the bundle to a file (flows:export), through the same route.
+    const file = join(tmpdir(), `e2e-bundle-${randomBytes(4).toString('hex')}.json`);
+    const cliEnv = { ADMIN_API_KEY: adminKey, FLOWBRIDGE_FLOWS_URL: flows.url('') };
+    const exported = await runToEnd(
+      [join(ROOT, 'scripts/cli.mjs'), 'flows:export', flowId, '--out', file],
+      cliEnv,
+    );
+    expect({ code: exported.code, stderr: exported.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(exported.stdout).toContain('give them on import: auth.token');
+    const bundle = JSON.parse(readFileSync(file, 'utf8')) as Schemas['FlowBundle'];
+    expect(JSON.stringify(bundle)).not.toContain('e2e-token-of-A');
+    expect(bundle.connections).toEqual([
+      expect.objectContaining({
+        title: 'Customer API',
+        auth: { type: 'bearer' },
+        requiredSecrets: ['auth.token'],
+      }),
+    ]);
+    expect(bundle.apis.map((a) => [a.id, a.name, a.connection])).toEqual([
+      [apiId, 'Fetch API Data', 'Customer API'],
+    ]);
+
+    // Workspace B: its own key (the CLI against the database, as an operator makes one) and its own number.
+    const made = await runToEnd(
+      [entry('connections', 'cli.js'), 'keys:create', '--workspace', 'ws-e2e-b', '--name', 'e2e'],
+      env(),
+    );
+    const keyB = /^(fb_\S+)$/m.exec(made.stdout)![1];
+    const apiB = createAdminClient({
+      adminKey: keyB,
+      baseUrl: {
+        connections: connections.url(''),
+        'flow-definition': flows.url(''),
+        'whatsapp-messaging': messaging.url(''),
+        worker: workers[0].url(''),
+      },
+    });
+    must(
+      await apiB.POST('/channels', {
+        body: { ...numberB, accessToken: 'EAAG-e2e-b', verifyToken: 'e2e-verify-b' },
+      }),
+    );
+
+    // Without the token: refused, every problem listed, nothing created in B.
+    const refused = await apiB.POST('/flows/import', { body: { bundle } });
+    expect(refused.response.status).toBe(422);
+    expect(refused.error).toMatchObject({
+      code: 'IMPORT_REFUSED',
+      problems: [
+        {
+          code: 'SECRET_REQUIRED',
+          field: 'secrets.connections["Customer API"].auth.token',
+          message: expect.any(String),
+        },
+      ],
+    });
+    expect(must(await apiB.GET('/connections')).items).toEqual([]);
+    expect(must(await apiB.GET('/flows')).items).toEqual([]);
+
+    // With it (through the CLI's import of the file): the connection and API made in B, the flow's ids remapped.
+    const secrets = join(tmpdir(), `e2e-secrets-${randomBytes(4).toString('hex')}.json`);
+    writeFileSync(
+      secrets,
+      JSON.stringify({ connections: { 'Customer API': { 'auth.token': 'e2e-token-of-B' } } }),
+    );
+    const imported = await runToEnd(
+      [join(ROOT, 'scripts/cli.mjs'), 'flows:import', file, '--secrets', secrets],
+      { ...cliEnv, ADMIN_API_KEY: keyB },
+    );
+    expect({ code: imported.code, stderr: imported.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(imported.stdout).toContain('created: connections "Customer API"; APIs "Fetch API Data"');
+    const [flowB] = must(await apiB.GET('/flows')).items;
+    const [connectionB] = must(await apiB.GET('/connections')).items;
+    const [fetchB] = must(await apiB.GET('/apis')).items;
+    expect(connectionB.auth).toEqual({ type: 'bearer', token: expect.not.stringContaining('e2e-token') });
+    expect(fetchB.id).not.toBe(apiId);
+    expect(JSON.stringify(flowB.draft)).toContain(fetchB.id);
+    expect(JSON.stringify(flowB.draft)).not.toContain(apiId);
+    expect(flowB.problems).toEqual([]);
+
+    // Published and run in B, on B's number: the API is called with B's token.
+    must(await apiB.POST('/flows/{id}/publish', { params: { path: { id: flowB.id } } }));
+    const waId = newContact();
+    const toB = { phoneNumberId: numberB.phoneNumberId };
+    await sandbox.say(waId, 'order status', { ...toB, name: 'Bea' });
+    expect(await received(waId, 1)).toEqual(['Hi Bea! Send your order number.']);
+    await sandbox.say(waId, 'C-3003', toB);
+    expect((await received(waId, 2))[1]).toMatch(/^Order C-3003 is /);
+    expect(demo.calls.filter((c) => c.path === '/orders/C-3003').map((c) => c.authorization)).toEqual([
+      'Bearer e2e-token-of-B',
+    ]);
+
+    // Again into B: the name is taken (listed with the rest); under another name, B's connection is used as it is.
+    const again = await apiB.POST('/flows/import', {
+      body: { bundle, secrets: { connections: { 'Customer API': { 'auth.token': 'overwrite?' } } } },
+    });
+    expect(again.error).toMatchObject({
+      code: 'IMPORT_REFUSED',
+      problems: [expect.objectContaining({ code: 'FLOW_NAME_TAKEN', field: 'name' })],
+    });
+    const copy = must(
+      await apiB.POST('/flows/import', {
+        body: {
+          bundle,
+          name: 'Order status (copy)',
+          secrets: { connections: { 'Customer API': { 'auth.token': 'not-to-be-written' } } },
+        },
+      }),
+    );
+    expect(copy.created).toEqual({ connections: [], apis: [] });
+    expect(copy.matched).toEqual({ connections: ['Customer API'], apis: ['Fetch API Data'] });
+    // Never overwritten: the same connection, same version, same (masked) token.
+    expect(must(await apiB.GET('/connections')).items).toEqual([connectionB]);
+    // Workspace A is as it was.
+    expect(must(await api.GET('/flows')).items.map((f) => f.name)).not.toContain('Order status (copy)');
   }, 60_000);
 });

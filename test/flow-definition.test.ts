@@ -46,6 +46,7 @@ describe('flow-definition service (HTTP + RPC, real Postgres and Redis, a runnin
   let connections: ConnectionsHarness;
   let fd: FlowDefinitionHarness;
   let keyB: string;
+  let keyBConnections: string;
   let rpc: ClientProxy;
   let apiId: string;
   let apiB: string;
@@ -61,6 +62,7 @@ describe('flow-definition service (HTTP + RPC, real Postgres and Redis, a runnin
     });
     keyB = (await fd.app.get(ApiKeysService).create('ws-b', 'test key B')).key;
     const connKeyB = (await connections.app.get(ApiKeysService).create('ws-b', 'test key B')).key;
+    keyBConnections = connKeyB;
     rpc = ClientProxyFactory.create(
       rpcClientOptions(testRedisUrl(), connections.config.RPC_NAMESPACE, TEST_INTERNAL_KEY),
     );
@@ -543,6 +545,7 @@ describe('flow-definition service (HTTP + RPC, real Postgres and Redis, a runnin
         ['post', `/flows/${id}/versions/1/activate`],
         ['post', `/flows/${id}/deactivate`],
         ['post', `/flows/${id}/runs`, { channelId: CHANNEL, contact: { waId: '447700900123' } }],
+        ['get', `/flows/${id}/export`],
         ['delete', `/flows/${id}`],
       ];
       for (const [method, path, body] of routes) {
@@ -580,6 +583,79 @@ describe('flow-definition service (HTTP + RPC, real Postgres and Redis, a runnin
       expect(again.status).toBe(409);
       expect(again.body).toMatchObject({ code: 'FLOW_NAME_TAKEN', field: 'name' });
       expect((await fd.call('post', '/flows', { name }, keyB)).status).toBe(201);
+    });
+  });
+
+  describe('[issue 20] export and import', () => {
+    it('exports the draft or a version, to its own workspace only', async () => {
+      const created = await fd.call('post', '/flows', draft(ownFlow()));
+      const id = created.body.id as string;
+      expect((await fd.call('post', `/flows/${id}/publish`)).status).toBe(201);
+      await fd.call('patch', `/flows/${id}`, { startScreen: 'sample_screen' });
+      const latest = await fd.call('get', `/flows/${id}/export`);
+      expect(latest.status).toBe(200);
+      expect(latest.body).toMatchObject({
+        format: 'flowbridge.flow-bundle/1',
+        source: { flowId: id, version: null },
+        flow: { document: { startScreen: 'sample_screen' } },
+        connections: [expect.objectContaining({ title: 'Customer API', requiredSecrets: [] })],
+        apis: [expect.objectContaining({ id: apiId, name: 'Fetch API Data', connection: 'Customer API' })],
+      });
+      const v1 = await fd.call('get', `/flows/${id}/export?version=1`);
+      expect(v1.body).toMatchObject({
+        source: { version: 1 },
+        flow: { document: { startScreen: 'welcome' } },
+      });
+      expect((await fd.call('get', `/flows/${id}/export?version=9`)).body.code).toBe('VERSION_NOT_FOUND');
+      expect((await fd.call('get', `/flows/${id}/export?version=x`)).status).toBe(404);
+      const other = await fd.call('get', `/flows/${id}/export`, undefined, keyB);
+      expect([other.status, other.body.code]).toEqual([404, 'FLOW_NOT_FOUND']);
+    });
+
+    it('refuses a bundle that is not one, naming the field', async () => {
+      const res = await fd.call('post', '/flows/import', { bundle: { format: 'something else' } });
+      expect([res.status, res.body.code, res.body.field]).toEqual([
+        400,
+        'VALIDATION_FAILED',
+        'bundle.format',
+      ]);
+      const noBundle = await fd.call('post', '/flows/import', { name: 'x' });
+      expect([noBundle.status, noBundle.body.field]).toEqual([400, 'bundle']);
+    });
+
+    it('lists every problem at once and creates nothing: a secret header, an API not carried, a name on another connection', async () => {
+      const created = await fd.call('post', '/flows', draft(ownFlow()));
+      const bundle = (await fd.call('get', `/flows/${created.body.id}/export`)).body as {
+        flow: { document: { screens: Array<{ actions: Array<Record<string, unknown>> }> } };
+        apis: Array<Record<string, unknown>>;
+        connections: Array<Record<string, unknown>>;
+      };
+      // The API needs a secret header; the flow also calls an API the bundle does not carry; and workspace B has
+      // an API named "B" on its own connection, which this bundle says is on "Customer API".
+      bundle.apis[0].requiredSecrets = ['headers.x-api-key'];
+      bundle.apis.push({ ...bundle.apis[0], id: randomUUID(), name: 'B', requiredSecrets: [] });
+      bundle.flow.document.screens[0].actions.unshift({
+        type: 'data_exchange',
+        api: randomUUID(),
+        onSuccess: 'first_screen',
+        onFailure: 'sample_screen',
+      });
+      const before = await connections.call('get', '/connections', undefined, keyBConnections);
+      const flowsBefore = await fd.call('get', '/flows', undefined, keyB);
+      const res = await fd.call('post', '/flows/import', { bundle }, keyB);
+      expect(res.status).toBe(422);
+      expect(res.body.code).toBe('IMPORT_REFUSED');
+      expect(
+        (res.body.problems as Array<{ code: string; field: string }>).map((p) => [p.code, p.field]).sort(),
+      ).toEqual([
+        ['API_NOT_IN_BUNDLE', 'bundle.flow.document'],
+        ['API_ON_OTHER_CONNECTION', 'bundle.apis[1].name'],
+        ['SECRET_REQUIRED', 'secrets.apis["Fetch API Data"].headers.x-api-key'],
+      ]);
+      expect((await connections.call('get', '/connections', undefined, keyBConnections)).body).toEqual(
+        before.body,
+      );
+      expect((await fd.call('get', '/flows', undefined, keyB)).body).toEqual(flowsBefore.body);
     });
   });
 

@@ -230,6 +230,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/flows/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The flow (its draft, or ?version=N) with the APIs and connections it calls, by name; secrets left out and named (requiredSecrets) */
+        get: operations["flowBundles_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/flows/{id}/publish": {
         parameters: {
             query?: never;
@@ -326,6 +343,23 @@ export type paths = {
         put?: never;
         /** Roll back or forward: new runs start on version N */
         post: operations["versions_activate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/flows/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new draft from a bundle: its connections and APIs matched by name or created (with the secrets given; an existing one's secrets are never overwritten), or 422 with every problem */
+        post: operations["flowBundles_import"];
         delete?: never;
         options?: never;
         head?: never;
@@ -817,6 +851,71 @@ export type components = {
             /** @enum {string} */
             type: "end";
         };
+        FlowBundle: {
+            apis: {
+                body: unknown;
+                connection: string;
+                headers: {
+                    [key: string]: string;
+                };
+                id: string;
+                idempotencyKey: boolean | null;
+                /** @enum {string} */
+                method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD";
+                name: string;
+                path: string;
+                query: {
+                    [key: string]: string;
+                };
+                requiredSecrets: string[];
+                responseMapping: {
+                    [key: string]: string;
+                };
+                retry: {
+                    attempts: number;
+                    /** @enum {string} */
+                    backoff: "exponential" | "fixed";
+                    delayMs: number;
+                    maxDelayMs: number;
+                } | null;
+                successWhen: unknown;
+                timeoutMs: number | null;
+            }[];
+            connections: {
+                auth: {
+                    /** @enum {string} */
+                    type: "none" | "bearer" | "basic" | "api_key" | "oauth2_client_credentials";
+                } & {
+                    [key: string]: string;
+                };
+                baseUrl: string;
+                headers: {
+                    [key: string]: string;
+                };
+                rateLimit: number | null;
+                requiredSecrets: string[];
+                retry: {
+                    attempts: number;
+                    /** @enum {string} */
+                    backoff: "exponential" | "fixed";
+                    delayMs: number;
+                    maxDelayMs: number;
+                };
+                timeoutMs: number;
+                title: string;
+            }[];
+            exportedAt: string;
+            flow: {
+                document: components["schemas"]["FlowDocument"];
+                name: string;
+            };
+            /** @enum {string} */
+            format: "flowbridge.flow-bundle/1";
+            source: {
+                flowId: string;
+                version: number | null;
+            };
+        };
         FlowCondition: {
             /** @enum {string} */
             dataType: "string" | "number" | "boolean" | "date";
@@ -977,6 +1076,14 @@ export type components = {
                 title: string;
             }[];
             startScreen?: string;
+        };
+        FlowImported: {
+            /** @description Made here by this import */
+            created: components["schemas"]["ImportedNamesView"];
+            /** @description The new draft (publish it to run it) */
+            flow: components["schemas"]["FlowView"];
+            /** @description Found here by name and used as they are */
+            matched: components["schemas"]["ImportedNamesView"];
         };
         FlowInvalidError: {
             /**
@@ -1161,6 +1268,67 @@ export type components = {
         HttpStepView: {
             latencyMs: number;
             statusCode: number;
+        };
+        ImportedNamesView: {
+            /** @description API names */
+            apis: string[];
+            /** @description Connection titles */
+            connections: string[];
+        };
+        ImportFlowDto: {
+            /** @description What GET /flows/{id}/export gave */
+            bundle: components["schemas"]["FlowBundle"];
+            /** @description Channels the new flow listens on; default: every channel */
+            channelIds?: string[];
+            /** @description The new flow's name; default: the exported flow's */
+            name?: string;
+            /**
+             * @description Secrets for the connections and APIs that do not exist here and have to be created, by title or name, then by the path the bundle names in requiredSecrets. An existing one is used as it is.
+             * @example {
+             *       "connections": {
+             *         "Customer API": {
+             *           "auth.token": "secret-token"
+             *         }
+             *       }
+             *     }
+             */
+            secrets?: {
+                apis?: {
+                    [key: string]: {
+                        [key: string]: string;
+                    };
+                };
+                connections?: {
+                    [key: string]: {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
+        ImportProblemView: {
+            /** @enum {string} */
+            code: "SECRET_REQUIRED" | "CONNECTION_REFUSED" | "API_REFUSED" | "API_NOT_IN_BUNDLE" | "CONNECTION_NOT_IN_BUNDLE" | "API_ON_OTHER_CONNECTION" | "FLOW_NAME_TAKEN" | "INVALID_BUNDLE";
+            /** @example secrets.connections["Customer API"].auth.token */
+            field: string;
+            message: string;
+        };
+        ImportRefusedError: {
+            /**
+             * @description Stable, machine-readable: switch on this
+             * @example VALIDATION_FAILED
+             */
+            code: string;
+            /**
+             * @description The request field the error is about (a dotted path)
+             * @example title
+             */
+            field?: string;
+            /**
+             * @description For a human; may change between releases
+             * @example title must not be empty
+             */
+            message: string;
+            problems: components["schemas"]["ImportProblemView"][];
         };
         MessageList: {
             items: components["schemas"]["MessageView"][];
@@ -3403,6 +3571,75 @@ export interface operations {
             };
         };
     };
+    flowBundles_export: {
+        parameters: {
+            query?: {
+                /** @description A published version; default: the draft */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowBundle"];
+                };
+            };
+            /** @description The request is not well-formed. Error codes: VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+            /** @description No admin API key, or one that is not valid. Error codes: UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+            /** @description Error codes: FLOW_NOT_FOUND, VERSION_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+            /** @description Too many requests from this key or address. Error codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+            /** @description Error codes: CONNECTIONS_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+        };
+    };
     versions_publish: {
         parameters: {
             query?: never;
@@ -3846,6 +4083,74 @@ export interface operations {
             };
         };
     };
+    flowBundles_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportFlowDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowImported"];
+                };
+            };
+            /** @description The request is not well-formed. Error codes: VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+            /** @description No admin API key, or one that is not valid. Error codes: UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+            /** @description IMPORT_REFUSED: every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportRefusedError"];
+                };
+            };
+            /** @description Too many requests from this key or address. Error codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+            /** @description Error codes: CONNECTIONS_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+        };
+    };
     messages_list: {
         parameters: {
             query?: {
@@ -4047,6 +4352,8 @@ export const SERVICE_OF_PATH = {
   "/flows": "flow-definition",
   "/flows/{id}": "flow-definition",
   "/flows/{id}/validate": "flow-definition",
+  "/flows/{id}/export": "flow-definition",
+  "/flows/import": "flow-definition",
   "/flows/{id}/publish": "flow-definition",
   "/flows/{id}/versions": "flow-definition",
   "/flows/{id}/versions/{n}": "flow-definition",

@@ -9,3 +9,4 @@ export * from './whatsapp';
 export * from './api-calls';
 export * from './form-exchanges';
 export * from './published-forms';
+export * from './flow-bundles';

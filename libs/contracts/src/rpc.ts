@@ -7,6 +7,10 @@ export const RpcPattern = {
   FlowsMatchTrigger: 'flows.match-trigger.v1',
   /** The active versions' triggers for one channel: the worker matches messages itself, from a cache. */
   FlowsActiveTriggers: 'flows.active-triggers.v1',
+  /** The APIs a flow calls and their connections, without secrets (a flow's export). */
+  ConnectionsExportApis: 'connections.export-apis.v1',
+  /** A bundle's connections and APIs matched by name or created (a flow's import). */
+  ConnectionsImportApis: 'connections.import-apis.v1',
   /** A flow version's forms made Flows on the Cloud API, for each of the flow's channels (messaging). */
   MessagingPublishForms: 'messaging.publish-forms.v1',
 } as const;

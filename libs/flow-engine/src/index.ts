@@ -22,3 +22,4 @@ export * from './forms/flow-json';
 export * from './forms/exchange';
 export * from './model/triggers';
 export * from './model/json-schema';
+export * from './model/api-references';

@@ -16,6 +16,7 @@ import { CONNECTIONS_SCHEMA } from './migrations';
 import { ProbeController } from './probe/probe.controller';
 import { ProbeService } from './probe/probe.service';
 import { ResolveController } from './rpc/resolve.controller';
+import { BundlesService } from './rpc/bundles.service';
 import { CheckApisService } from './rpc/check-apis.service';
 import { ResolveService } from './rpc/resolve.service';
 import { SecretsService } from './secrets/secrets.service';
@@ -67,6 +68,7 @@ export class ConnectionsAppModule {
         ChangeEvents,
         ProbeService,
         CheckApisService,
+        BundlesService,
       ],
     };
   }

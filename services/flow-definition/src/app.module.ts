@@ -1,4 +1,7 @@
 import { flowDocumentJsonSchemas } from '@flowbridge/flow-engine';
+import { flowBundleJsonSchema } from './flows/flow-bundle-schema';
+import { FlowBundles } from './flows/flow-bundles';
+import { FlowBundlesController } from './flows/flow-bundles.controller';
 import {
   internalKeyOf,
   PlatformModule,
@@ -33,7 +36,7 @@ export const SERVICE_NAME = 'flow-definition';
 export const OPENAPI: OpenApiInfo = {
   title: 'Flowbridge flow definition',
   description: 'Flows (drafts), publish as verification, versions, activation and the API trigger.',
-  schemas: () => flowDocumentJsonSchemas(),
+  schemas: () => ({ ...flowDocumentJsonSchemas(), FlowBundle: flowBundleJsonSchema() }),
 };
 const ENTITIES = [FlowEntity, FlowVersionEntity];
 
@@ -61,7 +64,13 @@ export class FlowDefinitionAppModule {
           { name: MESSAGING_CLIENT, ...rpc },
         ]),
       ],
-      controllers: [FlowsController, VersionsController, RunsController, FlowsRpcController],
+      controllers: [
+        FlowsController,
+        FlowBundlesController,
+        VersionsController,
+        RunsController,
+        FlowsRpcController,
+      ],
       providers: [
         FlowsService,
         PublishService,
@@ -69,6 +78,7 @@ export class FlowDefinitionAppModule {
         RunsService,
         FlowValidator,
         ConnectionsClient,
+        FlowBundles,
         FormsClient,
         FlowEvents,
         TriggerProducer,

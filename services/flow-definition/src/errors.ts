@@ -11,4 +11,6 @@ export const FlowErrorCode = {
   ConnectionsUnavailable: 'CONNECTIONS_UNAVAILABLE',
   /** Publishing forms: the messaging service or the Cloud API did not answer. */
   FormsUnavailable: 'FORMS_UNAVAILABLE',
+  /** An import found problems (secrets missing, names taken, bodies refused): every one is listed. */
+  ImportRefused: 'IMPORT_REFUSED',
 } as const;

@@ -14,6 +14,8 @@ export interface DemoCall {
   at: number;
   path: string;
   idempotencyKey?: string;
+  /** The Authorization header the caller sent (kept in memory for tests; /demo/calls leaves it out). */
+  authorization?: string;
   status: number;
 }
 
@@ -45,7 +47,13 @@ export class DemoApi {
       const fail = /fail/i.test(id) || this.failing !== 0;
       if (this.failing > 0) this.failing -= 1;
       const status = fail ? 503 : 200;
-      this.calls.push({ at: Date.now(), path: req.path, idempotencyKey: req.get('idempotency-key'), status });
+      this.calls.push({
+        at: Date.now(),
+        path: req.path,
+        idempotencyKey: req.get('idempotency-key'),
+        authorization: req.get('authorization'),
+        status,
+      });
       if (fail) return void res.status(503).json({ error: 'The order system is down for maintenance' });
       let hash = 0;
       for (const c of id) hash = (hash * 31 + c.charCodeAt(0)) >>> 0;
@@ -61,7 +69,11 @@ export class DemoApi {
       this.failing = on === false ? 0 : on === true ? -1 : Number.isInteger(count) ? Number(count) : 1;
       res.json({ failing: this.failing });
     });
-    app.get('/demo/calls', (_req, res) => void res.json({ items: this.calls.slice(-200) }));
+    app.get(
+      '/demo/calls',
+      (_req, res) =>
+        void res.json({ items: this.calls.slice(-200).map(({ authorization: _, ...call }) => call) }),
+    );
     await new Promise<void>((resolve) => {
       this.server = app.listen(this.options.port ?? 0, '127.0.0.1', () => resolve());
     });

@@ -12,7 +12,7 @@ import {
  * does not hold it can neither read what one service tells another nor make a service act. Each use gets
  * its own key derived from it (HKDF), so a value made for one purpose never verifies for another.
  */
-export type InternalPurpose = 'rpc' | 'flow-tokens' | 'form-exchanges' | `jobs:${string}`;
+export type InternalPurpose = 'rpc' | 'flow-tokens' | 'form-exchanges' | 'flow-imports' | `jobs:${string}`;
 
 /** Used only when NODE_ENV=test and no INTERNAL_KEY is set: every test service then agrees on it. */
 export const TEST_INTERNAL_KEY = 'flowbridge-test-internal-key-not-for-production-use';

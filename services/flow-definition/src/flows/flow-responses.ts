@@ -2,6 +2,7 @@ import type { FlowVersionDocument } from '@flowbridge/contracts';
 import { type Problem, ProblemCode } from '@flowbridge/flow-engine';
 import { ErrorBodyView, schemaRef } from '@flowbridge/platform';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsArray, IsObject, IsOptional, IsString, IsUUID, Length } from 'class-validator';
 
 /** The response schemas of flow-definition's routes (what `FlowView`, the publish and versions answers are). */
 
@@ -135,4 +136,94 @@ export class RunAccepted {
 export class FlowInvalidError extends ErrorBodyView {
   @ApiProperty({ type: [ProblemView] })
   problems!: Problem[];
+}
+
+export class ImportFlowDto {
+  @ApiProperty({ ...schemaRef('FlowBundle'), description: 'What GET /flows/{id}/export gave' })
+  @IsObject()
+  bundle!: Record<string, unknown>;
+
+  @ApiPropertyOptional({ description: "The new flow's name; default: the exported flow's", maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  name?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Secrets for the connections and APIs that do not exist here and have to be created, by title or name, ' +
+      'then by the path the bundle names in requiredSecrets. An existing one is used as it is.',
+    example: { connections: { 'Customer API': { 'auth.token': 'secret-token' } } },
+    type: 'object',
+    properties: {
+      connections: {
+        type: 'object',
+        additionalProperties: { type: 'object', additionalProperties: { type: 'string' } },
+      },
+      apis: {
+        type: 'object',
+        additionalProperties: { type: 'object', additionalProperties: { type: 'string' } },
+      },
+    },
+    writeOnly: true,
+  })
+  @IsOptional()
+  @IsObject()
+  secrets?: Record<string, Record<string, Record<string, string>>>;
+
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Channels the new flow listens on; default: every channel',
+  })
+  @IsOptional()
+  @IsArray()
+  @IsUUID('all', { each: true })
+  channelIds?: string[];
+}
+
+class ImportedNamesView {
+  @ApiProperty({ type: [String], description: 'Connection titles' })
+  connections!: string[];
+
+  @ApiProperty({ type: [String], description: 'API names' })
+  apis!: string[];
+}
+
+export class FlowImported {
+  @ApiProperty({ type: FlowView, description: 'The new draft (publish it to run it)' })
+  flow!: FlowView;
+
+  @ApiProperty({ type: ImportedNamesView, description: 'Made here by this import' })
+  created!: ImportedNamesView;
+
+  @ApiProperty({ type: ImportedNamesView, description: 'Found here by name and used as they are' })
+  matched!: ImportedNamesView;
+}
+
+class ImportProblemView {
+  @ApiProperty({
+    enum: [
+      'SECRET_REQUIRED',
+      'CONNECTION_REFUSED',
+      'API_REFUSED',
+      'API_NOT_IN_BUNDLE',
+      'CONNECTION_NOT_IN_BUNDLE',
+      'API_ON_OTHER_CONNECTION',
+      'FLOW_NAME_TAKEN',
+      'INVALID_BUNDLE',
+    ],
+  })
+  code!: string;
+
+  @ApiProperty()
+  message!: string;
+
+  @ApiProperty({ example: 'secrets.connections["Customer API"].auth.token' })
+  field!: string;
+}
+
+/** 422 IMPORT_REFUSED: every problem at once. */
+export class ImportRefusedError extends ErrorBodyView {
+  @ApiProperty({ type: [ImportProblemView] })
+  problems!: ImportProblemView[];
 }
