@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { appRoutes } from '@bull-board/api/dist/routes';
 import { QueueName } from '@flowbridge/contracts';
 import { redisOptionsFromUrl } from '@flowbridge/platform';
-import { testRedisUrl } from '@flowbridge/testing';
+import { testRedisUrl, until } from '@flowbridge/testing';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { QueueMonitor } from '../services/worker/src/dashboard/queue-dashboard';
 import { startWorker, type WorkerHarness } from './worker-app';
 
 /** Every API route of the Bull Board the worker serves, with its parameters filled in. */
@@ -127,4 +129,39 @@ describe('the queue dashboard is for operators (issue 17 §1)', () => {
       expect(res.body.message).toMatch(/closed/);
     }
   });
+});
+
+describe('[issue 20] queue depth is reported by one worker of the deployment', () => {
+  it('two workers on one deployment: one holds the lease and reports flowbridge_queue_jobs; when it stops, the other takes over', async () => {
+    const shared = {
+      adminKey: `fb_test_${randomBytes(18).toString('base64url')}`,
+      rpcNamespace: `fbtest-qm-${randomBytes(4).toString('hex')}`,
+      queuePrefix: `fbtest-qm-${randomBytes(3).toString('hex')}`,
+      env: { QUEUE_METRICS_LEASE_MS: '3000' },
+    };
+    const first = await startWorker('qm_a', shared);
+    const second = await startWorker('qm_b', shared);
+    const monitors = [first, second].map((w) => w.app.get(QueueMonitor));
+    const redis = new Redis(testRedisUrl());
+    try {
+      expect(monitors.map((m) => m.reportsQueueDepth)).toEqual([true, false]);
+      expect(await redis.pttl(`${shared.queuePrefix}:queue-metrics:lease`)).toBeGreaterThan(0);
+      const depth = async (w: WorkerHarness) =>
+        [...(await w.call('get', '/metrics', null)).text.matchAll(/^flowbridge_queue_jobs\{[^}]*\} \d+$/gm)]
+          .length;
+      // Every queue and state once: partitions × 2 + the API-call and form queues, 4 states each.
+      const series = (first.config.TRIGGER_PARTITIONS + first.config.NAVIGATION_PARTITIONS + 2) * 4;
+      expect(await depth(first)).toBe(series);
+      await first.close();
+      // Handed over on shutdown: the other takes it at its next renewal (a third of the lease).
+      await until('the second worker to take the lease', async () => monitors[1].reportsQueueDepth, {
+        timeoutMs: 5000,
+        everyMs: 100,
+      });
+      expect(await depth(second)).toBe(series);
+    } finally {
+      redis.disconnect();
+      await second.close();
+    }
+  }, 60_000);
 });

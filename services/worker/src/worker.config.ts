@@ -24,6 +24,16 @@ export class WorkerConfig extends OutboundConfig {
   QUEUE_DASHBOARD_WRITE = false;
 
   /**
+   * flowbridge_queue_jobs is reported by one worker of the deployment, the one holding this lease in Redis
+   * (renewed at a third of it); when it stops, another takes over within this long.
+   */
+  @ToInt()
+  @IsInt({ message: 'must be an integer' })
+  @Min(1000)
+  @Max(300_000)
+  QUEUE_METRICS_LEASE_MS = 15_000;
+
+  /**
    * Jobs one worker process runs at once, per queue (different contacts run in parallel). API steps' first
    * attempts run in the process that decided them, up to this many at once; beyond, they are
    * `flow-api-calls` jobs like every retry.

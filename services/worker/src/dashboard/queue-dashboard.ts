@@ -1,7 +1,12 @@
 import { navigationQueue, QueueName, triggerQueue } from '@flowbridge/contracts';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { metricOnce, redisOptionsFromUrl, settleWithin } from '@flowbridge/platform';
-import { Injectable, type NestMiddleware, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Injectable,
+  type NestMiddleware,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
@@ -13,14 +18,26 @@ import { WorkerConfig } from '../worker.config';
 
 export const DASHBOARD_PATH = '/queues';
 
-/** The queues of every dashboard in this process (tests run several apps in one). */
-const watched = new Set<Queue[]>();
+/** The monitors of this process (tests run several apps in one). */
+const watched = new Set<QueueMonitor>();
 const STATES = ['waiting', 'delayed', 'active', 'failed'] as const;
+
+/** Takes the lease, or keeps it when this replica holds it; 1 when it holds it now. */
+const CLAIM = `
+local holder = redis.call('GET', KEYS[1])
+if holder == false or holder == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0`;
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 /**
  * `flowbridge_queue_jobs{queue,state}`: jobs per queue and state, read from Redis when Prometheus scrapes.
- * Queue-wide, so every worker reports the same numbers (take the max across pods); the worker autoscaler
- * (deploy/k8s) scales on waiting + delayed.
+ * Queue-wide numbers, so one worker of the deployment reports them: the one holding the queue-metrics lease
+ * in Redis (QUEUE_METRICS_LEASE_MS, renewed at a third of it; another takes over when it stops). The others
+ * report none and cost Redis nothing on a scrape. The worker autoscaler (deploy/k8s) scales on waiting +
+ * delayed, `max by (queue, state)` across pods.
  */
 metricOnce(
   'flowbridge_queue_jobs',
@@ -31,12 +48,14 @@ metricOnce(
       labelNames: ['queue', 'state'],
       async collect() {
         this.reset();
-        for (const queues of watched)
-          for (const queue of queues) {
+        for (const monitor of watched) {
+          if (!monitor.reportsQueueDepth) continue;
+          for (const queue of monitor.queues) {
             const counts = await queue.getJobCounts(...STATES).catch(() => null);
             if (counts)
               for (const state of STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
           }
+        }
       },
     }),
 );
@@ -48,12 +67,18 @@ type Handler = (req: Request, res: Response, next: NextFunction) => void;
  * (their waiting, delayed, active, completed and failed jobs) and the queue-depth gauge.
  */
 @Injectable()
-export class QueueMonitor implements OnApplicationShutdown {
+export class QueueMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly connection: Redis;
-  private readonly queues: Queue[];
+  readonly queues: Queue[];
   readonly router: Handler;
+  /** This replica holds the queue-metrics lease: it alone reports flowbridge_queue_jobs. */
+  reportsQueueDepth = false;
+  private readonly replica = randomUUID();
+  private readonly leaseKey: string;
+  private renewal?: NodeJS.Timeout;
 
-  constructor(config: WorkerConfig) {
+  constructor(private readonly config: WorkerConfig) {
+    this.leaseKey = `${config.QUEUE_PREFIX}:queue-metrics:lease`;
     this.connection = new Redis({
       ...redisOptionsFromUrl(config.REDIS_URL),
       maxRetriesPerRequest: 1,
@@ -70,7 +95,7 @@ export class QueueMonitor implements OnApplicationShutdown {
       (name) => new Queue(name, { prefix: config.QUEUE_PREFIX, connection: this.connection }),
     );
     for (const queue of this.queues) queue.on('error', () => undefined);
-    watched.add(this.queues);
+    watched.add(this);
     const server = new ExpressAdapter();
     server.setBasePath(DASHBOARD_PATH);
     const readOnlyMode = !config.QUEUE_DASHBOARD_WRITE;
@@ -83,8 +108,27 @@ export class QueueMonitor implements OnApplicationShutdown {
     this.router = server.getRouter() as Handler;
   }
 
+  async onApplicationBootstrap(): Promise<void> {
+    await this.claim();
+    this.renewal = setInterval(() => void this.claim(), this.config.QUEUE_METRICS_LEASE_MS / 3);
+    this.renewal.unref();
+  }
+
+  /** Takes or keeps the lease; Redis away: reports nothing until it answers again (another may hold it). */
+  private async claim(): Promise<void> {
+    const held = await this.connection
+      .eval(CLAIM, 1, this.leaseKey, this.replica, this.config.QUEUE_METRICS_LEASE_MS)
+      .catch(() => 0);
+    this.reportsQueueDepth = held === 1;
+  }
+
   async onApplicationShutdown(): Promise<void> {
-    watched.delete(this.queues);
+    clearInterval(this.renewal);
+    watched.delete(this);
+    // Handed over at once rather than when the lease runs out.
+    if (this.reportsQueueDepth)
+      await this.connection.eval(RELEASE, 1, this.leaseKey, this.replica).catch(() => undefined);
+    this.reportsQueueDepth = false;
     await settleWithin(Promise.all(this.queues.map((q) => q.close())), 2000);
     this.connection.disconnect();
   }
