@@ -5,7 +5,7 @@
  * NODE_OPTIONS of your own replaces them). Left to itself V8 lets a busy process's heap grow far past what it
  * keeps alive: under the pipeline bench's burst the messaging service peaked at ~315 MB and the worker ~265 MB;
  * with young-generation semi-spaces of 2 MB and the old generation capped at 160 MB they stay under ~150 MB at
- * the same throughput (README, Benchmarks). A process whose live heap would pass the cap stops (out of memory)
+ * the same throughput (docs/benchmarks.md, "Memory"). A process whose live heap would pass the cap stops (out of memory)
  * and is restarted by its supervisor, losing nothing accepted: raise it for unusually large webhook batches.
  */
 export const SERVICE_NODE_OPTIONS = '--max-old-space-size=160 --max-semi-space-size=2';
