@@ -286,6 +286,14 @@ describe('whatsapp-messaging: navigations to Cloud API messages, against the san
     });
     expect(texts(waId)).toEqual(['Only once']);
     expect(attemptsFor(event.navigationId)).toHaveLength(1);
+    // [issue 20] One info line per processed job: the first queued its sends, the redelivery found them queued.
+    const done = svc.logs
+      .lines()
+      .filter((l) => l.msg === 'navigation job done' && l.navigationId === event.navigationId);
+    expect(done.map((l) => [l.jobId, l.runId, l.workspaceId, l.outcome, typeof l.durationMs])).toEqual([
+      ['first-delivery', event.runId, 'ws-a', 'queued', 'number'],
+      ['redelivery-after-removal', event.runId, 'ws-a', 'already_queued', 'number'],
+    ]);
   });
 
   async function jobDone(jobId: string, event: NavigationEventV1): Promise<boolean> {

@@ -291,6 +291,20 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
     expect((await worker.call('get', `/runs?contact=${waId}`)).body.items).toHaveLength(1);
     expect(business.requests).toHaveLength(1);
     expect(await texts(run.id)).toHaveLength(3);
+    // [issue 20] One info line per processed job, with what ties it to its event, run and workspace.
+    // (Nest's static logger writes to the first app made in this process: read every app's lines.)
+    const lines = [connections.logs, fd.logs, worker.logs].flatMap((logs) => logs.lines());
+    const done = lines.filter((l) => l.msg === 'trigger event done' && l.eventId === first);
+    expect(done).toEqual([
+      expect.objectContaining({
+        level: 'info',
+        jobId: expect.any(String),
+        workspaceId: 'ws-a',
+        source: 'api',
+        outcome: 'applied',
+        durationMs: expect.any(Number),
+      }),
+    ]);
   });
 
   /** What the lookup flow sends when the API answers "shipped" for this customer. */

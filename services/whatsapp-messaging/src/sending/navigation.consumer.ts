@@ -128,10 +128,24 @@ export class NavigationConsumer implements OnApplicationBootstrap, BeforeApplica
       this.logger.error({ jobId: job.id, reason: navigation }, 'navigation event refused');
       throw new UnrecoverableError(`invalid navigation event: ${navigation}`);
     }
-    await this.parking.run(job, token, async () => {
+    const began = performance.now();
+    const outcome = await this.parking.run(job, token, async () => {
       const queued = await this.lane.enqueue(navigation);
-      navigations.inc({ outcome: queued ? 'queued' : 'already_queued' });
+      const outcome = queued ? 'queued' : 'already_queued';
+      navigations.inc({ outcome });
+      return outcome;
     });
+    this.logger.log(
+      {
+        jobId: job.id,
+        navigationId: navigation.navigationId,
+        runId: navigation.runId,
+        workspaceId: navigation.workspaceId,
+        outcome,
+        durationMs: Math.round((performance.now() - began) * 10) / 10,
+      },
+      'navigation job done',
+    );
     this.scheduler.kick({
       workspaceId: navigation.workspaceId,
       channelId: navigation.channelId,

@@ -167,10 +167,23 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
       throw new UnrecoverableError(`invalid trigger event: ${event}`);
     }
     const contact = { workspaceId: event.workspaceId, channelId: event.channelId, waId: event.contact.waId };
+    const began = performance.now();
     const fresh = await this.parking.run(job, token, () =>
       this.drainer.handle(event.eventId, contact, event.occurredAt, { kind: 'trigger', event }),
     );
-    triggerEvents.inc({ source: event.source.type, outcome: fresh ? 'applied' : 'duplicate' });
+    const outcome = fresh ? 'applied' : 'duplicate';
+    triggerEvents.inc({ source: event.source.type, outcome });
+    this.logger.log(
+      {
+        jobId: job.id,
+        eventId: event.eventId,
+        workspaceId: event.workspaceId,
+        source: event.source.type,
+        outcome,
+        durationMs: elapsed(began),
+      },
+      'trigger event done',
+    );
   }
 
   /** Only the services queue work for the worker: anything else (added by hand, by a Redis client) is refused. */
@@ -193,13 +206,24 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
       this.logger.error({ jobId: job.id, reason: data }, 'API call job refused');
       throw new UnrecoverableError(`invalid API call job: ${data}`);
     }
-    if ((data.interrupted ?? 0) + job.stalledCounter > 1) {
-      await this.parking.run(job, token, () =>
-        this.apiSteps.abandon(data, job.id!, 'job stalled more than allowable limit'),
-      );
-      return;
-    }
-    await this.parking.run(job, token, () => this.apiSteps.attempt(data));
+    const began = performance.now();
+    const abandoned = (data.interrupted ?? 0) + job.stalledCounter > 1;
+    await this.parking.run(job, token, () =>
+      abandoned
+        ? this.apiSteps.abandon(data, job.id!, 'job stalled more than allowable limit')
+        : this.apiSteps.attempt(data),
+    );
+    this.logger.log(
+      {
+        jobId: job.id,
+        runId: data.runId,
+        workspaceId: data.contact.workspaceId,
+        apiId: data.apiId,
+        outcome: abandoned ? 'abandoned' : 'attempted',
+        durationMs: elapsed(began),
+      },
+      'API call job done',
+    );
   }
 
   /**
@@ -246,6 +270,11 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
     if (!closed)
       this.logger.warn({ budgetMs: budget }, 'jobs still running at shutdown are left to other workers');
   }
+}
+
+/** Milliseconds since `began`, to a tenth. */
+function elapsed(began: number): number {
+  return Math.round((performance.now() - began) * 10) / 10;
 }
 
 /** How long a job waited once it was due: taken minus queued, minus its delay for a scheduled retry. */
