@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { ensureDatabase, ROOT } from '../scripts/lib.mjs';
 import { MIGRATIONS } from '../scripts/services.mjs';
 import {
-  admin as callAdmin,
+  adminClient,
   benchDatabase,
   buildUnless,
   CPU_TICKS_PER_SECOND,
@@ -96,7 +96,6 @@ const env = {
   PUBLIC_BASE_URL: messagingUrl,
 };
 const running = [];
-const admin = (service, method, path, body) => callAdmin(service, adminKey, method, path, body);
 
 const results = [];
 let exitCode = 0;
@@ -114,25 +113,27 @@ try {
   await start('worker', 'WORKER_PORT');
   const messaging = await start('whatsapp-messaging', 'WHATSAPP_MESSAGING_PORT', { port: messagingPort });
   sandbox.options.webhookUrl = `${messaging.url}/webhooks/whatsapp`;
-  const conn = await admin(connections, 'POST', '/connections', {
-    title: 'Bench API',
-    baseUrl: `http://127.0.0.1:${business.address().port}`,
-  });
-  const api = await admin(connections, 'POST', '/apis', {
-    name: 'Fetch API Data',
-    connectionId: conn.id,
-    path: '/orders/{{order_id}}',
-  });
-  const channel = await admin(messaging, 'POST', '/channels', {
-    ...number,
-    accessToken: 'bench-token',
-    verifyToken: 'bench-verify',
-  });
+  const { api: adminApi, must } = adminClient(adminKey, [connections, flows, messaging]);
+  const conn = must(
+    await adminApi.POST('/connections', {
+      body: { title: 'Bench API', baseUrl: `http://127.0.0.1:${business.address().port}` },
+    }),
+  );
+  const api = must(
+    await adminApi.POST('/apis', {
+      body: { name: 'Fetch API Data', connectionId: conn.id, path: '/orders/{{order_id}}' },
+    }),
+  );
+  const channel = must(
+    await adminApi.POST('/channels', {
+      body: { ...number, accessToken: 'bench-token', verifyToken: 'bench-verify' },
+    }),
+  );
   const document = JSON.parse(
     readFileSync(join(ROOT, 'examples/order-lookup-form-flow.json'), 'utf8').replaceAll('API_ID', api.id),
   );
-  const flow = await admin(flows, 'POST', '/flows', { ...document, name: 'Bench form' });
-  await admin(flows, 'POST', `/flows/${flow.id}/publish`);
+  const flow = must(await adminApi.POST('/flows', { body: { ...document, name: 'Bench form' } }));
+  must(await adminApi.POST('/flows/{id}/publish', { params: { path: { id: flow.id } } }));
 
   // A run waiting on the form, and the token WhatsApp got with its flow message.
   const waId = '447700990001';

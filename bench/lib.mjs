@@ -2,6 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer as netServer } from 'node:net';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { DEFAULT_DATABASE_URL, ROOT } from '../scripts/lib.mjs';
 import { SERVICE_NODE_OPTIONS } from '../scripts/services.mjs';
@@ -40,16 +41,26 @@ export async function startService(name, portVar, env, { profile = false, port }
   throw new Error(`${name} did not become ready`);
 }
 
-/** An admin API call with the bench's key; throws with the answer on anything but 2xx. */
-export async function admin(service, adminKey, method, path, body) {
-  const res = await fetch(`${service.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-    body: body && JSON.stringify(body),
+/**
+ * The generated admin client (libs/api-client, built into dist/) with the bench's key, on the services it
+ * started (by service name; a service the bench does not run is never asked). `must` throws with the answer's
+ * code and field on anything but 2xx.
+ */
+export function adminClient(adminKey, services) {
+  const require = createRequire(import.meta.url);
+  const { createAdminClient, must } = require(join(ROOT, 'dist/libs/api-client/src/index.js'));
+  const urls = Object.fromEntries(services.map((s) => [s.name, s.url]));
+  const none = 'http://127.0.0.1:9';
+  const api = createAdminClient({
+    adminKey,
+    baseUrl: {
+      connections: urls.connections ?? none,
+      'flow-definition': urls['flow-definition'] ?? none,
+      'whatsapp-messaging': urls['whatsapp-messaging'] ?? none,
+      worker: urls.worker ?? none,
+    },
   });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
+  return { api, must };
 }
 
 /** Linux's USER_HZ: /proc reports CPU time in these. */

@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureDatabase, ROOT } from '../scripts/lib.mjs';
 import {
-  admin as callAdmin,
+  adminClient,
   benchDatabase,
   buildUnless,
   CPU_TICKS_PER_SECOND,
@@ -148,7 +148,6 @@ function notePeak(service) {
     // not Linux, or gone already
   }
 }
-const admin = (service, method, path, body) => callAdmin(service, adminKey, method, path, body);
 
 await ensureDatabase(DATABASE_URL);
 for (const m of MIGRATIONS) spawnSync(process.execPath, m.args, { cwd: ROOT, env, stdio: 'ignore' });
@@ -156,41 +155,46 @@ const connections = await startService('connections', 'CONNECTIONS_PORT');
 const flows = await startService('flow-definition', 'FLOW_DEFINITION_PORT');
 const messaging = await startService('whatsapp-messaging', 'WHATSAPP_MESSAGING_PORT');
 sandbox.options.webhookUrl = `${messaging.url}/webhooks/whatsapp`;
-const conn = await admin(connections, 'POST', '/connections', {
-  title: 'Bench API',
-  baseUrl: `http://127.0.0.1:${business.address().port}`,
-});
-const api = await admin(connections, 'POST', '/apis', {
-  name: 'Fetch API Data',
-  connectionId: conn.id,
-  path: '/orders/{{contact.waId}}',
-});
-await admin(messaging, 'POST', '/channels', {
-  ...number,
-  accessToken: 'bench-token',
-  verifyToken: 'bench-verify',
-  messagesPerSecond: 1000,
-});
-const flow = await admin(flows, 'POST', '/flows', {
-  name: 'Bench',
-  triggers: [{ type: 'keyword', keywords: ['order'], match: 'contains' }],
-  startScreen: 'lookup',
-  variables: [],
-  screens: [
-    {
-      id: 'lookup',
-      messages: [],
-      actions: [{ type: 'data_exchange', api: api.id, onSuccess: 'found', onFailure: 'failed' }],
+const { api: adminApi, must } = adminClient(adminKey, [connections, flows, messaging]);
+const conn = must(
+  await adminApi.POST('/connections', {
+    body: { title: 'Bench API', baseUrl: `http://127.0.0.1:${business.address().port}` },
+  }),
+);
+const api = must(
+  await adminApi.POST('/apis', {
+    body: { name: 'Fetch API Data', connectionId: conn.id, path: '/orders/{{contact.waId}}' },
+  }),
+);
+must(
+  await adminApi.POST('/channels', {
+    body: { ...number, accessToken: 'bench-token', verifyToken: 'bench-verify', messagesPerSecond: 1000 },
+  }),
+);
+const flow = must(
+  await adminApi.POST('/flows', {
+    body: {
+      name: 'Bench',
+      triggers: [{ type: 'keyword', keywords: ['order'], match: 'contains' }],
+      startScreen: 'lookup',
+      variables: [],
+      screens: [
+        {
+          id: 'lookup',
+          messages: [],
+          actions: [{ type: 'data_exchange', api: api.id, onSuccess: 'found', onFailure: 'failed' }],
+        },
+        {
+          id: 'found',
+          messages: [{ type: 'text', text: 'Your order is {{api_response.data.status}}' }],
+          actions: [{ type: 'end' }],
+        },
+        { id: 'failed', messages: [{ type: 'text', text: 'Failed' }], actions: [{ type: 'end' }] },
+      ],
     },
-    {
-      id: 'found',
-      messages: [{ type: 'text', text: 'Your order is {{api_response.data.status}}' }],
-      actions: [{ type: 'end' }],
-    },
-    { id: 'failed', messages: [{ type: 'text', text: 'Failed' }], actions: [{ type: 'end' }] },
-  ],
-});
-await admin(flows, 'POST', `/flows/${flow.id}/publish`);
+  }),
+);
+must(await adminApi.POST('/flows/{id}/publish', { params: { path: { id: flow.id } } }));
 
 // --- one measured round ------------------------------------------------------------------------------------
 let contactSeq = 0;

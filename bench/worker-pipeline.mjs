@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureDatabase, ROOT } from '../scripts/lib.mjs';
-import { admin as callAdmin, benchDatabase, buildUnless, startService as startProcess } from './lib.mjs';
+import { adminClient, benchDatabase, buildUnless, startService as startProcess } from './lib.mjs';
 import { MIGRATIONS } from '../scripts/services.mjs';
 
 const { values: args } = parseArgs({
@@ -93,7 +93,6 @@ async function startService(name, portVar) {
   children.push(service.child);
   return service;
 }
-const admin = (service, method, path, body) => callAdmin(service, adminKey, method, path, body);
 
 await ensureDatabase(DATABASE_URL);
 for (const m of MIGRATIONS) spawnSync(process.execPath, m.args, { cwd: ROOT, env, stdio: 'ignore' });
@@ -102,35 +101,41 @@ await db.connect();
 
 const connections = await startService('connections', 'CONNECTIONS_PORT');
 const flows = await startService('flow-definition', 'FLOW_DEFINITION_PORT');
-const conn = await admin(connections, 'POST', '/connections', {
-  title: 'Bench API',
-  baseUrl: `http://127.0.0.1:${business.address().port}`,
-});
-const api = await admin(connections, 'POST', '/apis', {
-  name: 'Fetch API Data',
-  connectionId: conn.id,
-  path: '/orders/{{order_id}}',
-});
-const flow = await admin(flows, 'POST', '/flows', {
-  name: 'Bench',
-  triggers: [{ type: 'api' }],
-  startScreen: 'lookup',
-  variables: [{ name: 'order_id' }],
-  screens: [
-    {
-      id: 'lookup',
-      messages: [],
-      actions: [{ type: 'data_exchange', api: api.id, onSuccess: 'found', onFailure: 'failed' }],
+const { api: adminApi, must } = adminClient(adminKey, [connections, flows]);
+const conn = must(
+  await adminApi.POST('/connections', {
+    body: { title: 'Bench API', baseUrl: `http://127.0.0.1:${business.address().port}` },
+  }),
+);
+const api = must(
+  await adminApi.POST('/apis', {
+    body: { name: 'Fetch API Data', connectionId: conn.id, path: '/orders/{{order_id}}' },
+  }),
+);
+const flow = must(
+  await adminApi.POST('/flows', {
+    body: {
+      name: 'Bench',
+      triggers: [{ type: 'api' }],
+      startScreen: 'lookup',
+      variables: [{ name: 'order_id' }],
+      screens: [
+        {
+          id: 'lookup',
+          messages: [],
+          actions: [{ type: 'data_exchange', api: api.id, onSuccess: 'found', onFailure: 'failed' }],
+        },
+        {
+          id: 'found',
+          messages: [{ type: 'text', text: 'Order {{order_id}}: {{api_response.data.status}}' }],
+          actions: [{ type: 'end' }],
+        },
+        { id: 'failed', messages: [{ type: 'text', text: 'Failed' }], actions: [{ type: 'end' }] },
+      ],
     },
-    {
-      id: 'found',
-      messages: [{ type: 'text', text: 'Order {{order_id}}: {{api_response.data.status}}' }],
-      actions: [{ type: 'end' }],
-    },
-    { id: 'failed', messages: [{ type: 'text', text: 'Failed' }], actions: [{ type: 'end' }] },
-  ],
-});
-const { version } = await admin(flows, 'POST', `/flows/${flow.id}/publish`);
+  }),
+);
+const { version } = must(await adminApi.POST('/flows/{id}/publish', { params: { path: { id: flow.id } } }));
 
 // --- one measured round ------------------------------------------------------------------------------------
 const producers = Array.from(
