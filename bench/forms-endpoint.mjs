@@ -23,6 +23,7 @@ import { ensureDatabase, ROOT } from '../scripts/lib.mjs';
 import { MIGRATIONS } from '../scripts/services.mjs';
 import {
   adminClient,
+  createBenchApi,
   benchDatabase,
   buildUnless,
   CPU_TICKS_PER_SECOND,
@@ -113,27 +114,18 @@ try {
   await start('worker', 'WORKER_PORT');
   const messaging = await start('whatsapp-messaging', 'WHATSAPP_MESSAGING_PORT', { port: messagingPort });
   sandbox.options.webhookUrl = `${messaging.url}/webhooks/whatsapp`;
-  const { api: adminApi, must } = adminClient(adminKey, [connections, flows, messaging]);
-  const conn = must(
-    await adminApi.POST('/connections', {
-      body: { title: 'Bench API', baseUrl: `http://127.0.0.1:${business.address().port}` },
-    }),
-  );
-  const api = must(
-    await adminApi.POST('/apis', {
-      body: { name: 'Fetch API Data', connectionId: conn.id, path: '/orders/{{order_id}}' },
-    }),
-  );
-  const channel = must(
-    await adminApi.POST('/channels', {
+  const admin = adminClient(adminKey, [connections, flows, messaging]);
+  const api = await createBenchApi(admin, business, '/orders/{{order_id}}');
+  const channel = admin.must(
+    await admin.api.POST('/channels', {
       body: { ...number, accessToken: 'bench-token', verifyToken: 'bench-verify' },
     }),
   );
   const document = JSON.parse(
     readFileSync(join(ROOT, 'examples/order-lookup-form-flow.json'), 'utf8').replaceAll('API_ID', api.id),
   );
-  const flow = must(await adminApi.POST('/flows', { body: { ...document, name: 'Bench form' } }));
-  must(await adminApi.POST('/flows/{id}/publish', { params: { path: { id: flow.id } } }));
+  const flow = admin.must(await admin.api.POST('/flows', { body: { ...document, name: 'Bench form' } }));
+  admin.must(await admin.api.POST('/flows/{id}/publish', { params: { path: { id: flow.id } } }));
 
   // A run waiting on the form, and the token WhatsApp got with its flow message.
   const waId = '447700990001';

@@ -2,9 +2,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer as netServer } from 'node:net';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { DEFAULT_DATABASE_URL, ROOT } from '../scripts/lib.mjs';
+import { DEFAULT_DATABASE_URL, loadAdminClient, ROOT } from '../scripts/lib.mjs';
 import { SERVICE_NODE_OPTIONS } from '../scripts/services.mjs';
 
 export function freePort() {
@@ -47,8 +46,7 @@ export async function startService(name, portVar, env, { profile = false, port }
  * code and field on anything but 2xx.
  */
 export function adminClient(adminKey, services) {
-  const require = createRequire(import.meta.url);
-  const { createAdminClient, must } = require(join(ROOT, 'dist/libs/api-client/src/index.js'));
+  const { createAdminClient, must } = loadAdminClient();
   const urls = Object.fromEntries(services.map((s) => [s.name, s.url]));
   const none = 'http://127.0.0.1:9';
   const api = createAdminClient({
@@ -61,6 +59,21 @@ export function adminClient(adminKey, services) {
     },
   });
   return { api, must };
+}
+
+/**
+ * The business API every bench calls: the connection "Bench API" on the bench's business server and its API
+ * "Fetch API Data" at `path`; the API as created.
+ */
+export async function createBenchApi({ api, must }, business, path) {
+  const connection = must(
+    await api.POST('/connections', {
+      body: { title: 'Bench API', baseUrl: `http://127.0.0.1:${business.address().port}` },
+    }),
+  );
+  return must(
+    await api.POST('/apis', { body: { name: 'Fetch API Data', connectionId: connection.id, path } }),
+  );
 }
 
 /** Linux's USER_HZ: /proc reports CPU time in these. */

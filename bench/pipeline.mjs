@@ -27,6 +27,7 @@ import { parseArgs } from 'node:util';
 import { ensureDatabase, ROOT } from '../scripts/lib.mjs';
 import {
   adminClient,
+  createBenchApi,
   benchDatabase,
   buildUnless,
   CPU_TICKS_PER_SECOND,
@@ -155,24 +156,15 @@ const connections = await startService('connections', 'CONNECTIONS_PORT');
 const flows = await startService('flow-definition', 'FLOW_DEFINITION_PORT');
 const messaging = await startService('whatsapp-messaging', 'WHATSAPP_MESSAGING_PORT');
 sandbox.options.webhookUrl = `${messaging.url}/webhooks/whatsapp`;
-const { api: adminApi, must } = adminClient(adminKey, [connections, flows, messaging]);
-const conn = must(
-  await adminApi.POST('/connections', {
-    body: { title: 'Bench API', baseUrl: `http://127.0.0.1:${business.address().port}` },
-  }),
-);
-const api = must(
-  await adminApi.POST('/apis', {
-    body: { name: 'Fetch API Data', connectionId: conn.id, path: '/orders/{{contact.waId}}' },
-  }),
-);
-must(
-  await adminApi.POST('/channels', {
+const admin = adminClient(adminKey, [connections, flows, messaging]);
+const api = await createBenchApi(admin, business, '/orders/{{contact.waId}}');
+admin.must(
+  await admin.api.POST('/channels', {
     body: { ...number, accessToken: 'bench-token', verifyToken: 'bench-verify', messagesPerSecond: 1000 },
   }),
 );
-const flow = must(
-  await adminApi.POST('/flows', {
+const flow = admin.must(
+  await admin.api.POST('/flows', {
     body: {
       name: 'Bench',
       triggers: [{ type: 'keyword', keywords: ['order'], match: 'contains' }],
@@ -194,7 +186,7 @@ const flow = must(
     },
   }),
 );
-must(await adminApi.POST('/flows/{id}/publish', { params: { path: { id: flow.id } } }));
+admin.must(await admin.api.POST('/flows/{id}/publish', { params: { path: { id: flow.id } } }));
 
 // --- one measured round ------------------------------------------------------------------------------------
 let contactSeq = 0;

@@ -15,7 +15,13 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureDatabase, ROOT } from '../scripts/lib.mjs';
-import { adminClient, benchDatabase, buildUnless, startService as startProcess } from './lib.mjs';
+import {
+  adminClient,
+  createBenchApi,
+  benchDatabase,
+  buildUnless,
+  startService as startProcess,
+} from './lib.mjs';
 import { MIGRATIONS } from '../scripts/services.mjs';
 
 const { values: args } = parseArgs({
@@ -101,19 +107,10 @@ await db.connect();
 
 const connections = await startService('connections', 'CONNECTIONS_PORT');
 const flows = await startService('flow-definition', 'FLOW_DEFINITION_PORT');
-const { api: adminApi, must } = adminClient(adminKey, [connections, flows]);
-const conn = must(
-  await adminApi.POST('/connections', {
-    body: { title: 'Bench API', baseUrl: `http://127.0.0.1:${business.address().port}` },
-  }),
-);
-const api = must(
-  await adminApi.POST('/apis', {
-    body: { name: 'Fetch API Data', connectionId: conn.id, path: '/orders/{{order_id}}' },
-  }),
-);
-const flow = must(
-  await adminApi.POST('/flows', {
+const admin = adminClient(adminKey, [connections, flows]);
+const api = await createBenchApi(admin, business, '/orders/{{order_id}}');
+const flow = admin.must(
+  await admin.api.POST('/flows', {
     body: {
       name: 'Bench',
       triggers: [{ type: 'api' }],
@@ -135,7 +132,9 @@ const flow = must(
     },
   }),
 );
-const { version } = must(await adminApi.POST('/flows/{id}/publish', { params: { path: { id: flow.id } } }));
+const { version } = admin.must(
+  await admin.api.POST('/flows/{id}/publish', { params: { path: { id: flow.id } } }),
+);
 
 // --- one measured round ------------------------------------------------------------------------------------
 const producers = Array.from(

@@ -1,9 +1,8 @@
 // The demo workspace `npm start` seeds: the product page's walkthrough, through the generated admin client. It is
 // idempotent: what already exists (by name, or by phone number for the channel) is left as it is.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { ROOT } from './lib.mjs';
+import { loadAdminClient, ROOT } from './lib.mjs';
 
 export const DEMO = {
   connection: 'Customer API',
@@ -24,8 +23,7 @@ export const DEMO = {
 
 /** The generated admin client (libs/api-client, built into dist/), on each service's URL. */
 async function adminClient(adminKey, urls) {
-  const require = createRequire(import.meta.url);
-  const { createAdminClient, must } = require(join(ROOT, 'dist/libs/api-client/src/index.js'));
+  const { createAdminClient, must } = loadAdminClient();
   const api = createAdminClient({ adminKey, baseUrl: urls });
   return { api, must };
 }

@@ -4,9 +4,7 @@
 // ADMIN_API_KEY (its workspace is the one exported from or imported into); the flow-definition service is at
 // FLOWBRIDGE_FLOWS_URL (default http://127.0.0.1:$FLOW_DEFINITION_PORT, 3002).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { ROOT } from './lib.mjs';
+import { loadAdminClient } from './lib.mjs';
 
 function option(args, name) {
   const i = args.indexOf(name);
@@ -19,8 +17,7 @@ function options(args, name) {
 
 /** Runs a flows:* command; the exit code. */
 export async function flowsCommand(args, env) {
-  const require = createRequire(import.meta.url);
-  const { createAdminClient, AdminApiError, must } = require(join(ROOT, 'dist/libs/api-client/src/index.js'));
+  const { createAdminClient, AdminApiError, must } = loadAdminClient();
   if (!env.ADMIN_API_KEY) {
     process.stderr.write('ADMIN_API_KEY is not set (in .env or the environment): it says which workspace\n');
     return 64;

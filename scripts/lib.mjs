@@ -2,6 +2,7 @@
 import { spawnSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -253,4 +254,12 @@ export function spawnService(name, script, env, onExit) {
   }
   child.on('exit', (code, signal) => onExit(name, code, signal));
   return child;
+}
+
+/**
+ * The generated admin client (libs/api-client) as the build put it in dist/: `createAdminClient`, `must`,
+ * `AdminApiError`. For the scripts and benchmarks, which are plain ES modules run after a build.
+ */
+export function loadAdminClient() {
+  return createRequire(import.meta.url)(join(ROOT, 'dist/libs/api-client/src/index.js'));
 }

@@ -82,10 +82,13 @@ describe('end to end (services as processes, the sandbox as WhatsApp)', () => {
     return proc;
   }
 
-  /** The generated admin client (libs/api-client) on the four services, the worker's routes on `worker`. */
-  const adminApi = (worker: ServiceProcess): AdminClient =>
+  /**
+   * The generated admin client (libs/api-client) on the four services, the worker's routes on `worker`, acting
+   * with `key` (workspace ws-e2e's unless another is given).
+   */
+  const adminApi = (worker: ServiceProcess, key = adminKey): AdminClient =>
     createAdminClient({
-      adminKey,
+      adminKey: key,
       baseUrl: {
         connections: connections.url(''),
         'flow-definition': flows.url(''),
@@ -298,15 +301,7 @@ describe('end to end (services as processes, the sandbox as WhatsApp)', () => {
       env(),
     );
     const keyB = /^(fb_\S+)$/m.exec(made.stdout)![1];
-    const apiB = createAdminClient({
-      adminKey: keyB,
-      baseUrl: {
-        connections: connections.url(''),
-        'flow-definition': flows.url(''),
-        'whatsapp-messaging': messaging.url(''),
-        worker: workers[0].url(''),
-      },
-    });
+    const apiB = adminApi(workers[0], keyB);
     must(
       await apiB.POST('/channels', {
         body: { ...numberB, accessToken: 'EAAG-e2e-b', verifyToken: 'e2e-verify-b' },

@@ -43,7 +43,10 @@ export type ErrorCodesByStatus = Partial<
   Record<400 | 403 | 404 | 409 | 413 | 415 | 422 | 503, readonly string[]>
 >;
 
-const ERROR_CODES = 'x-error-codes';
+/** The error body's schema, with the codes it may carry (`x-error-codes`: a generated client's switch). */
+function errorSchema(codes: readonly string[]): never {
+  return { $ref: getSchemaPath(ErrorBodyView), 'x-error-codes': codes } as never;
+}
 
 /** Documents the error answers of a route beyond those every admin route can give (see `openApiDocument`). */
 export function ApiErrors(errors: ErrorCodesByStatus): MethodDecorator & ClassDecorator {
@@ -52,7 +55,7 @@ export function ApiErrors(errors: ErrorCodesByStatus): MethodDecorator & ClassDe
       ApiResponse({
         status: Number(status),
         description: `Error codes: ${codes.join(', ')}`,
-        schema: { $ref: getSchemaPath(ErrorBodyView), [ERROR_CODES]: codes } as never,
+        schema: errorSchema(codes),
       }),
     ),
   );
@@ -135,9 +138,7 @@ export function openApiDocument(app: INestApplication, info: OpenApiInfo): OpenA
         operation.responses[status] = {
           description: `${description}. Error codes: ${codes.join(', ')}`,
           content: {
-            'application/json': {
-              schema: { $ref: getSchemaPath(ErrorBodyView), [ERROR_CODES]: codes } as never,
-            },
+            'application/json': { schema: errorSchema(codes) },
           },
         };
       }
@@ -153,7 +154,7 @@ function operationId(controller: string, method: string): string {
 
 /** A property whose schema is one of the `OpenApiInfo.schemas` (or an array of it). */
 export function schemaRef(name: string): { $ref: string } {
-  return { $ref: `#/components/schemas/${name}` };
+  return { $ref: getSchemaPath(name) };
 }
 
 /**

@@ -50,3 +50,8 @@ export function httpMetricsMiddleware(): (req: Request, res: Response, next: Nex
     next();
   };
 }
+
+/** Milliseconds since `began` (a `performance.now()`), to a tenth: the `durationMs` of a log line. */
+export function elapsedMs(began: number): number {
+  return Math.round((performance.now() - began) * 10) / 10;
+}

@@ -5,6 +5,7 @@ import {
   internalKeyOf,
   JobAuth,
   limitGlobalConcurrency,
+  elapsedMs,
   metricOnce,
   noUseCaseFor,
   REDIS,
@@ -142,7 +143,7 @@ export class NavigationConsumer implements OnApplicationBootstrap, BeforeApplica
         runId: navigation.runId,
         workspaceId: navigation.workspaceId,
         outcome,
-        durationMs: Math.round((performance.now() - began) * 10) / 10,
+        durationMs: elapsedMs(began),
       },
       'navigation job done',
     );

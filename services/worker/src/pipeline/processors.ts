@@ -11,6 +11,7 @@ import {
 } from '@flowbridge/contracts';
 import {
   internalKeyOf,
+  elapsedMs,
   isUnavailableError,
   JobAuth,
   limitGlobalConcurrency,
@@ -180,7 +181,7 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
         workspaceId: event.workspaceId,
         source: event.source.type,
         outcome,
-        durationMs: elapsed(began),
+        durationMs: elapsedMs(began),
       },
       'trigger event done',
     );
@@ -220,7 +221,7 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
         workspaceId: data.contact.workspaceId,
         apiId: data.apiId,
         outcome: abandoned ? 'abandoned' : 'attempted',
-        durationMs: elapsed(began),
+        durationMs: elapsedMs(began),
       },
       'API call job done',
     );
@@ -270,11 +271,6 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
     if (!closed)
       this.logger.warn({ budgetMs: budget }, 'jobs still running at shutdown are left to other workers');
   }
-}
-
-/** Milliseconds since `began`, to a tenth. */
-function elapsed(began: number): number {
-  return Math.round((performance.now() - began) * 10) / 10;
 }
 
 /** How long a job waited once it was due: taken minus queued, minus its delay for a scheduled retry. */
