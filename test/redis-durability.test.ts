@@ -89,8 +89,12 @@ describe('start-up refuses a Redis that would lose queued jobs (own redis-server
     server.port = await freePort();
     const proc = await ServiceProcess.launch('worker', env(server.url, 'production'));
     try {
-      await until('the start-up to find Redis away', async () =>
-        proc.output.join('').includes('durability is checked once it is'),
+      // Redis is back as soon as the check is deferred: mostly while the service is still starting (its RPC
+      // server waits up to 2 s for Redis), the moment a refusal must not be lost.
+      await until(
+        'the start-up to find Redis away',
+        async () => proc.output.join('').includes('durability is checked once it is'),
+        { everyMs: 5 },
       );
       await server.start();
       const exit = await Promise.race([

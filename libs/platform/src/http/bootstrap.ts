@@ -77,13 +77,15 @@ async function warnIfRowSecurityBypassed(dataSource: DataSource, logger: Logger)
 export async function runService(definition: ServiceDefinition): Promise<NestExpressApplication> {
   const app = await createServiceApp(definition);
   const logger = new Logger('Lifecycle');
-  const shutdown: { stopWith?: (code: number) => void } = {};
+  // `refused` may come while the service is still starting (Redis back mid-start): kept until `stop` exists.
+  const shutdown: { stopWith?: (code: number) => void; pending?: number } = {};
   await checkRedisDurability(app.get<Redis>(REDIS), definition.config.NODE_ENV, {
     logger: new Logger('Redis'),
     // A Redis that was down at start-up and came back without an append-only file: stop, as at start-up.
     refused: (error) => {
       process.stderr.write(`${definition.name}: ${error.message}\n`);
-      shutdown.stopWith?.(78);
+      if (shutdown.stopWith) shutdown.stopWith(78);
+      else shutdown.pending = 78;
     },
   });
   await warnIfRowSecurityBypassed(app.get(DataSource), logger);
@@ -125,6 +127,7 @@ export async function runService(definition: ServiceDefinition): Promise<NestExp
   shutdown.stopWith = (code) => void stop('redis-durability', code);
   process.once('SIGTERM', (signal) => void stop(signal));
   process.once('SIGINT', (signal) => void stop(signal));
+  if (shutdown.pending !== undefined) shutdown.stopWith(shutdown.pending);
   return app;
 }
 

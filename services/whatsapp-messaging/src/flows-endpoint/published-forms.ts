@@ -7,7 +7,7 @@ import {
   type PublishFormsResponse,
 } from '@flowbridge/contracts';
 import { AppError, FlowTokens, internalKeyOf, REDIS, Tenancy } from '@flowbridge/platform';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -35,11 +35,14 @@ type Published = Extract<PublishFormsResponse, { ok: true }>['published'];
  * message naming a form gets the Flow id published for its version and channel, and a signed flow token.
  */
 @Injectable()
-export class PublishedForms {
+export class PublishedForms implements BeforeApplicationShutdown {
   private readonly logger = new Logger(PublishedForms.name);
   private readonly tokens: FlowTokens;
   /** `<flow>/<version>/<form>/<channel>` → Meta's Flow id: a version's forms never change. */
   private readonly ids = new Map<string, string>();
+  /** Publish RPCs being answered: shutdown lets them reply while the RPC transport is still open. */
+  private readonly answering = new Set<Promise<unknown>>();
+  private stopping = false;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -63,9 +66,21 @@ export class PublishedForms {
         'NO_PUBLIC_URL',
         'Forms need a data endpoint WhatsApp can reach: set PUBLIC_BASE_URL on the messaging service',
       );
-    return this.once(request.attempt, () =>
+    const answer = this.once(request.attempt, () =>
       Tenancy.forWorkspace(request.workspaceId, () => this.publishAll(request)),
     );
+    const tracked = answer.finally(() => this.answering.delete(tracked));
+    this.answering.add(tracked);
+    return answer;
+  }
+
+  /**
+   * Before the RPC transport closes: a replica waiting for another's result stops waiting (the other answers
+   * the caller), and every answer under way is given, so no reply is published on a closed connection.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await Promise.allSettled([...this.answering]);
   }
 
   /**
@@ -86,12 +101,17 @@ export class PublishedForms {
       return result;
     }
     const until = Date.now() + ATTEMPT_TTL_MS;
-    while (Date.now() < until) {
+    while (Date.now() < until && !this.stopping) {
       const value = await this.redis.get(key);
       if (value && value !== PENDING) return JSON.parse(value) as PublishFormsResponse;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    return refused('CLOUD_API_UNAVAILABLE', 'The replica publishing the forms did not finish');
+    return refused(
+      'CLOUD_API_UNAVAILABLE',
+      this.stopping
+        ? 'This replica stopped before the forms were published; publish again'
+        : 'The replica publishing the forms did not finish',
+    );
   }
 
   private async publishAll(request: PublishFormsRequest): Promise<PublishFormsResponse> {
