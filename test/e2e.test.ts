@@ -9,7 +9,14 @@ import {
   must,
   type Schemas,
 } from '@flowbridge/api-client';
-import { createTestDatabase, type TestDatabase, testRedisUrl, until } from '@flowbridge/testing';
+import {
+  type CollectedSpan,
+  createTestDatabase,
+  OtlpCollector,
+  type TestDatabase,
+  testRedisUrl,
+  until,
+} from '@flowbridge/testing';
 import { type DemoApi, startDemoApi } from '../tools/demo-api/src/demo-api';
 import { type Sandbox, startSandbox } from '../tools/sandbox/src/sandbox';
 import {
@@ -32,6 +39,8 @@ describe('end to end (services as processes, the sandbox as WhatsApp)', () => {
   let db: TestDatabase;
   let sandbox: Sandbox;
   let demo: DemoApi;
+  /** Every service exports its spans here (OTLP over HTTP): the step's trace is read from it. */
+  let collector: OtlpCollector;
   const started: ServiceProcess[] = [];
   const adminKey = `fb_test_${randomBytes(18).toString('base64url')}`;
   const prefix = `fbtest-e2e-${randomBytes(4).toString('hex')}`;
@@ -72,6 +81,8 @@ describe('end to end (services as processes, the sandbox as WhatsApp)', () => {
     OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
     ENCRYPTION_KEYS: `k1:${encryptionKey}`,
     GRAPH_API_BASE_URL: sandbox.url,
+    OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+    OTEL_BSP_SCHEDULE_DELAY: '100',
   });
   const encryptionKey = newKey();
 
@@ -124,6 +135,7 @@ describe('end to end (services as processes, the sandbox as WhatsApp)', () => {
       db.appUrl,
     );
     demo = await startDemoApi();
+    collector = await new OtlpCollector().start();
     sandbox = await startSandbox({ webhookUrl: 'http://127.0.0.1:9/unset', numbers: [number, numberB] });
     [connections, flows, workers, messaging] = await Promise.all([
       startService('connections'),
@@ -140,6 +152,7 @@ describe('end to end (services as processes, the sandbox as WhatsApp)', () => {
     await Promise.all(started.map((p) => p.exited));
     await sandbox?.close();
     await demo?.close();
+    await collector?.stop();
     await db?.drop();
   }, 60_000);
 
@@ -205,6 +218,62 @@ describe('end to end (services as processes, the sandbox as WhatsApp)', () => {
     expect(demo.calls.filter((c) => c.path === '/orders/A-1001')).toHaveLength(2); // the flow's, and ours just now
     await sandbox.tap(waId, 'Talk to us');
     expect((await received(waId, 3))[2]).toBe('An agent will call you about order A-1001.');
+  });
+
+  it('[issue 20] one step is one trace: webhook → trigger → API call → its result → navigation → send, across the services', async () => {
+    const waId = newContact();
+    await sandbox.say(waId, 'order status');
+    await received(waId, 1);
+    await sandbox.say(waId, 'A-1002');
+    await received(waId, 2);
+    const [run] = must(await api.GET('/runs', { params: { query: { contact: waId } } })).items;
+
+    // The step the order number started: found by its API call, then every span of its trace.
+    const chain = [
+      'whatsapp.webhook',
+      'flow.trigger',
+      'api.call',
+      'flow.api_result',
+      'flow.navigation',
+      'whatsapp.send',
+    ];
+    const spans = await until(
+      "the step's six spans",
+      async () => {
+        const call = collector.spans.find(
+          (s) => s.name === 'api.call' && s.attributes['flowbridge.run_id'] === run.id,
+        );
+        const trace = call ? collector.trace(call.traceId) : [];
+        return chain.every((name) => trace.some((s) => s.name === name)) && trace;
+      },
+      PATIENT,
+    );
+    const byName = (name: string) => spans.filter((s) => s.name === name);
+    const one = (name: string): CollectedSpan => {
+      expect(byName(name)).toHaveLength(1);
+      return byName(name)[0];
+    };
+    // Each hop a child of the one before, and each span from the service that did the work.
+    const [webhook, trigger, call, result, navigation, send] = chain.map(one);
+    expect(webhook.parentSpanId).toBeUndefined();
+    expect(
+      [trigger, call, result, navigation, send].map(
+        (s, i) => s.parentSpanId === [webhook, trigger, call, result, navigation][i].spanId,
+      ),
+    ).toEqual([true, true, true, true, true]);
+    expect([webhook, trigger, call, result, navigation, send].map((s) => s.service)).toEqual([
+      'flowbridge-whatsapp-messaging',
+      'flowbridge-worker',
+      'flowbridge-worker',
+      'flowbridge-worker',
+      'flowbridge-whatsapp-messaging',
+      'flowbridge-whatsapp-messaging',
+    ]);
+    expect(call.attributes).toMatchObject({ 'flowbridge.api_id': apiId, 'flowbridge.outcome': 'success' });
+    expect(send.attributes).toMatchObject({ 'flowbridge.outcome': 'sent' });
+    expect(webhook.attributes).toMatchObject({ 'flowbridge.messages': 1 });
+    // Nothing of the contact or the order leaves in a span.
+    expect(JSON.stringify(spans)).not.toMatch(new RegExp(`${waId}|A-1002`));
   });
 
   it('the API failing sends Sample Screen, and the If takes its other branch; GET /runs/:id shows the call log', async () => {

@@ -89,6 +89,7 @@ describe('migrations', () => {
       'whatsapp_messaging.MessagingIsolation1764000000530',
       'whatsapp_messaging.MessagingFlowKeys1764000000540',
       'whatsapp_messaging.MessagingPublishedForms1764000000550',
+      'whatsapp_messaging.MessagingSendTraces1764000000560',
     ]);
   });
 

@@ -1,7 +1,7 @@
 // Jobs on the worker's own `flow-api-calls` queue: one attempt of a `data_exchange` step each, delayed for its
 // retries (they survive restarts). Validated on receipt by the worker.
 import { z } from 'zod';
-import { firstProblem } from './triggers';
+import { firstProblem, traceparent } from './triggers';
 
 /** One attempt of a `data_exchange` step, on the worker's own `flow-api-calls` queue. */
 export interface ApiCallJob {
@@ -20,6 +20,8 @@ export interface ApiCallJob {
    * BullMQ's own stalls, a step whose processes died twice is abandoned.
    */
   interrupted?: number;
+  /** The W3C `traceparent` of the step that decided the call, when tracing is on: each attempt is its child. */
+  trace?: string;
 }
 
 export const ApiCallJobName = 'api-call.v1';
@@ -37,6 +39,7 @@ export const apiCallJobSchema = z.object({
   countedAttempts: count,
   startedAt: count,
   interrupted: count.optional(),
+  trace: traceparent,
 });
 
 /** An API-call job's data checked field by field; the first problem, with its path, when it is not one. */

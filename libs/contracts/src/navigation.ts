@@ -1,7 +1,7 @@
 // Jobs on the `flow-navigation` queue: what the worker emits when a run enters a screen. Validated on receipt
 // by the messaging service.
 import { z } from 'zod';
-import { firstProblem, type TriggerContact } from './triggers';
+import { firstProblem, traceparent, type TriggerContact } from './triggers';
 
 export interface RenderedOption {
   id: string;
@@ -74,6 +74,8 @@ export interface NavigationEventV1 {
   seq: number;
   messages: OutboundMessage[];
   emittedAt: string;
+  /** The W3C `traceparent` of the step that entered the screen, when tracing is on. */
+  trace?: string;
 }
 
 const option = z.object({ id: z.string().min(1), title: z.string(), description: z.string().optional() });
@@ -123,6 +125,7 @@ export const navigationEventSchema = z.object({
   seq: z.number().int().nonnegative(),
   messages: z.array(message).max(50),
   emittedAt: z.iso.datetime({ offset: true }),
+  trace: traceparent,
 });
 
 /** A navigation job's data checked field by field; the first problem, with its path, when it is not one. */

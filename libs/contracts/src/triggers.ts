@@ -23,6 +23,8 @@ export interface TriggerEventV1 {
   channelId: string;
   contact: TriggerContact;
   occurredAt: string;
+  /** The W3C `traceparent` of the span that made the event, when tracing is on (the step's trace). */
+  trace?: string;
   source:
     | /** A business system started a flow through `POST /flows/:id/runs`. */
       {
@@ -45,6 +47,16 @@ export interface TriggerEventV1 {
 const jsonObject = z.record(z.string(), z.unknown());
 const nonEmpty = z.string().min(1);
 
+/**
+ * A W3C `traceparent` carried by a job (its step's trace). One that does not parse is dropped, never refused: a
+ * trace is not worth an event.
+ */
+export const traceparent = z
+  .string()
+  .regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/)
+  .optional()
+  .catch(undefined);
+
 /** What the contact sent, as the trigger matcher reads it. */
 const triggerMessage = z.discriminatedUnion('kind', [
   z.looseObject({ kind: z.literal('text'), text: z.string() }),
@@ -63,6 +75,7 @@ export const triggerEventSchema = z.looseObject({
   workspaceId: nonEmpty,
   channelId: nonEmpty,
   occurredAt: nonEmpty.refine((at) => !Number.isNaN(Date.parse(at)), 'is not a date'),
+  trace: traceparent,
   contact: z.looseObject({
     waId: z.string().regex(/^\d{6,15}$/, 'is not a WhatsApp id'),
     name: z.string().optional(),

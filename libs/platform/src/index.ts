@@ -11,3 +11,4 @@ export * from './metrics';
 export * from './platform.module';
 export * from './redis';
 export * from './queues';
+export * from './tracing';

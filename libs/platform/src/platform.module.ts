@@ -16,6 +16,7 @@ import { ShutdownState } from './lifecycle';
 import { LoggingModule } from './logging';
 import { MetricsController } from './metrics';
 import { REDIS, RedisModule } from './redis';
+import { TracingModule } from './tracing';
 import {
   AdminThrottlerGuard,
   ANONYMOUS_THROTTLER,
@@ -71,6 +72,7 @@ export class PlatformModule {
               scopeConnections(await new DataSource(dataSourceOptions as DataSourceOptions).initialize()),
             ),
         }),
+        TracingModule.forRoot(options.service, options.config),
         TerminusModule.forRoot({ logger: false }),
         PrometheusModule.register({
           controller: MetricsController,

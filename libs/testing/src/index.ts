@@ -3,3 +3,4 @@ export * from './log-capture';
 export * from './http-peer';
 export * from './until';
 export * from './navigation-queues';
+export * from './otlp-collector';

@@ -1,8 +1,11 @@
 import { Transform } from 'class-transformer';
 
 /** Environment strings → numbers; anything unparsable stays NaN so that validation names the variable. */
-export const ToInt = (): PropertyDecorator =>
+export const ToNumber = (): PropertyDecorator =>
   Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? Number(value.trim()) : value));
+
+/** The same transform: whether the number is whole is the validation's to say (`@IsInt`), by name. */
+export const ToInt = ToNumber;
 
 export const ToBoolean = (): PropertyDecorator =>
   Transform(({ value }: { value: unknown }) => {

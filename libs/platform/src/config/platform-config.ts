@@ -1,6 +1,18 @@
 import { TEST_INTERNAL_KEY } from '../crypto/internal-key';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
-import { ToInt } from './env-transforms';
+import {
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
+import { ToInt, ToNumber } from './env-transforms';
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -140,6 +152,33 @@ export class PlatformConfig {
   @Min(0)
   @Max(60_000)
   SHUTDOWN_DRAIN_DELAY_MS = 0;
+
+  /**
+   * OpenTelemetry: where spans go, as OTLP over HTTP (JSON). Unset (with the next one), tracing is off and costs
+   * nothing. The base URL of a collector (`/v1/traces` is added), as in every OpenTelemetry SDK.
+   */
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'must be an http(s) URL' })
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+
+  /** The full URL of the traces endpoint, when it is not the base URL's `/v1/traces`. */
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'must be an http(s) URL' })
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
+
+  /** Share of traces kept (0-1), decided once where a trace starts (the webhook, a run's start). */
+  @ToNumber()
+  @IsNumber({}, { message: 'must be a number from 0 to 1' })
+  @Min(0)
+  @Max(1)
+  OTEL_TRACES_SAMPLER_ARG = 1;
+
+  /** Longest a finished span waits before it is sent (spans go in batches). */
+  @ToInt()
+  @IsInt({ message: 'must be an integer number of milliseconds' })
+  @Min(10)
+  @Max(60_000)
+  OTEL_BSP_SCHEDULE_DELAY = 5000;
 }
 
 /** INTERNAL_KEY, or under NODE_ENV=test (only) the fixed test key. */

@@ -69,6 +69,10 @@ export class MessageEntity {
   @Column({ name: 'sending_since', type: 'timestamptz', nullable: true })
   sendingSince!: Date | null;
 
+  /** Outbound: the W3C `traceparent` of the navigation that queued it (its send joins that trace); tracing on. */
+  @Column({ name: 'trace_parent', type: 'text', nullable: true })
+  traceParent!: string | null;
+
   @Column({ name: 'sent_at', type: 'timestamptz', nullable: true })
   sentAt!: Date | null;
 

@@ -4,6 +4,7 @@ import { MessagingRedisEpochs1764000000520 } from './1764000000520-redis-epochs'
 import { MessagingIsolation1764000000530 } from './1764000000530-workspace-isolation';
 import { MessagingFlowKeys1764000000540 } from './1764000000540-flow-keys';
 import { MessagingPublishedForms1764000000550 } from './1764000000550-published-forms';
+import { MessagingSendTraces1764000000560 } from './1764000000560-send-traces';
 
 export const MESSAGING_SCHEMA = 'whatsapp_messaging';
 export const MESSAGING_MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MESSAGING_MIGRATIONS = [
   MessagingIsolation1764000000530,
   MessagingFlowKeys1764000000540,
   MessagingPublishedForms1764000000550,
+  MessagingSendTraces1764000000560,
 ];

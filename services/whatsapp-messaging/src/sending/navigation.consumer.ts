@@ -6,11 +6,14 @@ import {
   JobAuth,
   limitGlobalConcurrency,
   elapsedMs,
+  endSpan,
   metricOnce,
   noUseCaseFor,
   REDIS,
   redisOptionsFromUrl,
   settleWithin,
+  startSpan,
+  traceparentOf,
   UnavailabilityParking,
 } from '@flowbridge/platform';
 import {
@@ -130,12 +133,27 @@ export class NavigationConsumer implements OnApplicationBootstrap, BeforeApplica
       throw new UnrecoverableError(`invalid navigation event: ${navigation}`);
     }
     const began = performance.now();
-    const outcome = await this.parking.run(job, token, async () => {
-      const queued = await this.lane.enqueue(navigation);
-      const outcome = queued ? 'queued' : 'already_queued';
-      navigations.inc({ outcome });
-      return outcome;
+    // The sends' trace: a child of the step that entered the screen, carried by each queued row.
+    const span = startSpan('flow.navigation', navigation.trace, {
+      'flowbridge.workspace_id': navigation.workspaceId,
+      'flowbridge.run_id': navigation.runId,
+      'flowbridge.screen_id': navigation.screenId,
     });
+    const trace = traceparentOf(span);
+    const outcome = await this.parking
+      .run(job, token, async () => {
+        const queued = await this.lane.enqueue(trace === undefined ? navigation : { ...navigation, trace });
+        const outcome = queued ? 'queued' : 'already_queued';
+        navigations.inc({ outcome });
+        return outcome;
+      })
+      .then(
+        (outcome) => (endSpan(span, undefined, { 'flowbridge.outcome': outcome }), outcome),
+        (error: unknown) => {
+          endSpan(span, error);
+          throw error;
+        },
+      );
     this.logger.log(
       {
         jobId: job.id,

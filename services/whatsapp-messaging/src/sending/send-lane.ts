@@ -1,5 +1,5 @@
 import type { NavigationEventV1 } from '@flowbridge/contracts';
-import { metricOnce, Tenancy } from '@flowbridge/platform';
+import { endSpan, metricOnce, SpanKind, startSpan, Tenancy } from '@flowbridge/platform';
 import { Injectable, Logger } from '@nestjs/common';
 import { Counter, Histogram } from 'prom-client';
 import { type SendingChannel, SendingChannels } from '../channels/sending-channels';
@@ -155,7 +155,22 @@ export class SendLane {
       throw error;
     }
     const began = performance.now();
-    const outcome = await this.graph.send(channel.entity, channel.accessToken, row.content);
+    const span = startSpan(
+      'whatsapp.send',
+      row.trace_parent ?? undefined,
+      {
+        'flowbridge.workspace_id': recipient.workspaceId,
+        'flowbridge.navigation_id': row.navigation_id,
+        'flowbridge.part': row.part,
+        'flowbridge.attempt': row.attempts + (row.claimed ? 0 : 1),
+      },
+      SpanKind.CLIENT,
+    );
+    const outcome = await this.graph.send(channel.entity, channel.accessToken, row.content).catch((error) => {
+      endSpan(span, error);
+      throw error;
+    });
+    endSpan(span, outcome.kind === 'sent' ? undefined : outcome.kind, { 'flowbridge.outcome': outcome.kind });
     sendDuration.observe({ outcome: outcome.kind }, (performance.now() - began) / 1000);
     sends.inc({ outcome: outcome.kind });
     if (outcome.kind === 'retry' || outcome.kind === 'failed')

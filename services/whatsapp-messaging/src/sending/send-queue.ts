@@ -23,6 +23,8 @@ export interface HeadRow {
   attempts: number;
   next_attempt_at: Date | null;
   sending_since: Date | null;
+  /** The `traceparent` of the navigation that queued it, when tracing is on. */
+  trace_parent: string | null;
   claimed: boolean;
 }
 
@@ -167,17 +169,19 @@ export class SendQueue {
         part,
         type: payload.type,
         content: { ...payload, biz_opaque_callback_data: callbackDataOf(navigation.navigationId, part) },
+        trace_parent: navigation.trace ?? null,
       })),
     );
     rows.forEach((row, i) => (row.ord = i));
     const inserted = await this.db.query<Array<{ navigation_id: string }>>(
       prepared(`INSERT INTO whatsapp_messaging.messages
-              (workspace_id, channel_id, wa_id, occurred_at, direction, send_state, navigation_id, part, type, content)
+              (workspace_id, channel_id, wa_id, occurred_at, direction, send_state, navigation_id, part, type, content,
+               trace_parent)
        SELECT r.workspace_id, r.channel_id, r.wa_id, r.occurred_at, 'out', 'queued', r.navigation_id, r.part,
-              r.type, r.content
+              r.type, r.content, r.trace_parent
          FROM jsonb_to_recordset($1::jsonb)
               AS r(ord int, workspace_id text, channel_id uuid, wa_id text, occurred_at timestamptz, navigation_id text,
-                   part smallint, type text, content jsonb)
+                   part smallint, type text, content jsonb, trace_parent text)
         ORDER BY r.ord
        ON CONFLICT (navigation_id, part) DO NOTHING
        RETURNING navigation_id`),
@@ -196,7 +200,7 @@ export class SendQueue {
        head AS (
          SELECT h.* FROM wanted w CROSS JOIN LATERAL (
            SELECT id, channel_id, wa_id, navigation_id, part, content, send_state, attempts, next_attempt_at,
-                  sending_since
+                  sending_since, trace_parent
              FROM whatsapp_messaging.messages
             WHERE channel_id = w.channel_id AND wa_id = w.wa_id AND send_state IN ('queued', 'sending')
             ORDER BY id LIMIT 1) h),

@@ -4,7 +4,17 @@ import {
   type TriggerEventV1,
   type TriggerMessage,
 } from '@flowbridge/contracts';
-import { GroupCommit, REDIS, RedisEpochWatcher, Tenancy, TriggerProducer } from '@flowbridge/platform';
+import {
+  endSpan,
+  GroupCommit,
+  REDIS,
+  RedisEpochWatcher,
+  SpanKind,
+  startSpan,
+  Tenancy,
+  traceparentOf,
+  TriggerProducer,
+} from '@flowbridge/platform';
 import {
   Inject,
   Injectable,
@@ -20,6 +30,9 @@ import { type ParsedInbound, triggerMessageOf } from './envelope';
 import { type InboundRow, InboundRepository, type StatusRow } from './inbound.repository';
 import { inboundMessages, unknownTypes, webhookBatchSize, webhookRequests } from './webhook-metrics';
 import { unavailableOnError, type VerifiedWebhook, WebhookVerifier } from './webhook-verifier';
+
+/** A verified webhook and the trace its messages' steps continue (the `traceparent` of its span). */
+type TracedWebhook = VerifiedWebhook & { trace?: string };
 
 const STATUS_RANK = { sent: 1, delivered: 2, read: 3, failed: 4 } as const;
 
@@ -45,7 +58,7 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
   private readonly logger = new Logger(WebhookIngest.name);
   private readonly epochs: RedisEpochWatcher;
   /** Webhooks that arrive while earlier ones are being written share the next transaction (group commit). */
-  private readonly writes: GroupCommit<VerifiedWebhook, IngestResult>;
+  private readonly writes: GroupCommit<TracedWebhook, IngestResult>;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -74,14 +87,32 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
     this.epochs.stop();
   }
 
-  /** Across workspaces: one batch may carry several numbers; each change goes to its own channel's workspace. */
+  /**
+   * Across workspaces: one batch may carry several numbers; each change goes to its own channel's workspace.
+   * Each webhook starts a trace (`whatsapp.webhook`) that the steps of its messages continue.
+   */
   ingest(raw: Buffer, signature: string | undefined): Promise<IngestResult> {
     return Tenancy.acrossWorkspaces(async () => {
-      const webhook = await this.verifier.verify(raw, signature);
-      if (webhook === 'ignored') return { messages: 0, duplicates: 0, statuses: 0 };
-      const result = await unavailableOnError(() => this.writes.submit('webhooks', webhook), this.logger);
-      webhookRequests.inc({ outcome: 'accepted' });
-      return result;
+      const span = startSpan('whatsapp.webhook', undefined, {}, SpanKind.SERVER);
+      try {
+        const webhook = await this.verifier.verify(raw, signature);
+        if (webhook === 'ignored') {
+          endSpan(span, undefined, { 'flowbridge.outcome': 'ignored' });
+          return { messages: 0, duplicates: 0, statuses: 0 };
+        }
+        const traced = { ...webhook, trace: traceparentOf(span) };
+        const result = await unavailableOnError(() => this.writes.submit('webhooks', traced), this.logger);
+        webhookRequests.inc({ outcome: 'accepted' });
+        endSpan(span, undefined, {
+          'flowbridge.messages': result.messages,
+          'flowbridge.duplicates': result.duplicates,
+          'flowbridge.statuses': result.statuses,
+        });
+        return result;
+      } catch (error) {
+        endSpan(span, error);
+        throw error;
+      }
     });
   }
 
@@ -89,7 +120,7 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
    * Every message and status of the webhooks given, in one transaction and one statement each; the new messages
    * enqueued as trigger events before it commits. One result per webhook, in order.
    */
-  private async record(tx: EntityManager, writes: VerifiedWebhook[]): Promise<IngestResult[]> {
+  private async record(tx: EntityManager, writes: TracedWebhook[]): Promise<IngestResult[]> {
     webhookBatchSize.observe(writes.length);
     const inbound: Array<{ write: number; row: InboundRow; parsed: ParsedInbound }> = [];
     const statuses: StatusRow[] = [];
@@ -156,7 +187,7 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
       const isNew = fresh.delete(row.wa_message_id); // a second copy in the same batch is a duplicate too
       inboundMessages.inc({ type: row.type, outcome: isNew ? 'new' : 'duplicate' });
       // The trigger event only for a message seen for the first time.
-      if (isNew) events.push(triggerEventOf(row, parsed.inbound, parsed.message));
+      if (isNew) events.push(triggerEventOf(row, parsed.inbound, parsed.message, writes[write].trace));
       results[write][isNew ? 'messages' : 'duplicates']++;
     }
     // Inside the transaction: if Redis refuses, nothing is recorded and Meta sends the batch again.
@@ -192,6 +223,7 @@ function triggerEventOf(
   row: Omit<InboundRow, 'type'>,
   inbound: InboundMessage,
   message: TriggerMessage,
+  trace?: string,
 ): TriggerEventV1 {
   const profileName = row.content.profileName;
   return {
@@ -201,6 +233,7 @@ function triggerEventOf(
     channelId: row.channel_id,
     contact: { waId: row.wa_id, ...(profileName !== undefined ? { name: profileName } : {}) },
     occurredAt: row.occurred_at,
+    ...(trace !== undefined ? { trace } : {}),
     source: {
       type: 'message',
       messageId: row.wa_message_id,

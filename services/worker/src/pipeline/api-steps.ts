@@ -8,7 +8,7 @@ import {
   QueueName,
 } from '@flowbridge/contracts';
 import { failureOf, RequestEngine } from '@flowbridge/outbound';
-import { Tenancy } from '@flowbridge/platform';
+import { endSpan, SpanKind, startSpan, Tenancy, traceparentOf } from '@flowbridge/platform';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -92,17 +92,43 @@ export class ApiSteps {
       );
   }
 
+  /** One attempt in its span (a child of the step that decided it); the result carries the span on. */
   private async attemptFor(call: ApiCallJob, run: InlineAttempt['run'], settles?: string): Promise<void> {
+    const span = startSpan(
+      'api.call',
+      call.trace,
+      {
+        'flowbridge.workspace_id': call.contact.workspaceId,
+        'flowbridge.run_id': call.runId,
+        'flowbridge.api_id': call.apiId,
+        'flowbridge.attempt': call.attempt,
+      },
+      SpanKind.CLIENT,
+    );
+    try {
+      const outcome = await this.attemptIn(call, run, traceparentOf(span), settles);
+      endSpan(span, outcome.startsWith('failed') ? outcome : undefined, { 'flowbridge.outcome': outcome });
+    } catch (error) {
+      endSpan(span, error);
+      throw error;
+    }
+  }
+
+  private async attemptIn(
+    call: ApiCallJob,
+    run: InlineAttempt['run'],
+    trace: string | undefined,
+    settles?: string,
+  ): Promise<string> {
     const resolved = await this.rpc.resolveApi(call.contact.workspaceId, call.apiId);
     if (!resolved.ok) {
       await this.applyResult(
         call,
         failedWithoutAnswer(OutboundErrorCode.ApiNotFound, resolved.message, call),
         {},
-        undefined,
-        settles,
+        { trace, settles },
       );
-      return;
+      return `failed: ${OutboundErrorCode.ApiNotFound}`;
     }
     let began = 0;
     const result = await this.slots.run(() => {
@@ -132,8 +158,9 @@ export class ApiSteps {
       entry: result.log,
     };
     if (!result.retry) {
-      await this.applyResult(call, result.response, result.variables, callLog, settles);
-      return;
+      await this.applyResult(call, result.response, result.variables, { callLog, trace, settles });
+      const { status, error, statusCode } = result.response;
+      return status === 'success' ? 'success' : `failed: ${error?.code ?? statusCode ?? 'failure'}`;
     }
     apiRetries.inc({ connection: resolved.connection.id });
     const next: ApiCallJob = {
@@ -152,6 +179,7 @@ export class ApiSteps {
       delayMs: result.retry.afterMs,
     };
     await this.drainer.submit({ contact: call.contact, callLog, jobs: [retry], settles });
+    return 'retry';
   }
 
   /**
@@ -178,8 +206,7 @@ export class ApiSteps {
     call: ApiCallJob,
     response: ApiResponse,
     mapped: Record<string, JsonValue>,
-    callLog?: CallLogRow,
-    settles?: string,
+    { callLog, trace, settles }: { callLog?: CallLogRow; trace?: string; settles?: string } = {},
   ): Promise<boolean> {
     return this.drainer.submit({
       contact: call.contact,
@@ -189,7 +216,14 @@ export class ApiSteps {
         eventId: jobIdOf('result', call.key),
         contact: call.contact,
         occurredAt: new Date().toISOString(),
-        event: { kind: 'api_result', runId: call.runId, key: call.key, response, mapped },
+        event: {
+          kind: 'api_result',
+          runId: call.runId,
+          key: call.key,
+          response,
+          mapped,
+          ...(trace !== undefined ? { trace } : {}),
+        },
       },
     });
   }

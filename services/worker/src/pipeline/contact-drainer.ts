@@ -1,5 +1,5 @@
 import { type JsonValue, QueueName } from '@flowbridge/contracts';
-import { GroupCommit, Tenancy } from '@flowbridge/platform';
+import { endSpan, GroupCommit, type Span, startSpan, Tenancy, traceparentOf } from '@flowbridge/platform';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -120,6 +120,8 @@ export class ContactDrainer {
     let attempts: InlineAttempt[] = [];
     let queued: ContactKey[] = [];
     let started = (): void => undefined;
+    /** A span per event applied, ended once the batch that wrote it has committed (or failed). */
+    const spans: Span[] = [];
     try {
       fresh = await this.db.transaction(async (tx) => {
         await BatchRepository.lock(tx, contacts);
@@ -138,9 +140,16 @@ export class ContactDrainer {
         const jobs: ContactJob[] = writes.flatMap((w) =>
           (w.jobs ?? []).map((job) => ({ contact: w.contact, job })),
         );
-        for (const { contact, event } of this.inOrder(read.pending, entries, read.recorded))
-          for (const job of await this.applier.apply({ runs, triggers }, contact, event))
+        for (const { contact, event } of this.inOrder(read.pending, entries, read.recorded)) {
+          const span = startSpan(`flow.${event.kind}`, RunApplier.traceOf(event), {
+            'flowbridge.workspace_id': workspaceId,
+            'flowbridge.event': event.kind,
+            'flowbridge.batch_size': writes.length,
+          });
+          spans.push(span);
+          for (const job of await this.applier.apply({ runs, triggers }, contact, event, traceparentOf(span)))
             jobs.push({ contact, job });
+        }
         attempts = this.lease(jobs, runs);
         if (attempts.length > 0) started = this.holdShutdown();
         queued = distinctContacts(jobs.filter((j) => j.job.leaseMs === undefined).map((j) => j.contact));
@@ -158,6 +167,7 @@ export class ContactDrainer {
         return read.recorded;
       });
     } catch (error) {
+      for (const span of spans) endSpan(span, error);
       started();
       this.slots.unpromise(attempts.length);
       // Alone (GroupCommit splits a failed batch): kept as pending, so that it is applied before anything that
@@ -166,6 +176,7 @@ export class ContactDrainer {
       throw error;
     }
     // Committed: from here on the batch must not be written again (GroupCommit would, on a throw).
+    for (const span of spans) span.end();
     this.startInline(attempts);
     started();
     // Jobs not sent now (Redis refused) are in the outbox, and its sweep sends them. Only contacts with jobs to

@@ -17,9 +17,14 @@ import type { OutboxJob } from './outbox.service';
 /**
  * The jobs a run's effect asks for, as outbox rows: a navigation on the contact's partition, or the first attempt
  * of an API step. Their ids are deterministic (run and sequence; step key and attempt), so a job sent twice is
- * one job.
+ * one job. `trace` is the `traceparent` of the step that decided them, carried on to the next hop.
  */
-export function outboxJobsOf(run: RunEntity, effect: Effect, navigationPartitions: number): OutboxJob[] {
+export function outboxJobsOf(
+  run: RunEntity,
+  effect: Effect,
+  navigationPartitions: number,
+  trace?: string,
+): OutboxJob[] {
   const contact: ContactKey = { workspaceId: run.workspaceId, channelId: run.channelId, waId: run.waId };
   if (effect.type === 'send') {
     const navigation: NavigationEventV1 = {
@@ -35,6 +40,7 @@ export function outboxJobsOf(run: RunEntity, effect: Effect, navigationPartition
       seq: effect.seq,
       messages: effect.messages,
       emittedAt: new Date().toISOString(),
+      ...(trace !== undefined ? { trace } : {}),
     };
     return [
       {
@@ -55,6 +61,7 @@ export function outboxJobsOf(run: RunEntity, effect: Effect, navigationPartition
       attempt: 1,
       countedAttempts: 0,
       startedAt: Date.now(),
+      ...(trace !== undefined ? { trace } : {}),
     };
     return [
       {

@@ -16,6 +16,8 @@ export type InboxEvent =
       key: string;
       response: ApiResponse;
       mapped: Record<string, JsonValue>;
+      /** The `traceparent` of the attempt that answered, when tracing is on. */
+      trace?: string;
     }
   /** The run has had no event for RUN_IDLE_TIMEOUT_MS. */
   | { kind: 'expire'; runId: string };

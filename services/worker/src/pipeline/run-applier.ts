@@ -18,6 +18,12 @@ export interface BatchContext {
   triggers: TriggerMatcher;
 }
 
+/** What one event's application works with: the batch's runs, and the trace its jobs carry on. */
+interface StepContext {
+  runs: RunSet;
+  trace?: string;
+}
+
 /**
  * Applies one inbox event to the contact's run, inside the transaction that holds the contact's lock:
  * steps the flow engine on the batch's runs (in memory; the batch writes them once) and turns its effects into
@@ -37,27 +43,43 @@ export class RunApplier {
     return event.kind === 'trigger' ? null : event.runId;
   }
 
-  async apply(batch: BatchContext, contact: ContactKey, event: InboxEvent): Promise<OutboxJob[]> {
+  /** The trace an event continues (the `traceparent` it carries), if any. */
+  static traceOf(event: InboxEvent): string | undefined {
+    return event.kind === 'trigger'
+      ? event.event.trace
+      : event.kind === 'api_result'
+        ? event.trace
+        : undefined;
+  }
+
+  /** `trace`: the `traceparent` of the event's application, which the jobs it decides carry on. */
+  async apply(
+    batch: BatchContext,
+    contact: ContactKey,
+    event: InboxEvent,
+    trace?: string,
+  ): Promise<OutboxJob[]> {
+    const context = { ...batch, trace };
     switch (event.kind) {
       case 'trigger':
-        return this.trigger(batch, contact, event.event);
+        return this.trigger(context, contact, event.event);
       case 'api_result':
-        return this.apiResult(batch.runs, event);
+        return this.apiResult(context, event);
       case 'expire':
-        return this.expire(batch.runs, event.runId);
+        return this.expire(context, event.runId);
     }
   }
 
   /** Ends a run that has been idle too long (an event since may have renewed it: then nothing happens). */
-  private async expire(runs: RunSet, runId: string): Promise<OutboxJob[]> {
-    const run = runs.byIdOf(runId);
+  private async expire(context: StepContext, runId: string): Promise<OutboxJob[]> {
+    const run = context.runs.byIdOf(runId);
     if (!run || run.expiresAt.getTime() > Date.now()) return [];
     const version = await this.rpc.flowVersion(run.workspaceId, run.flowId, run.flowVersion);
-    return version ? this.step(runs, run, version, runStateOf(run), { type: 'expire' }) : [];
+    return version ? this.step(context, run, version, runStateOf(run), { type: 'expire' }) : [];
   }
 
   private async trigger(
-    batch: BatchContext,
+    batch: BatchContext & StepContext,
     contact: ContactKey,
     event: TriggerEventV1,
   ): Promise<OutboxJob[]> {
@@ -77,7 +99,7 @@ export class RunApplier {
       Object.assign(live, { status: 'completed', endReason: 'REPLACED', endedAt: new Date() });
       batch.runs.touch(live);
     }
-    return this.start(batch.runs, contact, event, version, source.variables, {
+    return this.start(batch, contact, event, version, source.variables, {
       type: 'api',
       eventId: event.eventId,
     });
@@ -85,22 +107,25 @@ export class RunApplier {
 
   /** The contact wrote: the reply a waiting run expects, or the start of the flow its triggers pick. */
   private async message(
-    { runs, triggers }: BatchContext,
+    context: BatchContext & StepContext,
     contact: ContactKey,
     event: TriggerEventV1,
     source: Extract<TriggerEventV1['source'], { type: 'message' }>,
   ): Promise<OutboxJob[]> {
     const jobs: OutboxJob[] = [];
-    const live = runs.liveOf(contact);
+    const live = context.runs.liveOf(contact);
     if (live && live.expiresAt.getTime() > Date.now()) {
       const version = await this.rpc.flowVersion(live.workspaceId, live.flowId, live.flowVersion);
       if (version)
-        return this.step(runs, live, version, runStateOf(live), { type: 'reply', reply: source.message });
+        return this.step(context, live, version, runStateOf(live), {
+          type: 'reply',
+          reply: source.message,
+        });
     } else if (live) {
       const version = await this.rpc.flowVersion(live.workspaceId, live.flowId, live.flowVersion);
-      if (version) jobs.push(...this.step(runs, live, version, runStateOf(live), { type: 'expire' }));
+      if (version) jobs.push(...this.step(context, live, version, runStateOf(live), { type: 'expire' }));
     }
-    const match = await triggers.match(contact.channelId, source.message);
+    const match = await context.triggers.match(contact.channelId, source.message);
     if (!match) {
       this.logger.debug({ eventId: event.eventId }, 'no active flow answers this message');
       return jobs;
@@ -112,7 +137,7 @@ export class RunApplier {
     return [
       ...jobs,
       ...(await this.start(
-        runs,
+        context,
         contact,
         event,
         version,
@@ -129,7 +154,7 @@ export class RunApplier {
   }
 
   private async start(
-    runs: RunSet,
+    context: StepContext,
     contact: ContactKey,
     event: TriggerEventV1,
     version: LoadedVersion,
@@ -161,7 +186,7 @@ export class RunApplier {
       trigger,
     };
     return this.step(
-      runs,
+      context,
       run,
       version,
       newRunState(runId),
@@ -171,14 +196,14 @@ export class RunApplier {
   }
 
   private async apiResult(
-    runs: RunSet,
+    context: StepContext,
     event: Extract<InboxEvent, { kind: 'api_result' }>,
   ): Promise<OutboxJob[]> {
-    const run = runs.byIdOf(event.runId);
+    const run = context.runs.byIdOf(event.runId);
     if (!run) return [];
     const version = await this.rpc.flowVersion(run.workspaceId, run.flowId, run.flowVersion);
     if (!version) return [];
-    return this.step(runs, run, version, runStateOf(run), {
+    return this.step(context, run, version, runStateOf(run), {
       type: 'api_result',
       key: event.key,
       response: event.response,
@@ -187,7 +212,7 @@ export class RunApplier {
   }
 
   private step(
-    runs: RunSet,
+    { runs, trace }: StepContext,
     run: RunEntity,
     version: LoadedVersion,
     state: RunState,
@@ -220,7 +245,9 @@ export class RunApplier {
     );
     for (const effect of result.effects)
       if (effect.type === 'end') runsFinished.inc({ status: effect.status, reason: effect.reason ?? 'none' });
-    return result.effects.flatMap((effect) => outboxJobsOf(run, effect, this.config.NAVIGATION_PARTITIONS));
+    return result.effects.flatMap((effect) =>
+      outboxJobsOf(run, effect, this.config.NAVIGATION_PARTITIONS, trace),
+    );
   }
 
   private expiry(): Date {
