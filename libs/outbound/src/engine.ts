@@ -79,6 +79,9 @@ export interface ProbeResult {
 
 type Exchanged = { raw: RawResponse; error?: undefined } | { raw?: undefined; error: OutboundError };
 
+/** The longest an attempt waits in-process for its connection's next rate-limit slot. */
+const RATE_LIMIT_LONGEST_WAIT_MS = 1000;
+
 const BREAKER_FAILURES = new Set(['TIMEOUT', 'NETWORK_ERROR', 'DNS_ERROR', 'TLS_ERROR']);
 
 /**
@@ -139,15 +142,20 @@ export class RequestEngine {
         request.headers['idempotency-key'] = input.idempotencyKey;
       request.headers['user-agent'] ??= this.userAgent;
       const { rateLimit } = connection;
-      const wait = rateLimit ? await this.rateLimiter.acquire(connection.id, rateLimit) : 0;
-      if (wait > 0) {
-        throw new OutboundError(
-          OutboundErrorCode.RateLimited,
-          `the connection's limit of ${rateLimit} requests per second is reached`,
-          wait,
-        );
+      if (rateLimit) {
+        // Waits in-process for a slot up to a second away (never past the step's deadline); a later one is
+        // a retry at that time, counted as no attempt.
+        const longest = Math.min(RATE_LIMIT_LONGEST_WAIT_MS, deadlineAt - Date.now());
+        const slot = await this.rateLimiter.acquire(connection.id, rateLimit, Math.max(0, longest));
+        if (!slot.taken)
+          throw new OutboundError(
+            OutboundErrorCode.RateLimited,
+            `the connection's limit of ${rateLimit} requests per second is reached`,
+            slot.waitMs,
+          );
+        if (slot.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, slot.waitMs));
       }
-      const timeoutMs = Math.min(api.timeoutMs, deadlineAt - started);
+      const timeoutMs = Math.min(api.timeoutMs, deadlineAt - Date.now());
       if (timeoutMs <= 0)
         throw new OutboundError(OutboundErrorCode.Timeout, "the step's deadline passed before this attempt");
       const built = request;

@@ -6,43 +6,25 @@ import {
   handleWhen,
   type CircuitBreakerPolicy,
 } from 'cockatiel';
+import { type RateSlot, RedisRateLimiter } from '@flowbridge/platform';
 import type { Redis } from 'ioredis';
 import { Counter, Gauge, register } from 'prom-client';
 import { sharedState } from './errors';
 
 /**
- * GCRA in one Lua call, on Redis' clock (so processes with skewed clocks agree): allows `rate` requests
- * per second with a burst of one second's worth, and answers how long to wait when over.
- * KEYS[1] = key; ARGV[1] = emission interval (µs); ARGV[2] = burst tolerance (µs).
+ * A per-connection request rate shared by every process through Redis: requests spaced 1/rate apart, so the
+ * business API never sees more than its limit in any second.
  */
-const GCRA = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local interval = tonumber(ARGV[1])
-local tolerance = tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-local allow_at = tat + interval - tolerance
-if now < allow_at then return math.ceil((allow_at - now) / 1000) end
-local new_tat = tat + interval
-redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.ceil((new_tat - now) / 1000) + 1000)
-return 0`;
-
-/** A per-connection request rate shared by every process through Redis. */
 export class RateLimiter {
-  constructor(
-    private readonly redis: Redis,
-    private readonly prefix = 'fb:ratelimit:',
-  ) {}
+  private readonly limiter: RedisRateLimiter;
 
-  /** 0 when a request may go now (and it is counted), else the milliseconds to wait. */
-  async acquire(connectionId: string, perSecond: number): Promise<number> {
-    const interval = Math.max(1, Math.round(1_000_000 / perSecond));
-    const tolerance = Math.max(interval, 1_000_000);
-    const wait = await sharedState(() =>
-      this.redis.eval(GCRA, 1, `${this.prefix}${connectionId}`, interval, tolerance),
-    );
-    return Number(wait);
+  constructor(redis: Redis, prefix = 'fb:ratelimit:') {
+    this.limiter = new RedisRateLimiter(redis, prefix);
+  }
+
+  /** The connection's next slot if it is at most `longestWaitMs` away (taken), else how far it is (not taken). */
+  acquire(connectionId: string, perSecond: number, longestWaitMs: number): Promise<RateSlot> {
+    return sharedState(() => this.limiter.reserve(connectionId, perSecond, longestWaitMs));
   }
 }
 

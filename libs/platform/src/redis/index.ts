@@ -5,3 +5,4 @@ export * from './hint-emitter';
 export * from './durability';
 export * from './redis-epochs';
 export * from './connect-early';
+export * from './rate-limit';
