@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createAdminClient, must, type Schemas } from '@flowbridge/api-client';
 import { createTestDatabase, HttpPeer, type TestDatabase, testRedisUrl, until } from '@flowbridge/testing';
 import { type DemoApi, startDemoApi } from '../tools/demo-api/src/demo-api';
 import { type Sandbox, startSandbox } from '../tools/sandbox/src/sandbox';
@@ -29,7 +30,6 @@ describe('[issue 19] end to end: a WhatsApp form through two messaging replicas,
     wabaId: '290000000000009',
     appSecret: `e2e-forms-${randomBytes(8).toString('hex')}`,
   };
-  let flows: ServiceProcess;
   let replicas: ServiceProcess[];
   let contacts = 0;
   const newContact = () => String(447900200000 + ++contacts);
@@ -90,7 +90,9 @@ describe('[issue 19] end to end: a WhatsApp form through two messaging replicas,
     });
     await balancer.start();
     let connections: ServiceProcess;
-    [connections, flows, , replicas] = await Promise.all([
+    let flows: ServiceProcess;
+    let worker: ServiceProcess;
+    [connections, flows, worker, replicas] = await Promise.all([
       startService('connections'),
       startService('flow-definition'),
       startService('worker'),
@@ -98,41 +100,50 @@ describe('[issue 19] end to end: a WhatsApp form through two messaging replicas,
     ]);
     sandbox.options.webhookUrl = replicas[0].url('/webhooks/whatsapp');
 
-    const connection = await connections.call(adminKey, 'POST', '/connections', {
-      title: 'Customer API',
-      baseUrl: demo.url,
-      retry: { attempts: 1 },
-      timeoutMs: 5000,
+    // The generated admin client (libs/api-client), the channel made through the second replica.
+    const api = createAdminClient({
+      adminKey,
+      baseUrl: {
+        connections: connections.url(''),
+        'flow-definition': flows.url(''),
+        'whatsapp-messaging': replicas[1].url(''),
+        worker: worker.url(''),
+      },
     });
-    expect(connection.status).toBe(201);
-    const api = await connections.call(adminKey, 'POST', '/apis', {
-      name: 'Fetch API Data',
-      connectionId: connection.body.id,
-      method: 'GET',
-      path: '/orders/{{order_id}}',
-    });
-    expect(api.status).toBe(201);
-    const channel = await replicas[1].call(adminKey, 'POST', '/channels', {
-      ...number,
-      accessToken: 'EAAG-e2e-forms',
-      verifyToken: 'e2e-forms-verify',
-    });
-    expect(channel.status).toBe(201);
+    const connection = must(
+      await api.POST('/connections', {
+        body: { title: 'Customer API', baseUrl: demo.url, retry: { attempts: 1 }, timeoutMs: 5000 },
+      }),
+    );
+    const fetchApi = must(
+      await api.POST('/apis', {
+        body: {
+          name: 'Fetch API Data',
+          connectionId: connection.id,
+          method: 'GET',
+          path: '/orders/{{order_id}}',
+        },
+      }),
+    );
+    const channel = must(
+      await api.POST('/channels', {
+        body: { ...number, accessToken: 'EAAG-e2e-forms', verifyToken: 'e2e-forms-verify' },
+      }),
+    );
     const document = JSON.parse(
       readFileSync(join(ROOT, 'examples/order-lookup-form-flow.json'), 'utf8').replaceAll(
         'API_ID',
-        api.body.id as string,
+        fetchApi.id,
       ),
-    ) as object;
-    const flow = await flows.call(adminKey, 'POST', '/flows', document);
-    expect(flow.body.problems).toEqual([]);
-    const published = await flows.call(adminKey, 'POST', `/flows/${flow.body.id}/publish`);
-    expect(published.status).toBe(201);
+    ) as Schemas['CreateFlowDto'];
+    const flow = must(await api.POST('/flows', { body: document }));
+    expect(flow.problems).toEqual([]);
+    must(await api.POST('/flows/{id}/publish', { params: { path: { id: flow.id } } }));
     // One Flow on the Cloud API for the form, on the channel's data endpoint behind the balancer.
     expect([...sandbox.flows.values()]).toEqual([
       expect.objectContaining({
         status: 'PUBLISHED',
-        endpointUri: `${balancer.origin}/webhooks/whatsapp-flows/${channel.body.id}`,
+        endpointUri: `${balancer.origin}/webhooks/whatsapp-flows/${channel.id}`,
       }),
     ]);
   }, 90_000);

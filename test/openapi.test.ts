@@ -118,6 +118,32 @@ describe('[issue 20] the OpenAPI documents', () => {
     expect(schemas.FlowView.properties.draft.$ref).toBe('#/components/schemas/FlowDocument');
   });
 
+  it('type every property: none is an empty object (which the generated client reads as "nothing allowed")', () => {
+    const schemas = specs['admin-api.json'].components!.schemas! as unknown as Record<
+      string,
+      { properties?: Record<string, Record<string, unknown>> }
+    >;
+    const untyped = Object.entries(schemas).flatMap(([name, schema]) =>
+      Object.entries(schema.properties ?? {})
+        .filter(
+          ([, p]) =>
+            p.type === 'object' &&
+            ['properties', 'additionalProperties', '$ref', 'allOf', 'oneOf'].every((k) => p[k] === undefined),
+        )
+        .map(([property]) => `${name}.${property}`),
+    );
+    expect(untyped).toEqual([]);
+    // What the fix gave the client: a body of any JSON, headers with secrets, a rate as a number.
+    expect(schemas.CreateApiDto.properties!.body.oneOf).toHaveLength(5);
+    expect(schemas.CreateConnectionDto.properties!.rateLimit).toMatchObject({
+      type: 'number',
+      nullable: true,
+    });
+    expect(readFileSync(join(ROOT, 'libs/api-client/src/schema.ts'), 'utf8')).not.toMatch(
+      /^\s+\w+\??: Record<string, never>/m,
+    );
+  });
+
   it("the flow document's JSON Schema takes the page's flow and refuses what the engine refuses", () => {
     const named = flowDocumentJsonSchemas('#/definitions/');
     const ajv = new Ajv({ strict: false, allErrors: true });

@@ -1,3 +1,4 @@
+import { must } from '@flowbridge/api-client';
 import { randomUUID } from 'node:crypto';
 import { jobIdOf, QueueName } from '@flowbridge/contracts';
 import { sendJson, until } from '@flowbridge/testing';
@@ -323,25 +324,31 @@ describe('reliability: worker faults (services as processes, own Redis and Postg
   it('[D6] a whole flow with a canary token (the API answers 401 once, then drops the connection): the canary is in no log line and nowhere in Redis', async () => {
     await oneWorker();
     const canary = `canary-${randomUUID()}`;
-    const connection = await sys.call(sys.connections, 'POST', '/connections', {
-      title: 'Canary API',
-      baseUrl: sys.business.origin,
-      auth: { type: 'bearer', token: canary },
-      headers: { 'x-api-secret': { secret: `${canary}-header` } },
-      retry: { attempts: 2, backoff: 'fixed', delayMs: 200, maxDelayMs: 200 },
-    });
-    expect(connection.status).toBe(201);
-    const api = await sys.call(sys.connections, 'POST', '/apis', {
-      name: 'Canary lookup',
-      connectionId: connection.body.id,
-      method: 'GET',
-      path: '/canary/{{contact.waId}}',
-    });
-    expect(api.status).toBe(201);
+    const connection = must(
+      await sys.api.POST('/connections', {
+        body: {
+          title: 'Canary API',
+          baseUrl: sys.business.origin,
+          auth: { type: 'bearer', token: canary },
+          headers: { 'x-api-secret': { secret: `${canary}-header` } },
+          retry: { attempts: 2, backoff: 'fixed', delayMs: 200, maxDelayMs: 200 },
+        },
+      }),
+    );
+    const api = must(
+      await sys.api.POST('/apis', {
+        body: {
+          name: 'Canary lookup',
+          connectionId: connection.id,
+          method: 'GET',
+          path: '/canary/{{contact.waId}}',
+        },
+      }),
+    );
     await sys.publishLookupFlow({
       name: 'Canary flow',
       keyword: 'canary',
-      apiId: api.body.id as string,
+      apiId: api.id,
       found: 'Found',
       failed: 'Canary failed',
     });
@@ -363,9 +370,9 @@ describe('reliability: worker faults (services as processes, own Redis and Postg
     expect(dump.keys).toBeGreaterThan(20);
     expect(dump.text).not.toContain(canary);
     expect(sys.output()).not.toContain(canary);
-    const runs = await sys.call(sys.workers[0], 'GET', `/runs?contact=${a}`);
-    const run = await sys.call(sys.workers[0], 'GET', `/runs/${runs.body.items[0].id}`);
-    expect(JSON.stringify(run.body)).not.toContain(canary);
+    const runs = must(await sys.api.GET('/runs', { params: { query: { contact: a } } }));
+    const run = must(await sys.api.GET('/runs/{id}', { params: { path: { id: runs.items[0].id } } }));
+    expect(JSON.stringify(run)).not.toContain(canary);
     observe(
       'D6',
       `Canary bearer token and secret header on a connection; the API answered 401 echoing the token, and dropped the connection for another contact: both runs took the failure screen; the canary reached the business API only: 0 hits in ${count(dump.keys)} Redis keys (every string, hash, list, set, zset and stream dumped), 0 in ${count(sys.output().split('\n').length)} log lines, 0 in GET /runs/:id`,
@@ -462,20 +469,22 @@ describe('reliability: worker faults (services as processes, own Redis and Postg
     );
 
     async function apiOn(settings: Record<string, unknown>): Promise<string> {
-      const connection = await sys.call(sys.connections, 'POST', '/connections', {
-        title: `Wire ${randomUUID().slice(0, 8)}`,
-        baseUrl: sys.business.origin,
-        ...settings,
-      });
-      expect(connection.status).toBe(201);
-      const api = await sys.call(sys.connections, 'POST', '/apis', {
-        name: `Wire ${randomUUID().slice(0, 8)}`,
-        connectionId: connection.body.id,
-        method: 'GET',
-        path: '/wire/{{contact.waId}}',
-      });
-      expect(api.status).toBe(201);
-      return api.body.id as string;
+      const connection = must(
+        await sys.api.POST('/connections', {
+          body: { title: `Wire ${randomUUID().slice(0, 8)}`, baseUrl: sys.business.origin, ...settings },
+        }),
+      );
+      const api = must(
+        await sys.api.POST('/apis', {
+          body: {
+            name: `Wire ${randomUUID().slice(0, 8)}`,
+            connectionId: connection.id,
+            method: 'GET',
+            path: '/wire/{{contact.waId}}',
+          },
+        }),
+      );
+      return api.id;
     }
   }, 120_000);
 

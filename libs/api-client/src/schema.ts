@@ -441,7 +441,9 @@ export type components = {
             /** @description Attempts made, this one included */
             attempts: number;
             /** @description The body as JSON when it is JSON, else its text */
-            data: Record<string, never> | null;
+            data: ({
+                [key: string]: unknown;
+            } | unknown[] | string | number | boolean) | null;
             /** @description From the first attempt's start to the end of the last */
             durationMs: number;
             error: components["schemas"]["OutboundErrorView"] | null;
@@ -473,7 +475,9 @@ export type components = {
              *       "orderId": "{{order_id}}"
              *     }
              */
-            body: Record<string, never> | null;
+            body: ({
+                [key: string]: unknown;
+            } | unknown[] | string | number | boolean) | null;
             /** Format: uuid */
             connectionId: string;
             /** Format: date-time */
@@ -667,13 +671,19 @@ export type components = {
              *       "orderId": "{{order_id}}"
              *     }
              */
-            body?: Record<string, never>;
+            body?: ({
+                [key: string]: unknown;
+            } | unknown[] | string | number | boolean) | null;
             /** Format: uuid */
             connectionId: string;
             /** @description Like a connection's headers; these override them */
-            headers?: Record<string, never>;
+            headers?: {
+                [key: string]: (string | {
+                    secret: string;
+                }) | null;
+            };
             /** @description Send an Idempotency-Key header, the same on every retry of one step. Null (default): on for every method but GET and HEAD. */
-            idempotencyKey?: Record<string, never> | null;
+            idempotencyKey?: boolean | null;
             /**
              * @default GET
              * @enum {string}
@@ -691,13 +701,18 @@ export type components = {
              *       "include": "items"
              *     }
              */
-            query?: Record<string, never>;
+            query?: {
+                [key: string]: unknown;
+            };
             /**
+             * @description Run variable → path in the response (`data.status`, `statusCode`, `headers.x-id`)
              * @example {
              *       "order_status": "data.status"
              *     }
              */
-            responseMapping?: Record<string, never>;
+            responseMapping?: {
+                [key: string]: string;
+            };
             retry?: components["schemas"]["RetryDto"] | null;
             /**
              * @example {
@@ -711,8 +726,8 @@ export type components = {
              *       }
              *     }
              */
-            successWhen?: Record<string, never>;
-            timeoutMs?: Record<string, never> | null;
+            successWhen?: components["schemas"]["SuccessWhenView"];
+            timeoutMs?: number | null;
         };
         CreateChannelDto: {
             /** @description System-user access token (write-only) */
@@ -752,9 +767,13 @@ export type components = {
              *       "x-client": "flowbridge"
              *     }
              */
-            headers?: Record<string, never>;
-            /** @description Requests per second; null for no limit */
-            rateLimit?: Record<string, never> | null;
+            headers?: {
+                [key: string]: (string | {
+                    secret: string;
+                }) | null;
+            };
+            /** @description Requests per second, spaced evenly; null for no limit */
+            rateLimit?: number | null;
             retry?: components["schemas"]["RetryDto"];
             /** @default 10000 */
             timeoutMs?: number;
@@ -1347,7 +1366,9 @@ export type components = {
             /** @enum {string} */
             direction: "in" | "out";
             /** @description Meta's errors for a failed message */
-            errors: Record<string, never> | null;
+            errors: {
+                [key: string]: unknown;
+            }[] | null;
             id: string;
             /** Format: date-time */
             occurredAt: string;
@@ -1577,7 +1598,9 @@ export type components = {
              *       "order_id": "A-17"
              *     }
              */
-            variables?: Record<string, never>;
+            variables?: {
+                [key: string]: unknown;
+            };
         };
         SuccessWhenView: {
             /** @description A condition on the body too */
@@ -1603,7 +1626,9 @@ export type components = {
              *       "order_id": "A-1001"
              *     }
              */
-            variables?: Record<string, never>;
+            variables?: {
+                [key: string]: unknown;
+            };
         };
         TlsStepView: {
             error?: string;
@@ -1616,13 +1641,19 @@ export type components = {
              *       "orderId": "{{order_id}}"
              *     }
              */
-            body?: Record<string, never>;
+            body?: ({
+                [key: string]: unknown;
+            } | unknown[] | string | number | boolean) | null;
             /** Format: uuid */
             connectionId?: string;
             /** @description Like a connection's headers; these override them */
-            headers?: Record<string, never>;
+            headers?: {
+                [key: string]: (string | {
+                    secret: string;
+                }) | null;
+            };
             /** @description Send an Idempotency-Key header, the same on every retry of one step. Null (default): on for every method but GET and HEAD. */
-            idempotencyKey?: Record<string, never> | null;
+            idempotencyKey?: boolean | null;
             /**
              * @default GET
              * @enum {string}
@@ -1640,13 +1671,18 @@ export type components = {
              *       "include": "items"
              *     }
              */
-            query?: Record<string, never>;
+            query?: {
+                [key: string]: unknown;
+            };
             /**
+             * @description Run variable → path in the response (`data.status`, `statusCode`, `headers.x-id`)
              * @example {
              *       "order_status": "data.status"
              *     }
              */
-            responseMapping?: Record<string, never>;
+            responseMapping?: {
+                [key: string]: string;
+            };
             retry?: components["schemas"]["RetryDto"] | null;
             /**
              * @example {
@@ -1660,8 +1696,8 @@ export type components = {
              *       }
              *     }
              */
-            successWhen?: Record<string, never>;
-            timeoutMs?: Record<string, never> | null;
+            successWhen?: components["schemas"]["SuccessWhenView"];
+            timeoutMs?: number | null;
         };
         UpdateChannelDto: {
             /** @description System-user access token (write-only) */
@@ -1701,9 +1737,13 @@ export type components = {
              *       "x-client": "flowbridge"
              *     }
              */
-            headers?: Record<string, never>;
-            /** @description Requests per second; null for no limit */
-            rateLimit?: Record<string, never> | null;
+            headers?: {
+                [key: string]: (string | {
+                    secret: string;
+                }) | null;
+            };
+            /** @description Requests per second, spaced evenly; null for no limit */
+            rateLimit?: number | null;
             retry?: components["schemas"]["RetryDto"];
             /** @default 10000 */
             timeoutMs?: number;

@@ -1,3 +1,4 @@
+import { type AdminClient, createAdminClient, must } from '@flowbridge/api-client';
 import { redisOptionsFromUrl } from '@flowbridge/platform';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -150,39 +151,56 @@ export class System {
     return { code, ms: Date.now() - began };
   }
 
-  call(proc: ServiceProcess, method: string, path: string, body?: unknown) {
-    return proc.call(this.adminKey, method, path, body);
+  /** The generated admin client (libs/api-client) on the running services (the first worker's routes). */
+  get api(): AdminClient {
+    return createAdminClient({
+      adminKey: this.adminKey,
+      baseUrl: {
+        connections: this.connections.url(''),
+        'flow-definition': this.flows.url(''),
+        'whatsapp-messaging': this.messaging.url(''),
+        worker: this.workers[0].url(''),
+      },
+    });
   }
 
   /** Connection, API, channel and the published flow. */
-  async seed(retry = { attempts: 3, backoff: 'fixed', delayMs: 300, maxDelayMs: 300 }, timeoutMs = 3000) {
-    const connection = await this.call(this.connections, 'POST', '/connections', {
-      title: 'Business API',
-      baseUrl: this.business.origin,
-      retry,
-      timeoutMs,
-    });
-    if (connection.status !== 201) throw new Error(`connection: ${JSON.stringify(connection.body)}`);
-    const api = await this.call(this.connections, 'POST', '/apis', {
-      name: 'Fetch API Data',
-      connectionId: connection.body.id,
-      method: 'POST',
-      path: '/orders/{{contact.waId}}',
-      body: { order: '{{contact.waId}}' },
-    });
-    if (api.status !== 201) throw new Error(`api: ${JSON.stringify(api.body)}`);
-    const channel = await this.call(this.messaging, 'POST', '/channels', {
-      ...this.number,
-      accessToken: this.accessToken,
-      verifyToken: 'rel-verify',
-      messagesPerSecond: 1000,
-    });
-    if (channel.status !== 201) throw new Error(`channel: ${JSON.stringify(channel.body)}`);
-    this.channelId = channel.body.id as string;
+  async seed(
+    retry = { attempts: 3, backoff: 'fixed' as const, delayMs: 300, maxDelayMs: 300 },
+    timeoutMs = 3000,
+  ) {
+    const api = this.api;
+    const connection = must(
+      await api.POST('/connections', {
+        body: { title: 'Business API', baseUrl: this.business.origin, retry, timeoutMs },
+      }),
+    );
+    const fetchApi = must(
+      await api.POST('/apis', {
+        body: {
+          name: 'Fetch API Data',
+          connectionId: connection.id,
+          method: 'POST',
+          path: '/orders/{{contact.waId}}',
+          body: { order: '{{contact.waId}}' },
+        },
+      }),
+    );
+    const channel = must(
+      await api.POST('/channels', {
+        body: {
+          ...this.number,
+          accessToken: this.accessToken,
+          verifyToken: 'rel-verify',
+          messagesPerSecond: 1000,
+        },
+      }),
+    );
+    this.channelId = channel.id;
     this.flowId = await this.publishLookupFlow({
       name: 'Order lookup',
       keyword: 'order',
-      apiId: api.body.id as string,
+      apiId: fetchApi.id,
       found: 'Your order is {{api_response.data.status}}',
       failed: 'Failed',
     });
@@ -196,26 +214,28 @@ export class System {
     found: string;
     failed: string;
   }) {
-    const flow = await this.call(this.flows, 'POST', '/flows', {
-      name: f.name,
-      triggers: [{ type: 'keyword', keywords: [f.keyword], match: 'contains' }],
-      startScreen: 'lookup',
-      variables: [],
-      screens: [
-        {
-          id: 'lookup',
-          messages: [],
-          actions: [{ type: 'data_exchange', api: f.apiId, onSuccess: 'found', onFailure: 'failed' }],
+    const flow = must(
+      await this.api.POST('/flows', {
+        body: {
+          name: f.name,
+          triggers: [{ type: 'keyword', keywords: [f.keyword], match: 'contains' }],
+          startScreen: 'lookup',
+          variables: [],
+          screens: [
+            {
+              id: 'lookup',
+              messages: [],
+              actions: [{ type: 'data_exchange', api: f.apiId, onSuccess: 'found', onFailure: 'failed' }],
+            },
+            { id: 'found', messages: [{ type: 'text', text: f.found }], actions: [{ type: 'end' }] },
+            { id: 'failed', messages: [{ type: 'text', text: f.failed }], actions: [{ type: 'end' }] },
+          ],
         },
-        { id: 'found', messages: [{ type: 'text', text: f.found }], actions: [{ type: 'end' }] },
-        { id: 'failed', messages: [{ type: 'text', text: f.failed }], actions: [{ type: 'end' }] },
-      ],
-    });
-    if (flow.status !== 201 || (flow.body.problems as unknown[]).length > 0)
-      throw new Error(`flow: ${JSON.stringify(flow.body)}`);
-    const published = await this.call(this.flows, 'POST', `/flows/${flow.body.id}/publish`);
-    if (published.status !== 201) throw new Error(`publish: ${JSON.stringify(published.body)}`);
-    return flow.body.id as string;
+      }),
+    );
+    if (flow.problems.length > 0) throw new Error(`flow: ${JSON.stringify(flow.problems)}`);
+    must(await this.api.POST('/flows/{id}/publish', { params: { path: { id: flow.id } } }));
+    return flow.id;
   }
 
   newContact(): string {

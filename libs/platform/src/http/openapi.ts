@@ -7,6 +7,7 @@ import {
   ApiResponse,
   DocumentBuilder,
   getSchemaPath,
+  type ApiPropertyOptions,
   type OpenAPIObject,
   SwaggerModule,
 } from '@nestjs/swagger';
@@ -19,6 +20,43 @@ export interface OpenApiInfo {
   /** Schemas made elsewhere than from classes (the flow document's, from its zod schema), by name. */
   schemas?: () => Record<string, Record<string, unknown>>;
 }
+
+/**
+ * Schemas of free-form JSON, for properties whose TypeScript type Swagger cannot read (it would document an empty
+ * `object`, which the generated client reads as "no properties allowed").
+ */
+export const JsonSchemas = {
+  /** Any JSON value: a body, a body template, a response's data. */
+  any: {
+    type: undefined,
+    oneOf: [
+      { type: 'object', additionalProperties: true },
+      { type: 'array', items: {} },
+      { type: 'string' },
+      { type: 'number' },
+      { type: 'boolean' },
+    ],
+  },
+  /** An object of any JSON values (variables, a form's values, a message). */
+  object: { type: 'object', additionalProperties: true },
+  /** An object of strings (headers as shown, a response mapping). */
+  strings: { type: 'object', additionalProperties: { type: 'string' } },
+  /** Request headers as given: a value, {"secret": value} to store it encrypted, or null (PATCH) to remove it. */
+  headers: {
+    type: 'object',
+    additionalProperties: {
+      nullable: true,
+      oneOf: [
+        { type: 'string' },
+        {
+          type: 'object',
+          properties: { secret: { type: 'string', writeOnly: true } },
+          required: ['secret'],
+        },
+      ],
+    },
+  },
+} satisfies Record<string, ApiPropertyOptions>;
 
 /** Every error any route answers: a stable code, a message for a human, and the offending field when one is. */
 export class ErrorBodyView {

@@ -5,10 +5,11 @@ import {
   OutboundErrorCode,
 } from '@flowbridge/contracts';
 import { ApiProperty } from '@nestjs/swagger';
+import { JsonSchemas } from './openapi';
 
 /** Response schemas of what a call to a business API produced, shared by the routes that show one. */
-const STRINGS = { type: 'object', additionalProperties: { type: 'string' } } as const;
-const ANY_JSON = { description: 'Any JSON value', nullable: true } as const;
+const STRINGS = JsonSchemas.strings;
+const ANY_JSON = { ...JsonSchemas.any, description: 'Any JSON value', nullable: true } as const;
 
 export class OutboundErrorView {
   @ApiProperty({ enum: Object.values(OutboundErrorCode) })

@@ -1,4 +1,6 @@
 import { HTTP_METHODS, type HttpMethod, type JsonValue } from '@flowbridge/contracts';
+import { JsonSchemas } from '@flowbridge/platform';
+import { SuccessWhenView } from './api.view';
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
@@ -44,17 +46,22 @@ export class CreateApiDto {
   @IsString()
   path?: string;
 
-  @ApiPropertyOptional({ example: { include: 'items' } })
+  @ApiPropertyOptional({ ...JsonSchemas.object, example: { include: 'items' } })
   @IsOptional()
   @IsObject()
   query?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ description: "Like a connection's headers; these override them" })
+  @ApiPropertyOptional({
+    ...JsonSchemas.headers,
+    description: "Like a connection's headers; these override them",
+  })
   @IsOptional()
   @IsObject()
   headers?: Record<string, unknown>;
 
   @ApiPropertyOptional({
+    ...JsonSchemas.any,
+    nullable: true,
     description: 'JSON body; strings may hold {{templates}}',
     example: { orderId: '{{order_id}}' },
   })
@@ -62,17 +69,25 @@ export class CreateApiDto {
   @Allow()
   body?: JsonValue | null;
 
-  @ApiPropertyOptional({ example: { status: ['2xx'], body: { path: 'ok', operator: 'is', value: 'true' } } })
+  @ApiPropertyOptional({
+    type: SuccessWhenView,
+    example: { status: ['2xx'], body: { path: 'ok', operator: 'is', value: 'true' } },
+  })
   @IsOptional()
   @Allow()
   successWhen?: unknown;
 
-  @ApiPropertyOptional({ example: { order_status: 'data.status' } })
+  @ApiPropertyOptional({
+    ...JsonSchemas.strings,
+    description: 'Run variable → path in the response (`data.status`, `statusCode`, `headers.x-id`)',
+    example: { order_status: 'data.status' },
+  })
   @IsOptional()
   @IsObject()
   responseMapping?: Record<string, unknown>;
 
   @ApiPropertyOptional({
+    type: Boolean,
     nullable: true,
     description:
       'Send an Idempotency-Key header, the same on every retry of one step. Null (default): on for every method but GET and HEAD.',
@@ -81,7 +96,7 @@ export class CreateApiDto {
   @IsBoolean()
   idempotencyKey?: boolean | null;
 
-  @ApiPropertyOptional({ minimum: 100, maximum: 30000, nullable: true })
+  @ApiPropertyOptional({ type: Number, minimum: 100, maximum: 30000, nullable: true })
   @IsOptional()
   @IsInt()
   @Min(100)

@@ -5,6 +5,7 @@ import {
   type RetryPolicy,
   type SuccessWhen,
 } from '@flowbridge/contracts';
+import { JsonSchemas } from '@flowbridge/platform';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { headersView, RetryView } from '../connections/connection.view';
 import type { ApiEntity } from './api.entity';
@@ -57,7 +58,12 @@ export class ApiView {
   })
   headers!: Record<string, string>;
 
-  @ApiProperty({ description: 'JSON body template', nullable: true, example: { orderId: '{{order_id}}' } })
+  @ApiProperty({
+    ...JsonSchemas.any,
+    description: 'JSON body template',
+    nullable: true,
+    example: { orderId: '{{order_id}}' },
+  })
   body!: JsonValue | null;
 
   @ApiProperty({ type: SuccessWhenView })

@@ -1,5 +1,5 @@
 import { AUTH_TYPES, type AuthType } from '@flowbridge/contracts';
-import { oneOfBy } from '@flowbridge/platform';
+import { JsonSchemas, oneOfBy } from '@flowbridge/platform';
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { plainToInstance, Transform, Type } from 'class-transformer';
 import {
@@ -198,6 +198,7 @@ export class CreateConnectionDto {
   auth?: AuthDto;
 
   @ApiPropertyOptional({
+    ...JsonSchemas.headers,
     description:
       'Default headers. A value of {"secret": "..."} (or any credential-like header name) is stored ' +
       'encrypted and shown masked. In PATCH, null removes a header.',
@@ -221,7 +222,11 @@ export class CreateConnectionDto {
   @Type(() => RetryDto)
   retry?: RetryDto;
 
-  @ApiPropertyOptional({ description: 'Requests per second; null for no limit', nullable: true })
+  @ApiPropertyOptional({
+    type: Number,
+    description: 'Requests per second, spaced evenly; null for no limit',
+    nullable: true,
+  })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0.01)

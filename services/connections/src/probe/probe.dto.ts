@@ -1,10 +1,11 @@
 import type { ApiResponse, CallLogEntry, JsonValue, OutboundErrorCode } from '@flowbridge/contracts';
-import { ApiResponseView, CallLogEntryView, OutboundErrorView } from '@flowbridge/platform';
+import { ApiResponseView, CallLogEntryView, JsonSchemas, OutboundErrorView } from '@flowbridge/platform';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsObject, IsOptional } from 'class-validator';
 
 export class TestApiDto {
   @ApiPropertyOptional({
+    ...JsonSchemas.object,
     description: 'Sample run variables the templates read',
     example: { order_id: 'A-1001' },
   })
@@ -19,9 +20,8 @@ export class ApiTestResult {
   api_response!: ApiResponse;
 
   @ApiProperty({
+    ...JsonSchemas.object,
     description: '`responseMapping` applied: the run variables it would set',
-    type: 'object',
-    additionalProperties: true,
   })
   variables!: Record<string, JsonValue>;
 

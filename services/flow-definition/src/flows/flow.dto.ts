@@ -1,4 +1,4 @@
-import { schemaRef } from '@flowbridge/platform';
+import { JsonSchemas, schemaRef } from '@flowbridge/platform';
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
@@ -130,7 +130,7 @@ export class StartRunDto {
   @Type(() => RunContactDto)
   contact!: RunContactDto;
 
-  @ApiPropertyOptional({ example: { order_id: 'A-17' } })
+  @ApiPropertyOptional({ ...JsonSchemas.object, example: { order_id: 'A-17' } })
   @IsOptional()
   @IsObject()
   variables?: Record<string, unknown>;

@@ -1,4 +1,4 @@
-import { ApiAdminKey, WorkspaceId } from '@flowbridge/platform';
+import { ApiAdminKey, JsonSchemas, WorkspaceId } from '@flowbridge/platform';
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
@@ -49,7 +49,7 @@ export class MessageView {
   @ApiProperty({ example: 'text' })
   type!: string;
 
-  @ApiProperty({ description: 'The message as received or sent', type: 'object', additionalProperties: true })
+  @ApiProperty({ ...JsonSchemas.object, description: 'The message as received or sent' })
   content!: unknown;
 
   @ApiProperty({ format: 'date-time' })
@@ -61,7 +61,12 @@ export class MessageView {
   @ApiProperty({ type: String, nullable: true, format: 'date-time' })
   statusAt!: string | null;
 
-  @ApiProperty({ description: "Meta's errors for a failed message", nullable: true })
+  @ApiProperty({
+    type: 'array',
+    items: JsonSchemas.object,
+    description: "Meta's errors for a failed message",
+    nullable: true,
+  })
   errors!: unknown;
 
   @ApiProperty({ description: 'Send attempts' })

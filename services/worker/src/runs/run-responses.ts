@@ -1,6 +1,6 @@
 import type { JsonValue } from '@flowbridge/contracts';
 import type { RunStatus } from '@flowbridge/flow-engine';
-import { CallLogEntryView } from '@flowbridge/platform';
+import { CallLogEntryView, JsonSchemas } from '@flowbridge/platform';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { FormRequestOutcome, FormRequestView } from '../forms/form-requests.repository';
 
@@ -20,7 +20,7 @@ const FORM_REQUEST_OUTCOMES: readonly FormRequestOutcome[] = [
   'closed',
   'late',
 ];
-const JSON_OBJECT = { type: 'object', additionalProperties: true } as const;
+const JSON_OBJECT = JsonSchemas.object;
 
 export class RunSummary {
   @ApiProperty({ format: 'uuid' })
