@@ -10,7 +10,7 @@ import {
   TEST_INTERNAL_KEY,
   Tenancy,
 } from '@flowbridge/platform';
-import { testRedisUrl, until } from '@flowbridge/testing';
+import { endpointsOf, testRedisUrl, until } from '@flowbridge/testing';
 import { ClientProxyFactory, type ClientProxy } from '@nestjs/microservices';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
@@ -431,21 +431,12 @@ describe('connections service (HTTP + RPC, real Postgres and Redis)', () => {
     });
 
     it('[D1] guards every route except health, metrics and the API docs', async () => {
-      const express = h.app.getHttpAdapter().getInstance() as {
-        router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> };
-      };
-      const routes = express.router.stack.flatMap((layer) =>
-        layer.route
-          ? Object.keys(layer.route.methods).map((method) => ({ method, path: layer.route!.path }))
-          : [],
-      );
       // The API docs describe the routes and hold no tenant data; everything else needs a key.
       const publicRoutes = new Set(['get /health/live', 'get /health/ready', 'get /metrics']);
       const isDocs = (path: string): boolean =>
         path === '/docs-json' || path === '/docs-yaml' || path === '/docs' || path.startsWith('/docs/');
-      // Nest's not-found fallback (`/{*path}`) answers 404 for anything unmatched.
-      const adminRoutes = routes.filter(
-        (r) => !publicRoutes.has(`${r.method} ${r.path}`) && !isDocs(r.path) && r.path !== '/{*path}',
+      const adminRoutes = endpointsOf(h.app).filter(
+        (r) => !publicRoutes.has(`${r.method} ${r.path}`) && !isDocs(r.path),
       );
       expect(adminRoutes.length).toBeGreaterThanOrEqual(10);
       const { default: request } = await import('supertest');

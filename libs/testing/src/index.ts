@@ -4,3 +4,4 @@ export * from './http-peer';
 export * from './until';
 export * from './navigation-queues';
 export * from './otlp-collector';
+export * from './routes';
