@@ -52,6 +52,16 @@ export function ensureDependencies() {
   writeFileSync(stamp, wanted);
 }
 
+/**
+ * Node's arguments before Jest's script: Nest 12 is ES modules only, and Jest loads an ES module that CommonJS
+ * code requires (Node's require(esm)) through the VM modules API, which Node still flags as experimental.
+ */
+export const JEST_NODE_ARGS = [
+  '--experimental-vm-modules',
+  '--disable-warning=ExperimentalWarning',
+  join(ROOT, 'node_modules/jest/bin/jest.js'),
+];
+
 /** The oldest Node the project runs on (package.json's engines). */
 const MIN_NODE = [22, 15];
 

@@ -8,13 +8,13 @@ import {
   DEFAULT_REDIS_URL,
   ensureDependencies,
   ensureRuntime,
+  JEST_NODE_ARGS,
   ensureInfrastructure,
   ROOT,
   run,
   step,
 } from './lib.mjs';
 
-const jest = join(ROOT, 'node_modules/jest/bin/jest.js');
 ensureDependencies();
 ensureRuntime();
 await ensureInfrastructure({
@@ -28,11 +28,15 @@ const env = {
   RELIABILITY_SCALE: process.env.RELIABILITY_SCALE || '1',
 };
 step('Reliability scenarios in the test suite (tests tagged [F…], [L…], [B…], [D…])');
-const fast = run(process.execPath, [jest, '--ci', '--maxWorkers=2', '-t', String.raw`\[[FLBD][0-9]+\]`], {
-  env: { ...env, FB_RELIABILITY_PRINT: '0' },
-});
+const fast = run(
+  process.execPath,
+  [...JEST_NODE_ARGS, '--ci', '--maxWorkers=2', '-t', String.raw`\[[FLBD][0-9]+\]`],
+  {
+    env: { ...env, FB_RELIABILITY_PRINT: '0' },
+  },
+);
 step('Slow reliability scenarios (load, soak, long outages)');
-const slow = run(process.execPath, [jest, '--ci', '-c', 'jest.reliability.config.js'], {
+const slow = run(process.execPath, [...JEST_NODE_ARGS, '--ci', '-c', 'jest.reliability.config.js'], {
   env: { ...env, FB_RELIABILITY_REPORT: join(ROOT, 'docs/reliability-report.md') },
 });
 process.exit(fast === 0 && slow === 0 ? 0 : 1);

@@ -9,6 +9,7 @@ import {
   DEFAULT_REDIS_URL,
   ensureDependencies,
   ensureRuntime,
+  JEST_NODE_ARGS,
   ensureInfrastructure,
   ROOT,
   runOrFail,
@@ -44,10 +45,10 @@ const env = {
     : {}),
 };
 step('Tests (jest: unit and integration against real Postgres and Redis)');
-runOrFail(process.execPath, [bin('jest/bin/jest.js'), '--ci', ...only], {
+runOrFail(process.execPath, [...JEST_NODE_ARGS, '--ci', ...only], {
   env: { ...env, FB_RELIABILITY_PRINT: '0' },
 });
 if (only.length === 0) {
   step(`Slow reliability scenarios (load, soak; at ${env.RELIABILITY_SCALE}× their durations)`);
-  runOrFail(process.execPath, [bin('jest/bin/jest.js'), '--ci', '-c', 'jest.reliability.config.js'], { env });
+  runOrFail(process.execPath, [...JEST_NODE_ARGS, '--ci', '-c', 'jest.reliability.config.js'], { env });
 }

@@ -3767,10 +3767,9 @@ export interface operations {
     runs_start: {
         parameters: {
             query?: never;
-            header: {
-                "idempotency-key": string;
+            header?: {
                 /** @description A retried request with the same key starts one run */
-                "Idempotency-Key"?: string;
+                "idempotency-key"?: string;
             };
             path: {
                 id: string;

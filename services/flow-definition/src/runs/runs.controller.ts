@@ -16,7 +16,7 @@ export class RunsController {
   @HttpCode(202)
   @ApiOperation({ summary: 'API trigger: start the active version for a contact (queued for the worker)' })
   @ApiHeader({
-    name: 'Idempotency-Key',
+    name: 'idempotency-key',
     required: false,
     description: 'A retried request with the same key starts one run',
   })
