@@ -261,6 +261,69 @@ describe('flow-definition service (HTTP + RPC, real Postgres and Redis, a runnin
   });
 
   describe('versions', () => {
+    it('[issue 21] two editors cannot silently overwrite each other: the draft has an ETag, and a save with a stale If-Match is refused (412)', async () => {
+      const created = await fd.call(
+        'post',
+        '/flows',
+        draft(ownFlow(), { name: `Two editors ${randomUUID()}` }),
+      );
+      const id = created.body.id as string;
+      const read = await fd.call('get', `/flows/${id}`);
+      const revision = read.body.revision as number;
+      expect(read.headers.etag).toBe(`"${revision}"`);
+
+      // Both editors read revision N; the first saves, the second's save (still at N) is refused, not applied.
+      const screens = (text: string) => {
+        const flow = ownFlow();
+        flow.screens[5].messages = [{ type: 'text', text }];
+        return flow.screens;
+      };
+      const first = await fd.call('patch', `/flows/${id}`, { screens: screens('first editor') }, undefined, {
+        'If-Match': `"${revision}"`,
+      });
+      expect(first.status).toBe(200);
+      expect(first.headers.etag).toBe(`"${revision + 1}"`);
+      const second = await fd.call(
+        'patch',
+        `/flows/${id}`,
+        { screens: screens('second editor') },
+        undefined,
+        {
+          'If-Match': `"${revision}"`,
+        },
+      );
+      expect(second.status).toBe(412);
+      expect(second.body).toMatchObject({ code: 'REVISION_CHANGED', field: 'If-Match' });
+      expect((await fd.call('get', `/flows/${id}`)).body.draft.screens[5].messages[0].text).toBe(
+        'first editor',
+      );
+
+      // At once, from the same revision: exactly one is saved.
+      const at = revision + 1;
+      const racing = await Promise.all(
+        ['a', 'b', 'c'].map((who) =>
+          fd.call('patch', `/flows/${id}`, { screens: screens(who) }, undefined, { 'If-Match': `W/"${at}"` }),
+        ),
+      );
+      expect(racing.map((r) => r.status).sort()).toEqual([200, 412, 412]);
+      const winner = racing.find((r) => r.status === 200)!;
+      const now = await fd.call('get', `/flows/${id}`);
+      expect(now.body.revision).toBe(at + 1);
+      expect(now.body.draft.screens[5].messages).toEqual(winner.body.draft.screens[5].messages);
+
+      // Without If-Match (or with *) a save is not checked, as before; a malformed one is a 400 naming it.
+      expect((await fd.call('patch', `/flows/${id}`, { name: `Renamed ${randomUUID()}` })).status).toBe(200);
+      const any = await fd.call('patch', `/flows/${id}`, { screens: screens('any') }, undefined, {
+        'If-Match': '*',
+      });
+      expect(any.status).toBe(200);
+      const malformed = await fd.call('patch', `/flows/${id}`, { screens: screens('x') }, undefined, {
+        'If-Match': 'yesterday',
+      });
+      expect(malformed.status).toBe(400);
+      expect(malformed.body).toMatchObject({ code: 'VALIDATION_FAILED', field: 'If-Match' });
+    });
+
     it('editing the draft leaves published versions unchanged; activate rolls back and forward', async () => {
       const created = await fd.call('post', '/flows', draft(ownFlow()));
       const id = created.body.id as string;

@@ -209,7 +209,10 @@ export type paths = {
         delete: operations["flows_remove"];
         options?: never;
         head?: never;
-        /** Change the draft; published versions are not affected */
+        /**
+         * Change the draft; published versions are not affected
+         * @description With If-Match (the ETag or `revision` last read), a draft saved by someone else since is refused with 412 REVISION_CHANGED instead of being overwritten.
+         */
         patch: operations["flows_update"];
         trace?: never;
     };
@@ -1262,6 +1265,11 @@ export type components = {
             problems: components["schemas"]["ProblemView"][];
             /** @description No error-level problem: it can be published */
             publishable: boolean;
+            /**
+             * @description Goes up with every save of the draft; also its ETag. Send it back as If-Match when saving, so that a change made meanwhile by someone else is refused (412) instead of overwritten
+             * @example 4
+             */
+            revision: number;
             /** Format: date-time */
             updatedAt: string;
         };
@@ -3348,6 +3356,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The draft's revision, for If-Match */
+                    ETag?: unknown;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3469,7 +3479,10 @@ export interface operations {
     flows_update: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The revision last read, e.g. "4" */
+                "if-match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3483,6 +3496,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The new revision */
+                    ETag?: unknown;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3518,6 +3533,15 @@ export interface operations {
             };
             /** @description Error codes: FLOW_NAME_TAKEN */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+            /** @description Error codes: REVISION_CHANGED */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -5,6 +5,8 @@ export const FlowErrorCode = {
   NameTaken: 'FLOW_NAME_TAKEN',
   FlowInvalid: 'FLOW_INVALID',
   DraftChanged: 'DRAFT_CHANGED',
+  /** A save with If-Match: the draft has been saved since that revision. */
+  RevisionChanged: 'REVISION_CHANGED',
   FlowNotActive: 'FLOW_NOT_ACTIVE',
   ApiTriggerNotEnabled: 'API_TRIGGER_NOT_ENABLED',
   ChannelNotListened: 'CHANNEL_NOT_LISTENED',

@@ -78,7 +78,7 @@ export class ErrorBodyView {
 
 /** A status a route can answer with its error codes; the codes are listed in the response's description. */
 export type ErrorCodesByStatus = Partial<
-  Record<400 | 403 | 404 | 409 | 413 | 415 | 422 | 503, readonly string[]>
+  Record<400 | 403 | 404 | 409 | 412 | 413 | 415 | 422 | 503, readonly string[]>
 >;
 
 /** The error body's schema, with the codes it may carry (`x-error-codes`: a generated client's switch). */

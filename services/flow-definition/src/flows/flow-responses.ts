@@ -62,6 +62,14 @@ export class FlowView extends FlowValidation {
 
   @ApiProperty({ format: 'date-time' })
   updatedAt!: string;
+
+  @ApiProperty({
+    example: 4,
+    description:
+      'Goes up with every save of the draft; also its ETag. Send it back as If-Match when saving, so that a ' +
+      'change made meanwhile by someone else is refused (412) instead of overwritten',
+  })
+  revision!: number;
 }
 
 export class VersionSummary {

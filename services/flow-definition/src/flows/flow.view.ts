@@ -14,5 +14,6 @@ export function flowView(entity: FlowEntity): FlowView {
     latestVersion: entity.latestVersion || null,
     createdAt: entity.createdAt.toISOString(),
     updatedAt: entity.updatedAt.toISOString(),
+    revision: entity.version,
   };
 }

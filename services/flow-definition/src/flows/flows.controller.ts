@@ -1,7 +1,21 @@
-import { ApiAdminKey, ApiErrors, ApiPage, IdPipe, WorkspaceId } from '@flowbridge/platform';
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiAdminKey, ApiErrors, ApiPage, AppError, IdPipe, WorkspaceId } from '@flowbridge/platform';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import type { Response } from 'express';
 import {
   ApiCreatedResponse,
+  ApiHeader,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
@@ -39,22 +53,38 @@ export class FlowsController {
   }
 
   @Get(':id')
-  @ApiOkResponse({ type: FlowView })
+  @ApiOkResponse({ type: FlowView, headers: { ETag: { description: "The draft's revision, for If-Match" } } })
   @ApiErrors({ 404: [FlowErrorCode.FlowNotFound] })
-  get(@WorkspaceId() workspaceId: string, @FlowId id: string): Promise<FlowView> {
-    return this.flows.get(workspaceId, id);
+  async get(
+    @WorkspaceId() workspaceId: string,
+    @FlowId id: string,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<FlowView> {
+    return withETag(res, await this.flows.get(workspaceId, id));
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Change the draft; published versions are not affected' })
-  @ApiOkResponse({ type: FlowView })
-  @ApiErrors({ 404: [FlowErrorCode.FlowNotFound], 409: [FlowErrorCode.NameTaken] })
-  update(
+  @ApiOperation({
+    summary: 'Change the draft; published versions are not affected',
+    description:
+      'With If-Match (the ETag or `revision` last read), a draft saved by someone else since is refused with 412 ' +
+      'REVISION_CHANGED instead of being overwritten.',
+  })
+  @ApiHeader({ name: 'if-match', required: false, description: 'The revision last read, e.g. "4"' })
+  @ApiOkResponse({ type: FlowView, headers: { ETag: { description: 'The new revision' } } })
+  @ApiErrors({
+    404: [FlowErrorCode.FlowNotFound],
+    409: [FlowErrorCode.NameTaken],
+    412: [FlowErrorCode.RevisionChanged],
+  })
+  async update(
     @WorkspaceId() workspaceId: string,
     @FlowId id: string,
     @Body() dto: UpdateFlowDto,
+    @Res({ passthrough: true }) res: Response,
+    @Headers('if-match') ifMatch?: string,
   ): Promise<FlowView> {
-    return this.flows.update(workspaceId, id, dto);
+    return withETag(res, await this.flows.update(workspaceId, id, dto, revisionOf(ifMatch)));
   }
 
   @Delete(':id')
@@ -75,4 +105,19 @@ export class FlowsController {
     const { problems, publishable } = await this.flows.revalidate(workspaceId, id);
     return { problems, publishable };
   }
+}
+
+/** The draft's revision as its ETag (a strong one: the revision changes with every save). */
+function withETag(res: Response, view: FlowView): FlowView {
+  res.setHeader('ETag', `"${view.revision}"`);
+  return view;
+}
+
+/** If-Match as a revision: `"4"`, `W/"4"` or `4`; `*` (or none) asks for no check. */
+function revisionOf(ifMatch: string | undefined): number | undefined {
+  if (ifMatch === undefined || ifMatch.trim() === '*') return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,10})"?\s*$/.exec(ifMatch);
+  if (!match)
+    throw AppError.validation('If-Match', 'If-Match must be the ETag of the draft, e.g. "4" (or *)');
+  return Number(match[1]);
 }

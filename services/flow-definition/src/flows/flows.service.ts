@@ -60,10 +60,26 @@ export class FlowsService {
     return flowView(await this.save(entity));
   }
 
-  async update(workspaceId: string, id: string, dto: UpdateFlowDto): Promise<FlowView> {
+  /**
+   * Saves a change to the draft. With `expected` (the revision the editor last read: If-Match), a draft saved
+   * since is refused, never overwritten: checked before validating and again, under the row's lock, when saving.
+   */
+  async update(workspaceId: string, id: string, dto: UpdateFlowDto, expected?: number): Promise<FlowView> {
     const entity = await this.find(workspaceId, id);
+    checkRevision(entity, expected);
     await this.apply(entity, dto);
-    return flowView(await this.save(entity));
+    if (expected === undefined) return flowView(await this.save(entity));
+    return flowView(
+      await this.flows.manager.transaction(async (tx) => {
+        const current = await tx.findOne(FlowEntity, {
+          where: { workspaceId, id, deletedAt: IsNull() },
+          lock: { mode: 'pessimistic_write' },
+        });
+        if (!current) throw new AppError(FlowErrorCode.FlowNotFound, `Flow ${id} not found`, 404, 'id');
+        checkRevision(current, expected);
+        return this.save(entity, tx.getRepository(FlowEntity));
+      }),
+    );
   }
 
   /** Validates the draft again (the APIs it calls may have changed) and saves what it finds. */
@@ -98,9 +114,9 @@ export class FlowsService {
     entity.problems = (await this.validator.validate(entity.workspaceId, document, 'draft')).problems;
   }
 
-  private async save(entity: FlowEntity): Promise<FlowEntity> {
+  private async save(entity: FlowEntity, flows = this.flows): Promise<FlowEntity> {
     try {
-      return await this.flows.save(entity);
+      return await flows.save(entity);
     } catch (error) {
       if (violatedConstraint(error, '23505') === 'UQ_flows_workspace_name')
         throw AppError.conflict(
@@ -111,4 +127,15 @@ export class FlowsService {
       throw error;
     }
   }
+}
+
+/** 412 when the draft has been saved since the revision the caller read. */
+function checkRevision(entity: FlowEntity, expected: number | undefined): void {
+  if (expected === undefined || entity.version === expected) return;
+  throw new AppError(
+    FlowErrorCode.RevisionChanged,
+    `The draft was saved by someone else since revision ${expected} (it is at ${entity.version}): reload it and make your change again`,
+    412,
+    'If-Match',
+  );
 }
