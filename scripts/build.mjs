@@ -15,3 +15,10 @@ runOrFail(process.execPath, [
   '-p',
   'tsconfig.build.json',
 ]);
+// The console's pages (React, built by Vite into dist/console-web, which the console service serves).
+runOrFail(process.execPath, [
+  join(ROOT, 'node_modules/vite/bin/vite.js'),
+  'build',
+  '--config',
+  'services/console/web/vite.config.mjs',
+]);

@@ -83,6 +83,24 @@ export function ensureRuntime() {
   process.exit(result.status ?? 1);
 }
 
+/** Where the browser tests find Chromium (Debian's package; CHROMIUM_PATH for another). */
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+/**
+ * The console's browser tests drive Debian's Chromium: installed here when it is missing (apt-get, as root),
+ * so that a fresh machine passes `npm test`; elsewhere the run stops and says what to install.
+ */
+export function ensureChromium() {
+  if (existsSync(CHROMIUM)) return;
+  if (process.getuid?.() !== 0 || !commandExists('apt-get'))
+    fail(`The console's browser tests need Chromium at ${CHROMIUM}: install it (or set CHROMIUM_PATH).`);
+  step("Installing Chromium for the console's browser tests (apt-get install chromium)");
+  runOrFail('apt-get', ['update', '-qq'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  runOrFail('apt-get', ['install', '-y', '-qq', 'chromium'], {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
 /** `.env` values for local runs; the real environment wins. */
 export function loadDotEnv() {
   const file = join(ROOT, '.env');

@@ -103,6 +103,26 @@ for (const service of SERVICES)
     ),
   );
 
+// The console: the pages, and the four admin APIs behind its one origin.
+const consoleUrl = `http://127.0.0.1:${env.CONSOLE_PORT || 3005}`;
+const serviceUrl = (name) => `http://127.0.0.1:${portOf(SERVICES.find((s) => s.name === name))}`;
+children.set(
+  'console',
+  spawnService(
+    'console',
+    'dist/services/console/src/main.js',
+    {
+      ...env,
+      CONSOLE_PORT: env.CONSOLE_PORT || '3005',
+      CONNECTIONS_URL: serviceUrl('connections'),
+      FLOW_DEFINITION_URL: serviceUrl('flow-definition'),
+      WORKER_URL: serviceUrl('worker'),
+      WHATSAPP_MESSAGING_URL: serviceUrl('whatsapp-messaging'),
+    },
+    exited(false),
+  ),
+);
+
 if (sandboxOn)
   children.set(
     'sandbox',
@@ -159,6 +179,7 @@ if ((await Promise.all(Object.values(urls).map(ready))).every(Boolean)) {
     [
       '',
       'Flowbridge is running. Ctrl-C stops everything.',
+      `  console              ${consoleUrl}  (sign in with the admin API key)`,
       `  admin API key        ${env.ADMIN_API_KEY || '(none: set ADMIN_API_KEY in .env, or npm run cli -- keys:create)'}  (workspace "${env.ADMIN_WORKSPACE || 'default'}")`,
       `  API docs             ${SERVICES.map((s) => `${urls[s.name]}/docs`).join('  ')}`,
       `  queue dashboard      ${urls.worker}/queues  (any user name; OPERATOR_API_KEY from .env as password)`,

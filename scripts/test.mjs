@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import {
   DEFAULT_DATABASE_URL,
   DEFAULT_REDIS_URL,
+  ensureChromium,
   ensureDependencies,
   ensureRuntime,
   JEST_NODE_ARGS,
@@ -44,6 +45,7 @@ const env = {
     ? { FB_RELIABILITY_DIR: process.env.FB_RELIABILITY_DIR || mkdtempSync(join(tmpdir(), 'fb-reliability-')) }
     : {}),
 };
+ensureChromium();
 step('Tests (jest: unit and integration against real Postgres and Redis)');
 runOrFail(process.execPath, [...JEST_NODE_ARGS, '--ci', ...only], {
   env: { ...env, FB_RELIABILITY_PRINT: '0' },

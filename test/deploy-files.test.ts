@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getMetadataStorage } from 'class-validator';
 import { parse, parseAllDocuments } from 'yaml';
+import { ConsoleConfig } from '../services/console/src/console.config';
 import { ConnectionsConfig } from '../services/connections/src/connections.config';
 import { FlowDefinitionConfig } from '../services/flow-definition/src/flow-definition.config';
 import { WhatsappMessagingConfig } from '../services/whatsapp-messaging/src/whatsapp-messaging.config';
@@ -111,11 +112,16 @@ describe('deployment files', () => {
 
   it('.env.example lists every variable a service reads', () => {
     const listed = new Set([...read('.env.example').matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
-    const declared = [ConnectionsConfig, FlowDefinitionConfig, WorkerConfig, WhatsappMessagingConfig].flatMap(
-      (schema) =>
-        getMetadataStorage()
-          .getTargetValidationMetadatas(schema, '', true, false)
-          .map((m) => m.propertyName),
+    const declared = [
+      ConnectionsConfig,
+      FlowDefinitionConfig,
+      WorkerConfig,
+      WhatsappMessagingConfig,
+      ConsoleConfig,
+    ].flatMap((schema) =>
+      getMetadataStorage()
+        .getTargetValidationMetadatas(schema, '', true, false)
+        .map((m) => m.propertyName),
     );
     const missing = [...new Set(declared)].filter((name) => !listed.has(name));
     expect(missing).toEqual([]);

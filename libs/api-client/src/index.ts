@@ -2,6 +2,7 @@ import createClient, { type Client, type Middleware } from 'openapi-fetch';
 import { type components, type paths, SERVICE_OF_PATH } from './schema';
 
 export type { components, paths } from './schema';
+export { SERVICE_OF_PATH } from './schema';
 export type Schemas = components['schemas'];
 
 /** The service a path belongs to (the document's `x-flowbridge-service`). */
