@@ -143,6 +143,7 @@ describe('[issue 21] the console in a real browser (Playwright, Chromium)', () =
     await page.getByRole('button', { name: 'Create' }).click();
     await page.getByRole('status').filter({ hasText: 'Connection "Customer API" created' }).waitFor();
     const row = page.getByRole('row').filter({ hasText: 'Customer API' });
+    await row.waitFor();
     expect(await row.getByRole('cell').allInnerTexts()).toEqual(
       expect.arrayContaining(['Customer API', demo.url, 'bearer']),
     );

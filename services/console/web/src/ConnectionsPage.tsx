@@ -41,8 +41,8 @@ export function ConnectionsPage({ api }: { api: AdminClient }) {
     setProblem(null);
     try {
       must(await api.DELETE('/connections/{id}', { params: { path: { id: connection.id } } }));
-      setNotice(`Connection "${connection.title}" deleted`);
       await load();
+      setNotice(`Connection "${connection.title}" deleted`);
     } catch (error) {
       setProblem(messageOf(error));
     }
@@ -74,8 +74,8 @@ export function ConnectionsPage({ api }: { api: AdminClient }) {
           onCancel={() => setAdding(false)}
           onCreated={async (created) => {
             setAdding(false);
-            setNotice(`Connection "${created.title}" created`);
             await load();
+            setNotice(`Connection "${created.title}" created`);
           }}
         />
       )}
