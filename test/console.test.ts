@@ -156,6 +156,45 @@ describe('[issue 21] the console in a real browser (Playwright, Chromium)', () =
     expect(await accessibilityProblems()).toEqual([]);
   });
 
+  it('APIs → Add API Data → "API details created successfully"; Test the request with sample variables, the API up and failing', async () => {
+    await page.getByRole('link', { name: 'APIs', exact: true }).click();
+    await page.getByRole('heading', { name: 'APIs', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Add API', exact: true }).click();
+    await page.getByLabel('API Name').fill('Fetch API Data');
+    await page.getByLabel('Connection', { exact: true }).selectOption({ label: 'Customer API' });
+    await page.getByLabel(/^Path/).fill('/orders/{{order_id}}');
+    await page.getByLabel(/^Response mapping/).fill('{"order_status": "data.status"}');
+    await page.getByRole('button', { name: 'Add API Data', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'API details created successfully' }).waitFor();
+    const row = page.getByRole('row').filter({ hasText: 'Fetch API Data' });
+    await row.waitFor();
+    expect(await row.getByRole('cell').allInnerTexts()).toEqual(
+      expect.arrayContaining(['Fetch API Data', 'GET /orders/{{order_id}}', 'Customer API']),
+    );
+    await shot('5-api-created');
+
+    // "Test API Before Deployment": what a flow would get, with the status, the data and the mapped variables.
+    await row.getByRole('button', { name: 'Test Fetch API Data' }).click();
+    await page.getByLabel('Sample variables (JSON)').fill('{"order_id": "A-1001"}');
+    await page.getByRole('button', { name: 'Test the request' }).click();
+    const truth = (await (await fetch(`${demo.url}/orders/A-1001`)).json()) as { status: string };
+    await page.getByText(/^success · HTTP 200 · 1 attempt · \d+ ms$/).waitFor();
+    expect(await page.locator('.result pre').nth(1).innerText()).toContain(
+      `"order_status": "${truth.status}"`,
+    );
+    await shot('6-api-tested');
+    expect(await accessibilityProblems()).toEqual([]);
+
+    demo.failing = -1;
+    try {
+      await page.getByRole('button', { name: 'Test the request' }).click();
+      await page.getByText(/^failure · HTTP 503 · \d+ attempts? · \d+ ms/).waitFor();
+    } finally {
+      demo.failing = 0;
+    }
+    await shot('7-api-test-failing');
+  }, 60_000);
+
   it('a key never reaches the page source, and the built pages hold no secret', () => {
     const html = readFileSync(join(ROOT, 'dist/console-web/index.html'), 'utf8');
     expect(html).not.toContain(adminKey);

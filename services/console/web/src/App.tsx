@@ -1,10 +1,18 @@
 import { useMemo, useState } from 'react';
+import { ApisPage } from './ApisPage';
 import { ConnectionsPage } from './ConnectionsPage';
 import { clientFor, forgetKey, savedKey, saveKey } from './session';
 import { SignIn } from './SignIn';
 
+/** The pages, each at its own address (a link loads it; the key stays in the tab's session). */
+const PAGES = [
+  { path: '/connections', title: 'API Connections' },
+  { path: '/apis', title: 'APIs' },
+];
+
 /** The console: signed in with an admin key, the workspace's pages. */
 export function App() {
+  const page = PAGES.find((p) => p.path === window.location.pathname) ?? PAGES[0];
   const [key, setKey] = useState<string | null>(savedKey);
   const api = useMemo(() => (key ? clientFor(key) : null), [key]);
   if (!api)
@@ -21,9 +29,11 @@ export function App() {
       <header className="top">
         <span className="brand">Flowbridge</span>
         <nav aria-label="Console">
-          <a href="/connections" aria-current="page">
-            API Connections
-          </a>
+          {PAGES.map((p) => (
+            <a key={p.path} href={p.path} aria-current={p === page ? 'page' : undefined}>
+              {p.title}
+            </a>
+          ))}
         </nav>
         <button
           type="button"
@@ -36,9 +46,7 @@ export function App() {
           Sign out
         </button>
       </header>
-      <main>
-        <ConnectionsPage api={api} />
-      </main>
+      <main>{page.path === '/apis' ? <ApisPage api={api} /> : <ConnectionsPage api={api} />}</main>
     </div>
   );
 }

@@ -1,4 +1,6 @@
 import { type AdminClient, AdminApiError, must, type Schemas } from '@flowbridge/api-client';
+import { messageOf } from './errors';
+import { Field } from './Field';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 
 type Connection = Schemas['ConnectionView'];
@@ -179,61 +181,37 @@ function AddConnection({
     }
   }
 
-  const described = (field: string) =>
-    errors[field] ? { 'aria-describedby': `${field}-error`, 'aria-invalid': true } : {};
-  const errorOf = (field: string) =>
-    errors[field] ? (
-      <p id={`${field}-error`} className="error">
-        {errors[field]}
-      </p>
-    ) : null;
-
   return (
     <form className="card" onSubmit={(e) => void submit(e)} aria-label="Add Connection">
       <h2>Add Connection</h2>
-      <label htmlFor="title">Title</label>
-      <input
-        id="title"
-        value={title}
-        onChange={(e) => setTitle(e.target.value)}
-        required
-        {...described('title')}
-      />
-      {errorOf('title')}
-      <label htmlFor="baseUrl">URL</label>
-      <input
-        id="baseUrl"
-        value={baseUrl}
-        onChange={(e) => setBaseUrl(e.target.value)}
-        required
-        {...described('baseUrl')}
-      />
-      {errorOf('baseUrl')}
-      <label htmlFor="authType">Authentication</label>
-      <select
-        id="authType"
-        value={authType}
-        onChange={(e) => setAuthType(e.target.value as 'none' | 'bearer')}
-      >
-        <option value="none">None</option>
-        <option value="bearer">Bearer token</option>
-      </select>
+      <Field id="title" label="Title" error={errors.title}>
+        <input value={title} onChange={(e) => setTitle(e.target.value)} required />
+      </Field>
+      <Field id="baseUrl" label="URL" error={errors.baseUrl}>
+        <input value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} required />
+      </Field>
+      <Field id="authType" label="Authentication">
+        <select value={authType} onChange={(e) => setAuthType(e.target.value as 'none' | 'bearer')}>
+          <option value="none">None</option>
+          <option value="bearer">Bearer token</option>
+        </select>
+      </Field>
       {authType === 'bearer' && (
-        <>
-          <label htmlFor="token">Token</label>
+        <Field id="token" label="Token" error={errors.token}>
           <input
-            id="token"
             type="password"
             autoComplete="off"
             value={token}
             onChange={(e) => setToken(e.target.value)}
             required
-            {...described('token')}
           />
-          {errorOf('token')}
-        </>
+        </Field>
       )}
-      {errorOf('form')}
+      {errors.form && (
+        <p className="error" role="alert">
+          {errors.form}
+        </p>
+      )}
       <div className="buttons">
         <button type="submit" disabled={busy}>
           Create
@@ -250,13 +228,4 @@ function AddConnection({
 function fieldOf(field: string): string {
   if (field.startsWith('auth')) return 'token';
   return ['title', 'baseUrl'].includes(field) ? field : 'form';
-}
-
-/** An error in words: the API's own message (with its code), or why the call did not get an answer. */
-function messageOf(error: unknown): string {
-  if (error instanceof AdminApiError) {
-    const body = error.body as { message?: string } | undefined;
-    return body?.message ?? error.message;
-  }
-  return 'The console could not reach the API; try again';
 }

@@ -1,4 +1,5 @@
 import { type FormEvent, useState } from 'react';
+import { Field } from './Field';
 import { clientFor } from './session';
 
 /** The admin key, checked against the API before it is kept. */
@@ -30,22 +31,15 @@ export function SignIn({ onSignedIn }: { onSignedIn: (key: string) => void }) {
     <main className="signin">
       <h1>Flowbridge console</h1>
       <form onSubmit={(e) => void submit(e)}>
-        <label htmlFor="admin-key">Admin API key</label>
-        <input
-          id="admin-key"
-          type="password"
-          autoComplete="off"
-          value={key}
-          onChange={(e) => setKey(e.target.value)}
-          aria-describedby={error ? 'admin-key-error' : undefined}
-          aria-invalid={error ? true : undefined}
-          required
-        />
-        {error && (
-          <p id="admin-key-error" className="error" role="alert">
-            {error}
-          </p>
-        )}
+        <Field id="admin-key" label="Admin API key" error={error}>
+          <input
+            type="password"
+            autoComplete="off"
+            value={key}
+            onChange={(e) => setKey(e.target.value)}
+            required
+          />
+        </Field>
         <button type="submit" disabled={busy || key.trim() === ''}>
           Open the console
         </button>

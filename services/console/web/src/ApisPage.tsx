@@ -1,0 +1,266 @@
+import { type AdminClient, AdminApiError, must, type Schemas } from '@flowbridge/api-client';
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { messageOf } from './errors';
+import { Field } from './Field';
+
+type Api = Schemas['ApiView'];
+type Connection = Schemas['ConnectionView'];
+type TestResult = Schemas['ApiTestResult'];
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/** The APIs of the workspace's connections: Add API ("API details created successfully") and Test the request. */
+export function ApisPage({ api }: { api: AdminClient }) {
+  const [apis, setApis] = useState<Api[] | null>(null);
+  const [connections, setConnections] = useState<Connection[]>([]);
+  const [adding, setAdding] = useState(false);
+  const [testing, setTesting] = useState<Api | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      const [a, c] = await Promise.all([
+        api.GET('/apis', { params: { query: { limit: 200 } } }),
+        api.GET('/connections', { params: { query: { limit: 200 } } }),
+      ]);
+      setApis(must(a).items);
+      setConnections(must(c).items);
+    } catch (error) {
+      setProblem(messageOf(error));
+    }
+  }, [api]);
+  useEffect(() => void load(), [load]);
+  const titleOf = (id: string) => connections.find((c) => c.id === id)?.title ?? id;
+
+  return (
+    <section aria-labelledby="apis-title">
+      <div className="heading">
+        <h1 id="apis-title">APIs</h1>
+        {!adding && (
+          <button
+            type="button"
+            onClick={() => (setAdding(true), setNotice(null))}
+            disabled={connections.length === 0}
+          >
+            Add API
+          </button>
+        )}
+      </div>
+      {connections.length === 0 && apis !== null && (
+        <p>Add a connection first: an API is called through one.</p>
+      )}
+      {notice && (
+        <p className="notice" role="status">
+          {notice}
+        </p>
+      )}
+      {problem && (
+        <p className="error" role="alert">
+          {problem}
+        </p>
+      )}
+      {adding && (
+        <AddApi
+          api={api}
+          connections={connections}
+          onCancel={() => setAdding(false)}
+          onCreated={async () => {
+            setAdding(false);
+            await load();
+            setNotice('API details created successfully');
+          }}
+        />
+      )}
+      {apis && apis.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">API Name</th>
+              <th scope="col">Request</th>
+              <th scope="col">Connection</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {apis.map((a) => (
+              <tr key={a.id}>
+                <td>{a.name}</td>
+                <td>
+                  <code>
+                    {a.method} {a.path}
+                  </code>
+                </td>
+                <td>{titleOf(a.connectionId)}</td>
+                <td>
+                  <button type="button" onClick={() => setTesting(a)} aria-label={`Test ${a.name}`}>
+                    Test
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {testing && <TestRequest key={testing.id} api={api} target={testing} />}
+    </section>
+  );
+}
+
+function AddApi({
+  api,
+  connections,
+  onCreated,
+  onCancel,
+}: {
+  api: AdminClient;
+  connections: Connection[];
+  onCreated: () => Promise<void>;
+  onCancel: () => void;
+}) {
+  const [name, setName] = useState('');
+  const [connectionId, setConnectionId] = useState(connections[0]?.id ?? '');
+  const [method, setMethod] = useState<(typeof METHODS)[number]>('GET');
+  const [path, setPath] = useState('/');
+  const [mapping, setMapping] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setErrors({});
+    let responseMapping: Record<string, string> | undefined;
+    if (mapping.trim() !== '') {
+      try {
+        responseMapping = JSON.parse(mapping) as Record<string, string>;
+      } catch {
+        setErrors({ responseMapping: 'Write the mapping as JSON, e.g. {"order_status": "data.status"}' });
+        return;
+      }
+    }
+    setBusy(true);
+    try {
+      must(
+        await api.POST('/apis', { body: { name: name.trim(), connectionId, method, path, responseMapping } }),
+      );
+      await onCreated();
+    } catch (error) {
+      const field = error instanceof AdminApiError && error.field ? error.field : 'form';
+      setErrors({
+        [['name', 'path', 'connectionId', 'responseMapping'].includes(field) ? field : 'form']:
+          messageOf(error),
+      });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="card" onSubmit={(e) => void submit(e)} aria-label="Add API">
+      <h2>Add API Data</h2>
+      <Field id="name" label="API Name" error={errors.name}>
+        <input value={name} onChange={(e) => setName(e.target.value)} required />
+      </Field>
+      <Field id="connectionId" label="Connection" error={errors.connectionId}>
+        <select value={connectionId} onChange={(e) => setConnectionId(e.target.value)}>
+          {connections.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.title}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field id="method" label="Method">
+        <select value={method} onChange={(e) => setMethod(e.target.value as (typeof METHODS)[number])}>
+          {METHODS.map((m) => (
+            <option key={m}>{m}</option>
+          ))}
+        </select>
+      </Field>
+      <Field id="path" label="Path (may hold {{variables}})" error={errors.path}>
+        <input value={path} onChange={(e) => setPath(e.target.value)} required />
+      </Field>
+      <Field id="responseMapping" label="Response mapping (JSON, optional)" error={errors.responseMapping}>
+        <textarea rows={3} value={mapping} onChange={(e) => setMapping(e.target.value)} />
+      </Field>
+      {errors.form && (
+        <p className="error" role="alert">
+          {errors.form}
+        </p>
+      )}
+      <div className="buttons">
+        <button type="submit" disabled={busy}>
+          Add API Data
+        </button>
+        <button type="button" className="quiet" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** "Test API Before Deployment": the request run with sample variables, and what a flow would get. */
+function TestRequest({ api, target }: { api: AdminClient; target: Api }) {
+  const [variables, setVariables] = useState('{}');
+  const [result, setResult] = useState<TestResult | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function run(event: FormEvent) {
+    event.preventDefault();
+    setError(null);
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(variables) as Record<string, unknown>;
+    } catch {
+      setError('Write the sample variables as JSON, e.g. {"order_id": "A-1001"}');
+      return;
+    }
+    setBusy(true);
+    try {
+      setResult(
+        must(
+          await api.POST('/apis/{id}/test', {
+            params: { path: { id: target.id } },
+            body: { variables: parsed },
+          }),
+        ),
+      );
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const response = result?.api_response;
+  return (
+    <form className="card" onSubmit={(e) => void run(e)} aria-label={`Test ${target.name}`}>
+      <h2>Test the request: {target.name}</h2>
+      <Field id="variables" label="Sample variables (JSON)" error={error}>
+        <textarea rows={3} value={variables} onChange={(e) => setVariables(e.target.value)} />
+      </Field>
+      <div className="buttons">
+        <button type="submit" disabled={busy}>
+          Test the request
+        </button>
+      </div>
+      {response && (
+        <div className="result" aria-live="polite">
+          <p className={response.status === 'success' ? 'ok' : 'bad'}>
+            <strong>{response.status}</strong>
+            {response.statusCode !== null ? ` · HTTP ${response.statusCode}` : ''} · {response.attempts}{' '}
+            {response.attempts === 1 ? 'attempt' : 'attempts'} · {response.durationMs} ms
+            {response.error ? ` · ${response.error.code}: ${response.error.message}` : ''}
+          </p>
+          <h3>Data</h3>
+          <pre>{JSON.stringify(response.data, null, 2)}</pre>
+          <h3>Mapped variables</h3>
+          <pre>{JSON.stringify(result.variables, null, 2)}</pre>
+        </div>
+      )}
+    </form>
+  );
+}

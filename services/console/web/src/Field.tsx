@@ -1,0 +1,33 @@
+import type { ReactElement } from 'react';
+import { cloneElement } from 'react';
+
+/**
+ * A labelled form field with its error in words right under it: the control gets its id, `aria-invalid` and
+ * `aria-describedby` pointing at the error, so a screen reader reads the error with the field.
+ */
+export function Field({
+  id,
+  label,
+  error,
+  children,
+}: {
+  id: string;
+  label: string;
+  error?: string | null;
+  children: ReactElement<Record<string, unknown>>;
+}) {
+  return (
+    <>
+      <label htmlFor={id}>{label}</label>
+      {cloneElement(children, {
+        id,
+        ...(error ? { 'aria-invalid': true, 'aria-describedby': `${id}-error` } : {}),
+      })}
+      {error && (
+        <p id={`${id}-error`} className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </>
+  );
+}
