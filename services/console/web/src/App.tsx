@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import { ApisPage } from './ApisPage';
 import { ConnectionsPage } from './ConnectionsPage';
+import { FlowsPage } from './FlowsPage';
 import { clientFor, forgetKey, savedKey, saveKey } from './session';
 import { SignIn } from './SignIn';
 
@@ -8,6 +9,7 @@ import { SignIn } from './SignIn';
 const PAGES = [
   { path: '/connections', title: 'API Connections' },
   { path: '/apis', title: 'APIs' },
+  { path: '/flows', title: 'Flows' },
 ];
 
 /** The console: signed in with an admin key, the workspace's pages. */
@@ -46,7 +48,15 @@ export function App() {
           Sign out
         </button>
       </header>
-      <main>{page.path === '/apis' ? <ApisPage api={api} /> : <ConnectionsPage api={api} />}</main>
+      <main>
+        {page.path === '/apis' ? (
+          <ApisPage api={api} />
+        ) : page.path === '/flows' ? (
+          <FlowsPage api={api} />
+        ) : (
+          <ConnectionsPage api={api} />
+        )}
+      </main>
     </div>
   );
 }
