@@ -140,6 +140,17 @@ describe('[issue 21] the console in a real browser (Playwright, Chromium)', () =
     await page.getByLabel('Authentication').selectOption('bearer');
     await page.getByLabel('Token').fill(token);
     expect(await page.getByLabel('Token').getAttribute('type')).toBe('password');
+    // Every auth kind has its fields; each secret one is masked.
+    for (const [kind, secret] of [
+      ['basic', 'Password'],
+      ['api_key', 'Key value'],
+      ['oauth2_client_credentials', 'Client secret'],
+    ] as const) {
+      await page.getByLabel('Authentication').selectOption(kind);
+      expect(await page.getByLabel(secret).getAttribute('type')).toBe('password');
+    }
+    await page.getByLabel('Authentication').selectOption('bearer');
+    await page.getByLabel('Token').fill(token);
     await page.getByRole('button', { name: 'Create' }).click();
     await page.getByRole('status').filter({ hasText: 'Connection "Customer API" created' }).waitFor();
     const row = page.getByRole('row').filter({ hasText: 'Customer API' });
@@ -149,6 +160,20 @@ describe('[issue 21] the console in a real browser (Playwright, Chromium)', () =
     );
     // The secret is in no page and no answer the browser got.
     expect(await page.content()).not.toContain(token);
+
+    // Another kind: basic auth, its password never shown back.
+    const password = `console-pw-${randomBytes(6).toString('hex')}`;
+    await page.getByRole('button', { name: 'Add Connection' }).click();
+    await page.getByLabel('Title').fill('Billing API');
+    await page.getByLabel('URL').fill(demo.url);
+    await page.getByLabel('Authentication').selectOption('basic');
+    await page.getByLabel('User name').fill('flowbridge');
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Create' }).click();
+    const billing = page.getByRole('row').filter({ hasText: 'Billing API' });
+    await billing.waitFor();
+    expect(await billing.getByRole('cell').nth(2).innerText()).toBe('basic');
+    expect(await page.content()).not.toContain(password);
 
     await row.getByRole('button', { name: 'Verify Customer API' }).click();
     await row.getByText(/^reachable \(HTTP \d+\)$/).waitFor();

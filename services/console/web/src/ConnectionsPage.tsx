@@ -141,7 +141,43 @@ export function ConnectionsPage({ api }: { api: AdminClient }) {
   );
 }
 
-/** Title, URL and auth; a secret field is write-only and shown masked. Errors next to the field they concern. */
+/** The auth kinds, each with its fields; `secret` ones are write-only and typed as passwords (masked). */
+const AUTH_KINDS = {
+  none: { label: 'None', fields: [] },
+  bearer: { label: 'Bearer token', fields: [{ name: 'token', label: 'Token', secret: true }] },
+  basic: {
+    label: 'Basic (user name and password)',
+    fields: [
+      { name: 'username', label: 'User name' },
+      { name: 'password', label: 'Password', secret: true },
+    ],
+  },
+  api_key: {
+    label: 'API key',
+    fields: [
+      { name: 'name', label: 'Key name (header or query parameter)' },
+      { name: 'value', label: 'Key value', secret: true },
+    ],
+  },
+  oauth2_client_credentials: {
+    label: 'OAuth2 client credentials',
+    fields: [
+      { name: 'tokenUrl', label: 'Token URL' },
+      { name: 'clientId', label: 'Client ID' },
+      { name: 'clientSecret', label: 'Client secret', secret: true },
+      { name: 'scope', label: 'Scope (optional)', optional: true },
+    ],
+  },
+} as const satisfies Record<
+  string,
+  {
+    label: string;
+    fields: ReadonlyArray<{ name: string; label: string; secret?: boolean; optional?: boolean }>;
+  }
+>;
+type AuthKind = keyof typeof AUTH_KINDS;
+
+/** Title, URL and auth of any kind; secrets are write-only and masked. Errors next to the field they concern. */
 function AddConnection({
   api,
   onCreated,
@@ -153,8 +189,9 @@ function AddConnection({
 }) {
   const [title, setTitle] = useState('');
   const [baseUrl, setBaseUrl] = useState('https://');
-  const [authType, setAuthType] = useState<'none' | 'bearer'>('none');
-  const [token, setToken] = useState('');
+  const [kind, setKind] = useState<AuthKind>('none');
+  const [keyIn, setKeyIn] = useState<'header' | 'query'>('header');
+  const [auth, setAuth] = useState<Record<string, string>>({});
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
 
@@ -162,13 +199,20 @@ function AddConnection({
     event.preventDefault();
     setBusy(true);
     setErrors({});
+    const fields = Object.fromEntries(
+      AUTH_KINDS[kind].fields.flatMap((f) => (auth[f.name] ? [[f.name, auth[f.name]]] : [])),
+    );
     try {
       const created = must(
         await api.POST('/connections', {
           body: {
             title: title.trim(),
             baseUrl: baseUrl.trim(),
-            auth: authType === 'bearer' ? { type: 'bearer', token } : { type: 'none' },
+            auth: {
+              type: kind,
+              ...fields,
+              ...(kind === 'api_key' ? { in: keyIn } : {}),
+            } as Schemas['CreateConnectionDto']['auth'],
           },
         }),
       );
@@ -190,23 +234,34 @@ function AddConnection({
       <Field id="baseUrl" label="URL" error={errors.baseUrl}>
         <input value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} required />
       </Field>
-      <Field id="authType" label="Authentication">
-        <select value={authType} onChange={(e) => setAuthType(e.target.value as 'none' | 'bearer')}>
-          <option value="none">None</option>
-          <option value="bearer">Bearer token</option>
+      <Field id="authType" label="Authentication" error={errors.auth}>
+        <select value={kind} onChange={(e) => (setKind(e.target.value as AuthKind), setAuth({}))}>
+          {Object.entries(AUTH_KINDS).map(([value, k]) => (
+            <option key={value} value={value}>
+              {k.label}
+            </option>
+          ))}
         </select>
       </Field>
-      {authType === 'bearer' && (
-        <Field id="token" label="Token" error={errors.token}>
-          <input
-            type="password"
-            autoComplete="off"
-            value={token}
-            onChange={(e) => setToken(e.target.value)}
-            required
-          />
+      {kind === 'api_key' && (
+        <Field id="auth-in" label="Sent in">
+          <select value={keyIn} onChange={(e) => setKeyIn(e.target.value as 'header' | 'query')}>
+            <option value="header">a header</option>
+            <option value="query">the query string</option>
+          </select>
         </Field>
       )}
+      {AUTH_KINDS[kind].fields.map((f) => (
+        <Field key={f.name} id={`auth-${f.name}`} label={f.label} error={errors[`auth.${f.name}`]}>
+          <input
+            type={'secret' in f && f.secret ? 'password' : 'text'}
+            autoComplete="off"
+            value={auth[f.name] ?? ''}
+            onChange={(e) => setAuth((a) => ({ ...a, [f.name]: e.target.value }))}
+            required={!('optional' in f && f.optional)}
+          />
+        </Field>
+      ))}
       {errors.form && (
         <p className="error" role="alert">
           {errors.form}
@@ -224,8 +279,8 @@ function AddConnection({
   );
 }
 
-/** The form field an API error names (`auth.token` → token). */
+/** The form field an API error names (`auth.password`, `baseUrl`), or the form as a whole. */
 function fieldOf(field: string): string {
-  if (field.startsWith('auth')) return 'token';
-  return ['title', 'baseUrl'].includes(field) ? field : 'form';
+  if (/^auth\.\w+$/.test(field)) return field;
+  return ['title', 'baseUrl', 'auth'].includes(field) ? field : 'form';
 }
