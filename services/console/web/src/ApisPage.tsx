@@ -2,6 +2,7 @@ import { type AdminClient, AdminApiError, must, type Schemas } from '@flowbridge
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { messageOf } from './errors';
 import { Field } from './Field';
+import { Outcome } from './Outcome';
 
 type Api = Schemas['ApiView'];
 type Connection = Schemas['ConnectionView'];
@@ -49,16 +50,7 @@ export function ApisPage({ api }: { api: AdminClient }) {
       {connections.length === 0 && apis !== null && (
         <p>Add a connection first: an API is called through one.</p>
       )}
-      {notice && (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      )}
-      {problem && (
-        <p className="error" role="alert">
-          {problem}
-        </p>
-      )}
+      <Outcome notice={notice} problem={problem} />
       {adding && (
         <AddApi
           api={api}

@@ -1,6 +1,7 @@
 import { type AdminClient, AdminApiError, must, type Schemas } from '@flowbridge/api-client';
 import { messageOf } from './errors';
 import { Field } from './Field';
+import { Outcome } from './Outcome';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 
 type Connection = Schemas['ConnectionView'];
@@ -60,16 +61,7 @@ export function ConnectionsPage({ api }: { api: AdminClient }) {
           </button>
         )}
       </div>
-      {notice && (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      )}
-      {problem && (
-        <p className="error" role="alert">
-          {problem}
-        </p>
-      )}
+      <Outcome notice={notice} problem={problem} />
       {adding && (
         <AddConnection
           api={api}

@@ -1,6 +1,7 @@
 import { type AdminClient, must, type Schemas } from '@flowbridge/api-client';
 import { useCallback, useEffect, useState } from 'react';
 import { messageOf } from './errors';
+import { Outcome } from './Outcome';
 
 type Flow = Schemas['FlowView'];
 type Problem = Schemas['ProblemView'];
@@ -25,11 +26,7 @@ export function FlowsPage({ api }: { api: AdminClient }) {
   return (
     <section aria-labelledby="flows-title">
       <h1 id="flows-title">Flows</h1>
-      {problem && (
-        <p className="error" role="alert">
-          {problem}
-        </p>
-      )}
+      <Outcome problem={problem} />
       {flows && flows.length === 0 && <p>No flows yet.</p>}
       {flows && flows.length > 0 && (
         <table>
@@ -143,16 +140,7 @@ function FlowPanel({
           Publish
         </button>
       </div>
-      {outcome && (
-        <p className="notice" role="status">
-          {outcome}
-        </p>
-      )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Outcome notice={outcome} problem={error} />
       {(verified || problems.length > 0) && problems.length > 0 && (
         <>
           <h3>{countErrors(problems)} to fix</h3>
