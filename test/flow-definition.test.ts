@@ -324,6 +324,29 @@ describe('flow-definition service (HTTP + RPC, real Postgres and Redis, a runnin
       expect(malformed.body).toMatchObject({ code: 'VALIDATION_FAILED', field: 'If-Match' });
     });
 
+    it("[issue 21] the Flow Builder's layout is saved with the draft, publishes with it, and a bad one is a problem at its path", async () => {
+      const flow = ownFlow();
+      const layout = { screens: { [flow.screens[0].id]: { x: 40, y: -120.5 }, gone: { x: 0, y: 0 } } };
+      const created = await fd.call('post', '/flows', draft(flow, { layout }));
+      expect(created.status).toBe(201);
+      expect(created.body.draft.layout).toEqual(layout);
+      expect(created.body.publishable).toBe(true);
+      const id = created.body.id as string;
+
+      const moved = { screens: { [flow.screens[0].id]: { x: 300, y: 80 } } };
+      expect((await fd.call('patch', `/flows/${id}`, { layout: moved })).body.draft.layout).toEqual(moved);
+      const published = await fd.call('post', `/flows/${id}/publish`);
+      expect(published.status).toBe(201);
+      expect((await fd.call('get', `/flows/${id}/versions/1`)).body.document.layout).toEqual(moved);
+
+      const bad = await fd.call('patch', `/flows/${id}`, { layout: { screens: { a: { x: 'left', y: 0 } } } });
+      expect(bad.status).toBe(200);
+      expect(bad.body.publishable).toBe(false);
+      expect(bad.body.problems).toEqual(
+        expect.arrayContaining([expect.objectContaining({ severity: 'error', path: 'layout.screens.a.x' })]),
+      );
+    });
+
     it('editing the draft leaves published versions unchanged; activate rolls back and forward', async () => {
       const created = await fd.call('post', '/flows', draft(ownFlow()));
       const id = created.body.id as string;

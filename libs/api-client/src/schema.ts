@@ -788,6 +788,8 @@ export type components = {
             channelIds?: string[];
             /** @description WhatsApp forms (Meta WhatsApp Flows) of this flow: screens with components and a footer whose action is navigate, complete, or data_exchange bound to an API with success and failure screens and API data. */
             forms?: components["schemas"]["FlowForm"][];
+            /** @description Where the Flow Builder draws each screen (by screen id); editor state that runs ignore. */
+            layout?: components["schemas"]["FlowLayout"];
             /** @example Order status */
             name: string;
             /** @example 1 */
@@ -953,6 +955,7 @@ export type components = {
         };
         FlowDocument: {
             forms?: components["schemas"]["FlowForm"][];
+            layout?: components["schemas"]["FlowLayout"];
             name: string;
             /** @enum {number} */
             schemaVersion: 1;
@@ -1140,6 +1143,14 @@ export type components = {
             signatureStatus?: string | null;
             /** Format: date-time */
             uploadedAt: string | null;
+        };
+        FlowLayout: {
+            screens: {
+                [key: string]: {
+                    x: number;
+                    y: number;
+                };
+            };
         };
         FlowMessage: {
             previewUrl?: boolean;
@@ -1763,6 +1774,8 @@ export type components = {
             channelIds?: string[];
             /** @description WhatsApp forms (Meta WhatsApp Flows) of this flow: screens with components and a footer whose action is navigate, complete, or data_exchange bound to an API with success and failure screens and API data. */
             forms?: components["schemas"]["FlowForm"][];
+            /** @description Where the Flow Builder draws each screen (by screen id); editor state that runs ignore. */
+            layout?: components["schemas"]["FlowLayout"];
             /** @example Order status */
             name?: string;
             /** @example 1 */

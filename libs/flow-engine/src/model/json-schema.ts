@@ -4,6 +4,7 @@ import {
   ActionSchema,
   ConditionSchema,
   FlowDocumentSchema,
+  LayoutSchema,
   MessageSchema,
   ScreenSchema,
   TriggerSchema,
@@ -25,6 +26,7 @@ export function flowDocumentJsonSchemas(refPrefix = '#/components/schemas/'): Na
   names.add(ActionSchema, { id: 'FlowAction' });
   names.add(ConditionSchema, { id: 'FlowCondition' });
   names.add(FormSchema, { id: 'FlowForm' });
+  names.add(LayoutSchema, { id: 'FlowLayout' });
   const generated = z.toJSONSchema(FlowDocumentSchema, {
     target: 'openapi-3.0',
     io: 'input',

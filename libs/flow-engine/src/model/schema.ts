@@ -163,6 +163,17 @@ export const TriggerSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('api') }),
 ]);
 
+const coordinate = z.number().min(-1e6).max(1e6);
+
+export const LayoutSchema = z.strictObject({
+  /** A screen's position on the canvas, by screen id; a screen without one is placed automatically. */
+  screens: z
+    .record(z.string().max(FlowLimits.idLength), z.strictObject({ x: coordinate, y: coordinate }))
+    .refine((positions) => Object.keys(positions).length <= FlowLimits.screens, {
+      message: `at most ${FlowLimits.screens} positions`,
+    }),
+});
+
 export const FlowDocumentSchema = z.strictObject({
   schemaVersion: z.literal(FLOW_SCHEMA_VERSION),
   name: z.string().trim().min(1).max(200),
@@ -171,6 +182,8 @@ export const FlowDocumentSchema = z.strictObject({
   screens: z.array(ScreenSchema).max(FlowLimits.screens).default([]),
   /** WhatsApp forms (Meta's WhatsApp Flows) this flow opens: their screens, footers and API calls. */
   forms: z.array(FormSchema).max(FormLimits.forms).optional(),
+  /** Where the Flow Builder draws each screen: editor state, saved with the draft and ignored by runs. */
+  layout: LayoutSchema.optional(),
   /** Variables a run starts with (e.g. passed by the API trigger), with their defaults. */
   variables: z
     .array(z.strictObject({ name: variableName, default: json.optional() }))
@@ -184,6 +197,7 @@ export type Message = z.infer<typeof MessageSchema>;
 export type Action = z.infer<typeof ActionSchema>;
 export type Input = z.infer<typeof InputSchema>;
 export type Trigger = z.infer<typeof TriggerSchema>;
+export type Layout = z.infer<typeof LayoutSchema>;
 export type DataType = (typeof DATA_TYPES)[number];
 export type Operator = (typeof OPERATORS)[number];
 export type InputType = (typeof INPUT_TYPES)[number];

@@ -79,6 +79,14 @@ export class CreateFlowDto {
   variables?: unknown[];
 
   @ApiPropertyOptional({
+    ...schemaRef('FlowLayout'),
+    description: 'Where the Flow Builder draws each screen (by screen id); editor state that runs ignore.',
+  })
+  @IsOptional()
+  @IsObject()
+  layout?: Record<string, unknown>;
+
+  @ApiPropertyOptional({
     type: [String],
     description: 'Channels the flow listens on; empty or absent: every channel.',
   })

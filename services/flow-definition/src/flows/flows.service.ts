@@ -20,6 +20,7 @@ const DOCUMENT_FIELDS = [
   'screens',
   'variables',
   'forms',
+  'layout',
 ] as const;
 
 /** Drafts: saved as submitted, with the problems validation finds in them. */
