@@ -118,6 +118,7 @@ children.set(
       FLOW_DEFINITION_URL: serviceUrl('flow-definition'),
       WORKER_URL: serviceUrl('worker'),
       WHATSAPP_MESSAGING_URL: serviceUrl('whatsapp-messaging'),
+      ...(sandboxOn ? { SANDBOX_URL: graph.origin } : {}),
     },
     exited(false),
   ),

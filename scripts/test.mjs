@@ -1,5 +1,5 @@
-// `npm test`: every check CI runs, in order: lint, format, types, build, unit and integration tests (with
-// the fast reliability scenarios), then the slow reliability scenarios at a tenth of their durations, and
+// `npm test`: every check CI runs, in order: lint, format, types, build, the console's component tests, unit
+// and integration tests (with the fast reliability scenarios, and the console in Chromium), then the slow reliability scenarios at a tenth of their durations, and
 // the reliability report of both runs.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,7 +34,17 @@ step('Format (prettier --check)');
 runOrFail(process.execPath, [bin('prettier/bin/prettier.cjs'), '--check', '--log-level', 'warn', '.']);
 step('Types (tsc --noEmit, strict)');
 runOrFail(process.execPath, [bin('typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit']);
+runOrFail(process.execPath, [bin('typescript/bin/tsc'), '-p', 'services/console/web/tsconfig.json']);
 runOrFail(process.execPath, [join(ROOT, 'scripts/build.mjs')]);
+if (only.length === 0) {
+  step("Console component tests (vitest, happy-dom: the pages' forms and the builder's parts)");
+  runOrFail(process.execPath, [
+    bin('vitest/vitest.mjs'),
+    'run',
+    '--config',
+    'services/console/web/vitest.config.mjs',
+  ]);
+}
 
 // Both jest runs record their reliability scenarios here; the second prints the report of both. A run of
 // chosen tests (`npm test -- <paths>`) makes no report: most rows would be empty.

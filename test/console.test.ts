@@ -2,23 +2,33 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import { createTestDatabase, type TestDatabase, testRedisUrl } from '@flowbridge/testing';
+import { createTestDatabase, type TestDatabase, testRedisUrl, until } from '@flowbridge/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { type DemoApi, startDemoApi } from '../tools/demo-api/src/demo-api';
+import { type Sandbox, startSandbox } from '../tools/sandbox/src/sandbox';
 import { CHROMIUM, CHROMIUM_ARGS } from './browser';
 import { freePort, migrateServices, newKey, ROOT, ServiceProcess, type ServiceName } from './service-process';
 
 /** Screenshots of each step, kept as the test's artifacts. */
 const SHOTS = join(ROOT, 'test-artifacts', 'console');
 
-// The console as deployed: its service (the built pages, and the admin APIs behind /api) in front of the
-// connections and flow-definition services as processes, driven in Debian's Chromium through Playwright.
+// The console as `npm start` runs it: its service (the built pages, the admin APIs behind /api, the sandbox's
+// contact routes behind /sandbox) in front of the four services as processes, the WhatsApp sandbox and the demo
+// business API, driven in Debian's Chromium through Playwright: the product page's walkthrough, clicked.
 describe('[issue 21] the console in a real browser (Playwright, Chromium)', () => {
   let db: TestDatabase;
   let demo: DemoApi;
+  let sandbox: Sandbox;
+  const number = {
+    phoneNumberId: '180000000000001',
+    displayPhoneNumber: '15550002222',
+    wabaId: '280000000000001',
+    appSecret: `console-secret-${randomBytes(8).toString('hex')}`,
+  };
   let browser: Browser;
   let page: Page;
   let consoleProcess: ServiceProcess;
+  let lonelyConsole: ServiceProcess;
   const started: ServiceProcess[] = [];
   const adminKey = `fb_test_${randomBytes(18).toString('base64url')}`;
   const prefix = `fbtest-console-${randomBytes(4).toString('hex')}`;
@@ -27,7 +37,7 @@ describe('[issue 21] the console in a real browser (Playwright, Chromium)', () =
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
     DATABASE_URL: db.appUrl,
-    DATABASE_POOL_SIZE: '5',
+    DATABASE_POOL_SIZE: '8',
     REDIS_URL: testRedisUrl(),
     RPC_NAMESPACE: prefix,
     QUEUE_PREFIX: prefix,
@@ -35,9 +45,32 @@ describe('[issue 21] the console in a real browser (Playwright, Chromium)', () =
     ADMIN_WORKSPACE: 'ws-console',
     OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
     ENCRYPTION_KEYS: `k1:${encryptionKey}`,
+    TRIGGER_PARTITIONS: '4',
+    NAVIGATION_PARTITIONS: '4',
+    GRAPH_API_BASE_URL: sandbox.url,
   });
   const origin = () => consoleProcess.url('');
+  /** The draft of the flow the walkthrough builds, as the API has it. */
+  const flowDraft = async () => {
+    const headers = { authorization: `Bearer ${adminKey}` };
+    const { items } = (await (await fetch(`${origin()}/api/flows`, { headers })).json()) as {
+      items: Array<{
+        name: string;
+        draft: { layout?: { screens: Record<string, { x: number; y: number }> } };
+      }>;
+    };
+    return items.find((f) => f.name === 'Order status')!.draft;
+  };
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  /** Runs a step; when it fails, the page as it was is kept too (`failed-<name>.png`). */
+  const shotOnFailure = async (name: string, step: () => Promise<void>) => {
+    try {
+      await step();
+    } catch (error) {
+      await shot(`failed-${name}`).catch(() => undefined);
+      throw error;
+    }
+  };
   /** Serious or critical accessibility problems on the page as it is now (axe). */
   const accessibilityProblems = async () =>
     (await new AxeBuilder({ page }).analyze()).violations
@@ -51,32 +84,46 @@ describe('[issue 21] the console in a real browser (Playwright, Chromium)', () =
       throw new Error(`no Chromium at ${CHROMIUM}: npm test installs Debian's (apt-get install chromium)`);
     mkdirSync(SHOTS, { recursive: true });
     db = await createTestDatabase('console');
-    await migrateServices(db.url, ['connections', 'flow-definition'], db.appUrl);
+    await migrateServices(
+      db.url,
+      ['connections', 'flow-definition', 'worker', 'whatsapp-messaging'],
+      db.appUrl,
+    );
     demo = await startDemoApi();
+    sandbox = await startSandbox({ webhookUrl: 'http://127.0.0.1:9/unset', numbers: [number] });
     const launch = async (service: ServiceName) => {
       const proc = await ServiceProcess.launch(service, env());
       started.push(proc);
       await proc.ready();
       return proc;
     };
-    const [connections, flows] = await Promise.all([launch('connections'), launch('flow-definition')]);
-    const port = await freePort();
-    consoleProcess = new ServiceProcess(
-      join(ROOT, 'dist/services/console/src/main.js'),
-      {
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'warn',
-        CONSOLE_PORT: String(port),
-        CONNECTIONS_URL: connections.url(''),
-        FLOW_DEFINITION_URL: flows.url(''),
-        // Not started: the console answers for them with 503.
-        WORKER_URL: `http://127.0.0.1:${await freePort()}`,
-        WHATSAPP_MESSAGING_URL: `http://127.0.0.1:${await freePort()}`,
-      },
-      port,
-    );
-    started.push(consoleProcess);
-    await consoleProcess.ready();
+    const [connections, flows, worker, messaging] = await Promise.all([
+      launch('connections'),
+      launch('flow-definition'),
+      launch('worker'),
+      launch('whatsapp-messaging'),
+    ]);
+    sandbox.options.webhookUrl = messaging.url('/webhooks/whatsapp');
+    const startConsole = async (urls: Record<string, string>) => {
+      const port = await freePort();
+      const proc = new ServiceProcess(
+        join(ROOT, 'dist/services/console/src/main.js'),
+        { NODE_ENV: 'test', LOG_LEVEL: 'warn', CONSOLE_PORT: String(port), ...urls },
+        port,
+      );
+      started.push(proc);
+      await proc.ready();
+      return proc;
+    };
+    const services = {
+      CONNECTIONS_URL: connections.url(''),
+      FLOW_DEFINITION_URL: flows.url(''),
+      WORKER_URL: worker.url(''),
+      WHATSAPP_MESSAGING_URL: messaging.url(''),
+    };
+    consoleProcess = await startConsole({ ...services, SANDBOX_URL: sandbox.url });
+    // A second console whose worker is not running, and with no sandbox beside it.
+    lonelyConsole = await startConsole({ ...services, WORKER_URL: `http://127.0.0.1:${await freePort()}` });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
     page = await (await browser.newContext()).newPage();
   }, 90_000);
@@ -85,19 +132,22 @@ describe('[issue 21] the console in a real browser (Playwright, Chromium)', () =
     await browser?.close();
     for (const p of started) p.kill('SIGTERM');
     await Promise.all(started.map((p) => p.exited));
+    await sandbox?.close();
     await demo?.close();
     await db?.drop();
   }, 60_000);
 
   it('puts the four admin APIs behind its one origin: each path to its service, 503 for one that is down, 404 for none', async () => {
-    const get = (path: string) =>
-      fetch(`${origin()}/api${path}`, { headers: { authorization: `Bearer ${adminKey}` } });
+    const get = (path: string, at = origin()) =>
+      fetch(`${at}/api${path}`, { headers: { authorization: `Bearer ${adminKey}` } });
     const flows = await get('/flows');
     expect(flows.status).toBe(200);
     expect(await flows.json()).toEqual({ items: [], total: 0 });
     expect((await get('/connections')).status).toBe(200);
+    expect((await get('/runs')).status).toBe(200);
+    expect((await get('/channels')).status).toBe(200);
     expect((await fetch(`${origin()}/api/flows`)).status).toBe(401); // the service checks the key
-    const down = await get('/runs');
+    const down = await get('/runs', lonelyConsole.url(''));
     expect(down.status).toBe(503);
     expect(await down.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
     const none = await get('/nothing-here');
@@ -107,6 +157,25 @@ describe('[issue 21] the console in a real browser (Playwright, Chromium)', () =
     const home = await fetch(`${origin()}/connections`);
     expect(home.status).toBe(200);
     expect(home.headers.get('content-security-policy')).toContain("script-src 'self'");
+  });
+
+  it("forwards the sandbox's contact routes only, to an admin only, and only where a sandbox runs", async () => {
+    const conversation = '/sandbox/contacts/15550009999/conversation?after=0';
+    const as = (key: string) => ({ headers: { authorization: `Bearer ${key}` } });
+    const ok = await fetch(`${origin()}${conversation}`, as(adminKey));
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ items: [] });
+    expect((await fetch(`${origin()}${conversation}`)).status).toBe(401);
+    expect(
+      (await fetch(`${origin()}${conversation}`, as('fb_wrong_key_that_is_long_enough_00'))).status,
+    ).toBe(401);
+    // The sandbox's other routes (reset, failures, numbers with their secrets) are not the console's to reach.
+    const reset = await fetch(`${origin()}/sandbox/reset`, { method: 'POST', ...as(adminKey) });
+    expect(reset.status).toBe(404);
+    expect((await fetch(`${origin()}/sandbox/numbers`, as(adminKey))).status).toBe(404);
+    const off = await fetch(`${lonelyConsole.url('')}${conversation}`, as(adminKey));
+    expect(off.status).toBe(404);
+    expect(await off.json()).toMatchObject({ code: 'SANDBOX_OFF' });
   });
 
   it('signs in with the admin key, kept for the tab only: a wrong key is refused in words', async () => {
@@ -181,25 +250,34 @@ describe('[issue 21] the console in a real browser (Playwright, Chromium)', () =
     expect(await accessibilityProblems()).toEqual([]);
   });
 
-  it('APIs → Add API Data → "API details created successfully"; Test the request with sample variables, the API up and failing', async () => {
+  it('APIs → Add API with query, headers, body and success criteria; Test the request, the API up and failing; Edit', async () => {
     await page.getByRole('link', { name: 'APIs', exact: true }).click();
     await page.getByRole('heading', { name: 'APIs', exact: true }).waitFor();
     await page.getByRole('button', { name: 'Add API', exact: true }).click();
-    await page.getByLabel('API Name').fill('Fetch API Data');
-    await page.getByLabel('Connection', { exact: true }).selectOption({ label: 'Customer API' });
-    await page.getByLabel(/^Path/).fill('/orders/{{order_id}}');
-    await page.getByLabel(/^Response mapping/).fill('{"order_status": "data.status"}');
-    await page.getByRole('button', { name: 'Add API Data', exact: true }).click();
+    const form = page.getByRole('form', { name: 'Add API Data' });
+    await form.getByLabel('API Name').fill('Order lookup');
+    await form.getByLabel('Connection', { exact: true }).selectOption({ label: 'Customer API' });
+    await form.getByLabel('Path (may hold {{variables}})').fill('/orders/{{order_id}}');
+    await form.getByLabel(/^Query parameters/).fill('{"include": "items"}');
+    await form.getByLabel(/^Headers/).fill('not json');
+    await form.getByRole('button', { name: 'Add API Data', exact: true }).click();
+    // A part that is not JSON is named under its field, and nothing is sent.
+    await form.getByText('Write this as JSON, e.g. {"x-client": "flowbridge"}').waitFor();
+    expect(await form.getByLabel(/^Headers/).getAttribute('aria-invalid')).toBe('true');
+    await form.getByLabel(/^Headers/).fill('{"x-client": "console"}');
+    await form.getByLabel('Success when the status is').fill('2xx');
+    await form.getByLabel(/^Response mapping/).fill('{"order_status": "data.status"}');
+    await form.getByRole('button', { name: 'Add API Data', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'API details created successfully' }).waitFor();
-    const row = page.getByRole('row').filter({ hasText: 'Fetch API Data' });
+    const row = page.getByRole('row').filter({ hasText: 'Order lookup' });
     await row.waitFor();
     expect(await row.getByRole('cell').allInnerTexts()).toEqual(
-      expect.arrayContaining(['Fetch API Data', 'GET /orders/{{order_id}}', 'Customer API']),
+      expect.arrayContaining(['Order lookup', 'GET /orders/{{order_id}}', 'Customer API']),
     );
     await shot('5-api-created');
 
     // "Test API Before Deployment": what a flow would get, with the status, the data and the mapped variables.
-    await row.getByRole('button', { name: 'Test Fetch API Data' }).click();
+    await row.getByRole('button', { name: 'Test Order lookup' }).click();
     await page.getByLabel('Sample variables (JSON)').fill('{"order_id": "A-1001"}');
     await page.getByRole('button', { name: 'Test the request' }).click();
     const truth = (await (await fetch(`${demo.url}/orders/A-1001`)).json()) as { status: string };
@@ -207,6 +285,7 @@ describe('[issue 21] the console in a real browser (Playwright, Chromium)', () =
     expect(await page.locator('.result pre').nth(1).innerText()).toContain(
       `"order_status": "${truth.status}"`,
     );
+    expect(demo.calls.at(-1)?.path).toBe('/orders/A-1001');
     await shot('6-api-tested');
     expect(await accessibilityProblems()).toEqual([]);
 
@@ -218,52 +297,246 @@ describe('[issue 21] the console in a real browser (Playwright, Chromium)', () =
       demo.failing = 0;
     }
     await shot('7-api-test-failing');
+
+    // Edit: the form comes back with every part as saved; a change is saved and listed.
+    await row.getByRole('button', { name: 'Edit Order lookup' }).click();
+    const edit = page.getByRole('form', { name: 'Edit Order lookup', exact: true });
+    expect(await edit.getByLabel(/^Query parameters/).inputValue()).toContain('"include": "items"');
+    expect(await edit.getByLabel(/^Headers/).inputValue()).toContain('"x-client": "console"');
+    expect(await edit.getByLabel(/^Response mapping/).inputValue()).toContain(
+      '"order_status": "data.status"',
+    );
+    expect(await edit.getByLabel('Success when the status is').inputValue()).toBe('2xx');
+    await edit.getByLabel('Method').selectOption('POST');
+    await edit.getByLabel(/^Body template/).fill('{"orderId": "{{order_id}}"}');
+    await edit.getByRole('button', { name: 'Save API' }).click();
+    await page.getByRole('status').filter({ hasText: 'API "Order lookup" saved' }).waitFor();
+    expect(await row.getByRole('cell').nth(1).innerText()).toBe('POST /orders/{{order_id}}');
+    await row.getByRole('button', { name: 'Edit Order lookup' }).click();
+    expect(await edit.getByLabel(/^Body template/).inputValue()).toContain('"orderId": "{{order_id}}"');
+    await edit.getByRole('button', { name: 'Cancel' }).click();
   }, 60_000);
 
-  it('Flows → Open → Verify shows every problem (the missing failure screen, on its screen) → fixed → Publish → versions, activate', async () => {
-    const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${origin()}/api${path}`, {
-        method,
-        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return (await res.json()) as { id: string; items: Array<{ id: string; name: string }> };
-    };
-    const apiId = (await call('GET', '/apis')).items.find((a) => a.name === 'Fetch API Data')!.id;
-    const document = JSON.parse(
-      readFileSync(join(ROOT, 'examples/order-status-flow.json'), 'utf8').replaceAll('API_ID', apiId),
-    ) as { screens: Array<{ id: string; actions?: Array<{ onFailure?: string }> }> };
-    const broken = structuredClone(document);
-    const lookup = broken.screens.find((screen) => screen.actions?.some((a) => a.onFailure))!;
-    delete lookup.actions!.find((a) => a.onFailure)!.onFailure;
-    const flow = await call('POST', '/flows', broken);
-
-    await page.getByRole('link', { name: 'Flows', exact: true }).click();
-    await page.getByRole('button', { name: 'Open Order status' }).click();
-    const panel = page.getByRole('region', { name: 'Flow Order status' });
-    await panel.getByRole('button', { name: 'Verify' }).click();
-    const missing = panel.getByRole('listitem').filter({ hasText: `Screen "${lookup.id}"` });
-    await missing.first().waitFor();
-    expect(await panel.innerText()).toMatch(/failure screen/i);
-    await panel.getByRole('button', { name: 'Publish' }).click();
-    await panel.getByRole('alert').filter({ hasText: 'Not published: fix the problems below' }).waitFor();
-    await shot('8-flow-verify-refused');
-
-    // Fixed (by the API for now; the builder's canvas comes next), verified, published, then a second version.
-    await call('PATCH', `/flows/${flow.id}`, { screens: document.screens });
-    await panel.getByRole('button', { name: 'Verify' }).click();
-    await panel.getByRole('status').filter({ hasText: 'No problems: ready to publish' }).waitFor();
-    await panel.getByRole('button', { name: 'Publish' }).click();
-    await panel.getByRole('status').filter({ hasText: 'Version 1 published and active' }).waitFor();
-    await panel.getByRole('button', { name: 'Publish' }).click();
-    await panel.getByRole('status').filter({ hasText: 'Version 2 published and active' }).waitFor();
-    await panel.getByRole('button', { name: 'Activate version 1' }).click();
-    await panel.getByRole('status').filter({ hasText: 'Version 1 is active' }).waitFor();
-    await shot('9-flow-published');
+  it('WhatsApp numbers → Add Number: the access token and app secret are masked and never shown back', async () => {
+    await page.getByRole('link', { name: 'WhatsApp numbers', exact: true }).click();
+    await page.getByRole('button', { name: 'Add Number' }).click();
+    const accessToken = `console-token-${randomBytes(6).toString('hex')}`;
+    const form = page.getByRole('form', { name: 'Add Number' });
+    await form.getByLabel('Phone number (as shown)').fill(number.displayPhoneNumber);
+    await form.getByLabel('Phone number ID').fill(number.phoneNumberId);
+    await form.getByLabel('WhatsApp Business Account ID').fill(number.wabaId);
+    await form.getByLabel('Access token').fill(accessToken);
+    await form.getByLabel('App secret').fill(number.appSecret);
+    await form.getByLabel('Webhook verify token').fill('console-verify');
+    for (const secret of ['Access token', 'App secret'])
+      expect(await form.getByLabel(secret).getAttribute('type')).toBe('password');
+    await form.getByRole('button', { name: 'Add', exact: true }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Number ${number.displayPhoneNumber} added` })
+      .waitFor();
+    const row = page.getByRole('row').filter({ hasText: number.phoneNumberId });
+    expect(await row.getByRole('cell').nth(2).innerText()).toMatch(/^••••/);
+    const html = await page.content();
+    expect(html).not.toContain(accessToken);
+    expect(html).not.toContain(number.appSecret);
+    await shot('8-number-added');
     expect(await accessibilityProblems()).toEqual([]);
+  });
+
+  it(
+    "the page's walkthrough in the Flow Builder: screens on the canvas, data_exchange with Create New Config, If Statement; Verify refuses the missing failure screen; fixed; Publish; chat with the API up and failing",
+    () =>
+      shotOnFailure('walkthrough', async () => {
+        await page.getByRole('link', { name: 'Flows', exact: true }).click();
+        await page.getByLabel('Flow name').fill('Order status');
+        await page.getByRole('button', { name: 'Create Flow' }).click();
+        const builder = page.getByRole('region', { name: 'Flow Order status' });
+        await builder.waitFor();
+        const notice = (text: string) =>
+          builder.getByRole('status').filter({ hasText: text }).first().waitFor();
+        const panel = (title: string) => builder.getByRole('form', { name: `Screen ${title}` });
+        const node = (id: string) => builder.locator(`.react-flow__node[data-id="${id}"]`);
+
+        // Four screens, each added on the canvas and given its message in the side panel (Update Component).
+        for (const [title, text] of [
+          ['Welcome', 'Hi! Send your order number.'],
+          ['First Screen', 'Order {{order_id}} is {{api_response.data.status}}.'],
+          ['Sample Screen', 'Sorry, we could not look up order {{order_id}} right now.'],
+          ['Delivered', 'It has arrived: enjoy!'],
+        ]) {
+          await builder.getByLabel('New screen title').fill(title);
+          await builder.getByRole('button', { name: 'Add Screen' }).click();
+          await notice(`Screen "${title}" added`);
+          await panel(title).getByRole('button', { name: 'Add text message' }).click();
+          await panel(title).getByLabel('Text (may hold {{variables}})').fill(text);
+          await panel(title).getByRole('button', { name: 'Update Component' }).click();
+          await notice(`Screen "${title}" updated`);
+        }
+        expect(await builder.locator('.react-flow__node').count()).toBe(4);
+        // Dragged on the canvas, a screen keeps its place: the layout is saved with the draft.
+        const before = await node('delivered').boundingBox();
+        await node('delivered').hover();
+        await page.mouse.down();
+        await page.mouse.move(before!.x + before!.width / 2 + 120, before!.y + before!.height / 2 + 90, {
+          steps: 8,
+        });
+        await page.mouse.up();
+        const moved = await until('the moved screen saved', async () => {
+          const y = (await flowDraft()).layout?.screens.delivered?.y;
+          return y !== undefined && y > 40 && y;
+        });
+        expect(moved).toBeGreaterThan(40);
+
+        // Welcome: waits for the order number, then the footer's action: data_exchange with a new API config.
+        await node('welcome').click();
+        const welcome = panel('Welcome');
+        await welcome.getByLabel("Wait for the contact's reply").check();
+        await welcome.getByLabel('Save the reply as').fill('order_id');
+        await welcome.getByLabel('Add an action').selectOption('data_exchange');
+        await welcome.getByRole('button', { name: 'Create New Config' }).click();
+        const config = welcome.getByRole('form', { name: 'Create New Config' });
+        await config.getByLabel('API Name').fill('Fetch API Data');
+        await config.getByLabel('Connection', { exact: true }).selectOption({ label: 'Customer API' });
+        await config.getByLabel('Path (may hold {{variables}})').fill('/orders/{{order_id}}');
+        await config.getByRole('button', { name: 'Add API Data' }).click();
+        await welcome.getByRole('status').filter({ hasText: 'API details created successfully' }).waitFor();
+        const chosen = welcome.getByLabel('Select or Create API Integration');
+        expect(await chosen.locator('option:checked').innerText()).toBe('Fetch API Data');
+        await welcome.getByLabel('On success, go to').selectOption({ label: 'First Screen' });
+        // No failure screen yet: the page's example of what Verify refuses.
+        await welcome.getByRole('button', { name: 'Update Component' }).click();
+        await notice('Screen "Welcome" updated');
+        await shot('9-builder-data-exchange');
+
+        // First Screen: an If Statement with its five fields, then the end of the run.
+        await node('first_screen').click();
+        const first = panel('First Screen');
+        await first.getByLabel('Add an action').selectOption('if');
+        await first.getByLabel('Variable', { exact: true }).fill('api_response.data.status');
+        await first.getByLabel('Data Type').selectOption('string');
+        await first.getByLabel('Operator').selectOption('is');
+        await first.getByLabel('Value', { exact: true }).fill('delivered');
+        expect(await first.getByLabel(/^Dynamic Value/).isChecked()).toBe(false);
+        await first.getByLabel('Then go to').selectOption({ label: 'Delivered' });
+        await first.getByLabel('Add an action').selectOption('end');
+        await first.getByRole('button', { name: 'Update Component' }).click();
+        await notice('Screen "First Screen" updated');
+
+        // The flow starts on "order" (any message with it).
+        await builder.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+        const settings = builder.getByRole('form', { name: 'Flow settings' });
+        await settings.getByLabel(/^Starts when a contact says/).fill('order');
+        expect(await settings.getByLabel('Start screen').locator('option:checked').innerText()).toBe(
+          'Welcome',
+        );
+        await settings.getByRole('button', { name: 'Save settings' }).click();
+        await notice('Flow settings saved');
+        await shot('10-builder-canvas');
+
+        // Verify: every problem at once, the missing failure screen among them, on its screen; Publish refuses.
+        await builder.getByRole('button', { name: 'Verify' }).click();
+        const missing = builder.getByRole('button', { name: /^Screen "Welcome": .*failure/i });
+        await missing.waitFor();
+        expect(await node('welcome').locator('.screen-node').getAttribute('class')).toContain('has-problems');
+        await builder.getByRole('button', { name: 'Publish' }).click();
+        await builder
+          .getByRole('alert')
+          .filter({ hasText: 'Not published: fix the problems below' })
+          .waitFor();
+        await shot('11-verify-refused');
+        // The problem, clicked, focuses its field on its screen.
+        await node('delivered').click();
+        await missing.click();
+        const failure = panel('Welcome').getByLabel('On failure, go to');
+        expect(
+          await until('the failure field focused', () =>
+            failure.evaluate((el) => el === el.ownerDocument.activeElement),
+          ),
+        ).toBe(true);
+        expect(await failure.getAttribute('aria-invalid')).toBe('true');
+        await failure.selectOption({ label: 'Sample Screen' });
+        await panel('Welcome').getByRole('button', { name: 'Update Component' }).click();
+        await notice('Screen "Welcome" updated');
+        await builder.getByRole('button', { name: 'Verify' }).click();
+        await notice('No problems: ready to publish');
+        await builder.getByRole('button', { name: 'Publish' }).click();
+        await notice('Version 1 published and active');
+        expect(await builder.getByRole('region', { name: 'Versions' }).innerText()).toMatch(
+          /Version 1 .*active/,
+        );
+        // Success and failure are edges on the canvas, labelled.
+        const labels = await until('the edges drawn', async () => {
+          const texts = (await builder.locator('.react-flow__edge-text').allTextContents()).sort();
+          return texts.length >= 3 && texts;
+        });
+        expect(labels).toEqual(['failure', 'success', 'then']);
+        await shot('12-published');
+        expect(await accessibilityProblems()).toEqual([]);
+
+        // Test: the chat as a contact, beside the run's live view. With the API up: First Screen.
+        const test = builder.getByRole('region', { name: 'Test' });
+        const say = async (text: string) => {
+          await test.getByLabel('Message', { exact: true }).fill(text);
+          await test.getByRole('button', { name: 'Send' }).click();
+        };
+        const bubble = (text: string) =>
+          test.getByRole('listitem').filter({ hasText: text }).first().waitFor({ timeout: 20_000 });
+        await say('order');
+        await bubble('Hi! Send your order number.');
+        await say('A-1001');
+        const truth = (await (await fetch(`${demo.url}/orders/A-1001`)).json()) as { status: string };
+        await bubble(`Order A-1001 is ${truth.status}.`);
+        const run = test.locator('.run');
+        await run.getByText('HTTP 200').waitFor({ timeout: 20_000 });
+        const steps = await until('the run on First Screen', async () => {
+          const texts = await run.locator('.steps li').allInnerTexts();
+          return texts.some((t) => t.startsWith('first_screen')) && texts;
+        });
+        expect(steps[0]).toMatch(/^welcome/);
+        expect(await run.locator('pre').innerText()).toContain(`"status": "${truth.status}"`);
+        await shot('13-chat-api-up');
+
+        // With the API failing: a new contact reaches Sample Screen, and the call log shows each failed attempt.
+        demo.failing = -1;
+        try {
+          await test.getByRole('button', { name: 'New contact' }).click();
+          await say('order');
+          await bubble('Hi! Send your order number.');
+          await say('A-1002');
+          await bubble('Sorry, we could not look up order A-1002 right now.');
+          await run
+            .getByText(/HTTP 503/)
+            .first()
+            .waitFor({ timeout: 20_000 });
+          const failed = await until('the run on Sample Screen', async () => {
+            const texts = await run.locator('.steps li').allInnerTexts();
+            return texts.some((t) => t.startsWith('sample_screen')) && texts;
+          });
+          expect(failed).not.toContainEqual(expect.stringMatching(/^first_screen/));
+        } finally {
+          demo.failing = 0;
+        }
+        await shot('14-chat-api-failing');
+        expect(await accessibilityProblems()).toEqual([]);
+      }),
+    120_000,
+  );
+
+  it('versions: a second publish, then roll back to version 1', async () => {
+    const builder = page.getByRole('region', { name: 'Flow Order status' });
+    await builder.getByRole('button', { name: 'Publish' }).click();
+    await builder.getByRole('status').filter({ hasText: 'Version 2 published and active' }).waitFor();
+    await builder.getByRole('button', { name: 'Activate version 1' }).click();
+    await builder.getByRole('status').filter({ hasText: 'Version 1 is active' }).waitFor();
     const row = page.getByRole('row').filter({ hasText: 'Order status' });
-    expect(await row.getByRole('cell').nth(1).innerText()).toBe('1');
-  }, 60_000);
+    expect(
+      await until(
+        'version 1 listed as active',
+        async () => (await row.getByRole('cell').nth(1).innerText()) === '1',
+      ),
+    ).toBe(true);
+  });
 
   it('a key never reaches the page source, and the built pages hold no secret', () => {
     const html = readFileSync(join(ROOT, 'dist/console-web/index.html'), 'utf8');

@@ -31,6 +31,11 @@ export class ConsoleConfig {
   @ServiceUrl()
   WHATSAPP_MESSAGING_URL = 'http://127.0.0.1:3004';
 
+  /** The WhatsApp sandbox (development only): with it, the Flow Builder's chat test talks to flows as a contact. */
+  @IsOptional()
+  @ServiceUrl()
+  SANDBOX_URL?: string;
+
   /** The built pages (`npm run build` puts them in dist/console-web). */
   @IsOptional()
   @IsString()

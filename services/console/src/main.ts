@@ -11,6 +11,7 @@ import { Logger } from 'nestjs-pino';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import { serviceOfPath } from './api-routes';
 import { ConsoleConfig } from './console.config';
+import { sandboxProxy } from './sandbox-proxy';
 
 const SERVICE_NAME = 'console';
 
@@ -95,10 +96,15 @@ async function main(): Promise<void> {
       },
     }),
   );
+  app.use(
+    '/sandbox',
+    sandboxProxy({ sandboxUrl: config.SANDBOX_URL, flowDefinitionUrl: config.FLOW_DEFINITION_URL }),
+  );
   app.useStaticAssets(assets, { index: 'index.html', maxAge: '1h' });
   // The pages route in the browser: any other GET is the console's page.
   app.use((req: Request, res: Response, next: NextFunction) => {
-    if (req.method !== 'GET' || req.path.startsWith('/api/')) return next();
+    if (req.method !== 'GET' || req.path.startsWith('/api/') || req.path.startsWith('/sandbox/'))
+      return next();
     res.sendFile(join(assets, 'index.html'));
   });
   await app.listen(config.CONSOLE_PORT, '0.0.0.0');

@@ -17,6 +17,12 @@ export default defineConfig({
     outDir: fileURLToPath(new URL('../../../dist/console-web', import.meta.url)),
     emptyOutDir: true,
     sourcemap: true,
+    rolldownOptions: {
+      // React libraries mark their entry "use client" (for server components); a client-only bundle has no use for it.
+      onLog(level, log, handler) {
+        if (log.code !== 'MODULE_LEVEL_DIRECTIVE') handler(level, log);
+      },
+    },
   },
   logLevel: 'warn',
 });

@@ -1,5 +1,6 @@
-import { type AdminClient, AdminApiError, must, type Schemas } from '@flowbridge/api-client';
+import { type AdminClient, must, type Schemas } from '@flowbridge/api-client';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { ApiForm } from './ApiForm';
 import { messageOf } from './errors';
 import { Field } from './Field';
 import { Outcome } from './Outcome';
@@ -7,14 +8,17 @@ import { Outcome } from './Outcome';
 type Api = Schemas['ApiView'];
 type Connection = Schemas['ConnectionView'];
 type TestResult = Schemas['ApiTestResult'];
-const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
-/** The APIs of the workspace's connections: Add API ("API details created successfully") and Test the request. */
+/**
+ * The APIs of the workspace's connections: Add API ("API details created successfully"), Edit, and Test the
+ * request.
+ */
 export function ApisPage({ api }: { api: AdminClient }) {
   const [apis, setApis] = useState<Api[] | null>(null);
   const [connections, setConnections] = useState<Connection[]>([]);
   const [adding, setAdding] = useState(false);
   const [testing, setTesting] = useState<Api | null>(null);
+  const [editing, setEditing] = useState<Api | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
 
@@ -40,7 +44,7 @@ export function ApisPage({ api }: { api: AdminClient }) {
         {!adding && (
           <button
             type="button"
-            onClick={() => (setAdding(true), setNotice(null))}
+            onClick={() => (setAdding(true), setEditing(null), setNotice(null))}
             disabled={connections.length === 0}
           >
             Add API
@@ -51,15 +55,19 @@ export function ApisPage({ api }: { api: AdminClient }) {
         <p>Add a connection first: an API is called through one.</p>
       )}
       <Outcome notice={notice} problem={problem} />
-      {adding && (
-        <AddApi
+      {(adding || editing) && (
+        <ApiForm
+          // Keys are one namespace among a parent's children: these must not be the test form's (the API id).
+          key={editing ? `edit-${editing.id}` : 'new'}
           api={api}
           connections={connections}
-          onCancel={() => setAdding(false)}
-          onCreated={async () => {
+          editing={editing ?? undefined}
+          onCancel={() => (setAdding(false), setEditing(null))}
+          onSaved={async (saved) => {
             setAdding(false);
+            setEditing(null);
             await load();
-            setNotice('API details created successfully');
+            setNotice(editing ? `API "${saved.name}" saved` : 'API details created successfully');
           }}
         />
       )}
@@ -85,9 +93,17 @@ export function ApisPage({ api }: { api: AdminClient }) {
                   </code>
                 </td>
                 <td>{titleOf(a.connectionId)}</td>
-                <td>
+                <td className="actions">
                   <button type="button" onClick={() => setTesting(a)} aria-label={`Test ${a.name}`}>
                     Test
+                  </button>
+                  <button
+                    type="button"
+                    className="quiet"
+                    onClick={() => (setEditing(a), setAdding(false), setNotice(null))}
+                    aria-label={`Edit ${a.name}`}
+                  >
+                    Edit
                   </button>
                 </td>
               </tr>
@@ -95,101 +111,8 @@ export function ApisPage({ api }: { api: AdminClient }) {
           </tbody>
         </table>
       )}
-      {testing && <TestRequest key={testing.id} api={api} target={testing} />}
+      {testing && <TestRequest key={`test-${testing.id}`} api={api} target={testing} />}
     </section>
-  );
-}
-
-function AddApi({
-  api,
-  connections,
-  onCreated,
-  onCancel,
-}: {
-  api: AdminClient;
-  connections: Connection[];
-  onCreated: () => Promise<void>;
-  onCancel: () => void;
-}) {
-  const [name, setName] = useState('');
-  const [connectionId, setConnectionId] = useState(connections[0]?.id ?? '');
-  const [method, setMethod] = useState<(typeof METHODS)[number]>('GET');
-  const [path, setPath] = useState('/');
-  const [mapping, setMapping] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
-
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    setErrors({});
-    let responseMapping: Record<string, string> | undefined;
-    if (mapping.trim() !== '') {
-      try {
-        responseMapping = JSON.parse(mapping) as Record<string, string>;
-      } catch {
-        setErrors({ responseMapping: 'Write the mapping as JSON, e.g. {"order_status": "data.status"}' });
-        return;
-      }
-    }
-    setBusy(true);
-    try {
-      must(
-        await api.POST('/apis', { body: { name: name.trim(), connectionId, method, path, responseMapping } }),
-      );
-      await onCreated();
-    } catch (error) {
-      const field = error instanceof AdminApiError && error.field ? error.field : 'form';
-      setErrors({
-        [['name', 'path', 'connectionId', 'responseMapping'].includes(field) ? field : 'form']:
-          messageOf(error),
-      });
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  return (
-    <form className="card" onSubmit={(e) => void submit(e)} aria-label="Add API">
-      <h2>Add API Data</h2>
-      <Field id="name" label="API Name" error={errors.name}>
-        <input value={name} onChange={(e) => setName(e.target.value)} required />
-      </Field>
-      <Field id="connectionId" label="Connection" error={errors.connectionId}>
-        <select value={connectionId} onChange={(e) => setConnectionId(e.target.value)}>
-          {connections.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.title}
-            </option>
-          ))}
-        </select>
-      </Field>
-      <Field id="method" label="Method">
-        <select value={method} onChange={(e) => setMethod(e.target.value as (typeof METHODS)[number])}>
-          {METHODS.map((m) => (
-            <option key={m}>{m}</option>
-          ))}
-        </select>
-      </Field>
-      <Field id="path" label="Path (may hold {{variables}})" error={errors.path}>
-        <input value={path} onChange={(e) => setPath(e.target.value)} required />
-      </Field>
-      <Field id="responseMapping" label="Response mapping (JSON, optional)" error={errors.responseMapping}>
-        <textarea rows={3} value={mapping} onChange={(e) => setMapping(e.target.value)} />
-      </Field>
-      {errors.form && (
-        <p className="error" role="alert">
-          {errors.form}
-        </p>
-      )}
-      <div className="buttons">
-        <button type="submit" disabled={busy}>
-          Add API Data
-        </button>
-        <button type="button" className="quiet" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
-    </form>
   );
 }
 
@@ -248,9 +171,9 @@ function TestRequest({ api, target }: { api: AdminClient; target: Api }) {
             {response.error ? ` · ${response.error.code}: ${response.error.message}` : ''}
           </p>
           <h3>Data</h3>
-          <pre>{JSON.stringify(response.data, null, 2)}</pre>
+          <pre tabIndex={0}>{JSON.stringify(response.data, null, 2)}</pre>
           <h3>Mapped variables</h3>
-          <pre>{JSON.stringify(result.variables, null, 2)}</pre>
+          <pre tabIndex={0}>{JSON.stringify(result.variables, null, 2)}</pre>
         </div>
       )}
     </form>

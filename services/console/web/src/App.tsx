@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import { ApisPage } from './ApisPage';
+import { ChannelsPage } from './ChannelsPage';
 import { ConnectionsPage } from './ConnectionsPage';
 import { FlowsPage } from './FlowsPage';
 import { clientFor, forgetKey, savedKey, saveKey } from './session';
@@ -10,6 +11,7 @@ const PAGES = [
   { path: '/connections', title: 'API Connections' },
   { path: '/apis', title: 'APIs' },
   { path: '/flows', title: 'Flows' },
+  { path: '/channels', title: 'WhatsApp numbers' },
 ];
 
 /** The console: signed in with an admin key, the workspace's pages. */
@@ -53,6 +55,8 @@ export function App() {
           <ApisPage api={api} />
         ) : page.path === '/flows' ? (
           <FlowsPage api={api} />
+        ) : page.path === '/channels' ? (
+          <ChannelsPage api={api} />
         ) : (
           <ConnectionsPage api={api} />
         )}

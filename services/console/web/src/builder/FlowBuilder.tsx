@@ -1,0 +1,356 @@
+import { type AdminClient, AdminApiError, must, type Schemas } from '@flowbridge/api-client';
+import {
+  applyNodeChanges,
+  Background,
+  Controls,
+  type Edge,
+  MarkerType,
+  type NodeChange,
+  ReactFlow,
+  ReactFlowProvider,
+  useReactFlow,
+} from '@xyflow/react';
+import '@xyflow/react/dist/style.css';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { messageOf } from '../errors';
+import { Outcome } from '../Outcome';
+import {
+  addScreen,
+  countErrors,
+  exitsOf,
+  type FlowDocument,
+  type Problem,
+  positionOf,
+  removeScreen,
+  replaceScreen,
+  type Screen,
+  screenIndexOf,
+  withPosition,
+} from './draft';
+import { FlowSettings } from './FlowSettings';
+import { type ScreenNode, ScreenNodeView } from './ScreenNode';
+import { ScreenPanel } from './ScreenPanel';
+import { TestPanel } from './TestPanel';
+import { Versions } from './Versions';
+
+type Flow = Schemas['FlowView'];
+const NODE_TYPES = { screen: ScreenNodeView };
+const EDGE_COLOURS = {
+  success: '#05603a',
+  failure: '#b42318',
+  then: '#175cd3',
+  else: '#6941c6',
+  next: '#475467',
+};
+
+/** The Flow Builder: a flow's screens on a canvas, one edited in the side panel, verified, published, tested. */
+export function FlowBuilder(props: { api: AdminClient; flowId: string; onChanged: () => Promise<void> }) {
+  return (
+    <ReactFlowProvider>
+      <Builder {...props} />
+    </ReactFlowProvider>
+  );
+}
+
+function Builder({
+  api,
+  flowId,
+  onChanged,
+}: {
+  api: AdminClient;
+  flowId: string;
+  onChanged: () => Promise<void>;
+}) {
+  const [flow, setFlow] = useState<Flow | null>(null);
+  const [draft, setDraft] = useState<FlowDocument | null>(null);
+  const [problems, setProblems] = useState<Problem[]>([]);
+  const [selected, setSelected] = useState<number>(-1);
+  const [focus, setFocus] = useState<{ path: string } | null>(null);
+  const [nodes, setNodes] = useState<ScreenNode[]>([]);
+  const [apis, setApis] = useState<Schemas['ApiView'][]>([]);
+  const [connections, setConnections] = useState<Schemas['ConnectionView'][]>([]);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [versionsSeen, setVersionsSeen] = useState(0);
+  const [newTitle, setNewTitle] = useState('');
+  const revision = useRef<number>(0);
+  const saving = useRef<Promise<unknown>>(Promise.resolve());
+  const canvas = useReactFlow();
+
+  const take = useCallback((view: Flow) => {
+    setFlow(view);
+    setDraft(view.draft);
+    setProblems(view.problems);
+    revision.current = view.revision;
+  }, []);
+  const loadApis = useCallback(async () => {
+    const [a, c] = await Promise.all([
+      api.GET('/apis', { params: { query: { limit: 200 } } }),
+      api.GET('/connections', { params: { query: { limit: 200 } } }),
+    ]);
+    setApis(must(a).items);
+    setConnections(must(c).items);
+  }, [api]);
+  const reload = useCallback(async () => {
+    take(must(await api.GET('/flows/{id}', { params: { path: { id: flowId } } })));
+  }, [api, flowId, take]);
+  useEffect(() => {
+    Promise.all([reload(), loadApis()]).catch((e: unknown) => setError(messageOf(e)));
+  }, [reload, loadApis]);
+
+  const screens = useMemo(() => draft?.screens ?? [], [draft]);
+  useEffect(() => {
+    if (!draft) return;
+    setNodes(
+      screens.map((screen, index) => ({
+        id: screen.id,
+        type: 'screen',
+        position: positionOf(draft, screen.id, index),
+        selected: index === selected,
+        data: {
+          screen,
+          start: draft.startScreen === screen.id,
+          apiNames: Object.fromEntries(apis.map((a) => [a.id, a.name])),
+          problems: problems.filter((p) => screenIndexOf(p) === index && p.severity === 'error').length,
+        },
+      })),
+    );
+  }, [draft, screens, selected, problems, apis]);
+  // A screen added or removed: the whole flow back in view.
+  const count = screens.length;
+  useEffect(() => {
+    const timer = setTimeout(() => void canvas.fitView({ padding: 0.2, maxZoom: 1 }), 50);
+    return () => clearTimeout(timer);
+  }, [count, canvas]);
+  const edges = useMemo<Edge[]>(() => {
+    const ids = new Set(screens.map((s) => s.id));
+    return screens.flatMap((screen, index) =>
+      exitsOf(screen, index)
+        .filter((exit) => ids.has(exit.target))
+        .map((exit) => ({
+          id: exit.path,
+          source: screen.id,
+          target: exit.target,
+          label: exit.label,
+          markerEnd: { type: MarkerType.ArrowClosed, color: EDGE_COLOURS[exit.kind] },
+          style: { stroke: EDGE_COLOURS[exit.kind] },
+          labelStyle: { fill: EDGE_COLOURS[exit.kind], fontWeight: 600 },
+        })),
+    );
+  }, [screens]);
+
+  /** Saves the draft (one save at a time, each with the revision the last one answered: If-Match). */
+  const save = useCallback(
+    (document: FlowDocument, done?: string) => {
+      setDraft(document);
+      const next = saving.current.then(async () => {
+        setError(null);
+        const result = await api.PATCH('/flows/{id}', {
+          params: { path: { id: flowId }, header: { 'if-match': `"${revision.current}"` } },
+          body: {
+            triggers: document.triggers,
+            startScreen: document.startScreen,
+            screens: document.screens,
+            layout: document.layout,
+          },
+        });
+        try {
+          take(must(result));
+          if (done) setNotice(done);
+        } catch (e) {
+          setError(
+            e instanceof AdminApiError && e.status === 412
+              ? 'Someone else saved this flow meanwhile: reload the page to see their change, then make yours again'
+              : messageOf(e),
+          );
+        }
+      });
+      saving.current = next.catch(() => undefined);
+      return next;
+    },
+    [api, flowId, take],
+  );
+
+  const focusProblem = (problem: Problem) => {
+    const index = screenIndexOf(problem);
+    setSelected(index);
+    setFocus({ path: problem.path });
+    const node = nodes[index];
+    if (node) void canvas.setCenter(node.position.x + 110, node.position.y + 50, { zoom: 1, duration: 300 });
+  };
+
+  async function act(work: () => Promise<void>) {
+    setError(null);
+    setNotice(null);
+    try {
+      await saving.current;
+      await work();
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  }
+  const verify = () =>
+    act(async () => {
+      const result = must(await api.POST('/flows/{id}/validate', { params: { path: { id: flowId } } }));
+      setProblems(result.problems);
+      setNotice(result.publishable ? 'No problems: ready to publish' : null);
+      if (!result.publishable) setError(`${countErrors(result.problems)} to fix: click one to go to it`);
+    });
+  const publish = () =>
+    act(async () => {
+      const result = await api.POST('/flows/{id}/publish', { params: { path: { id: flowId } } });
+      if (result.response.status === 422) {
+        setProblems((result.error as { problems?: Problem[] } | undefined)?.problems ?? []);
+        setError('Not published: fix the problems below');
+        return;
+      }
+      const published = must(result);
+      setProblems(published.problems);
+      setNotice(`Version ${published.version} published and active`);
+      setVersionsSeen((n) => n + 1);
+      await Promise.all([onChanged(), reload()]);
+    });
+
+  if (!flow || !draft) return <Outcome problem={error} notice={error ? null : 'Loading…'} />;
+  const choices = screens.map((s) => ({ id: s.id, title: s.title || s.id }));
+  const screen = screens[selected] as Screen | undefined;
+  const errors = problems.filter((p) => p.severity === 'error');
+
+  return (
+    <div className="builder" role="region" aria-label={`Flow ${flow.name}`}>
+      <div className="heading">
+        <h2>{flow.name}</h2>
+        <div className="buttons">
+          <form
+            className="add-screen"
+            aria-label="Add Screen"
+            onSubmit={(e) => {
+              e.preventDefault();
+              addNewScreen();
+            }}
+          >
+            <label htmlFor="new-screen-title" className="visually-hidden">
+              New screen title
+            </label>
+            <input
+              id="new-screen-title"
+              placeholder="New screen title"
+              value={newTitle}
+              onChange={(e) => setNewTitle(e.target.value)}
+            />
+            <button type="submit" className="quiet" disabled={!newTitle.trim()}>
+              Add Screen
+            </button>
+          </form>
+          <button type="button" onClick={() => void verify()}>
+            Verify
+          </button>
+          <button type="button" onClick={() => void publish()}>
+            Publish
+          </button>
+        </div>
+      </div>
+      <Outcome notice={notice} problem={error} />
+      {problems.length > 0 && (
+        <details open={errors.length > 0} className="problems-box">
+          <summary>
+            {countErrors(problems)}
+            {problems.length > errors.length ? `, ${problems.length - errors.length} warnings` : ''}
+          </summary>
+          <ul className="problems">
+            {problems.map((p, i) => (
+              <li key={i}>
+                <button
+                  type="button"
+                  className={`link ${p.severity === 'error' ? 'bad' : ''}`}
+                  onClick={() => focusProblem(p)}
+                >
+                  <strong>{titleOfProblem(p, screens)}</strong>: {p.message}
+                </button>{' '}
+                <code>{p.path}</code>
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+      <div className="canvas-and-panel">
+        <div className="canvas" aria-label="Screens of the flow">
+          <ReactFlow<ScreenNode, Edge>
+            nodes={nodes}
+            edges={edges}
+            nodeTypes={NODE_TYPES}
+            onNodesChange={(changes: NodeChange<ScreenNode>[]) =>
+              setNodes((n) => applyNodeChanges(changes, n))
+            }
+            onNodeClick={(_e, node) => {
+              setSelected(screens.findIndex((s) => s.id === node.id));
+              setFocus(null);
+            }}
+            onPaneClick={() => setSelected(-1)}
+            onNodeDragStop={(_e, node) => void save(withPosition(draft, node.id, node.position))}
+            nodesConnectable={false}
+            fitView
+            minZoom={0.3}
+            proOptions={{ hideAttribution: true }}
+          >
+            <Background />
+            <Controls showInteractive={false} />
+          </ReactFlow>
+        </div>
+        <div className="side">
+          {screen ? (
+            <ScreenPanel
+              key={screen.id}
+              api={api}
+              screen={screen}
+              index={selected}
+              screens={choices}
+              problems={problems.filter((p) => screenIndexOf(p) === selected)}
+              focus={focus}
+              apis={apis}
+              connections={connections}
+              onApiCreated={loadApis}
+              onUpdate={(edited) =>
+                save(replaceScreen(draft, selected, edited), `Screen "${edited.title || edited.id}" updated`)
+              }
+              onDelete={() => {
+                setSelected(-1);
+                void save(removeScreen(draft, selected), `Screen "${screen.title || screen.id}" deleted`);
+              }}
+            />
+          ) : (
+            <FlowSettings
+              draft={draft}
+              screens={choices}
+              problems={problems.filter((p) => screenIndexOf(p) === -1)}
+              focus={focus}
+              onSave={(document) => save(document, 'Flow settings saved')}
+            />
+          )}
+        </div>
+      </div>
+      {flow.activeVersion !== null && <TestPanel api={api} flowId={flowId} />}
+      <Versions
+        key={versionsSeen}
+        api={api}
+        flowId={flowId}
+        onChanged={() => Promise.all([onChanged(), reload()]).then(() => undefined)}
+      />
+    </div>
+  );
+
+  function addNewScreen() {
+    const title = newTitle.trim();
+    const { document, id } = addScreen(draft!, title);
+    setSelected(document.screens!.findIndex((s) => s.id === id));
+    setFocus(null);
+    setNewTitle('');
+    void save(document, `Screen "${title}" added`);
+  }
+}
+
+function titleOfProblem(problem: Problem, screens: Screen[]): string {
+  const screen = screens[screenIndexOf(problem)];
+  if (screen) return `Screen "${screen.title || screen.id}"`;
+  return problem.screenId ? `Screen "${problem.screenId}"` : 'Flow';
+}

@@ -1,0 +1,79 @@
+import { useEffect, useState } from 'react';
+import { Field } from '../Field';
+import { type FlowDocument, fieldIdOf, keywordsOf, type Problem, withKeywords } from './draft';
+import { type ScreenChoice, ScreenSelect } from './ScreenSelect';
+
+/** The flow as a whole (nothing selected on the canvas): what starts it and the screen it starts on. */
+export function FlowSettings({
+  draft,
+  screens,
+  problems,
+  focus,
+  onSave,
+}: {
+  draft: FlowDocument;
+  screens: ScreenChoice[];
+  problems: Problem[];
+  focus: { path: string } | null;
+  onSave: (document: FlowDocument) => Promise<unknown>;
+}) {
+  const [keywords, setKeywords] = useState(keywordsOf(draft));
+  const [startScreen, setStartScreen] = useState(draft.startScreen);
+  const [apiTrigger, setApiTrigger] = useState((draft.triggers ?? []).some((t) => t.type === 'api'));
+  useEffect(() => {
+    setKeywords(keywordsOf(draft));
+    setStartScreen(draft.startScreen);
+    setApiTrigger((draft.triggers ?? []).some((t) => t.type === 'api'));
+  }, [draft]);
+  useEffect(() => {
+    if (focus) document.getElementById(fieldIdOf(focus.path.split(/[.[]/)[0]))?.focus();
+  }, [focus]);
+  const errorAt = (field: string) =>
+    problems
+      .filter((p) => p.path.split(/[.[]/)[0] === field)
+      .map((p) => p.message)
+      .join('; ') || null;
+  const others = problems.filter((p) => !['triggers', 'startScreen'].includes(p.path.split(/[.[]/)[0]));
+
+  return (
+    <form
+      className="panel"
+      aria-label="Flow settings"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const withWords = withKeywords(draft, keywords);
+        const triggers = (withWords.triggers ?? []).filter((t) => t.type !== 'api');
+        void onSave({
+          ...withWords,
+          startScreen,
+          triggers: apiTrigger ? [...triggers, { type: 'api' }] : triggers,
+        });
+      }}
+    >
+      <h2>Flow settings</h2>
+      <p className="hint">Click a screen on the canvas to edit it.</p>
+      {others.map((p, i) => (
+        <p key={i} className={p.severity === 'error' ? 'error' : 'hint'}>
+          {p.message}
+        </p>
+      ))}
+      <Field
+        id={fieldIdOf('triggers')}
+        label="Starts when a contact says (keywords, comma separated)"
+        error={errorAt('triggers')}
+      >
+        <input value={keywords} onChange={(e) => setKeywords(e.target.value)} />
+      </Field>
+      <label className="check">
+        <input type="checkbox" checked={apiTrigger} onChange={(e) => setApiTrigger(e.target.checked)} />
+        Can also be started through the API
+      </label>
+      <Field id={fieldIdOf('startScreen')} label="Start screen" error={errorAt('startScreen')}>
+        <ScreenSelect value={startScreen} screens={screens} onChange={setStartScreen} />
+      </Field>
+      <div className="buttons">
+        <button type="submit">Save settings</button>
+      </div>
+    </form>
+  );
+}
