@@ -1,17 +1,20 @@
-import { useMemo, useState } from 'react';
+import type { AdminClient } from '@flowbridge/api-client';
+import { type ReactElement, useMemo, useState } from 'react';
 import { ApisPage } from './ApisPage';
 import { ChannelsPage } from './ChannelsPage';
 import { ConnectionsPage } from './ConnectionsPage';
 import { FlowsPage } from './FlowsPage';
+import { RunsPage } from './RunsPage';
 import { clientFor, forgetKey, savedKey, saveKey } from './session';
 import { SignIn } from './SignIn';
 
 /** The pages, each at its own address (a link loads it; the key stays in the tab's session). */
-const PAGES = [
-  { path: '/connections', title: 'API Connections' },
-  { path: '/apis', title: 'APIs' },
-  { path: '/flows', title: 'Flows' },
-  { path: '/channels', title: 'WhatsApp numbers' },
+const PAGES: Array<{ path: string; title: string; Page: (props: { api: AdminClient }) => ReactElement }> = [
+  { path: '/connections', title: 'API Connections', Page: ConnectionsPage },
+  { path: '/apis', title: 'APIs', Page: ApisPage },
+  { path: '/flows', title: 'Flows', Page: FlowsPage },
+  { path: '/runs', title: 'Runs', Page: RunsPage },
+  { path: '/channels', title: 'WhatsApp numbers', Page: ChannelsPage },
 ];
 
 /** The console: signed in with an admin key, the workspace's pages. */
@@ -51,15 +54,7 @@ export function App() {
         </button>
       </header>
       <main>
-        {page.path === '/apis' ? (
-          <ApisPage api={api} />
-        ) : page.path === '/flows' ? (
-          <FlowsPage api={api} />
-        ) : page.path === '/channels' ? (
-          <ChannelsPage api={api} />
-        ) : (
-          <ConnectionsPage api={api} />
-        )}
+        <page.Page api={api} />
       </main>
     </div>
   );

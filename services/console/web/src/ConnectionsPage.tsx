@@ -11,6 +11,7 @@ type TestResult = Schemas['ConnectionTestResult'];
 export function ConnectionsPage({ api }: { api: AdminClient }) {
   const [items, setItems] = useState<Connection[] | null>(null);
   const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<Connection | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [tests, setTests] = useState<Record<string, TestResult | 'testing'>>({});
@@ -56,20 +57,23 @@ export function ConnectionsPage({ api }: { api: AdminClient }) {
       <div className="heading">
         <h1 id="connections-title">API Connections</h1>
         {!adding && (
-          <button type="button" onClick={() => (setAdding(true), setNotice(null))}>
+          <button type="button" onClick={() => (setAdding(true), setEditing(null), setNotice(null))}>
             Add Connection
           </button>
         )}
       </div>
       <Outcome notice={notice} problem={problem} />
-      {adding && (
-        <AddConnection
+      {(adding || editing) && (
+        <ConnectionForm
+          key={editing ? `edit-${editing.id}` : 'new'}
           api={api}
-          onCancel={() => setAdding(false)}
-          onCreated={async (created) => {
+          editing={editing ?? undefined}
+          onCancel={() => (setAdding(false), setEditing(null))}
+          onSaved={async (saved) => {
             setAdding(false);
+            setEditing(null);
             await load();
-            setNotice(`Connection "${created.title}" created`);
+            setNotice(`Connection "${saved.title}" ${editing ? 'saved' : 'created'}`);
           }}
         />
       )}
@@ -113,6 +117,14 @@ export function ConnectionsPage({ api }: { api: AdminClient }) {
                   <td className="actions">
                     <button type="button" onClick={() => void verify(c)} aria-label={`Verify ${c.title}`}>
                       Verify
+                    </button>
+                    <button
+                      type="button"
+                      className="quiet"
+                      onClick={() => (setEditing(c), setAdding(false), setNotice(null))}
+                      aria-label={`Edit ${c.title}`}
+                    >
+                      Edit
                     </button>
                     <button
                       type="button"
@@ -169,21 +181,37 @@ const AUTH_KINDS = {
 >;
 type AuthKind = keyof typeof AUTH_KINDS;
 
-/** Title, URL and auth of any kind; secrets are write-only and masked. Errors next to the field they concern. */
-function AddConnection({
+/**
+ * Add Connection, or Edit one: title, URL and auth of any kind. Secrets are write-only and masked: an edit shows
+ * none of them, and leaves the auth as it is unless it is retyped. Errors next to the field they concern.
+ */
+function ConnectionForm({
   api,
-  onCreated,
+  editing,
+  onSaved,
   onCancel,
 }: {
   api: AdminClient;
-  onCreated: (created: Connection) => Promise<void>;
+  editing?: Connection;
+  onSaved: (saved: Connection) => Promise<void>;
   onCancel: () => void;
 }) {
-  const [title, setTitle] = useState('');
-  const [baseUrl, setBaseUrl] = useState('https://');
-  const [kind, setKind] = useState<AuthKind>('none');
-  const [keyIn, setKeyIn] = useState<'header' | 'query'>('header');
-  const [auth, setAuth] = useState<Record<string, string>>({});
+  const saved = editing?.auth;
+  const [title, setTitle] = useState(editing?.title ?? '');
+  const [baseUrl, setBaseUrl] = useState(editing?.baseUrl ?? 'https://');
+  const [kind, setKind] = useState<AuthKind>(saved?.type ?? 'none');
+  const [keyIn, setKeyIn] = useState<'header' | 'query'>(saved?.in === 'query' ? 'query' : 'header');
+  // The settings that are not secret come back as saved; the secret ones start empty.
+  const [auth, setAuth] = useState<Record<string, string>>(() =>
+    Object.fromEntries(
+      AUTH_KINDS[saved?.type ?? 'none'].fields.flatMap((f): Array<[string, string]> => {
+        const value = saved?.[f.name];
+        return !('secret' in f && f.secret) && typeof value === 'string' ? [[f.name, value]] : [];
+      }),
+    ),
+  );
+  const [authTouched, setAuthTouched] = useState(false);
+  const label = editing ? `Edit ${editing.title}` : 'Add Connection';
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
 
@@ -194,21 +222,25 @@ function AddConnection({
     const fields = Object.fromEntries(
       AUTH_KINDS[kind].fields.flatMap((f) => (auth[f.name] ? [[f.name, auth[f.name]]] : [])),
     );
-    try {
-      const created = must(
-        await api.POST('/connections', {
-          body: {
-            title: title.trim(),
-            baseUrl: baseUrl.trim(),
+    const body = {
+      title: title.trim(),
+      baseUrl: baseUrl.trim(),
+      // An edit that did not touch the auth leaves it (and its secrets) as they are.
+      ...(!editing || authTouched
+        ? {
             auth: {
               type: kind,
               ...fields,
               ...(kind === 'api_key' ? { in: keyIn } : {}),
             } as Schemas['CreateConnectionDto']['auth'],
-          },
-        }),
-      );
-      await onCreated(created);
+          }
+        : {}),
+    };
+    try {
+      const result = editing
+        ? must(await api.PATCH('/connections/{id}', { params: { path: { id: editing.id } }, body }))
+        : must(await api.POST('/connections', { body }));
+      await onSaved(result);
     } catch (error) {
       const field = error instanceof AdminApiError && error.field ? fieldOf(error.field) : 'form';
       setErrors({ [field]: messageOf(error) });
@@ -218,8 +250,11 @@ function AddConnection({
   }
 
   return (
-    <form className="card" onSubmit={(e) => void submit(e)} aria-label="Add Connection">
-      <h2>Add Connection</h2>
+    <form className="card" onSubmit={(e) => void submit(e)} aria-label={label}>
+      <h2>{label}</h2>
+      {editing && kind !== 'none' && !authTouched && (
+        <p className="hint">The saved secrets are kept unless you type new ones.</p>
+      )}
       <Field id="title" label="Title" error={errors.title}>
         <input value={title} onChange={(e) => setTitle(e.target.value)} required />
       </Field>
@@ -227,7 +262,10 @@ function AddConnection({
         <input value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} required />
       </Field>
       <Field id="authType" label="Authentication" error={errors.auth}>
-        <select value={kind} onChange={(e) => (setKind(e.target.value as AuthKind), setAuth({}))}>
+        <select
+          value={kind}
+          onChange={(e) => (setKind(e.target.value as AuthKind), setAuth({}), setAuthTouched(true))}
+        >
           {Object.entries(AUTH_KINDS).map(([value, k]) => (
             <option key={value} value={value}>
               {k.label}
@@ -237,7 +275,10 @@ function AddConnection({
       </Field>
       {kind === 'api_key' && (
         <Field id="auth-in" label="Sent in">
-          <select value={keyIn} onChange={(e) => setKeyIn(e.target.value as 'header' | 'query')}>
+          <select
+            value={keyIn}
+            onChange={(e) => (setKeyIn(e.target.value as 'header' | 'query'), setAuthTouched(true))}
+          >
             <option value="header">a header</option>
             <option value="query">the query string</option>
           </select>
@@ -249,8 +290,9 @@ function AddConnection({
             type={'secret' in f && f.secret ? 'password' : 'text'}
             autoComplete="off"
             value={auth[f.name] ?? ''}
-            onChange={(e) => setAuth((a) => ({ ...a, [f.name]: e.target.value }))}
-            required={!('optional' in f && f.optional)}
+            onChange={(e) => (setAuth((a) => ({ ...a, [f.name]: e.target.value })), setAuthTouched(true))}
+            required={(!editing || authTouched) && !('optional' in f && f.optional)}
+            placeholder={editing && 'secret' in f && f.secret && !authTouched ? 'unchanged' : undefined}
           />
         </Field>
       ))}
@@ -261,7 +303,7 @@ function AddConnection({
       )}
       <div className="buttons">
         <button type="submit" disabled={busy}>
-          Create
+          {editing ? 'Save' : 'Create'}
         </button>
         <button type="button" className="quiet" onClick={onCancel}>
           Cancel
