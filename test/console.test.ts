@@ -244,6 +244,18 @@ describe('[issue 21] the console in a real browser (Playwright, Chromium)', () =
     expect(await billing.getByRole('cell').nth(2).innerText()).toBe('basic');
     expect(await page.content()).not.toContain(password);
 
+    // Edit: renamed and moved, the password left as it was (never shown, not retyped).
+    await billing.getByRole('button', { name: 'Edit Billing API' }).click();
+    const edit = page.getByRole('form', { name: 'Edit Billing API' });
+    expect(await edit.getByLabel('Password').inputValue()).toBe('');
+    expect(await edit.getByLabel('User name').inputValue()).toBe('flowbridge');
+    await edit.getByLabel('Title').fill('Billing API v2');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Connection "Billing API v2" saved' }).waitFor();
+    const renamed = page.getByRole('row').filter({ hasText: 'Billing API v2' });
+    expect(await renamed.getByRole('cell').nth(2).innerText()).toBe('basic');
+    expect(await page.content()).not.toContain(password);
+
     await row.getByRole('button', { name: 'Verify Customer API' }).click();
     await row.getByText(/^reachable \(HTTP \d+\)$/).waitFor();
     await shot('4-connection-verified');
@@ -523,6 +535,33 @@ describe('[issue 21] the console in a real browser (Playwright, Chromium)', () =
     120_000,
   );
 
+  it('Runs: the history searched by contact, a run opened with its messages and call log; a connection in use is not deleted (409 in words)', async () => {
+    await page.getByRole('link', { name: 'Runs', exact: true }).click();
+    await page.getByRole('heading', { name: 'Runs and messages' }).waitFor();
+    const rows = page.getByRole('row').filter({ hasText: 'completed' });
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(2);
+    const contact = (await rows.first().getByRole('cell').first().innerText()).trim();
+    await page.getByLabel('Contact (WhatsApp number)').fill(contact);
+    await page.getByRole('button', { name: 'Search' }).click();
+    const mine = page.getByRole('row').filter({ hasText: contact });
+    await until('one run for the contact', async () => (await page.getByRole('row').count()) === 2);
+    await mine.getByRole('button', { name: /^Open the run of/ }).click();
+    const detail = page.getByRole('region', { name: 'Run' });
+    await detail.getByText('Sorry, we could not look up order A-1002 right now.').waitFor();
+    expect(await detail.locator('.calls tbody tr').count()).toBeGreaterThan(1);
+    expect(await detail.locator('.calls').innerText()).toContain('HTTP 503');
+    await shot('15-runs');
+    expect(await accessibilityProblems()).toEqual([]);
+
+    await page.getByRole('link', { name: 'API Connections', exact: true }).click();
+    await page.getByRole('button', { name: 'Delete Customer API' }).click();
+    await page.getByRole('alert').filter({ hasText: 'The connection is used by APIs' }).waitFor();
+    expect(await page.getByRole('row').filter({ hasText: 'Customer API' }).count()).toBe(1);
+    await page.getByRole('link', { name: 'Flows', exact: true }).click();
+    await page.getByRole('button', { name: 'Open Order status' }).click();
+  }, 60_000);
+
   it('versions: a second publish, then roll back to version 1', async () => {
     const builder = page.getByRole('region', { name: 'Flow Order status' });
     await builder.getByRole('button', { name: 'Publish' }).click();
@@ -537,6 +576,86 @@ describe('[issue 21] the console in a real browser (Playwright, Chromium)', () =
       ),
     ).toBe(true);
   });
+
+  it(
+    "a WhatsApp form: Add Form; its screen's footer → Edit Action → data_exchange with the API, success and failure screens and API data; Verify focuses the form's missing failure screen",
+    () =>
+      shotOnFailure('form', async () => {
+        const builder = page.getByRole('region', { name: 'Flow Order status' });
+        const notice = (text: string) =>
+          builder.getByRole('status').filter({ hasText: text }).first().waitFor();
+        const node = (id: string) => builder.locator(`.react-flow__node[data-id="${id}"]`);
+        await builder.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+        await builder.getByLabel('New form name').fill('Order form');
+        await builder.getByRole('button', { name: 'Add Form' }).click();
+        await notice('Form "Order form" added');
+        expect(await builder.getByLabel('Showing').locator('option:checked').innerText()).toBe(
+          'WhatsApp form: Order form',
+        );
+        for (const title of ['Result', 'Sample Screen']) {
+          await builder.getByLabel('New screen title').fill(title);
+          await builder.getByRole('button', { name: 'Add Screen' }).click();
+          await notice(`Screen "${title}" added`);
+        }
+        expect(await builder.locator('.react-flow__node').count()).toBe(3);
+
+        await node('FIRST_SCREEN').click();
+        const first = builder.getByRole('form', { name: 'Form screen Order form' });
+        await first.getByLabel('Add a component').selectOption('TextInput');
+        await first.getByLabel('Label').fill('Order number');
+        await first.getByLabel('Footer button').fill('Look up');
+        await first.getByLabel('Edit Action').selectOption('data_exchange');
+        await first.getByLabel('Select or Create API Integration').selectOption({ label: 'Fetch API Data' });
+        await first.getByLabel('On success, go to').selectOption({ label: 'Result' });
+        await first.getByLabel('Data name').fill('status');
+        await first.getByRole('button', { name: 'Add data' }).click();
+        await first.getByRole('button', { name: 'Update Component' }).click();
+        await notice('Screen "Order form" updated');
+        expect(await node('FIRST_SCREEN').innerText()).toContain('[Look up] API: Fetch API Data');
+
+        await builder.getByRole('button', { name: 'Verify' }).click();
+        const missing = builder.getByRole('button', {
+          name: /^Form "Order form", screen "Order form": .*failure/i,
+        });
+        await missing.waitFor();
+        await node('RESULT').click();
+        await missing.click();
+        const failure = builder
+          .getByRole('form', { name: 'Form screen Order form' })
+          .getByLabel('On failure, go to');
+        expect(
+          await until('the form failure field focused', () =>
+            failure.evaluate((el) => el === el.ownerDocument.activeElement),
+          ),
+        ).toBe(true);
+        await failure.selectOption({ label: 'Sample Screen' });
+        await builder.getByRole('button', { name: 'Update Component' }).click();
+        await notice('Screen "Order form" updated');
+        await builder.getByRole('button', { name: 'Verify' }).click();
+        await until('the missing failure screen gone', async () => (await missing.count()) === 0);
+        const labels = await until('the form edges drawn', async () => {
+          const texts = (await builder.locator('.react-flow__edge-text').allTextContents()).sort();
+          return texts.length >= 2 && texts;
+        });
+        expect(labels).toEqual(['failure', 'success']);
+        // Saved in the draft as Meta's form: the footer's action with its API, screens and data.
+        const saved = (await flowDraft()) as unknown as {
+          forms: Array<{ screens: Array<{ id: string; footer: { label: string; action: object } }> }>;
+        };
+        expect(saved.forms[0].screens[0].footer).toEqual({
+          label: 'Look up',
+          action: expect.objectContaining({
+            type: 'data_exchange',
+            onSuccess: 'RESULT',
+            onFailure: 'SAMPLE_SCREEN',
+            apiData: { status: '{{api_response.data.status}}' },
+          }),
+        });
+        await shot('17-form-footer');
+        expect(await accessibilityProblems()).toEqual([]);
+      }),
+    60_000,
+  );
 
   it('a key never reaches the page source, and the built pages hold no secret', () => {
     const html = readFileSync(join(ROOT, 'dist/console-web/index.html'), 'utf8');

@@ -13,6 +13,8 @@ import { WorkerConfig } from '../services/worker/src/worker.config';
 const ROOT = join(__dirname, '..');
 const read = (file: string): string => readFileSync(join(ROOT, file), 'utf8');
 const SERVICES = ['connections', 'flow-definition', 'worker', 'whatsapp-messaging'];
+/** What is deployed: the four services and the console in front of their admin APIs. */
+const DEPLOYED = [...SERVICES, 'console'];
 
 interface ComposeService {
   build?: { target: string };
@@ -70,8 +72,12 @@ describe('deployment files', () => {
 
   it('the Dockerfile has a target for every service and the migration', () => {
     const targets = [...read('Dockerfile').matchAll(/^FROM \S+ AS (\S+)$/gm)].map((m) => m[1]);
-    expect(targets).toEqual(expect.arrayContaining([...SERVICES, 'migrate']));
-    for (const name of SERVICES) expect(read('Dockerfile')).toContain(`dist/services/${name}/src/main.js`);
+    expect(targets).toEqual(expect.arrayContaining([...DEPLOYED, 'migrate']));
+    for (const name of DEPLOYED) expect(read('Dockerfile')).toContain(`dist/services/${name}/src/main.js`);
+    // The console's pages are built into the image (by Vite, before the dev dependencies are pruned).
+    const build = read('Dockerfile').split('AS build')[1].split('\nFROM ')[0];
+    expect(build.indexOf('services/console/web/vite.config.mjs')).toBeGreaterThan(-1);
+    expect(build.indexOf('services/console/web/vite.config.mjs')).toBeLessThan(build.indexOf('npm prune'));
     // The migration image applies every schema `npm run migrate` applies.
     const migrate = read('Dockerfile').split('AS migrate')[1].split('\nFROM ')[0];
     const entries = [...read('scripts/services.mjs').matchAll(/args: \['([^']+)', 'migrate'\]/g)].map(
@@ -128,7 +134,7 @@ describe('deployment files', () => {
   });
 
   it('compose sets only variables a service reads, and leaves host ports free on services that scale', () => {
-    for (const name of SERVICES) {
+    for (const name of DEPLOYED) {
       const environment = (compose.services[name] as { environment: Record<string, unknown> }).environment;
       const unknown = Object.keys(environment).filter(
         (key) => key !== 'HEALTHCHECK_PORT' && !declaredBy(name).has(key),
@@ -147,6 +153,36 @@ describe('deployment files', () => {
       );
       expect(existsSync(join(ROOT, `tools/${name}/src/main.ts`))).toBe(true);
     }
+  });
+
+  it('[issue 21] the console reaches each service at its address and port, in compose and in Kubernetes; the services trust one proxy', () => {
+    const urls = {
+      CONNECTIONS_URL: 'connections',
+      FLOW_DEFINITION_URL: 'flow-definition',
+      WORKER_URL: 'worker',
+      WHATSAPP_MESSAGING_URL: 'whatsapp-messaging',
+    };
+    const composeEnv = (compose.services.console as unknown as { environment: Record<string, string> })
+      .environment;
+    const k8s = parseAllDocuments(read('deploy/k8s/console.yaml')).map((d) => d.toJSON()) as Array<{
+      kind: string;
+      spec: { template?: { spec: { containers: Array<{ env: Array<{ name: string; value: string }> }> } } };
+    }>;
+    const k8sEnv = Object.fromEntries(
+      k8s
+        .find((d) => d.kind === 'Deployment')!
+        .spec.template!.spec.containers[0].env.map((e) => [e.name, e.value]),
+    );
+    for (const [variable, service] of Object.entries(urls)) {
+      const port = new (configOf(service))()[portVarOf(service)] as number;
+      expect(composeEnv[variable]).toBe(`http://${service}:${port}`);
+      expect(k8sEnv[variable]).toBe(`http://${service}:${port}`);
+      expect(compose.services[service]).toBeDefined();
+    }
+    expect(compose.services.console.healthcheck).toBeDefined();
+    const shared = parse(read('deploy/k8s/configmap.yaml')) as { data: Record<string, string> };
+    expect(shared.data.TRUST_PROXY).toBe('1');
+    expect(read('docker-compose.yml')).toMatch(/^ {2}TRUST_PROXY: \$\{COMPOSE_TRUST_PROXY:-uniquelocal\}$/m);
   });
 
   describe('Kubernetes manifests (deploy/k8s)', () => {
@@ -170,17 +206,17 @@ describe('deployment files', () => {
         of('Deployment')
           .map((d) => d.metadata.name)
           .sort(),
-      ).toEqual([...SERVICES].sort());
+      ).toEqual([...DEPLOYED].sort());
       expect(
         of('Service')
           .map((d) => d.metadata.name)
           .sort(),
-      ).toEqual([...SERVICES].sort());
+      ).toEqual([...DEPLOYED].sort());
       for (const pdb of of('PodDisruptionBudget')) {
         const deployment = of('Deployment').find((d) => d.metadata.name === pdb.metadata.name)!;
         expect(pdb.spec.selector.matchLabels).toEqual(deployment.spec.template.metadata.labels);
       }
-      expect(of('PodDisruptionBudget')).toHaveLength(SERVICES.length);
+      expect(of('PodDisruptionBudget')).toHaveLength(DEPLOYED.length);
       const job = of('Job')[0];
       const migrate = (job.spec.template.spec.containers[0].command as string[]).join(' ');
       for (const name of SERVICES) expect(migrate).toContain(`node dist/services/${name}/src/cli.js migrate`);
@@ -203,9 +239,10 @@ describe('deployment files', () => {
         expect(container.livenessProbe.httpGet.path).toBe('/health/live');
         expect(container.readinessProbe.httpGet.path).toBe('/health/ready');
         expect(container.resources.requests).toEqual({ cpu: expect.any(String), memory: expect.any(String) });
+        // The console holds no secret: it gets the shared settings only.
         expect(container.envFrom).toEqual([
           { configMapRef: { name: configMap.metadata.name } },
-          { secretRef: { name: secret.metadata.name } },
+          ...(name === 'console' ? [] : [{ secretRef: { name: secret.metadata.name } }]),
         ]);
         const set = [
           ...Object.keys(configMap.data),
@@ -215,7 +252,7 @@ describe('deployment files', () => {
         // The ConfigMap is shared: every key must mean something to some service, and own env to this one.
         for (const key of (container.env ?? []).map((e: { name: string }) => e.name))
           expect(declaredBy(name).has(key)).toBe(true);
-        expect(set.filter((key) => !SERVICES.some((s) => declaredBy(s).has(key)))).toEqual([]);
+        expect(set.filter((key) => !DEPLOYED.some((s) => declaredBy(s).has(key)))).toEqual([]);
         expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(
           (Number(configMap.data.SHUTDOWN_TIMEOUT_MS) + Number(configMap.data.SHUTDOWN_DRAIN_DELAY_MS)) /
             1000,
@@ -315,7 +352,10 @@ describe('[issue 20] dashboards, alerts and the scrape', () => {
     const monitor = parse(read('deploy/k8s/monitoring/pod-monitor.yaml')) as {
       kind: string;
       spec: {
-        selector: { matchLabels: Record<string, string> };
+        selector: {
+          matchLabels: Record<string, string>;
+          matchExpressions: Array<{ key: string; operator: string; values: string[] }>;
+        };
         podMetricsEndpoints: Array<{ port: string; path: string }>;
       };
     };
@@ -343,6 +383,10 @@ describe('[issue 20] dashboards, alerts and the scrape', () => {
       );
       expect(deployment.spec.template.spec.containers[0].ports.map((p) => p.name)).toContain('http');
     }
+    // Not the console, which has no /metrics (a scrape of it would be a target down).
+    expect(monitor.spec.selector.matchExpressions).toEqual([
+      { key: 'app.kubernetes.io/component', operator: 'NotIn', values: ['console'] },
+    ]);
     const keda = parse(read('deploy/k8s/worker-autoscaling.yaml')) as {
       spec: { triggers: Array<{ metadata: { query: string } }> };
     };
@@ -384,6 +428,7 @@ const CONFIGS = {
   'flow-definition': FlowDefinitionConfig,
   worker: WorkerConfig,
   'whatsapp-messaging': WhatsappMessagingConfig,
+  console: ConsoleConfig,
 } as const;
 const configOf = (name: string) => CONFIGS[name as keyof typeof CONFIGS];
 const portVarOf = (name: string) => `${name.toUpperCase().replace(/-/g, '_')}_PORT` as never;

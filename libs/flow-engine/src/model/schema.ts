@@ -166,9 +166,12 @@ export const TriggerSchema = z.discriminatedUnion('type', [
 const coordinate = z.number().min(-1e6).max(1e6);
 
 export const LayoutSchema = z.strictObject({
-  /** A screen's position on the canvas, by screen id; a screen without one is placed automatically. */
+  /**
+   * A screen's position on the canvas, by screen id (a form's screen by `form:<form id>:<screen id>`); a screen
+   * without one is placed automatically.
+   */
   screens: z
-    .record(z.string().max(FlowLimits.idLength), z.strictObject({ x: coordinate, y: coordinate }))
+    .record(z.string().max(200), z.strictObject({ x: coordinate, y: coordinate }))
     .refine((positions) => Object.keys(positions).length <= FlowLimits.screens, {
       message: `at most ${FlowLimits.screens} positions`,
     }),

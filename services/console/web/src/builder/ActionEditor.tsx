@@ -144,7 +144,7 @@ export function ActionEditor({
   );
 }
 
-/** "Select or Create API Integration": the API dropdown, "Create New Config" inline, and where the answer goes. */
+/** A chat screen's API call: which API, and the variable its answer is saved in. */
 function DataExchange({
   api,
   action,
@@ -164,16 +164,60 @@ function DataExchange({
   onApiCreated: () => Promise<void>;
   onChange: (action: Action) => void;
 }) {
+  return (
+    <>
+      <ApiPicker
+        api={api}
+        id={fieldId('api')}
+        error={errorAt('.api')}
+        value={action.api}
+        apis={apis}
+        connections={connections}
+        onApiCreated={onApiCreated}
+        onChange={(id) => onChange({ ...action, api: id })}
+      />
+      <Field id={fieldId('resultVariable')} label="Save the answer as" error={errorAt('.resultVariable')}>
+        <input
+          value={action.resultVariable ?? ''}
+          placeholder="api_response"
+          onChange={(e) => onChange({ ...action, resultVariable: e.target.value || undefined })}
+        />
+      </Field>
+    </>
+  );
+}
+
+/**
+ * "Select or Create API Integration": the API dropdown, and "Create New Config" inline, whose new API
+ * ("API details created successfully") is chosen at once.
+ */
+export function ApiPicker({
+  api,
+  id,
+  error,
+  value,
+  apis,
+  connections,
+  onApiCreated,
+  onChange,
+}: {
+  api: AdminClient;
+  id: string;
+  error: string | null;
+  value: string | undefined;
+  apis: Schemas['ApiView'][];
+  connections: Schemas['ConnectionView'][];
+  onApiCreated: () => Promise<void>;
+  onChange: (id: string) => void;
+}) {
   const [creating, setCreating] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   return (
     <>
-      <Field id={fieldId('api')} label="Select or Create API Integration" error={errorAt('.api')}>
-        <select value={action.api} onChange={(e) => onChange({ ...action, api: e.target.value })}>
+      <Field id={id} label="Select or Create API Integration" error={error}>
+        <select value={value ?? ''} onChange={(e) => onChange(e.target.value)}>
           <option value="">— choose an API —</option>
-          {action.api && !apis.some((a) => a.id === action.api) && (
-            <option value={action.api}>{action.api} (no such API)</option>
-          )}
+          {value && !apis.some((a) => a.id === value) && <option value={value}>{value} (no such API)</option>}
           {apis.map((a) => (
             <option key={a.id} value={a.id}>
               {a.name}
@@ -204,19 +248,12 @@ function DataExchange({
           onCancel={() => setCreating(false)}
           onSaved={async (created) => {
             await onApiCreated();
-            onChange({ ...action, api: created.id });
+            onChange(created.id);
             setCreating(false);
             setNotice('API details created successfully');
           }}
         />
       )}
-      <Field id={fieldId('resultVariable')} label="Save the answer as" error={errorAt('.resultVariable')}>
-        <input
-          value={action.resultVariable ?? ''}
-          placeholder="api_response"
-          onChange={(e) => onChange({ ...action, resultVariable: e.target.value || undefined })}
-        />
-      </Field>
     </>
   );
 }

@@ -5,7 +5,6 @@ import {
   Controls,
   type Edge,
   MarkerType,
-  type NodeChange,
   ReactFlow,
   ReactFlowProvider,
   useReactFlow,
@@ -15,8 +14,14 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { messageOf } from '../errors';
 import { Outcome } from '../Outcome';
 import {
+  addForm,
+  addFormScreen,
   addScreen,
   countErrors,
+  formExitsOf,
+  formKey,
+  formScreenOf,
+  replaceFormScreen,
   exitsOf,
   type FlowDocument,
   type Problem,
@@ -28,7 +33,8 @@ import {
   withPosition,
 } from './draft';
 import { FlowSettings } from './FlowSettings';
-import { type ScreenNode, ScreenNodeView } from './ScreenNode';
+import { FormScreenPanel } from './FormScreenPanel';
+import { formLinesOf, linesOf, type ScreenNode, ScreenNodeView } from './ScreenNode';
 import { ScreenPanel } from './ScreenPanel';
 import { TestPanel } from './TestPanel';
 import { Versions } from './Versions';
@@ -64,6 +70,8 @@ function Builder({
   const [flow, setFlow] = useState<Flow | null>(null);
   const [draft, setDraft] = useState<FlowDocument | null>(null);
   const [problems, setProblems] = useState<Problem[]>([]);
+  /** What the canvas shows: the chat screens (-1) or one WhatsApp form's screens (its index). */
+  const [view, setView] = useState<number>(-1);
   const [selected, setSelected] = useState<number>(-1);
   const [focus, setFocus] = useState<{ path: string } | null>(null);
   const [nodes, setNodes] = useState<ScreenNode[]>([]);
@@ -99,33 +107,63 @@ function Builder({
   }, [reload, loadApis]);
 
   const screens = useMemo(() => draft?.screens ?? [], [draft]);
+  const form = view >= 0 ? draft?.forms?.[view] : undefined;
+  const formScreens = useMemo(() => form?.screens ?? [], [form]);
+  /** The screens on the canvas now: their ids, layout keys, exits and problems' indexes. */
+  const shown = useMemo(() => {
+    if (!draft) return [];
+    const apiNames = Object.fromEntries(apis.map((a) => [a.id, a.name]));
+    if (form)
+      return formScreens.map((screen, index) => ({
+        id: screen.id,
+        key: formKey(form, screen.id),
+        title: screen.title,
+        start: (form.startScreen ?? formScreens[0]?.id) === screen.id,
+        lines: formLinesOf(screen, apiNames),
+        exits: formExitsOf(screen, view, index),
+        problems: problems.filter((p) => {
+          const at = formScreenOf(p);
+          return at.form === view && at.screen === index && p.severity === 'error';
+        }).length,
+      }));
+    return screens.map((screen, index) => ({
+      id: screen.id,
+      key: screen.id,
+      title: screen.title || screen.id,
+      start: draft.startScreen === screen.id,
+      lines: linesOf(screen, apiNames),
+      exits: exitsOf(screen, index),
+      problems: problems.filter((p) => screenIndexOf(p) === index && p.severity === 'error').length,
+    }));
+  }, [draft, form, formScreens, screens, view, apis, problems]);
   useEffect(() => {
     if (!draft) return;
     setNodes(
-      screens.map((screen, index) => ({
+      shown.map((screen, index) => ({
         id: screen.id,
         type: 'screen',
-        position: positionOf(draft, screen.id, index),
+        position: positionOf(draft, screen.key, index),
         selected: index === selected,
         data: {
-          screen,
-          start: draft.startScreen === screen.id,
-          apiNames: Object.fromEntries(apis.map((a) => [a.id, a.name])),
-          problems: problems.filter((p) => screenIndexOf(p) === index && p.severity === 'error').length,
+          title: screen.title,
+          id: screen.id,
+          start: screen.start,
+          lines: screen.lines,
+          problems: screen.problems,
         },
       })),
     );
-  }, [draft, screens, selected, problems, apis]);
-  // A screen added or removed: the whole flow back in view.
-  const count = screens.length;
+  }, [draft, shown, selected]);
+  // A screen added or removed, another form shown: the whole of it back in view.
+  const count = shown.length;
   useEffect(() => {
     const timer = setTimeout(() => void canvas.fitView({ padding: 0.2, maxZoom: 1 }), 50);
     return () => clearTimeout(timer);
-  }, [count, canvas]);
+  }, [count, view, canvas]);
   const edges = useMemo<Edge[]>(() => {
-    const ids = new Set(screens.map((s) => s.id));
-    return screens.flatMap((screen, index) =>
-      exitsOf(screen, index)
+    const ids = new Set(shown.map((s) => s.id));
+    return shown.flatMap((screen) =>
+      screen.exits
         .filter((exit) => ids.has(exit.target))
         .map((exit) => ({
           id: exit.path,
@@ -137,7 +175,7 @@ function Builder({
           labelStyle: { fill: EDGE_COLOURS[exit.kind], fontWeight: 600 },
         })),
     );
-  }, [screens]);
+  }, [shown]);
 
   /** Saves the draft (one save at a time, each with the revision the last one answered: If-Match). */
   const save = useCallback(
@@ -151,6 +189,7 @@ function Builder({
             triggers: document.triggers,
             startScreen: document.startScreen,
             screens: document.screens,
+            forms: document.forms,
             layout: document.layout,
           },
         });
@@ -172,10 +211,13 @@ function Builder({
   );
 
   const focusProblem = (problem: Problem) => {
-    const index = screenIndexOf(problem);
+    const inForm = formScreenOf(problem);
+    const index = inForm.form >= 0 ? inForm.screen : screenIndexOf(problem);
+    const nextView = inForm.form;
+    setView(nextView);
     setSelected(index);
     setFocus({ path: problem.path });
-    const node = nodes[index];
+    const node = nextView === view ? nodes[index] : undefined;
     if (node) void canvas.setCenter(node.position.x + 110, node.position.y + 50, { zoom: 1, duration: 300 });
   };
 
@@ -213,7 +255,9 @@ function Builder({
 
   if (!flow || !draft) return <Outcome problem={error} notice={error ? null : 'Loading…'} />;
   const choices = screens.map((s) => ({ id: s.id, title: s.title || s.id }));
-  const screen = screens[selected] as Screen | undefined;
+  const screen = form ? undefined : (screens[selected] as Screen | undefined);
+  const formScreen = form ? formScreens[selected] : undefined;
+  const forms = draft.forms ?? [];
   const errors = problems.filter((p) => p.severity === 'error');
 
   return (
@@ -265,7 +309,7 @@ function Builder({
                   className={`link ${p.severity === 'error' ? 'bad' : ''}`}
                   onClick={() => focusProblem(p)}
                 >
-                  <strong>{titleOfProblem(p, screens)}</strong>: {p.message}
+                  <strong>{titleOfProblem(p, draft)}</strong>: {p.message}
                 </button>{' '}
                 <code>{p.path}</code>
               </li>
@@ -273,21 +317,45 @@ function Builder({
           </ul>
         </details>
       )}
+      {forms.length > 0 && (
+        <div className="row views">
+          <label htmlFor="canvas-view">Showing</label>
+          <select
+            id="canvas-view"
+            value={view}
+            onChange={(e) => (setView(Number(e.target.value)), setSelected(-1), setFocus(null))}
+          >
+            <option value={-1}>Chat screens</option>
+            {forms.map((f, i) => (
+              <option key={f.id} value={i}>
+                WhatsApp form: {f.name}
+              </option>
+            ))}
+          </select>
+        </div>
+      )}
       <div className="canvas-and-panel">
-        <div className="canvas" aria-label="Screens of the flow">
+        <div
+          className="canvas"
+          aria-label={form ? `Screens of the form ${form.name}` : 'Screens of the flow'}
+        >
           <ReactFlow<ScreenNode, Edge>
             nodes={nodes}
             edges={edges}
             nodeTypes={NODE_TYPES}
-            onNodesChange={(changes: NodeChange<ScreenNode>[]) =>
-              setNodes((n) => applyNodeChanges(changes, n))
-            }
-            onNodeClick={(_e, node) => {
-              setSelected(screens.findIndex((s) => s.id === node.id));
-              setFocus(null);
+            onNodesChange={(changes) => {
+              setNodes((n) => applyNodeChanges(changes, n));
+              // Selected by a click or from the keyboard (Tab to a screen, Enter): open it in the panel.
+              const chosen = changes.find((c) => c.type === 'select' && c.selected);
+              if (chosen && 'id' in chosen) {
+                setSelected(shown.findIndex((s) => s.id === chosen.id));
+                setFocus(null);
+              }
             }}
             onPaneClick={() => setSelected(-1)}
-            onNodeDragStop={(_e, node) => void save(withPosition(draft, node.id, node.position))}
+            onNodeDragStop={(_e, node) =>
+              void save(withPosition(draft, form ? formKey(form, node.id) : node.id, node.position))
+            }
             nodesConnectable={false}
             fitView
             minZoom={0.3}
@@ -310,6 +378,7 @@ function Builder({
               apis={apis}
               connections={connections}
               onApiCreated={loadApis}
+              forms={forms.map((f) => ({ id: f.id, name: f.name }))}
               onUpdate={(edited) =>
                 save(replaceScreen(draft, selected, edited), `Screen "${edited.title || edited.id}" updated`)
               }
@@ -318,13 +387,38 @@ function Builder({
                 void save(removeScreen(draft, selected), `Screen "${screen.title || screen.id}" deleted`);
               }}
             />
+          ) : form && formScreen ? (
+            <FormScreenPanel
+              key={`${form.id}:${formScreen.id}`}
+              api={api}
+              screen={formScreen}
+              at={`forms[${view}].screens[${selected}]`}
+              screens={formScreens.map((s) => ({ id: s.id, title: s.title }))}
+              problems={problems.filter((p) => {
+                const at = formScreenOf(p);
+                return at.form === view && at.screen === selected;
+              })}
+              focus={focus}
+              apis={apis}
+              connections={connections}
+              onApiCreated={loadApis}
+              onUpdate={(edited) =>
+                save(replaceFormScreen(draft, view, selected, edited), `Screen "${edited.title}" updated`)
+              }
+            />
           ) : (
             <FlowSettings
               draft={draft}
               screens={choices}
-              problems={problems.filter((p) => screenIndexOf(p) === -1)}
+              problems={problems.filter((p) => screenIndexOf(p) === -1 && formScreenOf(p).screen === -1)}
               focus={focus}
               onSave={(document) => save(document, 'Flow settings saved')}
+              onAddForm={(name) => {
+                const added = addForm(draft, name);
+                setView(added.index);
+                setSelected(0);
+                return save(added.document, `Form "${name}" added`);
+              }}
             />
           )}
         </div>
@@ -341,16 +435,27 @@ function Builder({
 
   function addNewScreen() {
     const title = newTitle.trim();
-    const { document, id } = addScreen(draft!, title);
-    setSelected(document.screens!.findIndex((s) => s.id === id));
     setFocus(null);
     setNewTitle('');
+    if (form) {
+      const { document, id } = addFormScreen(draft!, view, title);
+      setSelected(document.forms![view].screens!.findIndex((s) => s.id === id));
+      return void save(document, `Screen "${title}" added`);
+    }
+    const { document, id } = addScreen(draft!, title);
+    setSelected(document.screens!.findIndex((s) => s.id === id));
     void save(document, `Screen "${title}" added`);
   }
 }
 
-function titleOfProblem(problem: Problem, screens: Screen[]): string {
-  const screen = screens[screenIndexOf(problem)];
+function titleOfProblem(problem: Problem, document: FlowDocument): string {
+  const inForm = formScreenOf(problem);
+  const form = document.forms?.[inForm.form];
+  if (form) {
+    const screen = form.screens?.[inForm.screen];
+    return screen ? `Form "${form.name}", screen "${screen.title}"` : `Form "${form.name}"`;
+  }
+  const screen = document.screens?.[screenIndexOf(problem)];
   if (screen) return `Screen "${screen.title || screen.id}"`;
   return problem.screenId ? `Screen "${problem.screenId}"` : 'Flow';
 }

@@ -10,13 +10,17 @@ export function FlowSettings({
   problems,
   focus,
   onSave,
+  onAddForm,
 }: {
   draft: FlowDocument;
   screens: ScreenChoice[];
   problems: Problem[];
   focus: { path: string } | null;
   onSave: (document: FlowDocument) => Promise<unknown>;
+  /** A new WhatsApp form (Meta's WhatsApp Flows) in this flow, shown on the canvas. */
+  onAddForm: (name: string) => Promise<unknown>;
 }) {
+  const [formName, setFormName] = useState('');
   const [keywords, setKeywords] = useState(keywordsOf(draft));
   const [startScreen, setStartScreen] = useState(draft.startScreen);
   const [apiTrigger, setApiTrigger] = useState((draft.triggers ?? []).some((t) => t.type === 'api'));
@@ -73,6 +77,26 @@ export function FlowSettings({
       </Field>
       <div className="buttons">
         <button type="submit">Save settings</button>
+      </div>
+      <h3>WhatsApp forms</h3>
+      <p className="hint">
+        Forms open in WhatsApp from a chat message; their screens' footers can call an API (data_exchange).
+      </p>
+      <div className="row">
+        <Field id="new-form-name" label="New form name">
+          <input value={formName} onChange={(e) => setFormName(e.target.value)} />
+        </Field>
+        <button
+          type="button"
+          className="quiet"
+          disabled={!formName.trim()}
+          onClick={() => {
+            void onAddForm(formName.trim());
+            setFormName('');
+          }}
+        >
+          Add Form
+        </button>
       </div>
     </form>
   );

@@ -24,6 +24,7 @@ export function ScreenPanel({
   apis,
   connections,
   onApiCreated,
+  forms,
 }: {
   api: AdminClient;
   screen: Screen;
@@ -37,6 +38,8 @@ export function ScreenPanel({
   apis: Schemas['ApiView'][];
   connections: Schemas['ConnectionView'][];
   onApiCreated: () => Promise<void>;
+  /** The flow's WhatsApp forms, which a message can open. */
+  forms: Array<{ id: string; name: string }>;
 }) {
   const [edited, setEdited] = useState<Screen>(screen);
   const [busy, setBusy] = useState(false);
@@ -86,6 +89,7 @@ export function ScreenPanel({
           path={`${at}.messages[${m}]`}
           errorAt={(p) => errorAt(`messages[${m}]${p}`)}
           screens={screens}
+          forms={forms}
           onChange={(next) => setMessages(messages.map((x, i) => (i === m ? next : x)))}
           onRemove={() => setMessages(messages.filter((_x, i) => i !== m))}
         />
@@ -110,6 +114,17 @@ export function ScreenPanel({
         >
           Add buttons message
         </button>
+        {forms.length > 0 && (
+          <button
+            type="button"
+            className="quiet"
+            onClick={() =>
+              setMessages([...messages, { type: 'flow', text: '', form: forms[0].id, cta: 'Open the form' }])
+            }
+          >
+            Add form message
+          </button>
+        )}
       </div>
 
       <h3>Reply</h3>
@@ -218,6 +233,7 @@ function MessageEditor({
   path,
   errorAt,
   screens,
+  forms,
   onChange,
   onRemove,
 }: {
@@ -225,6 +241,7 @@ function MessageEditor({
   path: string;
   errorAt: (path: string) => string | null;
   screens: ScreenChoice[];
+  forms: Array<{ id: string; name: string }>;
   onChange: (message: Message) => void;
   onRemove: () => void;
 }) {
@@ -233,6 +250,35 @@ function MessageEditor({
       Remove message
     </button>
   );
+  if (message.type === 'flow' && !message.flowId)
+    return (
+      <fieldset className="item">
+        <legend>Form message</legend>
+        <Field id={fieldIdOf(`${path}.text`)} label="Text (may hold {{variables}})" error={errorAt('.text')}>
+          <textarea
+            rows={2}
+            value={message.text}
+            onChange={(e) => onChange({ ...message, text: e.target.value })}
+          />
+        </Field>
+        <Field id={fieldIdOf(`${path}.form`)} label="Form" error={errorAt('.form')}>
+          <select value={message.form ?? ''} onChange={(e) => onChange({ ...message, form: e.target.value })}>
+            {message.form && !forms.some((f) => f.id === message.form) && (
+              <option value={message.form}>{message.form} (no such form)</option>
+            )}
+            {forms.map((f) => (
+              <option key={f.id} value={f.id}>
+                {f.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field id={fieldIdOf(`${path}.cta`)} label="Button that opens it" error={errorAt('.cta')}>
+          <input value={message.cta} onChange={(e) => onChange({ ...message, cta: e.target.value })} />
+        </Field>
+        {remove}
+      </fieldset>
+    );
   if (message.type !== 'text' && message.type !== 'buttons')
     return (
       <fieldset className="item">

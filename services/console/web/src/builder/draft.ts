@@ -145,3 +145,120 @@ export function countErrors(problems: Array<Pick<Problem, 'severity'>>): string 
   const n = problems.filter((p) => p.severity === 'error').length;
   return `${n} ${n === 1 ? 'problem' : 'problems'}`;
 }
+
+// ---- WhatsApp forms (Meta's WhatsApp Flows): their screens, each with a footer whose action leads on ------------
+
+export type Form = NonNullable<FlowDocument['forms']>[number];
+export type FormScreen = NonNullable<Form['screens']>[number];
+export type FooterAction = NonNullable<FormScreen['footer']>['action'];
+
+/** A form screen's place in the layout: its own key, apart from the chat screens' ids. */
+export function formKey(form: Pick<Form, 'id'>, screenId: string): string {
+  return `form:${form.id}:${screenId}`;
+}
+
+/** Where a form screen's footer leads: on to the next screen, or the API's success and failure screens. */
+export function formExitsOf(screen: FormScreen, formIndex: number, index: number): Exit[] {
+  const action = screen.footer?.action;
+  const at = `forms[${formIndex}].screens[${index}].footer.action`;
+  if (action?.type === 'navigate' && action.next)
+    return [{ label: screen.footer!.label, target: action.next, path: `${at}.next`, kind: 'next' }];
+  if (action?.type !== 'data_exchange') return [];
+  return [
+    ...(action.onSuccess
+      ? [{ label: 'success', target: action.onSuccess, path: `${at}.onSuccess`, kind: 'success' as const }]
+      : []),
+    ...(action.onFailure
+      ? [{ label: 'failure', target: action.onFailure, path: `${at}.onFailure`, kind: 'failure' as const }]
+      : []),
+  ];
+}
+
+/** A new form with one screen whose footer completes it. */
+export function addForm(document: FlowDocument, name: string): { document: FlowDocument; index: number } {
+  const forms = document.forms ?? [];
+  const taken = new Set(forms.map((f) => f.id));
+  const base = idOf(name).replace(/^(\d)/, 'form_$1');
+  let id = base;
+  for (let n = 2; taken.has(id); n++) id = `${base}_${n}`;
+  const form: Form = {
+    id,
+    name,
+    categories: ['OTHER'],
+    startScreen: 'FIRST_SCREEN',
+    screens: [
+      {
+        id: 'FIRST_SCREEN',
+        title: name.slice(0, 30),
+        data: {},
+        components: [],
+        footer: { label: 'Send', action: { type: 'complete' } },
+      },
+    ],
+  };
+  return { document: { ...document, forms: [...forms, form] }, index: forms.length };
+}
+
+/** A new screen of a form, its id from its title in Meta's alphabet (letters and underscores), never twice. */
+export function addFormScreen(
+  document: FlowDocument,
+  formIndex: number,
+  title: string,
+): { document: FlowDocument; id: string } {
+  const form = document.forms![formIndex];
+  const screens = form.screens ?? [];
+  const taken = new Set(screens.map((s) => s.id));
+  const base =
+    title
+      .toUpperCase()
+      .replace(/[^A-Z]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 48) || 'SCREEN';
+  let id = base;
+  for (let n = 0; taken.has(id); n++) id = `${base}_${String.fromCharCode(66 + (n % 25))}`;
+  const screen: FormScreen = {
+    id,
+    title: title.slice(0, 30),
+    data: {},
+    components: [],
+    footer: { label: 'Continue', action: { type: 'complete' } },
+  };
+  const placed = withPosition(
+    document,
+    formKey(form, id),
+    positionOf({ ...document, layout: undefined }, id, screens.length),
+  );
+  return {
+    id,
+    document: replaceForm(placed, formIndex, {
+      ...form,
+      screens: [...screens, screen],
+      startScreen: form.startScreen ?? id,
+    }),
+  };
+}
+
+export function replaceForm(document: FlowDocument, index: number, form: Form): FlowDocument {
+  return { ...document, forms: (document.forms ?? []).map((f, i) => (i === index ? form : f)) };
+}
+
+export function replaceFormScreen(
+  document: FlowDocument,
+  formIndex: number,
+  index: number,
+  screen: FormScreen,
+): FlowDocument {
+  const form = document.forms![formIndex];
+  return replaceForm(document, formIndex, {
+    ...form,
+    screens: (form.screens ?? []).map((s, i) => (i === index ? screen : s)),
+  });
+}
+
+/** The form and form screen a problem is about (`forms[1].screens[2]…`), or -1s. */
+export function formScreenOf(problem: Pick<Problem, 'path'>): { form: number; screen: number } {
+  const match = /^forms\[(\d+)\](?:\.screens\[(\d+)\])?/.exec(problem.path);
+  return match
+    ? { form: Number(match[1]), screen: match[2] === undefined ? -1 : Number(match[2]) }
+    : { form: -1, screen: -1 };
+}
