@@ -1,7 +1,7 @@
 import { type AdminClient, AdminApiError, must, type Schemas } from '@flowbridge/api-client';
 import { type FormEvent, useState } from 'react';
 import { messageOf } from './errors';
-import { Field } from './Field';
+import { Field, FormButtons } from './Field';
 
 type Api = Schemas['ApiView'];
 type Connection = Schemas['ConnectionView'];
@@ -180,19 +180,12 @@ export function ApiForm({
       >
         <textarea rows={2} value={mapping} onChange={(e) => setMapping(e.target.value)} />
       </Field>
-      {errors.form && (
-        <p className="error" role="alert">
-          {errors.form}
-        </p>
-      )}
-      <div className="buttons">
-        <button type="submit" disabled={busy}>
-          {editing ? 'Save API' : 'Add API Data'}
-        </button>
-        <button type="button" className="quiet" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormButtons
+        error={errors.form}
+        busy={busy}
+        submit={editing ? 'Save API' : 'Add API Data'}
+        onCancel={onCancel}
+      />
     </form>
   );
 }

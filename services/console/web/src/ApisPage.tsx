@@ -1,12 +1,12 @@
 import { type AdminClient, must, type Schemas } from '@flowbridge/api-client';
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import { ApiForm } from './ApiForm';
 import { messageOf } from './errors';
 import { Field } from './Field';
 import { Outcome } from './Outcome';
+import { apisAndConnections, useLoaded } from './useLoaded';
 
 type Api = Schemas['ApiView'];
-type Connection = Schemas['ConnectionView'];
 type TestResult = Schemas['ApiTestResult'];
 
 /**
@@ -14,27 +14,15 @@ type TestResult = Schemas['ApiTestResult'];
  * request.
  */
 export function ApisPage({ api }: { api: AdminClient }) {
-  const [apis, setApis] = useState<Api[] | null>(null);
-  const [connections, setConnections] = useState<Connection[]>([]);
   const [adding, setAdding] = useState(false);
   const [testing, setTesting] = useState<Api | null>(null);
   const [editing, setEditing] = useState<Api | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
 
-  const load = useCallback(async () => {
-    try {
-      const [a, c] = await Promise.all([
-        api.GET('/apis', { params: { query: { limit: 200 } } }),
-        api.GET('/connections', { params: { query: { limit: 200 } } }),
-      ]);
-      setApis(must(a).items);
-      setConnections(must(c).items);
-    } catch (error) {
-      setProblem(messageOf(error));
-    }
-  }, [api]);
-  useEffect(() => void load(), [load]);
+  const [loaded, load] = useLoaded(api, apisAndConnections, setProblem);
+  const apis = loaded?.apis ?? null;
+  const connections = loaded?.connections ?? [];
   const titleOf = (id: string) => connections.find((c) => c.id === id)?.title ?? id;
 
   return (

@@ -1,8 +1,9 @@
 import { type AdminClient, AdminApiError, must, type Schemas } from '@flowbridge/api-client';
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import { messageOf } from './errors';
-import { Field } from './Field';
+import { Field, FormButtons } from './Field';
 import { Outcome } from './Outcome';
+import { useLoaded } from './useLoaded';
 
 type Channel = Schemas['ChannelView'];
 type NewChannel = Schemas['CreateChannelDto'];
@@ -16,20 +17,14 @@ const FIELDS: Array<{ name: keyof NewChannel; label: string; secret?: boolean }>
   { name: 'verifyToken', label: 'Webhook verify token' },
 ];
 
+const fetchChannels = async (api: AdminClient) => must(await api.GET('/channels')).items;
+
 /** WhatsApp numbers: the channels flows answer on, each with its (masked) credentials. */
 export function ChannelsPage({ api }: { api: AdminClient }) {
-  const [items, setItems] = useState<Channel[] | null>(null);
   const [adding, setAdding] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
-  const load = useCallback(async () => {
-    try {
-      setItems(must(await api.GET('/channels')).items);
-    } catch (error) {
-      setProblem(messageOf(error));
-    }
-  }, [api]);
-  useEffect(() => void load(), [load]);
+  const [items, load] = useLoaded(api, fetchChannels, setProblem);
 
   async function remove(channel: Channel) {
     setProblem(null);
@@ -145,19 +140,7 @@ function AddChannel({
           />
         </Field>
       ))}
-      {errors.form && (
-        <p className="error" role="alert">
-          {errors.form}
-        </p>
-      )}
-      <div className="buttons">
-        <button type="submit" disabled={busy}>
-          Add
-        </button>
-        <button type="button" className="quiet" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormButtons error={errors.form} busy={busy} submit="Add" onCancel={onCancel} />
     </form>
   );
 }

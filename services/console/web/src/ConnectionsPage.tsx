@@ -1,29 +1,25 @@
 import { type AdminClient, AdminApiError, must, type Schemas } from '@flowbridge/api-client';
 import { messageOf } from './errors';
-import { Field } from './Field';
+import { Field, FormButtons } from './Field';
 import { Outcome } from './Outcome';
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { useLoaded } from './useLoaded';
+import { type FormEvent, useState } from 'react';
 
 type Connection = Schemas['ConnectionView'];
 type TestResult = Schemas['ConnectionTestResult'];
 
+const fetchConnections = async (api: AdminClient) =>
+  must(await api.GET('/connections', { params: { query: { limit: 200 } } })).items;
+
 /** "API Connections": the workspace's connections, Add Connection, Verify and Delete. */
 export function ConnectionsPage({ api }: { api: AdminClient }) {
-  const [items, setItems] = useState<Connection[] | null>(null);
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState<Connection | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [tests, setTests] = useState<Record<string, TestResult | 'testing'>>({});
 
-  const load = useCallback(async () => {
-    try {
-      setItems(must(await api.GET('/connections', { params: { query: { limit: 200 } } })).items);
-    } catch (error) {
-      setProblem(messageOf(error));
-    }
-  }, [api]);
-  useEffect(() => void load(), [load]);
+  const [items, load] = useLoaded(api, fetchConnections, setProblem);
 
   async function verify(connection: Connection) {
     setTests((t) => ({ ...t, [connection.id]: 'testing' }));
@@ -296,19 +292,7 @@ function ConnectionForm({
           />
         </Field>
       ))}
-      {errors.form && (
-        <p className="error" role="alert">
-          {errors.form}
-        </p>
-      )}
-      <div className="buttons">
-        <button type="submit" disabled={busy}>
-          {editing ? 'Save' : 'Create'}
-        </button>
-        <button type="button" className="quiet" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormButtons error={errors.form} busy={busy} submit={editing ? 'Save' : 'Create'} onCancel={onCancel} />
     </form>
   );
 }

@@ -31,3 +31,34 @@ export function Field({
     </>
   );
 }
+
+/** A form's foot: the error no field owns (read out at once), then submit and Cancel. */
+export function FormButtons({
+  error,
+  busy,
+  submit,
+  onCancel,
+}: {
+  error?: string | null;
+  busy: boolean;
+  submit: string;
+  onCancel: () => void;
+}) {
+  return (
+    <>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="buttons">
+        <button type="submit" disabled={busy}>
+          {submit}
+        </button>
+        <button type="button" className="quiet" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </>
+  );
+}

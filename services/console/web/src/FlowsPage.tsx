@@ -1,27 +1,23 @@
 import { type AdminClient, must, type Schemas } from '@flowbridge/api-client';
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import { countErrors } from './builder/draft';
 import { FlowBuilder } from './builder/FlowBuilder';
 import { messageOf } from './errors';
 import { Field } from './Field';
 import { Outcome } from './Outcome';
+import { useLoaded } from './useLoaded';
 
 type Flow = Schemas['FlowView'];
 
+const fetchFlows = async (api: AdminClient) =>
+  must(await api.GET('/flows', { params: { query: { limit: 200 } } })).items;
+
 /** Flows: the list, New Flow, and one open in the Flow Builder. */
 export function FlowsPage({ api }: { api: AdminClient }) {
-  const [flows, setFlows] = useState<Flow[] | null>(null);
   const [openId, setOpenId] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
 
-  const load = useCallback(async () => {
-    try {
-      setFlows(must(await api.GET('/flows', { params: { query: { limit: 200 } } })).items);
-    } catch (error) {
-      setProblem(messageOf(error));
-    }
-  }, [api]);
-  useEffect(() => void load(), [load]);
+  const [flows, load] = useLoaded(api, fetchFlows, setProblem);
 
   return (
     <section aria-labelledby="flows-title" className="flows">

@@ -169,6 +169,26 @@ describe('the Flow Builder canvas', () => {
     expect(calls.filter((c) => c.method === 'POST').map((c) => c.path)).toEqual(['/flows/{id}/validate']);
   });
 
+  it('a draft saved meanwhile by someone else: the save is refused (412) and the builder says so in words', async () => {
+    const { api } = fakeApi({
+      'GET /flows/{id}': () => ({ data: flow }),
+      'GET /apis': () => ({ data: { items: [], total: 0 } }),
+      'GET /connections': () => ({ data: { items: [], total: 0 } }),
+      'GET /flows/{id}/versions': () => ({ data: { items: [] } }),
+      'PATCH /flows/{id}': () => ({
+        status: 412,
+        data: { code: 'REVISION_CHANGED', message: 'The draft was saved by someone else', field: 'If-Match' },
+      }),
+    });
+    render(<FlowBuilder api={api} flowId="f1" onChanged={async () => undefined} />);
+    await userEvent.type(await screen.findByLabelText('New screen title'), 'Sample Screen');
+    await userEvent.click(screen.getByRole('button', { name: 'Add Screen' }));
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      'Someone else saved this flow meanwhile: reload the page to see their change, then make yours again',
+    );
+    expect(screen.queryByText('Screen "Sample Screen" added')).toBeNull();
+  });
+
   it('Add Screen saves the draft with the new screen and its place, sending the revision it read (If-Match)', async () => {
     const calls = builder();
     await userEvent.type(await screen.findByLabelText('New screen title'), 'Sample Screen');

@@ -13,6 +13,7 @@ import '@xyflow/react/dist/style.css';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { messageOf } from '../errors';
 import { Outcome } from '../Outcome';
+import { apisAndConnections } from '../useLoaded';
 import {
   addForm,
   addFormScreen,
@@ -92,12 +93,9 @@ function Builder({
     revision.current = view.revision;
   }, []);
   const loadApis = useCallback(async () => {
-    const [a, c] = await Promise.all([
-      api.GET('/apis', { params: { query: { limit: 200 } } }),
-      api.GET('/connections', { params: { query: { limit: 200 } } }),
-    ]);
-    setApis(must(a).items);
-    setConnections(must(c).items);
+    const loaded = await apisAndConnections(api);
+    setApis(loaded.apis);
+    setConnections(loaded.connections);
   }, [api]);
   const reload = useCallback(async () => {
     take(must(await api.GET('/flows/{id}', { params: { path: { id: flowId } } })));

@@ -1,7 +1,8 @@
 import type { AdminClient, Schemas } from '@flowbridge/api-client';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Field } from '../Field';
 import { ApiPicker } from './ActionEditor';
+import { PanelActions, useEditedCopy } from './panel';
 import { type FooterAction, fieldIdOf, type FormScreen, idOf, type Problem } from './draft';
 import { type ScreenChoice, ScreenSelect } from './ScreenSelect';
 
@@ -66,18 +67,7 @@ export function FormScreenPanel({
   onApiCreated: () => Promise<void>;
   onUpdate: (screen: FormScreen) => Promise<void>;
 }) {
-  const [edited, setEdited] = useState<FormScreen>(screen);
-  const [busy, setBusy] = useState(false);
-  const saved = JSON.stringify(screen);
-  useEffect(() => setEdited(JSON.parse(saved) as FormScreen), [saved]);
-  useEffect(() => {
-    if (!focus) return;
-    for (let p = focus.path; p; p = p.replace(/(\.[^.[\]]+|\[\d+\])$/, '')) {
-      const element = document.getElementById(fieldIdOf(p));
-      if (element) return void element.focus();
-      if (!/(\.[^.[\]]+|\[\d+\])$/.test(p)) return;
-    }
-  }, [focus]);
+  const { edited, setEdited, busy, update, undo } = useEditedCopy(screen, focus, onUpdate);
 
   const errorAt = (path: string) =>
     problems
@@ -262,21 +252,7 @@ export function FormScreenPanel({
         </>
       )}
 
-      <div className="buttons sticky">
-        <button
-          type="button"
-          disabled={busy}
-          onClick={() => {
-            setBusy(true);
-            void onUpdate(edited).finally(() => setBusy(false));
-          }}
-        >
-          Update Component
-        </button>
-        <button type="button" className="quiet" onClick={() => setEdited(screen)}>
-          Undo changes
-        </button>
-      </div>
+      <PanelActions busy={busy} onUpdate={update} onUndo={undo} />
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import type { AdminClient, Schemas } from '@flowbridge/api-client';
-import { useEffect, useState } from 'react';
 import { Field } from '../Field';
+import { PanelActions, useEditedCopy } from './panel';
 import { ActionEditor, NEW_ACTIONS } from './ActionEditor';
 import { type ScreenChoice, ScreenSelect } from './ScreenSelect';
 import { type Action, fieldIdOf, idOf, type Message, type Problem, type Screen } from './draft';
@@ -41,15 +41,7 @@ export function ScreenPanel({
   /** The flow's WhatsApp forms, which a message can open. */
   forms: Array<{ id: string; name: string }>;
 }) {
-  const [edited, setEdited] = useState<Screen>(screen);
-  const [busy, setBusy] = useState(false);
-  // A save elsewhere (a screen moved on the canvas) answers the same screen anew: only a changed one resets
-  // the edits in progress.
-  const saved = JSON.stringify(screen);
-  useEffect(() => setEdited(JSON.parse(saved) as Screen), [saved]);
-  useEffect(() => {
-    if (focus) focusField(focus.path);
-  }, [focus]);
+  const { edited, setEdited, busy, update, undo } = useEditedCopy(screen, focus, onUpdate);
 
   const at = `screens[${index}]`;
   const errorAt = (path: string) =>
@@ -205,24 +197,11 @@ export function ScreenPanel({
         </select>
       </Field>
 
-      <div className="buttons sticky">
-        <button
-          type="button"
-          disabled={busy}
-          onClick={() => {
-            setBusy(true);
-            void onUpdate(edited).finally(() => setBusy(false));
-          }}
-        >
-          Update Component
-        </button>
-        <button type="button" className="quiet" onClick={() => setEdited(screen)}>
-          Undo changes
-        </button>
+      <PanelActions busy={busy} onUpdate={update} onUndo={undo}>
         <button type="button" className="quiet danger" onClick={onDelete}>
           Delete screen
         </button>
-      </div>
+      </PanelActions>
     </div>
   );
 }
@@ -367,17 +346,4 @@ function uniqueId(buttons: Array<{ id: string }>, self: number, title: string): 
   let id = base;
   for (let n = 2; taken.has(id); n++) id = `${base}_${n}`;
   return id;
-}
-
-/** Focuses the control of a document path, or of the nearest enclosing path that has one. */
-function focusField(path: string): void {
-  for (let p = path; p; p = p.replace(/(\.[^.[\]]+|\[\d+\])$/, '')) {
-    const element = document.getElementById(fieldIdOf(p));
-    if (element) {
-      element.focus();
-      element.scrollIntoView?.({ block: 'center' });
-      return;
-    }
-    if (!/(\.[^.[\]]+|\[\d+\])$/.test(p)) return;
-  }
 }

@@ -1,4 +1,4 @@
-import { type AdminClient, must, type Schemas } from '@flowbridge/api-client';
+import { type AdminClient, AdminApiError, must, type Schemas } from '@flowbridge/api-client';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { messageOf } from '../errors';
 import { Outcome } from '../Outcome';
@@ -20,6 +20,7 @@ export function TestPanel({ api, flowId }: { api: AdminClient; flowId: string })
   const [text, setText] = useState('');
   const [run, setRun] = useState<Run | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [sandboxOff, setSandboxOff] = useState(false);
   const after = useRef(0);
 
   useEffect(() => {
@@ -28,9 +29,9 @@ export function TestPanel({ api, flowId }: { api: AdminClient; flowId: string })
     setRun(null);
     let stopped = false;
     let busy = false;
-    const tick = async () => {
-      if (busy || stopped) return;
-      busy = true;
+    let chat = true;
+    /** The conversation so far, while there is a sandbox to chat through. */
+    const converse = async () => {
       try {
         const conversation = await sandbox('GET', `/contacts/${contact}/conversation?after=${after.current}`);
         const items = (conversation as { items: Array<{ seq: number } & Parameters<typeof bubbleOf>[0]> })
@@ -39,6 +40,19 @@ export function TestPanel({ api, flowId }: { api: AdminClient; flowId: string })
           after.current = Math.max(after.current, ...items.map((i) => i.seq));
           setBubbles((b) => [...b, ...items.map(bubbleOf)]);
         }
+      } catch (e) {
+        // No sandbox beside this console (a deployment): the run view still follows a real phone's contact.
+        if (e instanceof AdminApiError && e.code === 'SANDBOX_OFF') {
+          chat = false;
+          if (!stopped) setSandboxOff(true);
+        } else if (!stopped) setError(messageOf(e));
+      }
+    };
+    const tick = async () => {
+      if (busy || stopped) return;
+      busy = true;
+      try {
+        if (chat) await converse();
         const runs = must(await api.GET('/runs', { params: { query: { contact, flowId, limit: 1 } } })).items;
         if (runs[0] && !stopped)
           setRun(must(await api.GET('/runs/{id}', { params: { path: { id: runs[0].id } } })));
@@ -74,9 +88,17 @@ export function TestPanel({ api, flowId }: { api: AdminClient; flowId: string })
   return (
     <section className="test" aria-label="Test">
       <h3>Test</h3>
-      <p className="hint">
-        Talk to the active version as a WhatsApp contact (through the sandbox): say a keyword that starts it.
-      </p>
+      {sandboxOff ? (
+        <p className="hint">
+          No WhatsApp sandbox beside this console: message the number from a phone, and type that phone's
+          number below to follow its run here.
+        </p>
+      ) : (
+        <p className="hint">
+          Talk to the active version as a WhatsApp contact (through the sandbox): say a keyword that starts
+          it.
+        </p>
+      )}
       <div className="test-columns">
         <div className="chat" aria-label="Chat">
           <label htmlFor="test-contact">Contact number</label>
@@ -94,42 +116,48 @@ export function TestPanel({ api, flowId }: { api: AdminClient; flowId: string })
               New contact
             </button>
           </div>
-          <ol className="bubbles" aria-live="polite" aria-label="Conversation">
-            {bubbles.map((b, i) => (
-              <li key={i} className={`bubble ${b.from}`}>
-                <span className="visually-hidden">{b.from === 'contact' ? 'You:' : 'Business:'}</span>
-                {b.lines.map((line, j) => (
-                  <p key={j}>{line}</p>
-                ))}
-                {b.choices.length > 0 && (
-                  <div className="choices">
-                    {b.choices.map((c) => (
-                      <button
-                        key={c.id}
-                        type="button"
-                        className="quiet"
-                        onClick={() => void send(c.kind, c.kind === 'tap' ? { button: c.id } : { row: c.id })}
-                      >
-                        {c.title}
-                      </button>
+          {!sandboxOff && (
+            <>
+              <ol className="bubbles" aria-live="polite" aria-label="Conversation">
+                {bubbles.map((b, i) => (
+                  <li key={i} className={`bubble ${b.from}`}>
+                    <span className="visually-hidden">{b.from === 'contact' ? 'You:' : 'Business:'}</span>
+                    {b.lines.map((line, j) => (
+                      <p key={j}>{line}</p>
                     ))}
-                  </div>
-                )}
-              </li>
-            ))}
-          </ol>
-          <form onSubmit={submit} className="row" aria-label="Send a message">
-            <label htmlFor="test-text" className="visually-hidden">
-              Message
-            </label>
-            <input
-              id="test-text"
-              value={text}
-              onChange={(e) => setText(e.target.value)}
-              placeholder="Type a message"
-            />
-            <button type="submit">Send</button>
-          </form>
+                    {b.choices.length > 0 && (
+                      <div className="choices">
+                        {b.choices.map((c) => (
+                          <button
+                            key={c.id}
+                            type="button"
+                            className="quiet"
+                            onClick={() =>
+                              void send(c.kind, c.kind === 'tap' ? { button: c.id } : { row: c.id })
+                            }
+                          >
+                            {c.title}
+                          </button>
+                        ))}
+                      </div>
+                    )}
+                  </li>
+                ))}
+              </ol>
+              <form onSubmit={submit} className="row" aria-label="Send a message">
+                <label htmlFor="test-text" className="visually-hidden">
+                  Message
+                </label>
+                <input
+                  id="test-text"
+                  value={text}
+                  onChange={(e) => setText(e.target.value)}
+                  placeholder="Type a message"
+                />
+                <button type="submit">Send</button>
+              </form>
+            </>
+          )}
           <Outcome problem={error} />
         </div>
         <RunView run={run} />

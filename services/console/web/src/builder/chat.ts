@@ -1,13 +1,11 @@
 // What the chat panel shows of a sandbox conversation entry: a Cloud API message the business sent (text,
-// buttons, list, form, media) or the webhook message the contact posted, as lines and the choices it offers.
+// buttons, list, form, media) or the webhook message the contact posted, as lines and the choices it offers
+// (read as the terminal chat reads them).
+import { type Choice, choicesOf } from '../../../../../tools/sandbox/src/chat-view';
+
+export type { Choice };
 
 type Obj = Record<string, unknown>;
-
-export interface Choice {
-  kind: 'tap' | 'pick';
-  id: string;
-  title: string;
-}
 
 export interface Bubble {
   from: 'contact' | 'business';
@@ -39,22 +37,6 @@ function linesOf(message: Obj): string[] {
   }
   const media = (message[type] ?? {}) as { link?: string; caption?: string };
   return [`[${type}] ${media.caption ?? media.link ?? ''}`.trim()];
-}
-
-function choicesOf(message: Obj): Choice[] {
-  const interactive = message.interactive as Obj | undefined;
-  const action = interactive?.action as Obj | undefined;
-  if (interactive?.type === 'button')
-    return ((action?.buttons as Array<{ reply: { id: string; title: string } }>) ?? []).map((b) => ({
-      kind: 'tap',
-      id: b.reply.id,
-      title: b.reply.title,
-    }));
-  if (interactive?.type === 'list')
-    return ((action?.sections as Array<{ rows: Array<{ id: string; title: string }> }>) ?? [])
-      .flatMap((s) => s.rows)
-      .map((r) => ({ kind: 'pick', id: r.id, title: r.title }));
-  return [];
 }
 
 /** What the contact sent: their text, or the title of the button or row they chose. */
