@@ -2,7 +2,7 @@ import { type AdminClient, must, type Schemas } from '@flowbridge/api-client';
 import { type FormEvent, useState } from 'react';
 import { ApiForm } from './ApiForm';
 import { messageOf } from './errors';
-import { Field } from './Field';
+import { Field, TableHead } from './Field';
 import { Outcome } from './Outcome';
 import { apisAndConnections, useLoaded } from './useLoaded';
 
@@ -61,16 +61,7 @@ export function ApisPage({ api }: { api: AdminClient }) {
       )}
       {apis && apis.length > 0 && (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">API Name</th>
-              <th scope="col">Request</th>
-              <th scope="col">Connection</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['API Name', 'Request', 'Connection']} actions />
           <tbody>
             {apis.map((a) => (
               <tr key={a.id}>

@@ -1,7 +1,7 @@
 import { type AdminClient, AdminApiError, must, type Schemas } from '@flowbridge/api-client';
 import { type FormEvent, useState } from 'react';
 import { messageOf } from './errors';
-import { Field, FormButtons } from './Field';
+import { Field, FormButtons, TableHead } from './Field';
 import { Outcome } from './Outcome';
 import { useLoaded } from './useLoaded';
 
@@ -62,17 +62,7 @@ export function ChannelsPage({ api }: { api: AdminClient }) {
       {items && items.length === 0 && <p>No WhatsApp number yet: flows answer on the numbers added here.</p>}
       {items && items.length > 0 && (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Number</th>
-              <th scope="col">Phone number ID</th>
-              <th scope="col">Access token</th>
-              <th scope="col">App secret</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Number', 'Phone number ID', 'Access token', 'App secret']} actions />
           <tbody>
             {items.map((c) => (
               <tr key={c.id}>

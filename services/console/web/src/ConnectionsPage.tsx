@@ -1,6 +1,6 @@
 import { type AdminClient, AdminApiError, must, type Schemas } from '@flowbridge/api-client';
 import { messageOf } from './errors';
-import { Field, FormButtons } from './Field';
+import { Field, FormButtons, TableHead } from './Field';
 import { Outcome } from './Outcome';
 import { useLoaded } from './useLoaded';
 import { type FormEvent, useState } from 'react';
@@ -79,17 +79,7 @@ export function ConnectionsPage({ api }: { api: AdminClient }) {
         <p>No connections yet: add the first one.</p>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Title</th>
-              <th scope="col">URL</th>
-              <th scope="col">Auth</th>
-              <th scope="col">Check</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Title', 'URL', 'Auth', 'Check']} actions />
           <tbody>
             {items.map((c) => {
               const test = tests[c.id];

@@ -3,7 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { countErrors } from './builder/draft';
 import { FlowBuilder } from './builder/FlowBuilder';
 import { messageOf } from './errors';
-import { Field } from './Field';
+import { Field, TableHead } from './Field';
 import { Outcome } from './Outcome';
 import { useLoaded } from './useLoaded';
 
@@ -33,16 +33,7 @@ export function FlowsPage({ api }: { api: AdminClient }) {
       {flows && flows.length === 0 && <p>No flows yet.</p>}
       {flows && flows.length > 0 && (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Flow</th>
-              <th scope="col">Active version</th>
-              <th scope="col">Draft</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Flow', 'Active version', 'Draft']} actions />
           <tbody>
             {flows.map((f) => (
               <tr key={f.id} aria-current={f.id === openId ? 'true' : undefined}>

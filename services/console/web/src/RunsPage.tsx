@@ -3,7 +3,7 @@ import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { bubbleOf } from './builder/chat';
 import { RunView } from './builder/TestPanel';
 import { messageOf } from './errors';
-import { Field } from './Field';
+import { Field, TableHead } from './Field';
 import { Outcome } from './Outcome';
 
 type RunSummary = Schemas['RunSummary'];
@@ -66,18 +66,7 @@ export function RunsPage({ api }: { api: AdminClient }) {
       {runs && runs.length === 0 && <p>No runs found.</p>}
       {runs && runs.length > 0 && (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Contact</th>
-              <th scope="col">Status</th>
-              <th scope="col">Screen</th>
-              <th scope="col">Version</th>
-              <th scope="col">Started</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Contact', 'Status', 'Screen', 'Version', 'Started']} actions />
           <tbody>
             {runs.map((r) => (
               <tr key={r.id} aria-current={r.id === openId ? 'true' : undefined}>

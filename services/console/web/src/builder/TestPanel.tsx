@@ -4,6 +4,7 @@ import { messageOf } from '../errors';
 import { Outcome } from '../Outcome';
 import { sandbox } from '../session';
 import { type Bubble, bubbleOf } from './chat';
+import { TableHead } from '../Field';
 
 type Run = Schemas['RunDetail'];
 const POLL_MS = 700;
@@ -194,14 +195,7 @@ export function RunView({ run }: { run: Run | null }) {
         <p className="hint">None yet.</p>
       ) : (
         <table className="calls">
-          <thead>
-            <tr>
-              <th scope="col">Attempt</th>
-              <th scope="col">Request</th>
-              <th scope="col">Status</th>
-              <th scope="col">Time</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Attempt', 'Request', 'Status', 'Time']} />
           <tbody>
             {run.callLog.map((c, i) => (
               <tr key={i}>
