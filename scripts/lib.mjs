@@ -102,8 +102,13 @@ export function ensureChromium() {
 }
 
 /** `.env` values for local runs; the real environment wins. */
+/** The settings file npm start, migrate and the CLI read (FLOWBRIDGE_ENV_FILE, e.g. a test's own; default .env). */
+export function envFilePath() {
+  return process.env.FLOWBRIDGE_ENV_FILE || join(ROOT, '.env');
+}
+
 export function loadDotEnv() {
-  const file = join(ROOT, '.env');
+  const file = envFilePath();
   if (!existsSync(file)) return {};
   return parseEnv(readFileSync(file, 'utf8'));
 }

@@ -1,4 +1,5 @@
 // `npm start`: installs what is missing, finds Postgres and Redis, builds, migrates and runs every service.
+// `npm start -- --no-build` runs what `npm run build` last built (dist/ must be there).
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +10,8 @@ import {
   ensureDependencies,
   ensureRuntime,
   ensureInfrastructure,
+  envFilePath,
+  fail,
   loadDotEnv,
   ROOT,
   runOrFail,
@@ -21,7 +24,7 @@ import { SERVICE_NODE_OPTIONS, SERVICES } from './services.mjs';
 ensureDependencies();
 ensureRuntime();
 
-const envFile = join(ROOT, '.env');
+const envFile = envFilePath();
 if (!existsSync(envFile)) {
   step('Creating .env from .env.example with fresh local secrets');
   copyFileSync(join(ROOT, '.env.example'), envFile);
@@ -58,7 +61,9 @@ const ownerUrl = env.DATABASE_MIGRATION_URL || env.DATABASE_URL;
 await ensureInfrastructure({ databaseUrl: ownerUrl, redisUrl: env.REDIS_URL });
 await ensureDatabase(ownerUrl);
 
-runOrFail(process.execPath, [join(ROOT, 'scripts/build.mjs')]);
+if (!process.argv.includes('--no-build')) runOrFail(process.execPath, [join(ROOT, 'scripts/build.mjs')]);
+else if (!existsSync(join(ROOT, 'dist/console-web/index.html')))
+  fail('--no-build: dist/ is missing; run npm run build');
 runOrFail(process.execPath, [join(ROOT, 'scripts/migrate.mjs')], { env });
 
 // The demo business API is plain http on this machine: the outbound policy must let the demo reach it.

@@ -1,24 +1,28 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { createTestDatabase, type TestDatabase, testRedisUrl, until } from '@flowbridge/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { type DemoApi, startDemoApi } from '../tools/demo-api/src/demo-api';
-import { type Sandbox, startSandbox } from '../tools/sandbox/src/sandbox';
 import { CHROMIUM, CHROMIUM_ARGS } from './browser';
-import { freePort, migrateServices, newKey, ROOT, ServiceProcess, type ServiceName } from './service-process';
+import { freePort, newKey, ROOT, ServiceProcess } from './service-process';
 
 /** Screenshots of each step, kept as the test's artifacts. */
 const SHOTS = join(ROOT, 'test-artifacts', 'console');
 
-// The console as `npm start` runs it: its service (the built pages, the admin APIs behind /api, the sandbox's
-// contact routes behind /sandbox) in front of the four services as processes, the WhatsApp sandbox and the demo
+// The system as `npm start` starts it (scripts/start.mjs itself, after the build npm test made): the console (the
+// built pages, the admin APIs behind /api, the sandbox's contact routes behind /sandbox) in front of the four
+// services, the WhatsApp sandbox, and a test's own demo business API; no demo seeded, so the workspace is empty;
 // business API, driven in Debian's Chromium through Playwright: the product page's walkthrough, clicked.
 describe('[issue 21] the console in a real browser (Playwright, Chromium)', () => {
   let db: TestDatabase;
   let demo: DemoApi;
-  let sandbox: Sandbox;
+  let system: ChildProcess;
+  let systemExited: Promise<void>;
+  const systemOutput: string[] = [];
   const number = {
     phoneNumberId: '180000000000001',
     displayPhoneNumber: '15550002222',
@@ -27,29 +31,12 @@ describe('[issue 21] the console in a real browser (Playwright, Chromium)', () =
   };
   let browser: Browser;
   let page: Page;
-  let consoleProcess: ServiceProcess;
-  let lonelyConsole: ServiceProcess;
-  const started: ServiceProcess[] = [];
+  let consoleUrl: string;
+  let lonelyConsole: ServiceProcess | undefined;
   const adminKey = `fb_test_${randomBytes(18).toString('base64url')}`;
   const prefix = `fbtest-console-${randomBytes(4).toString('hex')}`;
   const encryptionKey = newKey();
-  const env = (): NodeJS.ProcessEnv => ({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: db.appUrl,
-    DATABASE_POOL_SIZE: '8',
-    REDIS_URL: testRedisUrl(),
-    RPC_NAMESPACE: prefix,
-    QUEUE_PREFIX: prefix,
-    ADMIN_API_KEY: adminKey,
-    ADMIN_WORKSPACE: 'ws-console',
-    OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
-    ENCRYPTION_KEYS: `k1:${encryptionKey}`,
-    TRIGGER_PARTITIONS: '4',
-    NAVIGATION_PARTITIONS: '4',
-    GRAPH_API_BASE_URL: sandbox.url,
-  });
-  const origin = () => consoleProcess.url('');
+  const origin = () => consoleUrl;
   /** The draft of the flow the walkthrough builds, as the API has it. */
   const flowDraft = async () => {
     const headers = { authorization: `Bearer ${adminKey}` };
@@ -84,55 +71,89 @@ describe('[issue 21] the console in a real browser (Playwright, Chromium)', () =
       throw new Error(`no Chromium at ${CHROMIUM}: npm test installs Debian's (apt-get install chromium)`);
     mkdirSync(SHOTS, { recursive: true });
     db = await createTestDatabase('console');
-    await migrateServices(
-      db.url,
-      ['connections', 'flow-definition', 'worker', 'whatsapp-messaging'],
-      db.appUrl,
-    );
     demo = await startDemoApi();
-    sandbox = await startSandbox({ webhookUrl: 'http://127.0.0.1:9/unset', numbers: [number] });
-    const launch = async (service: ServiceName) => {
-      const proc = await ServiceProcess.launch(service, env());
-      started.push(proc);
-      await proc.ready();
-      return proc;
+    const [sandboxPort, consolePort, ...servicePorts] = await Promise.all(
+      Array.from({ length: 6 }, () => freePort()),
+    );
+    const ports = {
+      CONNECTIONS_PORT: servicePorts[0],
+      FLOW_DEFINITION_PORT: servicePorts[1],
+      WORKER_PORT: servicePorts[2],
+      WHATSAPP_MESSAGING_PORT: servicePorts[3],
     };
-    const [connections, flows, worker, messaging] = await Promise.all([
-      launch('connections'),
-      launch('flow-definition'),
-      launch('worker'),
-      launch('whatsapp-messaging'),
-    ]);
-    sandbox.options.webhookUrl = messaging.url('/webhooks/whatsapp');
-    const startConsole = async (urls: Record<string, string>) => {
-      const port = await freePort();
-      const proc = new ServiceProcess(
-        join(ROOT, 'dist/services/console/src/main.js'),
-        { NODE_ENV: 'test', LOG_LEVEL: 'warn', CONSOLE_PORT: String(port), ...urls },
-        port,
+    // npm start with this test's settings: its own settings file (made from .env.example as for a newcomer),
+    // database, Redis prefixes and free ports; the sandbox on a port of this machine (so npm start runs it).
+    system = spawn(process.execPath, [join(ROOT, 'scripts/start.mjs'), '--no-build'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        FLOWBRIDGE_ENV_FILE: join(mkdtempSync(join(tmpdir(), 'fb-console-')), '.env'),
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: db.appUrl,
+        DATABASE_MIGRATION_URL: db.url,
+        DATABASE_POOL_SIZE: '8',
+        REDIS_URL: testRedisUrl(),
+        RPC_NAMESPACE: prefix,
+        QUEUE_PREFIX: prefix,
+        TRIGGER_PARTITIONS: '4',
+        NAVIGATION_PARTITIONS: '4',
+        ADMIN_API_KEY: adminKey,
+        ADMIN_WORKSPACE: 'ws-console',
+        ENCRYPTION_KEYS: `k1:${encryptionKey}`,
+        OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
+        DEMO: 'false',
+        GRAPH_API_BASE_URL: `http://127.0.0.1:${sandboxPort}`,
+        SANDBOX_PHONE_NUMBER_ID: number.phoneNumberId,
+        SANDBOX_DISPLAY_PHONE_NUMBER: number.displayPhoneNumber,
+        SANDBOX_WABA_ID: number.wabaId,
+        SANDBOX_APP_SECRET: number.appSecret,
+        CONSOLE_PORT: String(consolePort),
+        ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    systemExited = new Promise((resolve) => system.once('exit', () => resolve()));
+    const running = new Promise<void>((resolve, reject) => {
+      const read = (chunk: Buffer) => {
+        systemOutput.push(chunk.toString());
+        if (systemOutput.join('').includes('Flowbridge is running')) resolve();
+      };
+      system.stdout!.on('data', read);
+      system.stderr!.on('data', read);
+      system.once('exit', (code) =>
+        reject(new Error(`npm start exited (${code}):\n${systemOutput.join('')}`)),
       );
-      started.push(proc);
-      await proc.ready();
-      return proc;
-    };
-    const services = {
-      CONNECTIONS_URL: connections.url(''),
-      FLOW_DEFINITION_URL: flows.url(''),
-      WORKER_URL: worker.url(''),
-      WHATSAPP_MESSAGING_URL: messaging.url(''),
-    };
-    consoleProcess = await startConsole({ ...services, SANDBOX_URL: sandbox.url });
+    });
+    await running;
+    consoleUrl = `http://127.0.0.1:${consolePort}`;
+    expect(systemOutput.join('')).toContain(`console              ${consoleUrl}`);
     // A second console whose worker is not running, and with no sandbox beside it.
-    lonelyConsole = await startConsole({ ...services, WORKER_URL: `http://127.0.0.1:${await freePort()}` });
+    const port = await freePort();
+    lonelyConsole = new ServiceProcess(
+      join(ROOT, 'dist/services/console/src/main.js'),
+      {
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'warn',
+        CONSOLE_PORT: String(port),
+        CONNECTIONS_URL: `http://127.0.0.1:${ports.CONNECTIONS_PORT}`,
+        FLOW_DEFINITION_URL: `http://127.0.0.1:${ports.FLOW_DEFINITION_PORT}`,
+        WORKER_URL: `http://127.0.0.1:${await freePort()}`,
+        WHATSAPP_MESSAGING_URL: `http://127.0.0.1:${ports.WHATSAPP_MESSAGING_PORT}`,
+      },
+      port,
+    );
+    await lonelyConsole.ready();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
     page = await (await browser.newContext()).newPage();
-  }, 90_000);
+  }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
-    for (const p of started) p.kill('SIGTERM');
-    await Promise.all(started.map((p) => p.exited));
-    await sandbox?.close();
+    lonelyConsole?.kill('SIGTERM');
+    system?.kill('SIGTERM'); // npm start stops everything it started
+    await Promise.all([lonelyConsole?.exited, systemExited]);
     await demo?.close();
     await db?.drop();
   }, 60_000);
@@ -147,7 +168,7 @@ describe('[issue 21] the console in a real browser (Playwright, Chromium)', () =
     expect((await get('/runs')).status).toBe(200);
     expect((await get('/channels')).status).toBe(200);
     expect((await fetch(`${origin()}/api/flows`)).status).toBe(401); // the service checks the key
-    const down = await get('/runs', lonelyConsole.url(''));
+    const down = await get('/runs', lonelyConsole!.url(''));
     expect(down.status).toBe(503);
     expect(await down.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
     const none = await get('/nothing-here');
@@ -173,7 +194,7 @@ describe('[issue 21] the console in a real browser (Playwright, Chromium)', () =
     const reset = await fetch(`${origin()}/sandbox/reset`, { method: 'POST', ...as(adminKey) });
     expect(reset.status).toBe(404);
     expect((await fetch(`${origin()}/sandbox/numbers`, as(adminKey))).status).toBe(404);
-    const off = await fetch(`${lonelyConsole.url('')}${conversation}`, as(adminKey));
+    const off = await fetch(`${lonelyConsole!.url('')}${conversation}`, as(adminKey));
     expect(off.status).toBe(404);
     expect(await off.json()).toMatchObject({ code: 'SANDBOX_OFF' });
   });
