@@ -4,7 +4,6 @@ import {
   Background,
   Controls,
   type Edge,
-  MarkerType,
   ReactFlow,
   ReactFlowProvider,
   useReactFlow,
@@ -19,11 +18,9 @@ import {
   addFormScreen,
   addScreen,
   countErrors,
-  formExitsOf,
   formKey,
   formScreenOf,
   replaceFormScreen,
-  exitsOf,
   type FlowDocument,
   type Problem,
   positionOf,
@@ -34,21 +31,16 @@ import {
   withPosition,
 } from './draft';
 import { FlowSettings } from './FlowSettings';
+import { Problems } from './Problems';
 import { FormScreenPanel } from './FormScreenPanel';
-import { formLinesOf, linesOf, type ScreenNode, ScreenNodeView } from './ScreenNode';
+import { type ScreenNode, ScreenNodeView } from './ScreenNode';
+import { edgesOf, shownScreens } from './canvas';
 import { ScreenPanel } from './ScreenPanel';
 import { TestPanel } from './TestPanel';
 import { Versions } from './Versions';
 
 type Flow = Schemas['FlowView'];
 const NODE_TYPES = { screen: ScreenNodeView };
-const EDGE_COLOURS = {
-  success: '#05603a',
-  failure: '#b42318',
-  then: '#175cd3',
-  else: '#6941c6',
-  next: '#475467',
-};
 
 /** The Flow Builder: a flow's screens on a canvas, one edited in the side panel, verified, published, tested. */
 export function FlowBuilder(props: { api: AdminClient; flowId: string; onChanged: () => Promise<void> }) {
@@ -107,33 +99,10 @@ function Builder({
   const screens = useMemo(() => draft?.screens ?? [], [draft]);
   const form = view >= 0 ? draft?.forms?.[view] : undefined;
   const formScreens = useMemo(() => form?.screens ?? [], [form]);
-  /** The screens on the canvas now: their ids, layout keys, exits and problems' indexes. */
-  const shown = useMemo(() => {
-    if (!draft) return [];
-    const apiNames = Object.fromEntries(apis.map((a) => [a.id, a.name]));
-    if (form)
-      return formScreens.map((screen, index) => ({
-        id: screen.id,
-        key: formKey(form, screen.id),
-        title: screen.title,
-        start: (form.startScreen ?? formScreens[0]?.id) === screen.id,
-        lines: formLinesOf(screen, apiNames),
-        exits: formExitsOf(screen, view, index),
-        problems: problems.filter((p) => {
-          const at = formScreenOf(p);
-          return at.form === view && at.screen === index && p.severity === 'error';
-        }).length,
-      }));
-    return screens.map((screen, index) => ({
-      id: screen.id,
-      key: screen.id,
-      title: screen.title || screen.id,
-      start: draft.startScreen === screen.id,
-      lines: linesOf(screen, apiNames),
-      exits: exitsOf(screen, index),
-      problems: problems.filter((p) => screenIndexOf(p) === index && p.severity === 'error').length,
-    }));
-  }, [draft, form, formScreens, screens, view, apis, problems]);
+  const shown = useMemo(
+    () => (draft ? shownScreens(draft, view, apis, problems) : []),
+    [draft, view, apis, problems],
+  );
   useEffect(() => {
     if (!draft) return;
     setNodes(
@@ -158,22 +127,7 @@ function Builder({
     const timer = setTimeout(() => void canvas.fitView({ padding: 0.2, maxZoom: 1 }), 50);
     return () => clearTimeout(timer);
   }, [count, view, canvas]);
-  const edges = useMemo<Edge[]>(() => {
-    const ids = new Set(shown.map((s) => s.id));
-    return shown.flatMap((screen) =>
-      screen.exits
-        .filter((exit) => ids.has(exit.target))
-        .map((exit) => ({
-          id: exit.path,
-          source: screen.id,
-          target: exit.target,
-          label: exit.label,
-          markerEnd: { type: MarkerType.ArrowClosed, color: EDGE_COLOURS[exit.kind] },
-          style: { stroke: EDGE_COLOURS[exit.kind] },
-          labelStyle: { fill: EDGE_COLOURS[exit.kind], fontWeight: 600 },
-        })),
-    );
-  }, [shown]);
+  const edges = useMemo(() => edgesOf(shown), [shown]);
 
   /** Saves the draft (one save at a time, each with the revision the last one answered: If-Match). */
   const save = useCallback(
@@ -256,7 +210,6 @@ function Builder({
   const screen = form ? undefined : (screens[selected] as Screen | undefined);
   const formScreen = form ? formScreens[selected] : undefined;
   const forms = draft.forms ?? [];
-  const errors = problems.filter((p) => p.severity === 'error');
 
   return (
     <div className="builder" role="region" aria-label={`Flow ${flow.name}`}>
@@ -293,28 +246,7 @@ function Builder({
         </div>
       </div>
       <Outcome notice={notice} problem={error} />
-      {problems.length > 0 && (
-        <details open={errors.length > 0} className="problems-box">
-          <summary>
-            {countErrors(problems)}
-            {problems.length > errors.length ? `, ${problems.length - errors.length} warnings` : ''}
-          </summary>
-          <ul className="problems">
-            {problems.map((p, i) => (
-              <li key={i}>
-                <button
-                  type="button"
-                  className={`link ${p.severity === 'error' ? 'bad' : ''}`}
-                  onClick={() => focusProblem(p)}
-                >
-                  <strong>{titleOfProblem(p, draft)}</strong>: {p.message}
-                </button>{' '}
-                <code>{p.path}</code>
-              </li>
-            ))}
-          </ul>
-        </details>
-      )}
+      <Problems problems={problems} draft={draft} onFocus={focusProblem} />
       {forms.length > 0 && (
         <div className="row views">
           <label htmlFor="canvas-view">Showing</label>
@@ -444,16 +376,4 @@ function Builder({
     setSelected(document.screens!.findIndex((s) => s.id === id));
     void save(document, `Screen "${title}" added`);
   }
-}
-
-function titleOfProblem(problem: Problem, document: FlowDocument): string {
-  const inForm = formScreenOf(problem);
-  const form = document.forms?.[inForm.form];
-  if (form) {
-    const screen = form.screens?.[inForm.screen];
-    return screen ? `Form "${form.name}", screen "${screen.title}"` : `Form "${form.name}"`;
-  }
-  const screen = document.screens?.[screenIndexOf(problem)];
-  if (screen) return `Screen "${screen.title || screen.id}"`;
-  return problem.screenId ? `Screen "${problem.screenId}"` : 'Flow';
 }
