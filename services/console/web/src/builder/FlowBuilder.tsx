@@ -170,7 +170,11 @@ function Builder({
     setSelected(index);
     setFocus({ path: problem.path });
     const node = nextView === view ? nodes[index] : undefined;
-    if (node) void canvas.setCenter(node.position.x + 110, node.position.y + 50, { zoom: 1, duration: 300 });
+    if (node)
+      void canvas.setCenter(node.position.x + 110, node.position.y + 50, {
+        zoom: Math.max(canvas.getZoom(), 0.8),
+        duration: 300,
+      });
   };
 
   async function act(work: () => Promise<void>) {
