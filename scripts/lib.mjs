@@ -101,12 +101,12 @@ export function ensureChromium() {
   });
 }
 
-/** `.env` values for local runs; the real environment wins. */
 /** The settings file npm start, migrate and the CLI read (FLOWBRIDGE_ENV_FILE, e.g. a test's own; default .env). */
 export function envFilePath() {
   return process.env.FLOWBRIDGE_ENV_FILE || join(ROOT, '.env');
 }
 
+/** `.env` values for local runs; the real environment wins. */
 export function loadDotEnv() {
   const file = envFilePath();
   if (!existsSync(file)) return {};

@@ -26,7 +26,7 @@ ensureRuntime();
 
 const envFile = envFilePath();
 if (!existsSync(envFile)) {
-  step('Creating .env from .env.example with fresh local secrets');
+  step(`Creating ${envFile} from .env.example with fresh local secrets`);
   copyFileSync(join(ROOT, '.env.example'), envFile);
   const adminKey = `fb_local_${randomBytes(24).toString('base64url')}`;
   const text = readFileSync(envFile, 'utf8')

@@ -1,6 +1,6 @@
 // `npm test`: every check CI runs, in order: lint, format, types, build, the console's component tests, unit
-// and integration tests (with the fast reliability scenarios, and the console in Chromium), then the slow reliability scenarios at a tenth of their durations, and
-// the reliability report of both runs.
+// and integration tests (with the fast reliability scenarios, and the console in Chromium), then the slow
+// reliability scenarios at a tenth of their durations, and the reliability report of both runs.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
