@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Field } from '../Field';
 import { type FlowDocument, fieldIdOf, keywordsOf, type Problem, withKeywords } from './draft';
+import { focusField } from './panel';
 import { type ScreenChoice, ScreenSelect } from './ScreenSelect';
 
 /** The flow as a whole (nothing selected on the canvas): what starts it and the screen it starts on. */
@@ -30,7 +31,7 @@ export function FlowSettings({
     setApiTrigger((draft.triggers ?? []).some((t) => t.type === 'api'));
   }, [draft]);
   useEffect(() => {
-    if (focus) document.getElementById(fieldIdOf(focus.path.split(/[.[]/)[0]))?.focus();
+    if (focus) focusField(focus.path);
   }, [focus]);
   const errorAt = (field: string) =>
     problems
