@@ -36,6 +36,7 @@ import {
   startService as startProcess,
 } from './lib.mjs';
 import { MIGRATIONS } from '../scripts/services.mjs';
+import { hopsOf, startTraceSink } from './step-traces.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -95,6 +96,9 @@ const sandbox = await startSandbox({
   latencyMs: Number(process.env.BENCH_CLOUD_API_LATENCY_MS ?? 0),
 });
 
+// BENCH_TRACE=1: the services send their spans to the bench, which shows where each open-loop step's time goes.
+const traceSink = process.env.BENCH_TRACE ? await startTraceSink() : undefined;
+
 // --- services ------------------------------------------------------------------------------------------------
 const INTERNAL_KEY = randomBytes(32).toString('base64');
 const env = {
@@ -115,6 +119,7 @@ const env = {
   INTERNAL_KEY,
   WORKER_CONCURRENCY: '32',
   GRAPH_API_BASE_URL: sandbox.url,
+  ...(traceSink && { OTEL_EXPORTER_OTLP_ENDPOINT: traceSink.url, OTEL_BSP_SCHEDULE_DELAY: '200' }),
   // Tuning experiments: BENCH_WORKER_WRITE_CONCURRENCY=2 npm run bench, and so on.
   ...Object.fromEntries(
     Object.entries(process.env)
@@ -122,7 +127,7 @@ const env = {
         ([k]) =>
           k.startsWith('BENCH_') &&
           /^BENCH_[A-Z_]+$/.test(k) &&
-          !['BENCH_QUICK', 'BENCH_PROFILE', 'BENCH_CLOUD_API_LATENCY_MS'].includes(k),
+          !['BENCH_QUICK', 'BENCH_PROFILE', 'BENCH_CLOUD_API_LATENCY_MS', 'BENCH_TRACE'].includes(k),
       )
       .map(([k, v]) => [k.slice('BENCH_'.length), v]),
   ),
@@ -351,12 +356,15 @@ async function atRate(rate, seconds = SECONDS) {
   await Promise.all(posts);
   await untilReceived(waIds, 300_000);
   const last = Math.max(...waIds.map((w) => receivedAt.get(w)));
+  // The spans of the last steps leave their processes within the exporters' 200 ms schedule.
+  if (traceSink) await new Promise((r) => setTimeout(r, 1000));
   return {
     rate,
     count,
     redelivered: redelivered - redeliveredBefore,
     stepsPerSecond: count / ((last - started) / 1000),
     ...stepFigures(waIds),
+    hops: traceSink && hopsOf(traceSink.spans, started, started + seconds * 1000),
   };
 }
 
@@ -519,6 +527,7 @@ try {
   if (process.env.BENCH_PROFILE) for (const service of [...running]) await stopService(service);
   for (const service of [...running]) service.child.kill('SIGKILL');
   await sandbox.close();
+  await traceSink?.close();
   business.close();
   await database.drop();
 }
@@ -526,6 +535,23 @@ try {
 if (results.length > 0) {
   const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits });
   const ms = (n) => `${fmt(n)} ms`;
+  // BENCH_TRACE: each open-loop row's steps, hop by hop, from the services' spans.
+  const hopLines = () =>
+    results.flatMap((x) =>
+      [x.goal, x.rate]
+        .filter((r) => r.hops)
+        .flatMap((r) => [
+          '',
+          `Where a step's time goes (BENCH_TRACE; ${x.latency} ms, ${x.workers} worker(s), ${r.rate}/s; ${r.hops.steps} traced steps, webhook span start to send span end p50 ${ms(r.hops.total.p50)}, p99 ${ms(r.hops.total.p99)}): "waits" is the time since the step's previous span ended (queues and the transport between processes), "takes" the span's own.`,
+          '',
+          '| hop (span) | waits p50 / p99 | takes p50 / p99 |',
+          '| --- | --- | --- |',
+          ...r.hops.hops.map(
+            (h) =>
+              `| ${h.name} | ${fmt(h.wait.p50, 1)} / ${fmt(h.wait.p99, 1)} ms | ${fmt(h.own.p50, 1)} / ${fmt(h.own.p99, 1)} ms |`,
+          ),
+        ]),
+    );
   const date = new Date().toISOString().slice(0, 10);
   const lines = [
     `Pipeline: signed webhook → trigger → worker → business API → navigation → messaging → sandbox (Cloud API).`,
@@ -553,6 +579,7 @@ if (results.length > 0) {
           `| ${x.latency} ms | ${x.workers} | ${r.rate}/s | ${fmt(r.stepsPerSecond)} | ${r.redelivered} | ${ms(r.total.p50)} / ${ms(r.total.p95)} / ${ms(r.total.p99)} | ${ms(r.added.p50)} / ${ms(r.added.p95)} / ${ms(r.added.p99)} |`,
       ),
     ),
+    ...hopLines(),
     '',
     'CPU during the burst, % of one core (the machine has 200%):',
     '',

@@ -3,6 +3,7 @@ import {
   contactPartition,
   jobIdOf,
   QueueName,
+  RpcPattern,
   TriggerJobName,
   type TriggerMessage,
   triggerQueue,
@@ -11,7 +12,7 @@ import { type FlowDocument, pageExampleFlow } from '@flowbridge/flow-engine';
 import { JobAuth, redisOptionsFromUrl, Tenancy, TriggerProducer } from '@flowbridge/platform';
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
-import { RpcClients, RpcUnavailableError } from '../services/worker/src/clients/rpc.clients';
+import { RPC_CLIENT, RpcClients, RpcUnavailableError } from '../services/worker/src/clients/rpc.clients';
 import { ContactDrainer } from '../services/worker/src/pipeline/contact-drainer';
 import { ExpirySweeper } from '../services/worker/src/pipeline/expiry.sweeper';
 import { Outbox } from '../services/worker/src/pipeline/outbox.service';
@@ -108,8 +109,9 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
 
   beforeAll(async () => {
     await business.start();
-    connections = await startConnections('worker-conn', { rpc: true });
+    // One deployment: the services share a queue prefix (the connections generation is read under it).
     const queuePrefix = `fbtest-worker-${randomBytes(4).toString('hex')}`;
+    connections = await startConnections('worker-conn', { rpc: true, env: { QUEUE_PREFIX: queuePrefix } });
     const shared = { adminKey: connections.adminKey, rpcNamespace: connections.config.RPC_NAMESPACE };
     fd = await startFlowDefinition('worker-fd', { ...shared, env: { QUEUE_PREFIX: queuePrefix } });
     // Backoff jitter pinned to its ceiling, so the delays between attempts are known: 300 ms, then 600 ms.
@@ -394,6 +396,32 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
     expect(rows).toEqual([{ sent_at: expect.any(Date) }]);
     expect(job?.data).toMatchObject({ interrupted: 1, attempt: 1 });
     expect(await job?.getState()).toBe('completed');
+  });
+
+  it('[issue 18] an API is resolved once for many calls, and an edit is used by calls made a second after its answer', async () => {
+    const { flowId, apiId } = await publishLookup((req, res) =>
+      sendJson(res, 200, { status: 'shipped', customer: req.url }),
+    );
+    const client = worker.app.get<{ send: (pattern: string, data: unknown) => unknown }>(RPC_CLIENT);
+    const sent = jest.spyOn(client, 'send');
+    const resolves = () => sent.mock.calls.filter(([pattern]) => pattern === RpcPattern.ConnectionsResolve);
+    try {
+      const first = ['447700900041', '447700900042', '447700900043', '447700900044'];
+      await Promise.all(first.map((waId) => start(flowId, waId)));
+      for (const waId of first)
+        expect(await texts((await finishedRun(waId)).id)).toEqual(shippedTo('/orders/A-17'));
+      expect(resolves()).toHaveLength(1);
+      // Edited: the connections service moves the workspace's generation on before it answers.
+      const edit = await connections.call('patch', `/apis/${apiId}`, { path: '/v2/orders/{{order_id}}' });
+      expect(edit.status).toBe(200);
+      await new Promise((r) => setTimeout(r, 1_100));
+      const waId = '447700900045';
+      await start(flowId, waId);
+      expect(await texts((await finishedRun(waId)).id)).toEqual(shippedTo('/v2/orders/A-17'));
+      expect(resolves()).toHaveLength(2);
+    } finally {
+      sent.mockRestore();
+    }
   });
 
   it('[issue 18] a first attempt that cannot run in-process (connections did not answer) goes to the queue at once, not counted as a death', async () => {

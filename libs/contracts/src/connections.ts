@@ -81,6 +81,15 @@ export type ConnectionsResolveResponse =
   | { ok: true; api: ResolvedApi; connection: ResolvedConnection }
   | { ok: false; code: 'API_NOT_FOUND' | 'INVALID_REQUEST' | 'DECRYPTION_FAILED'; message: string };
 
+/**
+ * The Redis key whose value changes whenever one of a workspace's connections or APIs is created, changed or
+ * deleted. The connections service moves it on before it answers the admin; a worker's resolved APIs (with
+ * their secrets) are good while the value they were resolved under still holds.
+ */
+export function connectionsGenerationKey(queuePrefix: string, workspaceId: string): string {
+  return `${queuePrefix}:flowbridge:connections-generation:${workspaceId}`;
+}
+
 export interface ConnectionChangedEvent {
   workspaceId: string;
   connectionId: string;

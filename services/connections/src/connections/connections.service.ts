@@ -59,7 +59,7 @@ export class ConnectionsService {
     });
     this.apply(entity, dto, true);
     const saved = await this.save(entity);
-    this.events.publish({ workspaceId, connectionId: saved.id, change: 'created' });
+    await this.events.publish({ workspaceId, connectionId: saved.id, change: 'created' });
     return connectionView(saved);
   }
 
@@ -67,7 +67,7 @@ export class ConnectionsService {
     const entity = await this.find(workspaceId, id);
     this.apply(entity, dto, false);
     const saved = await this.save(entity);
-    this.events.publish({ workspaceId, connectionId: id, change: 'updated' });
+    await this.events.publish({ workspaceId, connectionId: id, change: 'updated' });
     return connectionView(saved);
   }
 
@@ -86,7 +86,7 @@ export class ConnectionsService {
       if (violatedConstraint(error, '23503') !== null) throw inUse([]);
       throw error;
     }
-    this.events.publish({ workspaceId, connectionId: id, change: 'deleted' });
+    await this.events.publish({ workspaceId, connectionId: id, change: 'deleted' });
   }
 
   async find(workspaceId: string, id: string): Promise<ConnectionEntity> {

@@ -1,16 +1,32 @@
-import { type ConnectionChangedEvent, EventPattern } from '@flowbridge/contracts';
-import { HintEmitter } from '@flowbridge/platform';
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type ConnectionChangedEvent, connectionsGenerationKey, EventPattern } from '@flowbridge/contracts';
+import { HintEmitter, PlatformConfig, REDIS } from '@flowbridge/platform';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { ClientProxy } from '@nestjs/microservices';
+import type { Redis } from 'ioredis';
 
 export const EVENTS_CLIENT = Symbol('EVENTS_CLIENT');
 
-/** Publishes `connection.changed` so that callers drop cached resolutions early (a hint; see HintEmitter). */
+/**
+ * A workspace's connection or API changed. Before the admin gets the answer, the workspace's connections
+ * generation in Redis moves on (workers check it, at most a second old, before using an API they resolved);
+ * `connection.changed` follows as a hint (see HintEmitter).
+ */
 @Injectable()
 export class ChangeEvents implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ChangeEvents.name);
   private readonly hints: HintEmitter;
 
-  constructor(@Inject(EVENTS_CLIENT) client: ClientProxy) {
+  constructor(
+    @Inject(EVENTS_CLIENT) client: ClientProxy,
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly config: PlatformConfig,
+  ) {
     this.hints = new HintEmitter(client);
   }
 
@@ -18,7 +34,16 @@ export class ChangeEvents implements OnApplicationBootstrap, OnApplicationShutdo
     this.hints.connect();
   }
 
-  publish(event: Omit<ConnectionChangedEvent, 'at'>): void {
+  async publish(event: Omit<ConnectionChangedEvent, 'at'>): Promise<void> {
+    try {
+      await this.redis.incr(connectionsGenerationKey(this.config.QUEUE_PREFIX, event.workspaceId));
+    } catch (err) {
+      // Committed all the same: workers' resolved APIs then expire on their own (seconds).
+      this.logger.warn(
+        { err, connectionId: event.connectionId },
+        'connections generation not moved on; workers catch up on expiry',
+      );
+    }
     this.hints.emit(
       EventPattern.ConnectionChanged,
       { ...event, at: new Date().toISOString() },

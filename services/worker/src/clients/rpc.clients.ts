@@ -1,13 +1,14 @@
 import {
   type ActiveFlowTriggers,
   type ActiveTriggersResponse,
+  connectionsGenerationKey,
   type ConnectionsResolveResponse,
   type FlowVersionDocument,
   type FlowVersionResponse,
   RpcPattern,
 } from '@flowbridge/contracts';
 import { type FlowDocument, upgradeDocument } from '@flowbridge/flow-engine';
-import { connectEarly } from '@flowbridge/platform';
+import { connectEarly, REDIS } from '@flowbridge/platform';
 import {
   Inject,
   Injectable,
@@ -16,6 +17,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { ClientProxy } from '@nestjs/microservices';
+import type { Redis } from 'ioredis';
 import { firstValueFrom, timeout } from 'rxjs';
 import { WorkerConfig } from '../worker.config';
 
@@ -25,7 +27,19 @@ export const RPC_CLIENT = Symbol('RPC_CLIENT');
 export class RpcUnavailableError extends Error {}
 
 const VERSION_CACHE_SIZE = 1000;
-const RESOLVE_TTL_MS = 10_000;
+/** Resolved APIs kept at most; the oldest goes first. */
+const RESOLVED_CACHE_SIZE = 10_000;
+/** A resolved API is asked for again past this, even when no change was signalled (a Redis that lost the key). */
+const RESOLVE_TTL_MS = 30_000;
+/** A workspace's connections generation is read at most this often. */
+const GENERATION_CHECK_MS = 1000;
+
+interface Resolved {
+  /** The workspace's connections generation it was resolved under. */
+  generation: string | null;
+  at: number;
+  value: Promise<ConnectionsResolveResponse>;
+}
 
 export interface LoadedVersion {
   flowId: string;
@@ -38,11 +52,13 @@ export interface LoadedVersion {
 export class RpcClients implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RpcClients.name);
   private readonly versions = new Map<string, LoadedVersion>();
-  private readonly resolved = new Map<string, { at: number; value: ConnectionsResolveResponse }>();
+  private readonly resolved = new Map<string, Resolved>();
+  private readonly generations = new Map<string, { at: number; value: Promise<string | null | undefined> }>();
 
   constructor(
     @Inject(RPC_CLIENT) private readonly client: ClientProxy,
     private readonly config: WorkerConfig,
+    @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
   /** A published version (null when it does not exist), cached for good: versions never change. */
@@ -74,16 +90,42 @@ export class RpcClients implements OnApplicationBootstrap, OnApplicationShutdown
     return answer.flows;
   }
 
-  /** The API with its connection and secrets (kept in memory for a few seconds only). */
+  /**
+   * The API with its connection and secrets in clear (in this process's memory only). One RPC per API and
+   * change, not per call: calls made while it is being resolved share the answer, which is used again while
+   * the workspace's connections generation holds (the connections service moves it on before it answers a
+   * change; read here at most once a second) and for RESOLVE_TTL_MS at most. A refusal or a failure is not kept.
+   */
   async resolveApi(workspaceId: string, apiId: string): Promise<ConnectionsResolveResponse> {
     const key = `${workspaceId}/${apiId}`;
+    const generation = await this.connectionsGeneration(workspaceId);
     const cached = this.resolved.get(key);
-    if (cached && Date.now() - cached.at < RESOLVE_TTL_MS) return cached.value;
-    const value = await this.send<ConnectionsResolveResponse>(RpcPattern.ConnectionsResolve, {
+    if (cached && cached.generation === generation && Date.now() - cached.at < RESOLVE_TTL_MS)
+      return cached.value;
+    const value = this.send<ConnectionsResolveResponse>(RpcPattern.ConnectionsResolve, {
       workspaceId,
       apiId,
     });
-    if (value.ok) this.resolved.set(key, { at: Date.now(), value });
+    if (generation === undefined) return value; // Redis cannot say what changed: nothing is kept
+    const entry: Resolved = { generation, at: Date.now(), value };
+    this.resolved.delete(key);
+    if (this.resolved.size >= RESOLVED_CACHE_SIZE) this.resolved.delete(this.resolved.keys().next().value!);
+    this.resolved.set(key, entry);
+    const forget = (): void => {
+      if (this.resolved.get(key) === entry) this.resolved.delete(key);
+    };
+    value.then((answer) => answer.ok || forget(), forget);
+    return value;
+  }
+
+  /** The workspace's connections generation, at most GENERATION_CHECK_MS old; undefined when Redis cannot say. */
+  private connectionsGeneration(workspaceId: string): Promise<string | null | undefined> {
+    const known = this.generations.get(workspaceId);
+    if (known && Date.now() - known.at < GENERATION_CHECK_MS) return known.value;
+    const value = this.redis
+      .get(connectionsGenerationKey(this.config.QUEUE_PREFIX, workspaceId))
+      .catch(() => undefined);
+    this.generations.set(workspaceId, { at: Date.now(), value });
     return value;
   }
 
