@@ -270,6 +270,8 @@ describe('end to end (services as processes, the sandbox as WhatsApp)', () => {
       'flowbridge-whatsapp-messaging',
     ]);
     expect(call.attributes).toMatchObject({ 'flowbridge.api_id': apiId, 'flowbridge.outcome': 'success' });
+    // The call's span is the call (resolving the API and the HTTP attempt): writing its outcome is its result's.
+    expect(call.endMs).toBeLessThanOrEqual(result.startMs);
     expect(send.attributes).toMatchObject({ 'flowbridge.outcome': 'sent' });
     expect(webhook.attributes).toMatchObject({ 'flowbridge.messages': 1 });
     // Nothing of the contact or the order leaves in a span.

@@ -11,6 +11,9 @@ export interface CollectedSpan {
   attributes: Record<string, string | number | boolean>;
   /** OTLP status code: 0 unset, 1 ok, 2 error. */
   statusCode: number;
+  /** When the span started and ended, in milliseconds since the epoch. */
+  startMs: number;
+  endMs: number;
 }
 
 interface OtlpValue {
@@ -34,6 +37,8 @@ interface OtlpExport {
         name: string;
         attributes?: OtlpAttribute[];
         status?: { code?: number };
+        startTimeUnixNano: string;
+        endTimeUnixNano: string;
       }>;
     }>;
   }>;
@@ -41,6 +46,7 @@ interface OtlpExport {
 
 const valueOf = (v: OtlpValue): string | number | boolean =>
   v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : (v.doubleValue ?? v.boolValue ?? ''));
+const millisOf = (nanos: string): number => Number(BigInt(nanos) / 1000n) / 1000;
 const attributesOf = (list: OtlpAttribute[] = []) =>
   Object.fromEntries(list.map((a) => [a.key, valueOf(a.value)]));
 
@@ -65,6 +71,8 @@ export class OtlpCollector {
               name: span.name,
               attributes: attributesOf(span.attributes),
               statusCode: span.status?.code ?? 0,
+              startMs: millisOf(span.startTimeUnixNano),
+              endMs: millisOf(span.endTimeUnixNano),
             });
       }
     }

@@ -92,7 +92,10 @@ export class ApiSteps {
       );
   }
 
-  /** One attempt in its span (a child of the step that decided it); the result carries the span on. */
+  /**
+   * One attempt in its span, a child of the step that decided it. The span is the call itself (resolving the
+   * API, the HTTP attempt) and ends with its outcome; writing the outcome is the result's own span, its child.
+   */
   private async attemptFor(call: ApiCallJob, run: InlineAttempt['run'], settles?: string): Promise<void> {
     const span = startSpan(
       'api.call',
@@ -105,11 +108,20 @@ export class ApiSteps {
       },
       SpanKind.CLIENT,
     );
+    let open = true;
+    const end = (outcome: string | undefined, error?: unknown): void => {
+      if (!open) return;
+      open = false;
+      endSpan(
+        span,
+        error ?? (outcome?.startsWith('failed') ? outcome : undefined),
+        outcome === undefined ? undefined : { 'flowbridge.outcome': outcome },
+      );
+    };
     try {
-      const outcome = await this.attemptIn(call, run, traceparentOf(span), settles);
-      endSpan(span, outcome.startsWith('failed') ? outcome : undefined, { 'flowbridge.outcome': outcome });
+      await this.attemptIn(call, run, { trace: traceparentOf(span), end }, settles);
     } catch (error) {
-      endSpan(span, error);
+      end(undefined, error);
       throw error;
     }
   }
@@ -117,18 +129,20 @@ export class ApiSteps {
   private async attemptIn(
     call: ApiCallJob,
     run: InlineAttempt['run'],
-    trace: string | undefined,
+    span: { trace: string | undefined; end: (outcome: string) => void },
     settles?: string,
-  ): Promise<string> {
+  ): Promise<void> {
+    const { trace } = span;
     const resolved = await this.rpc.resolveApi(call.contact.workspaceId, call.apiId);
     if (!resolved.ok) {
+      span.end(`failed: ${OutboundErrorCode.ApiNotFound}`);
       await this.applyResult(
         call,
         failedWithoutAnswer(OutboundErrorCode.ApiNotFound, resolved.message, call),
         {},
         { trace, settles },
       );
-      return `failed: ${OutboundErrorCode.ApiNotFound}`;
+      return;
     }
     let began = 0;
     const result = await this.slots.run(() => {
@@ -158,10 +172,12 @@ export class ApiSteps {
       entry: result.log,
     };
     if (!result.retry) {
-      await this.applyResult(call, result.response, result.variables, { callLog, trace, settles });
       const { status, error, statusCode } = result.response;
-      return status === 'success' ? 'success' : `failed: ${error?.code ?? statusCode ?? 'failure'}`;
+      span.end(status === 'success' ? 'success' : `failed: ${error?.code ?? statusCode ?? 'failure'}`);
+      await this.applyResult(call, result.response, result.variables, { callLog, trace, settles });
+      return;
     }
+    span.end('retry');
     apiRetries.inc({ connection: resolved.connection.id });
     const next: ApiCallJob = {
       ...call,
@@ -179,7 +195,6 @@ export class ApiSteps {
       delayMs: result.retry.afterMs,
     };
     await this.drainer.submit({ contact: call.contact, callLog, jobs: [retry], settles });
-    return 'retry';
   }
 
   /**
