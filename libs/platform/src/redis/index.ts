@@ -6,3 +6,4 @@ export * from './durability';
 export * from './redis-epochs';
 export * from './connect-early';
 export * from './rate-limit';
+export * from './cache-generation';

@@ -1,5 +1,5 @@
 import { type ConnectionChangedEvent, connectionsGenerationKey, EventPattern } from '@flowbridge/contracts';
-import { HintEmitter, PlatformConfig, REDIS } from '@flowbridge/platform';
+import { HintEmitter, moveGenerationOn, PlatformConfig, REDIS } from '@flowbridge/platform';
 import {
   Inject,
   Injectable,
@@ -35,15 +35,12 @@ export class ChangeEvents implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   async publish(event: Omit<ConnectionChangedEvent, 'at'>): Promise<void> {
-    try {
-      await this.redis.incr(connectionsGenerationKey(this.config.QUEUE_PREFIX, event.workspaceId));
-    } catch (err) {
-      // Committed all the same: workers' resolved APIs then expire on their own (seconds).
-      this.logger.warn(
-        { err, connectionId: event.connectionId },
-        'connections generation not moved on; workers catch up on expiry',
-      );
-    }
+    await moveGenerationOn(
+      this.redis,
+      connectionsGenerationKey(this.config.QUEUE_PREFIX, event.workspaceId),
+      this.logger,
+      { connectionId: event.connectionId },
+    );
     this.hints.emit(
       EventPattern.ConnectionChanged,
       { ...event, at: new Date().toISOString() },

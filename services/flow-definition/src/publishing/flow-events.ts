@@ -1,5 +1,5 @@
 import { EventPattern, type FlowPublishedEvent, flowsGenerationKey } from '@flowbridge/contracts';
-import { HintEmitter, PlatformConfig, REDIS } from '@flowbridge/platform';
+import { HintEmitter, moveGenerationOn, PlatformConfig, REDIS } from '@flowbridge/platform';
 import {
   Inject,
   Injectable,
@@ -35,15 +35,12 @@ export class FlowEvents implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   async publish(event: Omit<FlowPublishedEvent, 'at'>): Promise<void> {
-    try {
-      await this.redis.incr(flowsGenerationKey(this.config.QUEUE_PREFIX, event.workspaceId));
-    } catch (err) {
-      // Committed all the same: workers' cached triggers then expire on their own (seconds).
-      this.logger.warn(
-        { err, flowId: event.flowId },
-        'flows generation not moved on; workers catch up on expiry',
-      );
-    }
+    await moveGenerationOn(
+      this.redis,
+      flowsGenerationKey(this.config.QUEUE_PREFIX, event.workspaceId),
+      this.logger,
+      { flowId: event.flowId },
+    );
     this.hints.emit(
       EventPattern.FlowPublished,
       { ...event, at: new Date().toISOString() },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { channelsGenerationKey, type WhatsappError } from '@flowbridge/contracts';
 import {
   AppError,
+  moveGenerationOn,
   REDIS,
   type SealedSecret,
   SecretBox,
@@ -224,12 +225,7 @@ export class ChannelsService {
   /** Before the admin's answer: this process's caches and, through Redis, every other replica's move on. */
   private async changed(): Promise<void> {
     this.generation++;
-    try {
-      await this.redis.incr(channelsGenerationKey(this.config.QUEUE_PREFIX));
-    } catch (err) {
-      // Saved all the same: other replicas' cached channels then expire on their own (30 s at most).
-      this.logger.warn({ err }, 'channels generation not moved on; other replicas catch up on expiry');
-    }
+    await moveGenerationOn(this.redis, channelsGenerationKey(this.config.QUEUE_PREFIX), this.logger);
   }
 
   view(channel: ChannelEntity): ChannelView {
