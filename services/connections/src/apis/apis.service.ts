@@ -79,14 +79,24 @@ export class ApisService {
     }
     this.apply(entity, dto, false);
     const saved = await this.save(entity);
-    await this.events.publish({ workspaceId, connectionId: previousConnection, apiId: id, change: 'updated' });
+    await this.events.publish({
+      workspaceId,
+      connectionId: previousConnection,
+      apiId: id,
+      change: 'updated',
+    });
     return apiView(saved);
   }
 
   async remove(workspaceId: string, id: string): Promise<void> {
     const entity = await this.find(workspaceId, id);
     await this.apis.delete({ workspaceId, id });
-    await this.events.publish({ workspaceId, connectionId: entity.connectionId, apiId: id, change: 'deleted' });
+    await this.events.publish({
+      workspaceId,
+      connectionId: entity.connectionId,
+      apiId: id,
+      change: 'deleted',
+    });
   }
 
   async find(workspaceId: string, id: string): Promise<ApiEntity> {
