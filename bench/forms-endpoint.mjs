@@ -31,6 +31,7 @@ import {
   measuredCommit,
   processTicks,
   startService,
+  percentiles,
 } from './lib.mjs';
 
 const { values: args } = parseArgs({
@@ -178,9 +179,8 @@ try {
         Number(((1000 * (t - (before.get(name) ?? 0))) / CPU_TICKS_PER_SECOND / latencies.length).toFixed(2)),
       ]),
     );
-    const sorted = latencies.sort((a, b) => a - b);
-    const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-    const row = { label, perSecond: latencies.length / seconds, p50: at(0.5), p99: at(0.99), cpuMs };
+    const { p50, p99 } = percentiles(latencies);
+    const row = { label, perSecond: latencies.length / seconds, p50, p99, cpuMs };
     results.push(row);
     process.stderr.write(`${label}: ${row.perSecond.toFixed(0)}/s p50 ${row.p50.toFixed(1)} ms\n`);
     return row;

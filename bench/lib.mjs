@@ -146,3 +146,10 @@ export function benchDatabase(name) {
     },
   };
 }
+
+/** p50, p95 and p99 of a list of numbers (NaN when it is empty). */
+export function percentiles(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
+}

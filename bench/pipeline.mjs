@@ -33,6 +33,7 @@ import {
   buildUnless,
   CPU_TICKS_PER_SECOND,
   measuredCommit,
+  percentiles,
   processTicks,
   startService as startProcess,
 } from './lib.mjs';
@@ -250,12 +251,6 @@ async function untilReceived(waIds, timeoutMs) {
       throw new Error(`${waIds.filter((w) => !receivedAt.has(w)).length} steps never completed`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-function percentiles(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-  return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
 }
 
 /** The step's latency, and the part the system adds: the step minus the business API's measured answer time. */

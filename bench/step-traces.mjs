@@ -1,6 +1,7 @@
 // Where a step's time goes, hop by hop: the services' own OpenTelemetry spans (BENCH_TRACE=1 in the pipeline
 // bench), received by a local OTLP/HTTP (JSON) endpoint in the bench's process and summed up per hop.
 import { createServer } from 'node:http';
+import { percentiles } from './lib.mjs';
 
 const nanosToMs = (nanos) => Number(BigInt(nanos) / 1000n) / 1000;
 
@@ -35,10 +36,6 @@ export async function startTraceSink() {
   };
 }
 
-function percentile(sorted, q) {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-}
-
 /**
  * The hops of the complete steps whose trace began in [from, to] (a webhook span first, a send span last), in
  * the order a step takes them. For each: the wait before it (its start minus the previous span's end: queues,
@@ -68,19 +65,15 @@ export function hopsOf(spans, from, to) {
       previousEnd = Math.max(previousEnd, span.end);
     }
   }
-  const figures = (values) => {
-    const sorted = values.sort((a, b) => a - b);
-    return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
-  };
   return {
     steps: totals.length,
-    total: figures(totals),
+    total: percentiles(totals),
     hops: [...hops]
       .map(([name, h]) => ({
         name,
         order: h.order.reduce((a, b) => a + b, 0) / h.order.length,
-        wait: figures(h.wait),
-        own: figures(h.own),
+        wait: percentiles(h.wait),
+        own: percentiles(h.own),
       }))
       .sort((a, b) => a.order - b.order),
   };

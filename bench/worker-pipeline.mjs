@@ -21,6 +21,7 @@ import {
   benchDatabase,
   buildUnless,
   startService as startProcess,
+  percentiles,
 } from './lib.mjs';
 import { MIGRATIONS } from '../scripts/services.mjs';
 
@@ -207,9 +208,8 @@ async function measure(workers, latency) {
   for (const q of navigation) await q.drain(true);
   for (const { child } of running) child.kill('SIGTERM');
   await Promise.all(running.map(({ child }) => new Promise((r) => child.on('exit', r))));
-  added.sort((a, b) => a - b);
-  const pct = (q) => added[Math.min(added.length - 1, Math.floor(q * added.length))] ?? NaN;
-  return { workers, latency, rate: CONTACTS / seconds, p50: pct(0.5), p99: pct(0.99) };
+  const { p50, p99 } = percentiles(added);
+  return { workers, latency, rate: CONTACTS / seconds, p50, p99 };
 }
 
 async function ceiling() {
