@@ -702,6 +702,55 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
       expect(await texts(run.id)).toEqual(expected);
     });
 
+    it("[issue 18] a batch's jobs are queued straight after its commit; a contact with an older job still unsent gets that one first (the flush)", async () => {
+      const word = `relay-${randomUUID().slice(0, 8)}`;
+      await publish(echoFlow(word));
+      const outbox = worker.app.get(Outbox);
+      const db = worker.app.get(DataSource);
+      const waId = '447700900051';
+      const rows = () =>
+        Tenancy.forWorkspace('ws-a', () =>
+          db.query<Array<{ id: string; job_id: string; queue: string; sent_at: Date | null }>>(
+            `SELECT id, job_id, queue, sent_at FROM worker.outbox WHERE wa_id = $1 ORDER BY id`,
+            [waId],
+          ),
+        );
+      const flush = jest.spyOn(outbox, 'flush');
+      const flushedFor = () => flush.mock.calls.some(([, contacts]) => contacts.some((c) => c.waId === waId));
+      try {
+        await say(waId, text(word));
+        const run = await runOf(waId, (r) => r.status === 'waiting_input');
+        await until('the first answer', async () => (await texts(run.id)).length === 1);
+        const [first] = await until('its row marked sent', async () => {
+          const written = await rows();
+          return written.length === 1 && written[0].sent_at !== null && written;
+        });
+        expect(flushedFor()).toBe(false);
+
+        // As another worker leaves it that committed the row and has not queued it yet (or died before): unsent,
+        // its job not in the queue.
+        const queue = outbox.queue(first.queue);
+        await queue.remove(first.job_id);
+        await Tenancy.forWorkspace('ws-a', () =>
+          db.query(`UPDATE worker.outbox SET sent_at = NULL WHERE id = $1`, [first.id]),
+        );
+        await say(waId, text('again'));
+        const both = await until('the second row marked sent', async () => {
+          const written = await rows();
+          return written.length === 2 && written[1].sent_at !== null && written;
+        });
+        // The older row went first, by the flush, before the sweep (10 s) could have taken it.
+        expect(both[0].sent_at).not.toBeNull();
+        expect(flushedFor()).toBe(true);
+        const queued = await queue.getJobs(['waiting'], 0, -1, true);
+        const mine = queued.map((j) => j.id).filter((id) => both.some((r) => r.job_id === id));
+        expect(mine).toEqual(both.map((r) => r.job_id));
+        expect(await texts(run.id)).toEqual(['got -', 'got again']);
+      } finally {
+        flush.mockRestore();
+      }
+    });
+
     it('[issue 18] group commit: 40 contacts at once share transactions; a flow that cannot be loaded fails only its own event', async () => {
       const metric = async (name: string) =>
         Number(

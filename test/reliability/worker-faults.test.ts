@@ -200,7 +200,7 @@ describe('reliability: worker faults (services as processes, own Redis and Postg
         )
       )[0];
     // Redis takes no writes for a while: the relay commits the step's navigation row, then waits on its enqueue
-    // (holding the row, its "sent" mark not committed) until it is killed there.
+    // (the row's "sent" mark not written: it comes after the enqueue) until it is killed there.
     await sys.redis.command('CLIENT', 'PAUSE', 15_000, 'WRITE');
     let committed: Awaited<ReturnType<typeof navigationRow>>;
     try {

@@ -11,7 +11,9 @@
 //    whose application failed waits as pending in the contact's inbox and is applied before any later one.
 //    DEDUPE: the inbox row's event id. DURABLE: the inbox row, the run and the jobs it decides (outbox rows),
 //    in one transaction shared by the workspace's events of the moment; the outbox is sent after COMMIT, in
-//    row order per contact, and re-sent (same job ids) after a crash or a Redis that lost its last writes.
+//    row order per contact (a contact whose older rows are still unsent, as the batch's read under its lock
+//    shows, has them sent first, by the flush that locks them), and re-sent (same job ids) after a crash or a
+//    Redis that lost its last writes.
 // 3. API attempt (worker). Its Idempotency-Key is the step's. The first attempt runs in the process that
 //    decided it, right after COMMIT; its outbox row is leased meanwhile (renewed while it runs) and deleted with
 //    the result. A lease that runs out (the process died) is sent by the outbox sweep as a `flow-api-calls`

@@ -18,6 +18,11 @@ export interface BatchRead {
   recorded: Set<string>;
   /** Every run the batch's events name by id, and the live run of each contact. */
   runs: RunEntity[];
+  /**
+   * The contacts (by `contactName`) that have jobs committed and not yet sent (a process committed them and has
+   * not sent them, or died before): the batch's own jobs for them must wait for those, behind the outbox flush.
+   */
+  behind: Set<string>;
 }
 
 /** What a batch writes once its events are applied. */
@@ -30,6 +35,12 @@ export interface BatchWrite {
   jobs: ContactJob[];
   /** Outbox rows of API attempts run in-process whose outcome this batch records: done with, deleted. */
   settledJobIds: string[];
+}
+
+/** An outbox row the batch wrote to be sent (not leased), in the order of `BatchWrite.jobs`. */
+export interface WrittenJob {
+  id: string;
+  contact: ContactKey;
 }
 
 /**
@@ -55,7 +66,7 @@ export const BatchRepository = {
 
   /**
    * Pending events, the new events recorded (as applied, unless their contact has pending ones: then they are
-   * applied after those, in this batch), and the runs, in one round trip.
+   * applied after those, in this batch), the runs, and which contacts have jobs not sent yet, in one round trip.
    */
   async read(
     tx: EntityManager,
@@ -68,6 +79,7 @@ export const BatchRepository = {
         pending: Array<{ id: string; contact: ContactKey; payload: PendingEntry['payload'] }>;
         recorded: string[];
         runs: Array<Omit<RunEntity, 'startedAt' | 'updatedAt' | 'expiresAt' | 'endedAt'> & Dated>;
+        behind: string[];
       }>
     >(
       `WITH contacts AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS c(workspace_id, channel_id, wa_id)),
@@ -95,13 +107,18 @@ export const BatchRepository = {
          UNION ALL
          SELECT ${RUN_COLUMNS} FROM worker.runs
           WHERE (workspace_id, channel_id, wa_id) IN (SELECT * FROM contacts)
-            AND status IN ('active', 'waiting_input') AND id NOT IN (SELECT id FROM wanted))
+            AND status IN ('active', 'waiting_input') AND id NOT IN (SELECT id FROM wanted)),
+       behind AS (
+         SELECT DISTINCT workspace_id || '/' || channel_id || '/' || wa_id AS contact FROM worker.outbox
+          WHERE (workspace_id, channel_id, wa_id) IN (SELECT * FROM contacts)
+            AND sent_at IS NULL AND (lease_until IS NULL OR lease_until < now()))
        SELECT
          (SELECT coalesce(json_agg(json_build_object('id', id::text,
                    'contact', json_build_object('workspaceId', workspace_id, 'channelId', channel_id, 'waId', wa_id),
                    'payload', payload) ORDER BY occurred_at, id), '[]'::json) FROM pending) AS pending,
          (SELECT coalesce(json_agg(event_id), '[]'::json) FROM recorded) AS recorded,
-         (SELECT coalesce(json_agg(r), '[]'::json) FROM runs r) AS runs`,
+         (SELECT coalesce(json_agg(r), '[]'::json) FROM runs r) AS runs,
+         (SELECT coalesce(json_agg(contact), '[]'::json) FROM behind) AS behind`,
       [
         contacts.map((c) => c.workspaceId),
         contacts.map((c) => c.channelId),
@@ -120,11 +137,15 @@ export const BatchRepository = {
         expiresAt: new Date(r.expiresAt),
         endedAt: r.endedAt === null ? null : new Date(r.endedAt),
       })),
+      behind: new Set(row.behind),
     };
   },
 
-  /** The runs first (their steps' row-level security looks them up), then the rest in one statement. */
-  async write(tx: EntityManager, batch: BatchWrite): Promise<void> {
+  /**
+   * The runs first (their steps' row-level security looks them up), then the rest in one statement. Returns the
+   * outbox rows written to be sent.
+   */
+  async write(tx: EntityManager, batch: BatchWrite): Promise<WrittenJob[]> {
     await batch.runs.saveRuns(tx);
     const steps = batch.runs.enteredSteps();
     if (
@@ -135,8 +156,8 @@ export const BatchRepository = {
       batch.jobs.length === 0 &&
       batch.settledJobIds.length === 0
     )
-      return;
-    await tx.query(
+      return [];
+    const [row] = await tx.query<Array<{ outbox: WrittenJob[] }>>(
       `WITH steps AS (
          INSERT INTO worker.run_steps (run_id, cause, screen_id, navigation_id)
          SELECT r."runId", r.cause, r."screenId", r."navigationId"
@@ -164,12 +185,14 @@ export const BatchRepository = {
                 queue text, job_name text, job_id text, payload jsonb, delay_ms integer, lease_ms integer))
                 WITH ORDINALITY AS r
           ORDER BY r.ordinality
-         RETURNING 1),
+         RETURNING id, workspace_id, channel_id, wa_id, lease_until),
        settled AS (
          DELETE FROM worker.outbox WHERE job_id = ANY($6::text[]) AND lease_until IS NOT NULL RETURNING 1)
        SELECT (SELECT count(*) FROM steps) AS steps, (SELECT count(*) FROM calls) AS calls,
-              (SELECT count(*) FROM applied) AS applied, (SELECT count(*) FROM outbox) AS outbox,
-              (SELECT count(*) FROM settled) AS settled`,
+              (SELECT count(*) FROM applied) AS applied, (SELECT count(*) FROM settled) AS settled,
+              (SELECT coalesce(json_agg(json_build_object('id', id::text, 'contact', json_build_object(
+                        'workspaceId', workspace_id, 'channelId', channel_id, 'waId', wa_id)) ORDER BY id), '[]'::json)
+                 FROM outbox WHERE lease_until IS NULL) AS outbox`,
       [
         JSON.stringify(steps),
         JSON.stringify(batch.callLogs),
@@ -191,6 +214,7 @@ export const BatchRepository = {
         batch.settledJobIds,
       ],
     );
+    return row.outbox;
   },
 };
 

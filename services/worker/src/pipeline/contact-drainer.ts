@@ -7,7 +7,7 @@ import { ActiveTriggers } from '../clients/active-triggers';
 import { RunSet } from '../runs/run-rows';
 import { type RunEntity, runStateOf } from '../runs/run.entity';
 import { type CallLogRow, CallLogRepository } from '../runs/call-log.repository';
-import { BatchRepository } from './batch.repository';
+import { type BatchRead, BatchRepository, type WrittenJob } from './batch.repository';
 import { CallSlots } from './call-slots';
 import { type InboxEntry, InboxRepository, contactName, type PendingEntry } from './inbox.repository';
 import type { ApiCallJob } from '@flowbridge/contracts';
@@ -47,8 +47,10 @@ export interface InlineAttempt {
  * its previous batch is being written are written together, in one transaction that holds every contact's
  * lock: each event is recorded in its contact's inbox (its id dedupes a redelivery), applied to the contact's
  * run, and the jobs it decides go into the outbox, sent once the transaction commits. Four statements between
- * BEGIN and COMMIT whatever the batch's size (BatchRepository), then one flush transaction. Each caller is answered
- * when its batch is durable and its jobs are queued. Workspaces batch independently.
+ * BEGIN and COMMIT whatever the batch's size (BatchRepository), then the jobs are added and their rows marked
+ * sent in one statement (a contact with older jobs still unsent: behind them, by the outbox's flush
+ * transaction). Each caller is answered when its batch is durable and its jobs are queued. Workspaces batch
+ * independently.
  *
  * An event whose application fails (a service it needs did not answer) stays in the inbox as pending and is
  * applied before any later event of the contact, so a retry that comes back late cannot overtake. A batch that
@@ -118,17 +120,18 @@ export class ContactDrainer {
     const triggers = this.triggers.forWorkspace(workspaceId);
     let fresh: Set<string>;
     let attempts: InlineAttempt[] = [];
-    let queued: ContactKey[] = [];
+    let relay: Relay = { now: [], rowIds: [], behind: [] };
     let started = (): void => undefined;
     /** A span per event applied, ended once the batch that wrote it has committed (or failed). */
     const spans: Span[] = [];
     try {
       fresh = await this.db.transaction(async (tx) => {
         await BatchRepository.lock(tx, contacts);
-        // A batch of API attempts' logs and retries alone (no event) reads nothing.
-        const read =
+        // A batch of API attempts' logs and retries alone (no event) reads nothing, so it does not know which
+        // contacts have jobs unsent: all of its own wait behind them (`behind: null`).
+        const read: Omit<BatchRead, 'behind'> & { behind: Set<string> | null } =
           entries.length === 0
-            ? { pending: [], recorded: new Set<string>(), runs: [] }
+            ? { pending: [], recorded: new Set<string>(), runs: [], behind: null }
             : await BatchRepository.read(
                 tx,
                 contacts,
@@ -152,8 +155,7 @@ export class ContactDrainer {
         }
         attempts = this.lease(jobs, runs);
         if (attempts.length > 0) started = this.holdShutdown();
-        queued = distinctContacts(jobs.filter((j) => j.job.leaseMs === undefined).map((j) => j.contact));
-        await BatchRepository.write(tx, {
+        const written = await BatchRepository.write(tx, {
           runs,
           callLogs: writes.flatMap((w) => (w.callLog ? [w.callLog] : [])),
           appliedIds: read.pending.map((p) => p.id),
@@ -164,6 +166,7 @@ export class ContactDrainer {
           jobs,
           settledJobIds: writes.flatMap((w) => (w.settles ? [w.settles] : [])),
         });
+        relay = relayOf(jobs, written, read.behind);
         return read.recorded;
       });
     } catch (error) {
@@ -181,11 +184,12 @@ export class ContactDrainer {
     started();
     // Jobs not sent now (Redis refused) are in the outbox, and its sweep sends them. Only contacts with jobs to
     // send are flushed: rows an earlier flush left are the sweep's.
-    await this.outbox
-      .flush(workspaceId, queued)
-      .catch((err: unknown) =>
-        this.logger.warn({ err }, 'jobs committed but not sent yet; the outbox sweep sends them'),
-      );
+    const unsent = (err: unknown) =>
+      this.logger.warn({ err }, 'jobs committed but not sent yet; the outbox sweep sends them');
+    await Promise.all([
+      this.outbox.sendCommitted(workspaceId, relay.now, relay.rowIds).catch(unsent),
+      this.outbox.flush(workspaceId, relay.behind).catch(unsent),
+    ]);
     const seen = new Set<string>();
     return writes.map((w) => {
       if (!w.entry) return true;
@@ -268,6 +272,26 @@ export class ContactDrainer {
       if (write.callLog) await CallLogRepository.insert(tx, [write.callLog]);
     });
   }
+}
+
+/** How a committed batch's jobs reach their queues. */
+interface Relay {
+  /** Jobs of contacts with nothing older unsent, sent at once (`Outbox.sendCommitted`), and their rows. */
+  now: OutboxJob[];
+  rowIds: string[];
+  /** Contacts whose jobs wait behind older unsent ones: sent by the flush, which takes them in row order. */
+  behind: ContactKey[];
+}
+
+/** `behind`: the contacts the batch's read found with jobs unsent, or null when it read nothing. */
+function relayOf(jobs: ContactJob[], written: WrittenJob[], behind: Set<string> | null): Relay {
+  const waits = (contact: ContactKey) => behind === null || behind.has(contactName(contact));
+  const queued = jobs.filter((j) => j.job.leaseMs === undefined);
+  return {
+    now: queued.filter((j) => !waits(j.contact)).map((j) => j.job),
+    rowIds: written.filter((w) => !waits(w.contact)).map((w) => w.id),
+    behind: distinctContacts(queued.filter((j) => waits(j.contact)).map((j) => j.contact)),
+  };
 }
 
 function distinctContacts(contacts: ContactKey[]): ContactKey[] {
