@@ -18,3 +18,44 @@ export async function moveGenerationOn(
     logger.warn({ err, key, ...context }, 'cache generation not moved on; readers catch up on expiry');
   }
 }
+
+/**
+ * A generation as a reader knows it: a string (null when the key was never moved on), or undefined when it
+ * cannot say (Redis down): then nothing is kept.
+ */
+export type Generation = string | null | undefined;
+
+interface Entry<V> {
+  generation: string | null;
+  at: number;
+  value: Promise<V>;
+}
+
+/**
+ * Values kept in memory while the generation they were loaded under holds, and `ttlMs` at most (a Redis that
+ * lost the key). Loads of one key share the one in flight; a load that fails, or whose value `keep` refuses, is
+ * not kept; with the generation unknown nothing is kept. Bounded: past `max` keys the oldest goes first.
+ */
+export class GenerationCache<V> {
+  private readonly entries = new Map<string, Entry<V>>();
+
+  constructor(private readonly options: { max: number; ttlMs: number; keep?: (value: V) => boolean }) {}
+
+  get(key: string, generation: Generation, load: () => Promise<V>): Promise<V> {
+    const cached = this.entries.get(key);
+    if (cached && cached.generation === generation && Date.now() - cached.at < this.options.ttlMs)
+      return cached.value;
+    const value = load();
+    if (generation === undefined) return value;
+    const entry: Entry<V> = { generation, at: Date.now(), value };
+    this.entries.delete(key);
+    if (this.entries.size >= this.options.max) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, entry);
+    const forget = (): void => {
+      if (this.entries.get(key) === entry) this.entries.delete(key);
+    };
+    const keep = this.options.keep;
+    value.then((loaded) => (keep && !keep(loaded) ? forget() : undefined), forget);
+    return value;
+  }
+}

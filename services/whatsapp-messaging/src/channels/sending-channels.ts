@@ -1,4 +1,5 @@
 import type { WhatsappError } from '@flowbridge/contracts';
+import { GenerationCache } from '@flowbridge/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -12,15 +13,10 @@ export interface SendingChannel {
   accessToken: string;
 }
 
-interface Cached {
-  value: Promise<SendingChannel | null>;
-  at: number;
-  local: number;
-  remote: string | null;
-}
-
 /** Past this, a channel is read again whatever the generations say (Redis was unreachable, say). */
 const TTL_MS = 30_000;
+/** Cached channels at most; the oldest goes first. */
+const MAX_CHANNELS = 10_000;
 
 /**
  * The channels the sender sends with, read and opened once rather than per message, kept in memory per
@@ -30,7 +26,7 @@ const TTL_MS = 30_000;
  */
 @Injectable()
 export class SendingChannels {
-  private readonly cache = new Map<string, Cached>();
+  private readonly cache = new GenerationCache<SendingChannel | null>({ max: MAX_CHANNELS, ttlMs: TTL_MS });
 
   constructor(
     private readonly channels: ChannelsService,
@@ -40,23 +36,13 @@ export class SendingChannels {
 
   /** The channel (null once it was deleted), in the caller's workspace scope. */
   async get(workspaceId: string, channelId: string): Promise<SendingChannel | null> {
-    const key = `${workspaceId}/${channelId}`;
     const { local, remote } = await this.generations.current();
-    const cached = this.cache.get(key);
-    if (
-      cached &&
-      cached.local === local &&
-      remote !== undefined &&
-      cached.remote === remote &&
-      Date.now() - cached.at < TTL_MS
-    )
-      return cached.value;
-    const value = this.read(workspaceId, channelId);
-    if (remote === undefined) return value;
-    this.cache.set(key, { value, at: Date.now(), local, remote });
     // A failed read is not kept: the next send reads again.
-    value.catch(() => this.cache.get(key)?.value === value && this.cache.delete(key));
-    return value;
+    return this.cache.get(
+      `${workspaceId}/${channelId}`,
+      remote === undefined ? undefined : `${local}/${remote}`,
+      () => this.read(workspaceId, channelId),
+    );
   }
 
   /** A send went through: the token works (again). */

@@ -1,6 +1,6 @@
 import { flowsGenerationKey, type TriggerKind, type TriggerMessage } from '@flowbridge/contracts';
 import { bestTriggerMatch, type Trigger } from '@flowbridge/flow-engine';
-import { REDIS } from '@flowbridge/platform';
+import { type Generation, GenerationCache, REDIS } from '@flowbridge/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { WorkerConfig } from '../worker.config';
@@ -17,12 +17,7 @@ export interface TriggerMatcher {
   match(channelId: string, message: TriggerMessage): Promise<TriggerMatch | null>;
 }
 
-interface Cached {
-  /** The workspace's flows generation the triggers were read under. */
-  generation: string | null;
-  at: number;
-  flows: Array<{ flowId: string; version: number; triggers: Trigger[]; activatedAt: string }>;
-}
+type ChannelFlows = Array<{ flowId: string; version: number; triggers: Trigger[]; activatedAt: string }>;
 
 /**
  * Which active flow a message starts, matched here from the channel's cached active triggers instead of an
@@ -32,7 +27,7 @@ interface Cached {
  */
 @Injectable()
 export class ActiveTriggers {
-  private readonly cache = new Map<string, Cached>();
+  private readonly cache = new GenerationCache<ChannelFlows>({ max: MAX_CHANNELS, ttlMs: TTL_MS });
 
   constructor(
     private readonly rpc: RpcClients,
@@ -46,21 +41,18 @@ export class ActiveTriggers {
    * while it holds.
    */
   forWorkspace(workspaceId: string): TriggerMatcher {
-    let generation: Promise<string | null | undefined> | undefined;
+    let generation: Promise<Generation> | undefined;
     return {
       match: async (channelId, message) => {
         generation ??= this.generationOf(workspaceId);
-        const best = bestTriggerMatch(
-          (await this.flowsOf(workspaceId, channelId, await generation)).flows,
-          message,
-        );
+        const best = bestTriggerMatch(await this.flowsOf(workspaceId, channelId, await generation), message);
         return best && { flowId: best.flow.flowId, version: best.flow.version, trigger: best.kind };
       },
     };
   }
 
   /** The workspace's flows generation; undefined when Redis cannot say (then nothing is cached). */
-  private async generationOf(workspaceId: string): Promise<string | null | undefined> {
+  private async generationOf(workspaceId: string): Promise<Generation> {
     try {
       return await this.redis.get(flowsGenerationKey(this.config.QUEUE_PREFIX, workspaceId));
     } catch {
@@ -71,30 +63,17 @@ export class ActiveTriggers {
     }
   }
 
-  private async flowsOf(
+  private flowsOf(
     workspaceId: string,
     channelId: string,
     // Read before the triggers: a change after this read moves the generation on, and the next call refetches.
-    generation: string | null | undefined,
-  ): Promise<Cached> {
-    const key = `${workspaceId}/${channelId}`;
-    const cached = this.cache.get(key);
-    if (
-      cached &&
-      generation !== undefined &&
-      cached.generation === generation &&
-      Date.now() - cached.at < TTL_MS
-    )
-      return cached;
-    const flows = (await this.rpc.activeTriggers(workspaceId, channelId)).map((f) => ({
-      ...f,
-      triggers: f.triggers as Trigger[],
-    }));
-    const fresh: Cached = { generation: generation ?? null, at: Date.now(), flows };
-    if (generation === undefined) return fresh;
-    this.cache.delete(key);
-    if (this.cache.size >= MAX_CHANNELS) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(key, fresh);
-    return fresh;
+    generation: Generation,
+  ): Promise<ChannelFlows> {
+    return this.cache.get(`${workspaceId}/${channelId}`, generation, async () =>
+      (await this.rpc.activeTriggers(workspaceId, channelId)).map((f) => ({
+        ...f,
+        triggers: f.triggers as Trigger[],
+      })),
+    );
   }
 }

@@ -8,7 +8,7 @@ import {
   RpcPattern,
 } from '@flowbridge/contracts';
 import { type FlowDocument, upgradeDocument } from '@flowbridge/flow-engine';
-import { connectEarly, REDIS } from '@flowbridge/platform';
+import { connectEarly, type Generation, GenerationCache, REDIS } from '@flowbridge/platform';
 import {
   Inject,
   Injectable,
@@ -34,13 +34,6 @@ const RESOLVE_TTL_MS = 30_000;
 /** A workspace's connections generation is read at most this often. */
 const GENERATION_CHECK_MS = 1000;
 
-interface Resolved {
-  /** The workspace's connections generation it was resolved under. */
-  generation: string | null;
-  at: number;
-  value: Promise<ConnectionsResolveResponse>;
-}
-
 export interface LoadedVersion {
   flowId: string;
   version: number;
@@ -52,8 +45,12 @@ export interface LoadedVersion {
 export class RpcClients implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RpcClients.name);
   private readonly versions = new Map<string, LoadedVersion>();
-  private readonly resolved = new Map<string, Resolved>();
-  private readonly generations = new Map<string, { at: number; value: Promise<string | null | undefined> }>();
+  private readonly resolved = new GenerationCache<ConnectionsResolveResponse>({
+    max: RESOLVED_CACHE_SIZE,
+    ttlMs: RESOLVE_TTL_MS,
+    keep: (answer) => answer.ok,
+  });
+  private readonly generations = new Map<string, { at: number; value: Promise<Generation> }>();
 
   constructor(
     @Inject(RPC_CLIENT) private readonly client: ClientProxy,
@@ -97,29 +94,14 @@ export class RpcClients implements OnApplicationBootstrap, OnApplicationShutdown
    * change; read here at most once a second) and for RESOLVE_TTL_MS at most. A refusal or a failure is not kept.
    */
   async resolveApi(workspaceId: string, apiId: string): Promise<ConnectionsResolveResponse> {
-    const key = `${workspaceId}/${apiId}`;
     const generation = await this.connectionsGeneration(workspaceId);
-    const cached = this.resolved.get(key);
-    if (cached && cached.generation === generation && Date.now() - cached.at < RESOLVE_TTL_MS)
-      return cached.value;
-    const value = this.send<ConnectionsResolveResponse>(RpcPattern.ConnectionsResolve, {
-      workspaceId,
-      apiId,
-    });
-    if (generation === undefined) return value; // Redis cannot say what changed: nothing is kept
-    const entry: Resolved = { generation, at: Date.now(), value };
-    this.resolved.delete(key);
-    if (this.resolved.size >= RESOLVED_CACHE_SIZE) this.resolved.delete(this.resolved.keys().next().value!);
-    this.resolved.set(key, entry);
-    const forget = (): void => {
-      if (this.resolved.get(key) === entry) this.resolved.delete(key);
-    };
-    value.then((answer) => answer.ok || forget(), forget);
-    return value;
+    return this.resolved.get(`${workspaceId}/${apiId}`, generation, () =>
+      this.send<ConnectionsResolveResponse>(RpcPattern.ConnectionsResolve, { workspaceId, apiId }),
+    );
   }
 
   /** The workspace's connections generation, at most GENERATION_CHECK_MS old; undefined when Redis cannot say. */
-  private connectionsGeneration(workspaceId: string): Promise<string | null | undefined> {
+  private connectionsGeneration(workspaceId: string): Promise<Generation> {
     const known = this.generations.get(workspaceId);
     if (known && Date.now() - known.at < GENERATION_CHECK_MS) return known.value;
     const value = this.redis
