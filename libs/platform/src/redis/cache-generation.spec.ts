@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { GenerationCache, moveGenerationOn } from './cache-generation';
+import { GenerationCache, GenerationReader, moveGenerationOn } from './cache-generation';
 
 describe('moveGenerationOn', () => {
   it('moves the key on, and logs (never throws) when Redis refuses: the change is saved all the same', async () => {
@@ -105,6 +105,34 @@ describe('GenerationCache', () => {
       expect(other).toHaveBeenCalledTimes(2);
       await cache.get('a', '1', load);
       expect(load).toHaveBeenCalledTimes(3);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
+
+describe('GenerationReader', () => {
+  it('reads a key at most once per interval, shared by the callers in between; a refusal is undefined meanwhile', async () => {
+    jest.useFakeTimers({ now: 0, doNotFake: ['setImmediate', 'nextTick'] });
+    try {
+      const get = jest
+        .fn()
+        .mockResolvedValueOnce('3')
+        .mockResolvedValueOnce(null)
+        .mockRejectedValueOnce(new Error('connection refused'))
+        .mockResolvedValue('4');
+      const reader = new GenerationReader({ get } as unknown as Redis, 1000);
+      expect(await Promise.all([reader.read('g:w1'), reader.read('g:w1')])).toEqual(['3', '3']);
+      expect(await reader.read('g:w2')).toBeNull();
+      jest.setSystemTime(999);
+      expect(await reader.read('g:w1')).toBe('3');
+      expect(get).toHaveBeenCalledTimes(2);
+      jest.setSystemTime(1000);
+      expect(await reader.read('g:w1')).toBeUndefined();
+      expect(await reader.read('g:w1')).toBeUndefined();
+      jest.setSystemTime(2000);
+      expect(await reader.read('g:w1')).toBe('4');
+      expect(get.mock.calls).toEqual([['g:w1'], ['g:w2'], ['g:w1'], ['g:w1']]);
     } finally {
       jest.useRealTimers();
     }

@@ -59,3 +59,29 @@ export class GenerationCache<V> {
     return value;
   }
 }
+
+/** Generation keys a reader remembers at most (one per workspace, say); the oldest goes first. */
+const MAX_KEYS_READ = 10_000;
+
+/**
+ * Reads generations from Redis at most once per `everyMs` per key: callers in between share the last read. A
+ * read Redis refuses gives undefined (so nothing is cached meanwhile) for the same `everyMs`.
+ */
+export class GenerationReader {
+  private readonly reads = new Map<string, { at: number; value: Promise<Generation> }>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly everyMs: number,
+  ) {}
+
+  read(key: string): Promise<Generation> {
+    const known = this.reads.get(key);
+    if (known && Date.now() - known.at < this.everyMs) return known.value;
+    const value = this.redis.get(key).catch(() => undefined);
+    this.reads.delete(key);
+    if (this.reads.size >= MAX_KEYS_READ) this.reads.delete(this.reads.keys().next().value!);
+    this.reads.set(key, { at: Date.now(), value });
+    return value;
+  }
+}

@@ -1,5 +1,5 @@
 import { channelsGenerationKey } from '@flowbridge/contracts';
-import { REDIS } from '@flowbridge/platform';
+import { GenerationReader, REDIS } from '@flowbridge/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { WhatsappMessagingConfig } from '../whatsapp-messaging.config';
@@ -21,26 +21,18 @@ export interface ChannelsGeneration {
  */
 @Injectable()
 export class ChannelGenerations {
-  private remote: { at: number; value: Promise<string | null> } | undefined;
+  private readonly remote: GenerationReader;
 
   constructor(
     private readonly channels: ChannelsService,
     private readonly config: WhatsappMessagingConfig,
-    @Inject(REDIS) private readonly redis: Redis,
-  ) {}
+    @Inject(REDIS) redis: Redis,
+  ) {
+    this.remote = new GenerationReader(redis, REMOTE_CHECK_EVERY_MS);
+  }
 
   async current(): Promise<ChannelsGeneration> {
     const local = this.channels.generation;
-    if (!this.remote || Date.now() - this.remote.at >= REMOTE_CHECK_EVERY_MS)
-      this.remote = {
-        at: Date.now(),
-        value: this.redis.get(channelsGenerationKey(this.config.QUEUE_PREFIX)),
-      };
-    try {
-      return { local, remote: await this.remote.value };
-    } catch {
-      this.remote = undefined;
-      return { local, remote: undefined };
-    }
+    return { local, remote: await this.remote.read(channelsGenerationKey(this.config.QUEUE_PREFIX)) };
   }
 }

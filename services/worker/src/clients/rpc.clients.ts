@@ -8,7 +8,7 @@ import {
   RpcPattern,
 } from '@flowbridge/contracts';
 import { type FlowDocument, upgradeDocument } from '@flowbridge/flow-engine';
-import { connectEarly, type Generation, GenerationCache, REDIS } from '@flowbridge/platform';
+import { connectEarly, GenerationCache, GenerationReader, REDIS } from '@flowbridge/platform';
 import {
   Inject,
   Injectable,
@@ -50,13 +50,16 @@ export class RpcClients implements OnApplicationBootstrap, OnApplicationShutdown
     ttlMs: RESOLVE_TTL_MS,
     keep: (answer) => answer.ok,
   });
-  private readonly generations = new Map<string, { at: number; value: Promise<Generation> }>();
+  /** The workspaces' connections generations, each read at most once per GENERATION_CHECK_MS. */
+  private readonly generations: GenerationReader;
 
   constructor(
     @Inject(RPC_CLIENT) private readonly client: ClientProxy,
     private readonly config: WorkerConfig,
-    @Inject(REDIS) private readonly redis: Redis,
-  ) {}
+    @Inject(REDIS) redis: Redis,
+  ) {
+    this.generations = new GenerationReader(redis, GENERATION_CHECK_MS);
+  }
 
   /** A published version (null when it does not exist), cached for good: versions never change. */
   async flowVersion(workspaceId: string, flowId: string, version: number): Promise<LoadedVersion | null> {
@@ -94,21 +97,12 @@ export class RpcClients implements OnApplicationBootstrap, OnApplicationShutdown
    * change; read here at most once a second) and for RESOLVE_TTL_MS at most. A refusal or a failure is not kept.
    */
   async resolveApi(workspaceId: string, apiId: string): Promise<ConnectionsResolveResponse> {
-    const generation = await this.connectionsGeneration(workspaceId);
+    const generation = await this.generations.read(
+      connectionsGenerationKey(this.config.QUEUE_PREFIX, workspaceId),
+    );
     return this.resolved.get(`${workspaceId}/${apiId}`, generation, () =>
       this.send<ConnectionsResolveResponse>(RpcPattern.ConnectionsResolve, { workspaceId, apiId }),
     );
-  }
-
-  /** The workspace's connections generation, at most GENERATION_CHECK_MS old; undefined when Redis cannot say. */
-  private connectionsGeneration(workspaceId: string): Promise<Generation> {
-    const known = this.generations.get(workspaceId);
-    if (known && Date.now() - known.at < GENERATION_CHECK_MS) return known.value;
-    const value = this.redis
-      .get(connectionsGenerationKey(this.config.QUEUE_PREFIX, workspaceId))
-      .catch(() => undefined);
-    this.generations.set(workspaceId, { at: Date.now(), value });
-    return value;
   }
 
   private async send<T>(pattern: string, payload: object): Promise<T> {
