@@ -1,24 +1,44 @@
 import { Logger } from '@nestjs/common';
 import type { ClientProxy } from '@nestjs/microservices';
+import type { Redis } from 'ioredis';
 import { firstValueFrom, timeout } from 'rxjs';
+import { moveGenerationOn } from './cache-generation';
 import { connectEarly } from './connect-early';
 
 /**
- * Emits cache hints over the Redis transport. A hint only: pub/sub may lose it, so receivers also cache
- * with a short TTL, and it never fails the request that caused it. Shutdown waits for hints in flight.
+ * Signals a change to what other services cache: the change's generation moves on in Redis (what readers
+ * check), then a hint goes out over the Redis transport. A hint only: pub/sub may lose it, so receivers also
+ * cache with a short TTL, and it never fails the request that caused it. Shutdown waits for hints in flight.
  */
 export class HintEmitter {
   private readonly logger = new Logger(HintEmitter.name);
   private readonly pending = new Set<Promise<void>>();
 
-  constructor(private readonly client: ClientProxy) {}
+  constructor(
+    private readonly client: ClientProxy,
+    private readonly redis: Redis,
+  ) {}
 
   /** At start-up (see connectEarly). */
   connect(): void {
     connectEarly(this.client, this.logger);
   }
 
-  emit(pattern: string, payload: object, context: Record<string, unknown> = {}): void {
+  /**
+   * Something readers cache changed: its generation (`generationKey`) moves on first, so that a read made after
+   * the caller answers sees the change; then the hint goes out.
+   */
+  async changed(
+    generationKey: string,
+    pattern: string,
+    payload: object,
+    context: Record<string, unknown> = {},
+  ): Promise<void> {
+    await moveGenerationOn(this.redis, generationKey, this.logger, context);
+    this.emit(pattern, payload, context);
+  }
+
+  private emit(pattern: string, payload: object, context: Record<string, unknown>): void {
     const sent = firstValueFrom(this.client.emit(pattern, payload).pipe(timeout(2000)))
       .then(() => undefined)
       .catch((err: unknown) => this.logger.warn({ err, pattern, ...context }, 'event not published'));

@@ -1,12 +1,6 @@
 import { type ConnectionChangedEvent, connectionsGenerationKey, EventPattern } from '@flowbridge/contracts';
-import { HintEmitter, moveGenerationOn, PlatformConfig, REDIS } from '@flowbridge/platform';
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { HintEmitter, PlatformConfig, REDIS } from '@flowbridge/platform';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { ClientProxy } from '@nestjs/microservices';
 import type { Redis } from 'ioredis';
 
@@ -19,15 +13,14 @@ export const EVENTS_CLIENT = Symbol('EVENTS_CLIENT');
  */
 @Injectable()
 export class ChangeEvents implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(ChangeEvents.name);
   private readonly hints: HintEmitter;
 
   constructor(
     @Inject(EVENTS_CLIENT) client: ClientProxy,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) redis: Redis,
     private readonly config: PlatformConfig,
   ) {
-    this.hints = new HintEmitter(client);
+    this.hints = new HintEmitter(client, redis);
   }
 
   onApplicationBootstrap(): void {
@@ -35,13 +28,8 @@ export class ChangeEvents implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   async publish(event: Omit<ConnectionChangedEvent, 'at'>): Promise<void> {
-    await moveGenerationOn(
-      this.redis,
+    await this.hints.changed(
       connectionsGenerationKey(this.config.QUEUE_PREFIX, event.workspaceId),
-      this.logger,
-      { connectionId: event.connectionId },
-    );
-    this.hints.emit(
       EventPattern.ConnectionChanged,
       { ...event, at: new Date().toISOString() },
       { connectionId: event.connectionId },

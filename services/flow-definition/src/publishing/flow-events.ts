@@ -1,12 +1,6 @@
 import { EventPattern, type FlowPublishedEvent, flowsGenerationKey } from '@flowbridge/contracts';
-import { HintEmitter, moveGenerationOn, PlatformConfig, REDIS } from '@flowbridge/platform';
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { HintEmitter, PlatformConfig, REDIS } from '@flowbridge/platform';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { ClientProxy } from '@nestjs/microservices';
 import type { Redis } from 'ioredis';
 
@@ -19,15 +13,14 @@ export const EVENTS_CLIENT = Symbol('EVENTS_CLIENT');
  */
 @Injectable()
 export class FlowEvents implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(FlowEvents.name);
   private readonly hints: HintEmitter;
 
   constructor(
     @Inject(EVENTS_CLIENT) client: ClientProxy,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) redis: Redis,
     private readonly config: PlatformConfig,
   ) {
-    this.hints = new HintEmitter(client);
+    this.hints = new HintEmitter(client, redis);
   }
 
   onApplicationBootstrap(): void {
@@ -35,13 +28,8 @@ export class FlowEvents implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   async publish(event: Omit<FlowPublishedEvent, 'at'>): Promise<void> {
-    await moveGenerationOn(
-      this.redis,
+    await this.hints.changed(
       flowsGenerationKey(this.config.QUEUE_PREFIX, event.workspaceId),
-      this.logger,
-      { flowId: event.flowId },
-    );
-    this.hints.emit(
       EventPattern.FlowPublished,
       { ...event, at: new Date().toISOString() },
       { flowId: event.flowId },
