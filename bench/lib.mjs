@@ -84,11 +84,29 @@ export const CPU_TICKS_PER_SECOND = 100;
  * and Redis' processes, and of this process (the bench driver, with the sandbox and business API it runs).
  */
 export function processTicks(services) {
-  const ticks = new Map();
+  return new Map([...processCounters(services)].map(([name, c]) => [name, c.ticks]));
+}
+
+/**
+ * What each process has asked of the kernel so far (Linux /proc): CPU ticks (user + system), system ticks, read
+ * and write system calls, and context switches (voluntary: it waited; involuntary: it was preempted). A hop
+ * between processes costs a write, a read and a wake-up on each side, whatever it carries.
+ */
+export function processCounters(services) {
+  const counters = new Map();
   const add = (name, pid) => {
     try {
       const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      ticks.set(name, (ticks.get(name) ?? 0) + Number(fields[11]) + Number(fields[12]));
+      const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const field = (text, key) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
+      const c = counters.get(name) ?? { ticks: 0, systemTicks: 0, reads: 0, writes: 0, switches: 0 };
+      c.ticks += Number(fields[11]) + Number(fields[12]);
+      c.systemTicks += Number(fields[12]);
+      c.reads += field(io, 'syscr');
+      c.writes += field(io, 'syscw');
+      c.switches += field(status, 'voluntary_ctxt_switches') + field(status, 'nonvoluntary_ctxt_switches');
+      counters.set(name, c);
     } catch {
       // gone
     }
@@ -105,7 +123,7 @@ export function processTicks(services) {
     else if (comm === 'redis-server') add('redis', pid);
   }
   add('bench driver + sandbox + business API', process.pid);
-  return ticks;
+  return counters;
 }
 
 /** Builds the project first, unless the bench was run with --no-build; exits with the build's failure. */

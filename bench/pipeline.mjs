@@ -34,6 +34,7 @@ import {
   CPU_TICKS_PER_SECOND,
   measuredCommit,
   percentiles,
+  processCounters,
   processTicks,
   startService as startProcess,
 } from './lib.mjs';
@@ -158,7 +159,7 @@ function notePeak(service) {
 }
 
 /**
- * What each service's resident memory is made of, sampled every 250 ms through the run (Linux smaps_rollup):
+ * What each service's resident memory is made of, sampled every second through the run (Linux smaps_rollup):
  * the sample with the most RSS, split into private anonymous memory (the heap, native buffers) and file-backed
  * pages (mostly the Node binary's code, which every Node process on the host shares).
  */
@@ -176,7 +177,8 @@ function sampleMemory() {
     }
   }
 }
-const memorySampler = setInterval(sampleMemory, 250);
+// Every second: reading smaps_rollup costs ~1.3 ms of system CPU per process here, taken from the run.
+const memorySampler = setInterval(sampleMemory, 1000);
 
 await ensureDatabase(DATABASE_URL);
 for (const m of MIGRATIONS) spawnSync(process.execPath, m.args, { cwd: ROOT, env, stdio: 'ignore' });
@@ -262,6 +264,25 @@ function stepFigures(waIds) {
 
 // CPU time per stage during a burst (Linux /proc): which process limits.
 const cpuTicks = () => processTicks(running);
+const kernelCounters = () => processCounters(running);
+
+/** Per complete step, by process: system CPU (ms), read and write system calls, context switches. */
+function kernelPerStep(before, after, steps) {
+  return Object.fromEntries(
+    [...after].map(([name, a]) => {
+      const b = before.get(name) ?? { systemTicks: 0, reads: 0, writes: 0, switches: 0 };
+      return [
+        name,
+        {
+          systemMs: ((a.systemTicks - b.systemTicks) * 1000) / CPU_TICKS_PER_SECOND / steps,
+          reads: (a.reads - b.reads) / steps,
+          writes: (a.writes - b.writes) / steps,
+          switches: (a.switches - b.switches) / steps,
+        },
+      ];
+    }),
+  );
+}
 
 // Round trips during a burst: each service's flowbridge_db_statements_total (by kind) and Redis' own count of
 // the commands it processed (the bench uses its own Redis prefix but shares the server: run nothing else).
@@ -310,6 +331,23 @@ async function postAll(waIds, target) {
   );
 }
 
+/** One line of kernelPerStep's figures, busiest first; the idle services are left out. */
+function kernelLine(perProcess) {
+  const fmt = (n, digits) => n.toLocaleString('en-US', { maximumFractionDigits: digits });
+  const all = Object.entries(perProcess ?? {});
+  const sum = (key) => all.reduce((n, [, k]) => n + k[key], 0);
+  return [
+    ...all
+      .filter(([, k]) => k.writes >= 0.5)
+      .sort((a, b) => b[1].writes - a[1].writes)
+      .map(
+        ([name, k]) =>
+          `${name} ${fmt(k.systemMs, 2)} ms system, ${fmt(k.reads, 1)} / ${fmt(k.writes, 1)} calls, ${fmt(k.switches, 1)} switches`,
+      ),
+    `all ${fmt(sum('systemMs'), 2)} ms system, ${fmt(sum('reads'), 1)} / ${fmt(sum('writes'), 1)} calls, ${fmt(sum('switches'), 1)} switches`,
+  ].join('; ');
+}
+
 /** CPU per process between two cpuTicks() readings, % of one core. */
 function cpuPercent(before, after, wallSeconds) {
   return Object.fromEntries(
@@ -322,6 +360,7 @@ function cpuPercent(before, after, wallSeconds) {
 
 async function burst() {
   const tripsBefore = await roundTrips();
+  const kernelBefore = kernelCounters();
   const before = cpuTicks();
   const waIds = Array.from({ length: CONTACTS }, () => String(447000000000 + ++contactSeq));
   const started = Date.now();
@@ -330,6 +369,7 @@ async function burst() {
   await untilReceived(waIds, 300_000);
   const last = Math.max(...waIds.map((w) => receivedAt.get(w)));
   const after = cpuTicks();
+  const kernelAfter = kernelCounters();
   const wall = (Date.now() - started) / 1000;
   const tripsAfter = await roundTrips();
   const perStep = Object.fromEntries(
@@ -337,6 +377,7 @@ async function burst() {
   );
   return {
     cpuPercentOfOneCore: cpuPercent(before, after, wall),
+    kernelPerStep: kernelPerStep(kernelBefore, kernelAfter, CONTACTS),
     roundTripsPerStep: perStep,
     webhooksPerSecond: CONTACTS / ((accepted - started) / 1000),
     stepsPerSecond: CONTACTS / ((last - started) / 1000),
@@ -420,6 +461,7 @@ async function barePipeline() {
     const statuses = sandbox.statuses;
     sandbox.statuses = [];
     restore = () => (sandbox.statuses = statuses);
+    const kernelBefore = kernelCounters();
     const before = cpuTicks();
     const waIds = Array.from({ length: CONTACTS }, () => String(445000000000 + ++contactSeq));
     const started = Date.now();
@@ -427,10 +469,12 @@ async function barePipeline() {
     await untilReceived(waIds, 120_000);
     const last = Math.max(...waIds.map((w) => receivedAt.get(w)));
     const after = cpuTicks();
+    const kernelAfter = kernelCounters();
     const wall = (Date.now() - started) / 1000;
     return {
       stepsPerSecond: CONTACTS / ((last - started) / 1000),
       cpuPercentOfOneCore: cpuPercent(before, after, wall),
+      kernelPerStep: kernelPerStep(kernelBefore, kernelAfter, CONTACTS),
     };
   } finally {
     restore();
@@ -618,6 +662,15 @@ if (results.length > 0) {
       .map(([name, pct]) => `${name} ${pct}%`)
       .join(', ')}.`,
     '',
+    'Kernel work per complete step during the burst (Linux /proc: system CPU, read / write system calls, context switches), the product and then the bare pipeline:',
+    '',
+    ...results.flatMap((x) =>
+      [
+        [`${x.latency} ms, ${x.workers} worker(s)`, x.burst.kernelPerStep],
+        ['bare pipeline', x.bare.kernelPerStep],
+      ].map(([label, k]) => `- ${label}: ${kernelLine(k)}`),
+    ),
+    '',
     "Round trips per complete step during the burst (counted: the services' flowbridge_db_statements_total, Redis' total_commands_processed):",
     '',
     '| API latency | workers | Postgres statements | transactions (BEGIN) | RLS scope sets | all Postgres round trips | Redis commands |',
@@ -665,7 +718,7 @@ if (results.length > 0) {
     '',
     `Peak memory (VmHWM): ${[...peakMemory].map(([name, mb]) => `${name} ${fmt(mb)} MB`).join(', ')}`,
     '',
-    `Of the most RSS sampled (every 250 ms), private anonymous memory (heap, buffers) + file-backed pages (mostly the Node binary's code, shared by every Node process on the host): ${[
+    `Of the most RSS sampled (every second), private anonymous memory (heap, buffers) + file-backed pages (mostly the Node binary's code, shared by every Node process on the host): ${[
       ...memoryMix,
     ]
       .filter(([name]) => peakMemory.has(name))
