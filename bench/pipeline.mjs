@@ -540,13 +540,60 @@ async function bareSignedEnqueue() {
   return rate;
 }
 
+/**
+ * The webhook edge alone, before any worker runs: what whatsapp-messaging takes to verify, record and enqueue a
+ * webhook, beside the bare server's rate. Its trigger events wait in the queues; the first row's workers take
+ * them before that row is measured.
+ */
+async function edgeAlone() {
+  const before = cpuTicks();
+  const kernelBefore = kernelCounters();
+  const waIds = Array.from({ length: CONTACTS }, () => String(448000000000 + ++contactSeq));
+  const started = Date.now();
+  await postAll(waIds);
+  const seconds = (Date.now() - started) / 1000;
+  const cpuMs = (name) =>
+    ((cpuTicks().get(name) - (before.get(name) ?? 0)) * 1000) / CPU_TICKS_PER_SECOND / CONTACTS;
+  return {
+    waIds,
+    webhooksPerSecond: CONTACTS / seconds,
+    cpuMsPerWebhook: {
+      messaging: cpuMs('whatsapp-messaging'),
+      postgres: cpuMs('postgres'),
+      redis: cpuMs('redis'),
+    },
+    kernelPerWebhook: kernelPerStep(kernelBefore, kernelCounters(), CONTACTS),
+  };
+}
+
+/** The run's Redis keys (queues, jobs, RPC), so that runs do not pile up in a Redis that keeps them in memory. */
+async function forgetKeys(pattern) {
+  const { Redis } = require('ioredis');
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    for await (const keys of redis.scanStream({ match: pattern, count: 1000 }))
+      if (keys.length > 0) await redis.unlink(...keys);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The edge's figures, one line. */
+function edgeLine() {
+  const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits });
+  return `The webhook edge alone, same run (whatsapp-messaging verifying, recording and enqueueing ${CONTACTS} webhooks, 64 in flight, before any worker runs): ${fmt(edge.webhooksPerSecond)} webhooks/s (${fmt((100 * edge.webhooksPerSecond) / baseline, 1)}% of the baseline); CPU per webhook: whatsapp-messaging ${fmt(edge.cpuMsPerWebhook.messaging, 2)} ms, Postgres ${fmt(edge.cpuMsPerWebhook.postgres, 2)} ms, Redis ${fmt(edge.cpuMsPerWebhook.redis, 2)} ms; kernel: ${kernelLine(edge.kernelPerWebhook)}.`;
+}
+
 const results = [];
 /** The issue's fixed open-loop rate: p99 added latency ≤ 50 ms at 300 steps/s is the goal. */
 const GOAL_RATE = Number(process.env.BENCH_RATE ?? 300);
 let baseline = NaN;
-// BENCH_ROWS=50:1,0:2 runs just those rows (API latency ms : workers).
+let edge;
+// BENCH_ROWS=50:1,0:2 runs just those rows (API latency ms : workers); BENCH_ROWS=none only the webhook edge.
 const plan = process.env.BENCH_ROWS
-  ? process.env.BENCH_ROWS.split(',').map((row) => row.split(':').map(Number))
+  ? process.env.BENCH_ROWS.split(',')
+      .filter((row) => row !== 'none')
+      .map((row) => row.split(':').map(Number))
   : process.env.BENCH_QUICK
     ? [[0, 1]]
     : [
@@ -558,12 +605,15 @@ const plan = process.env.BENCH_ROWS
 let exitCode = 0;
 try {
   baseline = await bareSignedEnqueue();
+  edge = await edgeAlone();
+  if (plan.length === 0) process.stdout.write(`\n${edgeLine()}\n`);
   const bareByLatency = new Map();
   for (const [latency, workerCount] of plan) {
     latencyMs = latency;
     if (!bareByLatency.has(latency)) bareByLatency.set(latency, await barePipeline());
     const workers = [];
     for (let i = 0; i < workerCount; i++) workers.push(await startService('worker', 'WORKER_PORT'));
+    if (results.length === 0) await untilReceived(edge.waIds, 300_000); // the edge's events, first
     await atRate(50, 2); // warm-up: connections, JIT, caches
     const b = await burst();
     const goal = await atRate(GOAL_RATE);
@@ -592,6 +642,7 @@ try {
   await traceSink?.close();
   business.close();
   await database.drop();
+  await forgetKeys(`${PREFIX}*`);
 }
 
 if (results.length > 0) {
@@ -621,6 +672,8 @@ if (results.length > 0) {
     `${date}, ${cpus().length} cores; ${CONTACTS} contacts per burst, ${SECONDS} s at the fixed rate; 16 trigger and 16 navigation partitions; the Cloud API answers in ${sandbox.options.latencyMs ?? 0} ms.`,
     '',
     `Baseline, same run: a bare node:http server that checks the signature and enqueues one BullMQ job takes ${fmt(baseline)} webhooks/s.`,
+    '',
+    edgeLine(),
     '',
     'The ceiling, same run: the bare pipeline (bench/bare-pipeline.mjs: the same hops and process split — signed webhook → BullMQ → worker with the HTTP call → BullMQ → sender with the HTTP send — and no database).',
     '',
@@ -733,7 +786,7 @@ if (results.length > 0) {
   writeFileSync(join(ROOT, `bench/results/pipeline-${date}.md`), `${text}\n`);
   writeFileSync(
     join(ROOT, `bench/results/pipeline-${date}.json`),
-    `${JSON.stringify({ date, commit: COMMIT, cores: cpus().length, contacts: CONTACTS, seconds: SECONDS, baselineWebhooksPerSecond: baseline, results, peakMemoryMb: Object.fromEntries(peakMemory), memoryMixMb: Object.fromEntries(memoryMix) }, null, 2)}\n`,
+    `${JSON.stringify({ date, commit: COMMIT, cores: cpus().length, contacts: CONTACTS, seconds: SECONDS, baselineWebhooksPerSecond: baseline, edge: { ...edge, waIds: undefined }, results, peakMemoryMb: Object.fromEntries(peakMemory), memoryMixMb: Object.fromEntries(memoryMix) }, null, 2)}\n`,
   );
 }
 process.exit(exitCode);

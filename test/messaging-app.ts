@@ -21,7 +21,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Queue } from 'bullmq';
 import request from 'supertest';
 import {
-  rawBodyRoutes,
+  httpRoutes,
   SERVICE_NAME,
   WhatsappMessagingAppModule,
 } from '../services/whatsapp-messaging/src/app.module';
@@ -100,7 +100,7 @@ export async function startMessaging(
     module: WhatsappMessagingAppModule.forRoot(config, { logDestination: logs }),
     config,
     port: 0,
-    rawBodyRoutes: rawBodyRoutes(config),
+    ...httpRoutes(config),
     rpc: options.rpc ?? false,
   });
   if (options.rpc) await app.startAllMicroservices();

@@ -215,6 +215,30 @@ describe('whatsapp-messaging: channels and webhook ingestion (real Postgres and 
     expect(lineOf(accepted)?.level ?? 'none').toMatch(/^(none|debug)$/);
   });
 
+  it('[issue 18] the webhook POST, answered in front of Nest, carries the headers every framework answer has', async () => {
+    const raw = JSON.stringify(webhookBody(number, { messages: [textMessage(CONTACT, 'headers')] }));
+    const lean = await post(raw);
+    expect(lean.status).toBe(200);
+    // A public route of the framework's (an admin route adds its rate limit's headers).
+    const framework = await svc.request().get('/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=nope');
+    expect(framework.status).toBe(403);
+    // Everything but what describes the body itself (and the date) is the same.
+    const perAnswer = new Set([
+      'content-type',
+      'content-length',
+      'etag',
+      'date',
+      'x-request-id',
+      'connection',
+    ]);
+    const common = (headers: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(headers).filter(([name]) => !perAnswer.has(name)));
+    expect(common(lean.headers)).toEqual(common(framework.headers));
+    expect(lean.headers['x-content-type-options']).toBe('nosniff');
+    expect(lean.headers['cache-control']).toBe('no-store');
+    expect(lean.headers['x-request-id']).toBeDefined();
+  });
+
   describe('[B1] signatures (nothing is enqueued unless the signature holds)', () => {
     it.each([
       ['missing', () => null, 'SIGNATURE_MISSING'],

@@ -1,5 +1,5 @@
-import { PlatformModule, TriggerProducer, type OpenApiInfo } from '@flowbridge/platform';
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type LeanRoute, PlatformModule, TriggerProducer, type OpenApiInfo } from '@flowbridge/platform';
+import { type DynamicModule, type INestApplicationContext, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DestinationStream } from 'pino';
 import { ChannelEntity } from './channels/channel.entity';
@@ -27,6 +27,7 @@ import { SendScheduler } from './sending/send-scheduler';
 import { WebhookIngest } from './webhooks/ingest.service';
 import { WebhookChannels } from './webhooks/webhook-channels';
 import { WebhookController } from './webhooks/webhook.controller';
+import { webhookRoute } from './webhooks/webhook.route';
 import { WebhookVerifier } from './webhooks/webhook-verifier';
 import type { WhatsappMessagingConfig } from './whatsapp-messaging.config';
 
@@ -37,15 +38,20 @@ export const OPENAPI: OpenApiInfo = {
   title: 'Flowbridge WhatsApp messaging',
   description: 'Channels (business numbers) and the conversation log. The webhook is for Meta.',
 };
-export const WEBHOOK_PATH = '/webhooks/whatsapp';
 
-/** The webhooks need their bodies as bytes (the signatures cover them), each with its own size limit. */
-export function rawBodyRoutes(config: WhatsappMessagingConfig) {
-  return [
-    { path: WEBHOOK_PATH, limitBytes: config.WEBHOOK_BODY_LIMIT_BYTES },
+/**
+ * The routes that take their bodies as bytes (the signatures cover them): the forms' data endpoint through
+ * Express, and Meta's webhook POSTs in front of Express and Nest (`webhookRoute`).
+ */
+export function httpRoutes(config: WhatsappMessagingConfig): {
+  rawBodyRoutes: Array<{ path: string; limitBytes: number }>;
+  leanRoutes: (app: INestApplicationContext) => LeanRoute[];
+} {
+  return {
     // A screen's values, encrypted: far under this.
-    { path: FLOW_ENDPOINT_PATH, limitBytes: 256 * 1024 },
-  ];
+    rawBodyRoutes: [{ path: FLOW_ENDPOINT_PATH, limitBytes: 256 * 1024 }],
+    leanRoutes: (app) => [webhookRoute(app.get(WebhookIngest), config.WEBHOOK_BODY_LIMIT_BYTES)],
+  };
 }
 const ENTITIES = [ChannelEntity, MessageEntity, StatusEntity];
 

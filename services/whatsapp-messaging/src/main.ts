@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { exitOnStartupError, loadConfig, runService } from '@flowbridge/platform';
-import { OPENAPI, rawBodyRoutes, SERVICE_NAME, WhatsappMessagingAppModule } from './app.module';
+import { httpRoutes, OPENAPI, SERVICE_NAME, WhatsappMessagingAppModule } from './app.module';
 import { WhatsappMessagingConfig } from './whatsapp-messaging.config';
 
 async function main(): Promise<void> {
@@ -10,7 +10,7 @@ async function main(): Promise<void> {
     module: WhatsappMessagingAppModule.forRoot(config),
     config,
     port: config.WHATSAPP_MESSAGING_PORT,
-    rawBodyRoutes: rawBodyRoutes(config),
+    ...httpRoutes(config),
     // flow-definition asks it to publish forms on the Cloud API.
     rpc: true,
     swagger: OPENAPI,

@@ -16,6 +16,7 @@ import {
   RPC_RECONNECT,
 } from '../redis';
 import { configureHttpApp, type HttpAppOptions } from './http-app';
+import { type LeanRoute, mountLeanRoutes } from './lean-route';
 
 export interface ServiceDefinition {
   name: string;
@@ -25,6 +26,8 @@ export interface ServiceDefinition {
   host?: string;
   swagger?: HttpAppOptions['swagger'];
   rawBodyRoutes?: HttpAppOptions['rawBodyRoutes'];
+  /** Routes answered in front of Express and Nest (`LeanRoute`), from the app's providers. */
+  leanRoutes?: (app: NestExpressApplication) => LeanRoute[];
   /** Serve @MessagePattern/@EventPattern handlers over the Redis transport. */
   rpc?: boolean;
 }
@@ -40,6 +43,7 @@ export async function createServiceApp(definition: ServiceDefinition): Promise<N
     swagger: definition.swagger,
     rawBodyRoutes: definition.rawBodyRoutes,
   });
+  mountLeanRoutes(app.getHttpServer(), definition.leanRoutes?.(app) ?? []);
   if (definition.rpc) {
     app.connectMicroservice<MicroserviceOptions>(
       {

@@ -3,3 +3,4 @@ export * from './bootstrap';
 export * from './id.pipe';
 export * from './openapi';
 export * from './outbound-views';
+export * from './lean-route';

@@ -8,6 +8,14 @@ import { redactDeep, redactText } from './redact';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** A request's id: the caller's `x-request-id` when it is a sane one, else a new one; echoed on the answer. */
+export function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
+  const header = req.headers['x-request-id'];
+  const id = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+  res.setHeader('x-request-id', id);
+  return id;
+}
+
 export interface LoggingOptions {
   service: string;
   config: Pick<PlatformConfig, 'LOG_LEVEL' | 'NODE_ENV'>;
@@ -60,9 +68,6 @@ export function pinoOptions(service: string, level: string): LoggerOptions {
   };
 }
 
-/** Where Meta posts its webhooks (whatsapp-messaging). */
-const WEBHOOK_PATH = '/webhooks/whatsapp';
-
 @Module({})
 export class LoggingModule {
   static forRoot(options: LoggingOptions): DynamicModule {
@@ -74,24 +79,12 @@ export class LoggingModule {
           pinoHttp: [
             {
               ...base,
-              genReqId: (req, res) => {
-                const header = req.headers['x-request-id'];
-                const id = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
-                res.setHeader('x-request-id', id);
-                return id;
-              },
+              genReqId: requestIdOf,
               customProps: (req) => {
                 const principal = (req as { principal?: { workspaceId: string } }).principal;
                 return principal ? { workspaceId: principal.workspaceId } : {};
               },
-              customLogLevel: (req, res, err) => {
-                if (err || res.statusCode >= 500) return 'error';
-                // Meta's webhooks come by the thousand per second at scale: an accepted one is a debug line
-                // (its messages are in the message log); a refused one stays visible.
-                if (res.statusCode < 300 && req.method === 'POST' && req.url?.startsWith(WEBHOOK_PATH))
-                  return 'debug';
-                return 'info';
-              },
+              customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
               autoLogging: {
                 ignore: (req) =>
                   req.url === '/health/live' || req.url === '/health/ready' || req.url === '/metrics',

@@ -20,7 +20,8 @@ export function metricOnce<T>(name: string, make: () => T): T {
   return (register.getSingleMetric(name) as T | undefined) ?? make();
 }
 
-function httpDuration(): Histogram<'method' | 'route' | 'status'> {
+/** `http_request_duration_seconds`: every HTTP answer, by method, route pattern and status. */
+export function httpRequestTimer(): Histogram<'method' | 'route' | 'status'> {
   const name = 'http_request_duration_seconds';
   return metricOnce(
     name,
@@ -36,7 +37,7 @@ function httpDuration(): Histogram<'method' | 'route' | 'status'> {
 
 /** Records every request under its route pattern (`/connections/:id`), never the raw path (cardinality). */
 export function httpMetricsMiddleware(): (req: Request, res: Response, next: NextFunction) => void {
-  const histogram = httpDuration();
+  const histogram = httpRequestTimer();
   return (req, res, next) => {
     const end = histogram.startTimer();
     res.on('finish', () => {

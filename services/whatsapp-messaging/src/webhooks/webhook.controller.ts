@@ -1,19 +1,16 @@
 import { Public } from '@flowbridge/platform';
-import { Controller, Get, Headers, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { ChannelsService } from '../channels/channels.service';
-import { type IngestResult, WebhookIngest } from './ingest.service';
+import { WEBHOOK_PATH } from './webhook.route';
 
-/** Meta's side of the service: the subscription handshake and the signed event POSTs. */
+/** Meta's subscription handshake. Its signed event POSTs are answered in front of Nest: `webhookRoute`. */
 @ApiExcludeController()
 @Public()
-@Controller('webhooks/whatsapp')
+@Controller(WEBHOOK_PATH)
 export class WebhookController {
-  constructor(
-    private readonly channels: ChannelsService,
-    private readonly ingestion: WebhookIngest,
-  ) {}
+  constructor(private readonly channels: ChannelsService) {}
 
   /** `hub.mode=subscribe` with a verify token some channel expects → the challenge as plain text; else 403. */
   @Get()
@@ -33,12 +30,5 @@ export class WebhookController {
       return;
     }
     res.status(200).type('text/plain').send(challenge);
-  }
-
-  @Post()
-  @HttpCode(200)
-  receive(@Req() req: Request, @Headers('x-hub-signature-256') signature?: string): Promise<IngestResult> {
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    return this.ingestion.ingest(raw, signature);
   }
 }
