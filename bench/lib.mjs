@@ -84,29 +84,34 @@ export const CPU_TICKS_PER_SECOND = 100;
  * and Redis' processes, and of this process (the bench driver, with the sandbox and business API it runs).
  */
 export function processTicks(services) {
-  return new Map([...processCounters(services)].map(([name, c]) => [name, c.ticks]));
+  const ticks = new Map();
+  for (const c of processSnapshot(services).values()) ticks.set(c.name, (ticks.get(c.name) ?? 0) + c.ticks);
+  return ticks;
 }
 
 /**
- * What each process has asked of the kernel so far (Linux /proc): CPU ticks (user + system), system ticks, read
- * and write system calls, and context switches (voluntary: it waited; involuntary: it was preempted). A hop
- * between processes costs a write, a read and a wake-up on each side, whatever it carries.
+ * What each process has asked of the kernel so far (Linux /proc), by pid: CPU ticks (user + system), system
+ * ticks, read and write system calls, and context switches (voluntary: it waited; involuntary: it was
+ * preempted). A hop between processes costs a write, a read and a wake-up on each side, whatever it carries.
+ * Services (by name), Postgres' and Redis' processes, and this one (the bench driver with the sandbox and the
+ * business API).
  */
-export function processCounters(services) {
-  const counters = new Map();
+export function processSnapshot(services) {
+  const snapshot = new Map();
   const add = (name, pid) => {
     try {
       const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
       const io = readFileSync(`/proc/${pid}/io`, 'utf8');
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       const field = (text, key) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
-      const c = counters.get(name) ?? { ticks: 0, systemTicks: 0, reads: 0, writes: 0, switches: 0 };
-      c.ticks += Number(fields[11]) + Number(fields[12]);
-      c.systemTicks += Number(fields[12]);
-      c.reads += field(io, 'syscr');
-      c.writes += field(io, 'syscw');
-      c.switches += field(status, 'voluntary_ctxt_switches') + field(status, 'nonvoluntary_ctxt_switches');
-      counters.set(name, c);
+      snapshot.set(pid, {
+        name,
+        ticks: Number(fields[11]) + Number(fields[12]),
+        systemTicks: Number(fields[12]),
+        reads: field(io, 'syscr'),
+        writes: field(io, 'syscw'),
+        switches: field(status, 'voluntary_ctxt_switches') + field(status, 'nonvoluntary_ctxt_switches'),
+      });
     } catch {
       // gone
     }
@@ -119,11 +124,27 @@ export function processCounters(services) {
     } catch {
       continue;
     }
-    if (comm === 'postgres') add('postgres', pid);
-    else if (comm === 'redis-server') add('redis', pid);
+    if (comm === 'postgres') add('postgres', Number(pid));
+    else if (comm === 'redis-server') add('redis', Number(pid));
   }
   add('bench driver + sandbox + business API', process.pid);
-  return counters;
+  return snapshot;
+}
+
+/**
+ * Between two snapshots, by name: what the processes alive at the second did since the first (a process started
+ * in between counts from its start; one that ended in between is left out, rather than subtracted).
+ */
+export function processDelta(before, after) {
+  const zero = { ticks: 0, systemTicks: 0, reads: 0, writes: 0, switches: 0 };
+  const delta = new Map();
+  for (const [pid, a] of after) {
+    const b = before.get(pid) ?? zero;
+    const d = delta.get(a.name) ?? { ...zero };
+    for (const key of Object.keys(d)) d[key] += a[key] - b[key];
+    delta.set(a.name, d);
+  }
+  return delta;
 }
 
 /** Builds the project first, unless the bench was run with --no-build; exits with the build's failure. */

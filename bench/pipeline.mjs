@@ -34,8 +34,8 @@ import {
   CPU_TICKS_PER_SECOND,
   measuredCommit,
   percentiles,
-  processCounters,
-  processTicks,
+  processDelta,
+  processSnapshot,
   startService as startProcess,
 } from './lib.mjs';
 import { MIGRATIONS } from '../scripts/services.mjs';
@@ -263,24 +263,20 @@ function stepFigures(waIds) {
 }
 
 // CPU time per stage during a burst (Linux /proc): which process limits.
-const cpuTicks = () => processTicks(running);
-const kernelCounters = () => processCounters(running);
+const snapshot = () => processSnapshot(running);
 
 /** Per complete step, by process: system CPU (ms), read and write system calls, context switches. */
 function kernelPerStep(before, after, steps) {
   return Object.fromEntries(
-    [...after].map(([name, a]) => {
-      const b = before.get(name) ?? { systemTicks: 0, reads: 0, writes: 0, switches: 0 };
-      return [
-        name,
-        {
-          systemMs: ((a.systemTicks - b.systemTicks) * 1000) / CPU_TICKS_PER_SECOND / steps,
-          reads: (a.reads - b.reads) / steps,
-          writes: (a.writes - b.writes) / steps,
-          switches: (a.switches - b.switches) / steps,
-        },
-      ];
-    }),
+    [...processDelta(before, after)].map(([name, d]) => [
+      name,
+      {
+        systemMs: (d.systemTicks * 1000) / CPU_TICKS_PER_SECOND / steps,
+        reads: d.reads / steps,
+        writes: d.writes / steps,
+        switches: d.switches / steps,
+      },
+    ]),
   );
 }
 
@@ -348,28 +344,26 @@ function kernelLine(perProcess) {
   ].join('; ');
 }
 
-/** CPU per process between two cpuTicks() readings, % of one core. */
+/** CPU per process between two snapshots, % of one core. */
 function cpuPercent(before, after, wallSeconds) {
   return Object.fromEntries(
-    [...after].map(([name, t]) => [
+    [...processDelta(before, after)].map(([name, d]) => [
       name,
-      Math.round((100 * (t - (before.get(name) ?? 0))) / CPU_TICKS_PER_SECOND / wallSeconds),
+      Math.round((100 * d.ticks) / CPU_TICKS_PER_SECOND / wallSeconds),
     ]),
   );
 }
 
 async function burst() {
   const tripsBefore = await roundTrips();
-  const kernelBefore = kernelCounters();
-  const before = cpuTicks();
+  const before = snapshot();
   const waIds = Array.from({ length: CONTACTS }, () => String(447000000000 + ++contactSeq));
   const started = Date.now();
   await postAll(waIds);
   const accepted = Date.now();
   await untilReceived(waIds, 300_000);
   const last = Math.max(...waIds.map((w) => receivedAt.get(w)));
-  const after = cpuTicks();
-  const kernelAfter = kernelCounters();
+  const after = snapshot();
   const wall = (Date.now() - started) / 1000;
   const tripsAfter = await roundTrips();
   const perStep = Object.fromEntries(
@@ -377,7 +371,7 @@ async function burst() {
   );
   return {
     cpuPercentOfOneCore: cpuPercent(before, after, wall),
-    kernelPerStep: kernelPerStep(kernelBefore, kernelAfter, CONTACTS),
+    kernelPerStep: kernelPerStep(before, after, CONTACTS),
     roundTripsPerStep: perStep,
     webhooksPerSecond: CONTACTS / ((accepted - started) / 1000),
     stepsPerSecond: CONTACTS / ((last - started) / 1000),
@@ -461,20 +455,18 @@ async function barePipeline() {
     const statuses = sandbox.statuses;
     sandbox.statuses = [];
     restore = () => (sandbox.statuses = statuses);
-    const kernelBefore = kernelCounters();
-    const before = cpuTicks();
+    const before = snapshot();
     const waIds = Array.from({ length: CONTACTS }, () => String(445000000000 + ++contactSeq));
     const started = Date.now();
     await postAll(waIds, `http://127.0.0.1:${port}/`);
     await untilReceived(waIds, 120_000);
     const last = Math.max(...waIds.map((w) => receivedAt.get(w)));
-    const after = cpuTicks();
-    const kernelAfter = kernelCounters();
+    const after = snapshot();
     const wall = (Date.now() - started) / 1000;
     return {
       stepsPerSecond: CONTACTS / ((last - started) / 1000),
       cpuPercentOfOneCore: cpuPercent(before, after, wall),
-      kernelPerStep: kernelPerStep(kernelBefore, kernelAfter, CONTACTS),
+      kernelPerStep: kernelPerStep(before, after, CONTACTS),
     };
   } finally {
     restore();
@@ -546,14 +538,14 @@ async function bareSignedEnqueue() {
  * them before that row is measured.
  */
 async function edgeAlone() {
-  const before = cpuTicks();
-  const kernelBefore = kernelCounters();
+  const before = snapshot();
   const waIds = Array.from({ length: CONTACTS }, () => String(448000000000 + ++contactSeq));
   const started = Date.now();
   await postAll(waIds);
   const seconds = (Date.now() - started) / 1000;
-  const cpuMs = (name) =>
-    ((cpuTicks().get(name) - (before.get(name) ?? 0)) * 1000) / CPU_TICKS_PER_SECOND / CONTACTS;
+  const after = snapshot();
+  const delta = processDelta(before, after);
+  const cpuMs = (name) => ((delta.get(name)?.ticks ?? 0) * 1000) / CPU_TICKS_PER_SECOND / CONTACTS;
   return {
     waIds,
     webhooksPerSecond: CONTACTS / seconds,
@@ -562,7 +554,7 @@ async function edgeAlone() {
       postgres: cpuMs('postgres'),
       redis: cpuMs('redis'),
     },
-    kernelPerWebhook: kernelPerStep(kernelBefore, kernelCounters(), CONTACTS),
+    kernelPerWebhook: kernelPerStep(before, after, CONTACTS),
   };
 }
 
