@@ -39,7 +39,12 @@ export function mountLeanRoutes(server: Server, routes: LeanRoute[]): void {
   const served = routes.map((route) => ({ route, answer: answerer(route) }));
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const match = served.find(({ route }) => matches(route, req));
-    if (match) return void match.answer(req, res);
+    if (match)
+      // The answerer answers every error it can; one it cannot (a bug of its own) drops the connection.
+      return void match.answer(req, res).catch((error: unknown) => {
+        logger.error({ err: error }, 'request failed before it could be answered');
+        res.destroy();
+      });
     for (const listener of framework) listener.call(server, req, res);
   });
 }
