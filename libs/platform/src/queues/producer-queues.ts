@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { type JobsOptions, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { settleWithin } from '../lifecycle';
 import { redisOptionsFromUrl } from '../redis';
@@ -54,6 +54,20 @@ export class ProducerQueues {
       this.queues.set(name, queue);
     }
     return queue;
+  }
+
+  /**
+   * Adds jobs to one queue, in the order given, in one round trip. A single job goes through `add`: `addBulk`
+   * builds an ioredis pipeline, which copies every script BullMQ defines onto it, and costs ~2.5× the CPU of
+   * `add` for one job (measured: ~220 against ~90 µs) — and most of a group commit's jobs are alone in their
+   * partition.
+   */
+  async addInOrder(
+    queue: string,
+    jobs: Array<{ name: string; data: unknown; opts: JobsOptions }>,
+  ): Promise<void> {
+    if (jobs.length === 1) await this.get(queue).add(jobs[0].name, jobs[0].data, jobs[0].opts);
+    else if (jobs.length > 1) await this.get(queue).addBulk(jobs);
   }
 
   async close(): Promise<void> {

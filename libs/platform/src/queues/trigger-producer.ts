@@ -56,7 +56,8 @@ export class TriggerProducer implements OnApplicationShutdown {
     await this.queues.ready();
     await Promise.all(
       [...byPartition].map(([p, batch]) =>
-        this.queue(p).addBulk(
+        this.queues.addInOrder(
+          triggerQueue(p),
           batch.map((event) => ({
             name: TriggerJobName.TriggerEvent,
             data: this.auth.sign(triggerQueue(p), TriggerJobName.TriggerEvent, event.eventId, event),

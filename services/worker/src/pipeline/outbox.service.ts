@@ -182,7 +182,8 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
     for (const row of rows) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
     await Promise.all(
       [...byQueue].map(([queue, queued]) =>
-        this.queue(queue).addBulk(
+        this.queues.addInOrder(
+          queue,
           queued.map((row) => ({
             name: row.job_name,
             data: this.auth.sign(row.queue, row.job_name, row.job_id, payloadOf(row)),
