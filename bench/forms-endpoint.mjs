@@ -29,7 +29,8 @@ import {
   CPU_TICKS_PER_SECOND,
   freePort,
   measuredCommit,
-  processTicks,
+  processDelta,
+  processSnapshot,
   startService,
   percentiles,
 } from './lib.mjs';
@@ -161,7 +162,7 @@ try {
     const latencies = [];
     const until = Date.now() + SECONDS * 1000;
     const started = Date.now();
-    const before = processTicks(running);
+    const before = processSnapshot(running);
     await Promise.all(
       Array.from({ length: CLIENTS }, async () => {
         while (Date.now() < until) {
@@ -174,9 +175,9 @@ try {
     const seconds = (Date.now() - started) / 1000;
     // CPU per round trip, by process: where the time goes.
     const cpuMs = Object.fromEntries(
-      [...processTicks(running)].map(([name, t]) => [
+      [...processDelta(before, processSnapshot(running))].map(([name, d]) => [
         name,
-        Number(((1000 * (t - (before.get(name) ?? 0))) / CPU_TICKS_PER_SECOND / latencies.length).toFixed(2)),
+        Number(((1000 * d.ticks) / CPU_TICKS_PER_SECOND / latencies.length).toFixed(2)),
       ]),
     );
     const { p50, p99 } = percentiles(latencies);

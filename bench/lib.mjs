@@ -80,16 +80,6 @@ export async function createBenchApi({ api, must }, business, path) {
 export const CPU_TICKS_PER_SECOND = 100;
 
 /**
- * CPU time so far (Linux /proc, in ticks) of each service process (several of one name add up), of Postgres'
- * and Redis' processes, and of this process (the bench driver, with the sandbox and business API it runs).
- */
-export function processTicks(services) {
-  const ticks = new Map();
-  for (const c of processSnapshot(services).values()) ticks.set(c.name, (ticks.get(c.name) ?? 0) + c.ticks);
-  return ticks;
-}
-
-/**
  * What each process has asked of the kernel so far (Linux /proc), by pid: CPU ticks (user + system), system
  * ticks, read and write system calls, and context switches (voluntary: it waited; involuntary: it was
  * preempted). A hop between processes costs a write, a read and a wake-up on each side, whatever it carries.
