@@ -327,9 +327,11 @@ async function postAll(waIds, target) {
   );
 }
 
+/** A figure for the tables: thousands separated, at most `digits` decimals. */
+const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits });
+
 /** One line of kernelPerStep's figures, busiest first; the idle services are left out. */
 function kernelLine(perProcess) {
-  const fmt = (n, digits) => n.toLocaleString('en-US', { maximumFractionDigits: digits });
   const all = Object.entries(perProcess ?? {});
   const sum = (key) => all.reduce((n, [, k]) => n + k[key], 0);
   return [
@@ -572,7 +574,6 @@ async function forgetKeys(pattern) {
 
 /** The edge's figures, one line. */
 function edgeLine() {
-  const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits });
   return `The webhook edge alone, same run (whatsapp-messaging verifying, recording and enqueueing ${CONTACTS} webhooks, 64 in flight, before any worker runs): ${fmt(edge.webhooksPerSecond)} webhooks/s (${fmt((100 * edge.webhooksPerSecond) / baseline, 1)}% of the baseline); CPU per webhook: whatsapp-messaging ${fmt(edge.cpuMsPerWebhook.messaging, 2)} ms, Postgres ${fmt(edge.cpuMsPerWebhook.postgres, 2)} ms, Redis ${fmt(edge.cpuMsPerWebhook.redis, 2)} ms; kernel: ${kernelLine(edge.kernelPerWebhook)}.`;
 }
 
@@ -638,7 +639,6 @@ try {
 }
 
 if (results.length > 0) {
-  const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits });
   const ms = (n) => `${fmt(n)} ms`;
   // BENCH_TRACE: each open-loop row's steps, hop by hop, from the services' spans.
   const hopLines = () =>

@@ -86,9 +86,9 @@ function answerer(route: LeanRoute): (req: IncomingMessage, res: ServerResponse)
     }
     end({ method: route.method, route: route.path, status: String(res.statusCode) });
     const line = { req, res, responseTime: Math.round(performance.now() - began) };
-    const status = res.statusCode;
-    if (level(status) === 'error') logger.error({ ...line, err: failure }, 'request errored');
-    else if (level(status) === 'info') logger.log(line, 'request completed');
+    const lineLevel = level(res.statusCode);
+    if (lineLevel === 'error') logger.error({ ...line, err: failure }, 'request errored');
+    else if (lineLevel === 'info') logger.log(line, 'request completed');
     else logger.debug(line, 'request completed');
   };
 }

@@ -25,6 +25,13 @@ export async function moveGenerationOn(
  */
 export type Generation = string | null | undefined;
 
+/** Sets `key` as the newest entry of `map`, dropping the oldest first when `map` holds `max` already. */
+function setNewest<T>(map: Map<string, T>, key: string, value: T, max: number): void {
+  map.delete(key);
+  if (map.size >= max) map.delete(map.keys().next().value!);
+  map.set(key, value);
+}
+
 interface Entry<V> {
   generation: string | null;
   at: number;
@@ -48,9 +55,7 @@ export class GenerationCache<V> {
     const value = load();
     if (generation === undefined) return value;
     const entry: Entry<V> = { generation, at: Date.now(), value };
-    this.entries.delete(key);
-    if (this.entries.size >= this.options.max) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, entry);
+    setNewest(this.entries, key, entry, this.options.max);
     const forget = (): void => {
       if (this.entries.get(key) === entry) this.entries.delete(key);
     };
@@ -79,9 +84,7 @@ export class GenerationReader {
     const known = this.reads.get(key);
     if (known && Date.now() - known.at < this.everyMs) return known.value;
     const value = this.redis.get(key).catch(() => undefined);
-    this.reads.delete(key);
-    if (this.reads.size >= MAX_KEYS_READ) this.reads.delete(this.reads.keys().next().value!);
-    this.reads.set(key, { at: Date.now(), value });
+    setNewest(this.reads, key, { at: Date.now(), value }, MAX_KEYS_READ);
     return value;
   }
 }
