@@ -13,6 +13,7 @@ import { JobAuth, redisOptionsFromUrl, Tenancy, TriggerProducer } from '@flowbri
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { RPC_CLIENT, RpcClients, RpcUnavailableError } from '../services/worker/src/clients/rpc.clients';
+import { BatchRepository } from '../services/worker/src/pipeline/batch.repository';
 import { ContactDrainer } from '../services/worker/src/pipeline/contact-drainer';
 import { ExpirySweeper } from '../services/worker/src/pipeline/expiry.sweeper';
 import { Outbox } from '../services/worker/src/pipeline/outbox.service';
@@ -825,6 +826,73 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
       expect(await texts(run.id)).toEqual(['got -', 'got m1']);
       expect((await worker.call('get', `/runs?contact=${waId}`)).body.items).toHaveLength(1);
       lookup.mockRestore();
+    });
+
+    it('an event kept as pending after its write failed is recorded under its contact lock, never beside a write of that contact', async () => {
+      // The race this closes: an in-process API attempt's result fails to write while the retry's job (its lease
+      // ran out) writes the same result. Recorded without the lock, the kept row could commit after that batch
+      // read the contact's pending events and before its own insert met the row: neither would apply the event.
+      const drainer = worker.app.get(ContactDrainer);
+      const db = worker.app.get(DataSource);
+      const contact = { workspaceId: 'ws-a', channelId: CHANNEL, waId: '447700900031' };
+      const eventId = `expire-${randomUUID()}`;
+      const lock = BatchRepository.lock.bind(BatchRepository);
+      let failed = false;
+      const locks = jest.spyOn(BatchRepository, 'lock').mockImplementation(async (tx, contacts) => {
+        if (!failed && contacts.some((c) => c.waId === contact.waId)) {
+          failed = true;
+          throw new Error('the batch failed');
+        }
+        return lock(tx, contacts);
+      });
+      const rows = () =>
+        Tenancy.forWorkspace('ws-a', () =>
+          db.query<Array<{ applied_at: Date | null }>>(
+            `SELECT applied_at FROM worker.inbox WHERE event_id = $1`,
+            [eventId],
+          ),
+        );
+      const waiters = async () =>
+        Number(
+          (
+            await db.query<Array<{ n: string }>>(
+              `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database =
+                 (SELECT oid FROM pg_database WHERE datname = current_database())`,
+            )
+          )[0].n,
+        );
+      // The contact's lock, held as a batch of that contact holds it.
+      const holder = db.createQueryRunner();
+      await holder.connect();
+      try {
+        await holder.startTransaction();
+        await holder.query(`SELECT pg_advisory_xact_lock(hashtextextended('worker-contact:' || $1, 0))`, [
+          `${contact.workspaceId}/${contact.channelId}/${contact.waId}`,
+        ]);
+        const before = await waiters();
+        const write = drainer
+          .submit({
+            contact,
+            entry: {
+              eventId,
+              contact,
+              occurredAt: new Date().toISOString(),
+              event: { kind: 'expire', runId: randomUUID() },
+            },
+          })
+          .catch((error: Error) => error);
+        await until(
+          'the failed write keeping its event, waiting for the lock',
+          async () => (await waiters()) > before,
+        );
+        expect(await rows()).toEqual([]);
+        await holder.commitTransaction();
+        expect(await write).toEqual(new Error('the batch failed'));
+        expect(await rows()).toEqual([{ applied_at: null }]);
+      } finally {
+        locks.mockRestore();
+        await holder.release();
+      }
     });
 
     it('matches messages from cached triggers: no RPC per message; a publish is seen by the very next message', async () => {

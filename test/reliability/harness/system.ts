@@ -1,7 +1,9 @@
 import { type AdminClient, createAdminClient, must } from '@flowbridge/api-client';
 import { redisOptionsFromUrl } from '@flowbridge/platform';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { asRole, HttpPeer, sendJson, TEST_APP_ROLE, until } from '@flowbridge/testing';
 import { Queue } from 'bullmq';
 import { type Sandbox, startSandbox } from '../../../tools/sandbox/src/sandbox';
@@ -71,7 +73,8 @@ export class System {
   env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     return {
       NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
+      // REL_LOG_LEVEL=info to see every step of a failing scenario (diagnose writes the whole output to a file).
+      LOG_LEVEL: process.env.REL_LOG_LEVEL ?? 'warn',
       DATABASE_URL: asRole(this.pg.url, TEST_APP_ROLE),
       DATABASE_POOL_SIZE: '8',
       REDIS_URL: this.redis.url,
@@ -314,7 +317,7 @@ export class System {
     const some = waIds.slice(0, 5);
     const q = (sql: string) => this.pg.query(sql, 'flowbridge', [some]).catch((e: Error) => e.message);
     const report = {
-      runs: await q(`SELECT wa_id, status, screen_id FROM worker.runs WHERE wa_id = ANY($1)`),
+      runs: await q(`SELECT id, wa_id, status, screen_id FROM worker.runs WHERE wa_id = ANY($1)`),
       inbox: await q(`SELECT wa_id, event_id, kind, applied_at FROM worker.inbox WHERE wa_id = ANY($1)`),
       outbox: await q(`SELECT wa_id, queue, job_id FROM worker.outbox WHERE wa_id = ANY($1)`),
       messages: await q(
@@ -329,11 +332,23 @@ export class System {
         'flow-triggers.3',
       ]).catch((e: Error) => e.message),
     };
-    const problems = this.output()
-      .split('\n')
-      .filter((l) => /warn|error|fatal/i.test(l))
-      .map((l) => l.slice(0, 400));
-    return `${JSON.stringify(report)}\nlast warnings and errors:\n${[...new Set(problems)].slice(-25).join('\n')}`;
+    const lines = this.output().split('\n');
+    const problems = lines.filter((l) => /warn|error|fatal/i.test(l)).map((l) => l.slice(0, 400));
+    // What the processes said about these contacts and their runs, whatever its level.
+    const runIds = Array.isArray(report.runs) ? report.runs.map((r) => String(r.id)) : [];
+    const about = lines
+      .filter((l) => [...some, ...runIds].some((id) => l.includes(id)))
+      .map((l) => l.slice(0, 600));
+    const file = join(tmpdir(), `flowbridge-unanswered-${Date.now()}.log`);
+    writeFileSync(file, lines.join('\n'));
+    return [
+      JSON.stringify(report),
+      `about them (${about.length} lines):`,
+      ...about.slice(-25),
+      'last warnings and errors:',
+      ...[...new Set(problems)].slice(-25),
+      `every line the processes wrote: ${file}`,
+    ].join('\n');
   }
 
   /**

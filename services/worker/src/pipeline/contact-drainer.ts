@@ -266,8 +266,15 @@ export class ContactDrainer {
     ];
   }
 
+  /**
+   * Under the contact's lock, like every write of its inbox. Without it, a batch carrying the same event (the
+   * retry's job of an in-process attempt whose lease ran out) could read the contact's pending events before
+   * this row commits and then find its own copy taken (ON CONFLICT waits for this insert): it would apply
+   * neither, and the event would stay pending with nothing left to apply it.
+   */
   private async keepPending(write: ContactWrite): Promise<void> {
     await this.db.transaction(async (tx: EntityManager) => {
+      await BatchRepository.lock(tx, [write.contact]);
       await InboxRepository.record(tx, [write.entry!], () => false);
       if (write.callLog) await CallLogRepository.insert(tx, [write.callLog]);
     });
