@@ -339,6 +339,7 @@ describe('[issue 20] dashboards, alerts and the scrape', () => {
     expect(rules.map((r) => r.alert).sort()).toEqual([
       'FlowbridgeApiStepsAbandoned',
       'FlowbridgeCircuitOpen',
+      'FlowbridgeEventsStalled',
       'FlowbridgeQueueOld',
       'FlowbridgeSendsFailing',
       'FlowbridgeTokenInvalid',

@@ -16,6 +16,8 @@ import { RPC_CLIENT, RpcClients, RpcUnavailableError } from '../services/worker/
 import { BatchRepository } from '../services/worker/src/pipeline/batch.repository';
 import { ContactDrainer } from '../services/worker/src/pipeline/contact-drainer';
 import { ExpirySweeper } from '../services/worker/src/pipeline/expiry.sweeper';
+import { InboxRepository } from '../services/worker/src/pipeline/inbox.repository';
+import { PendingSweeper } from '../services/worker/src/pipeline/pending.sweeper';
 import { Outbox } from '../services/worker/src/pipeline/outbox.service';
 import { WorkerConfig } from '../services/worker/src/worker.config';
 import { HttpPeer, sendJson, testRedisUrl, until } from '@flowbridge/testing';
@@ -893,6 +895,65 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
         locks.mockRestore();
         await holder.release();
       }
+    });
+
+    it('an event left pending with nothing to retry it (its job gone) is applied by the pending sweep, once', async () => {
+      const word = `stranded-${randomUUID().slice(0, 8)}`;
+      await publish(echoFlow(word));
+      const db = worker.app.get(DataSource);
+      const contact = { workspaceId: 'ws-a', channelId: CHANNEL, waId: '447700900032' };
+      const event = {
+        version: 1 as const,
+        eventId: randomUUID(),
+        workspaceId: contact.workspaceId,
+        channelId: contact.channelId,
+        contact: { waId: contact.waId, name: 'Ana' },
+        occurredAt: new Date().toISOString(),
+        source: { type: 'message' as const, messageId: `wamid.${randomUUID()}`, message: text(word) },
+      };
+      // As a failed write leaves it (kept pending), with its job then lost: nothing else would ever apply it.
+      await Tenancy.forWorkspace('ws-a', () =>
+        db.transaction((tx) =>
+          InboxRepository.record(
+            tx,
+            [
+              {
+                eventId: event.eventId,
+                contact,
+                occurredAt: event.occurredAt,
+                event: { kind: 'trigger', event },
+              },
+            ],
+            () => false,
+          ),
+        ),
+      );
+      const sweeper = worker.app.get(PendingSweeper);
+      const redriven = async () =>
+        Number(
+          /^flowbridge_worker_pending_redriven_total(?:\{[^}]*\})? (\d+)$/m.exec(
+            (await worker.call('get', '/metrics', null)).text,
+          )?.[1] ?? 0,
+        );
+      const before = await redriven();
+      // Within the grace its own job may still come back: left alone.
+      await sweeper.sweep();
+      expect((await worker.call('get', `/runs?contact=${contact.waId}`)).body.items).toEqual([]);
+      expect(await sweeper.sweep(0)).toBeGreaterThanOrEqual(1);
+      expect(await redriven()).toBeGreaterThan(before);
+      const run = await runOf(contact.waId, (r) => r.status === 'waiting_input');
+      await until('the answer', async () => (await texts(run.id)).length === 1);
+      // Applied: a second sweep finds nothing of this contact's to apply, and nothing is answered twice.
+      await sweeper.sweep(0);
+      const [row] = await Tenancy.forWorkspace('ws-a', () =>
+        db.query<Array<{ applied_at: Date | null }>>(
+          `SELECT applied_at FROM worker.inbox WHERE event_id = $1`,
+          [event.eventId],
+        ),
+      );
+      expect(row.applied_at).not.toBeNull();
+      expect(await texts(run.id)).toEqual(['got -']);
+      expect((await worker.call('get', `/runs?contact=${contact.waId}`)).body.items).toHaveLength(1);
     });
 
     it('matches messages from cached triggers: no RPC per message; a publish is seen by the very next message', async () => {

@@ -13,6 +13,7 @@ import { ApiSteps } from './pipeline/api-steps';
 import { CallSlots } from './pipeline/call-slots';
 import { ContactDrainer } from './pipeline/contact-drainer';
 import { ExpirySweeper } from './pipeline/expiry.sweeper';
+import { PendingSweeper } from './pipeline/pending.sweeper';
 import { Outbox } from './pipeline/outbox.service';
 import { Processors } from './pipeline/processors';
 import { RunApplier } from './pipeline/run-applier';
@@ -68,6 +69,7 @@ export class WorkerAppModule implements NestModule {
         FormExchanges,
         Processors,
         ExpirySweeper,
+        PendingSweeper,
         QueueMonitor,
       ],
     };

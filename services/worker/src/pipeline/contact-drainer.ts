@@ -29,6 +29,8 @@ export interface ContactWrite {
   jobs?: OutboxJob[];
   /** The leased outbox row of the in-process attempt this write records the outcome of (deleted with it). */
   settles?: string;
+  /** No event of its own: applies the contact's pending events (the pending sweep). */
+  drain?: true;
 }
 
 /** An API step's first attempt, run in this process once its decision has committed. */
@@ -105,6 +107,11 @@ export class ContactDrainer {
     return this.submit({ contact, entry: { eventId, contact, occurredAt, event } });
   }
 
+  /** Applies the contact's pending events, if it has any (their own jobs' retries would, later or never). */
+  drain(contact: ContactKey): Promise<boolean> {
+    return this.submit({ contact, drain: true });
+  }
+
   /**
    * Writes what the item carries, in the contact's workspace (the rows of no other workspace can be read or
    * written on its behalf); true when its event was new (or it carried none).
@@ -127,10 +134,10 @@ export class ContactDrainer {
     try {
       fresh = await this.db.transaction(async (tx) => {
         await BatchRepository.lock(tx, contacts);
-        // A batch of API attempts' logs and retries alone (no event) reads nothing, so it does not know which
-        // contacts have jobs unsent: all of its own wait behind them (`behind: null`).
+        // A batch of API attempts' logs and retries alone (no event, nothing to drain) reads nothing, so it does
+        // not know which contacts have jobs unsent: all of its own wait behind them (`behind: null`).
         const read: Omit<BatchRead, 'behind'> & { behind: Set<string> | null } =
-          entries.length === 0
+          entries.length === 0 && !writes.some((w) => w.drain)
             ? { pending: [], recorded: new Set<string>(), runs: [], behind: null }
             : await BatchRepository.read(
                 tx,

@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { ContactKey, InboxEvent } from './jobs';
 
 /** An event on its way into a contact's inbox. */
@@ -61,5 +61,20 @@ export const InboxRepository = {
       [JSON.stringify(rows)],
     );
     return new Set(inserted.map((r) => r.event_id));
+  },
+
+  /**
+   * Contacts with an event recorded as pending more than `olderThanMs` ago, oldest first (in the workspaces the
+   * caller's scope lets it read). The partial index on pending rows keeps this cheap: they are few.
+   */
+  async stalled(db: DataSource, olderThanMs: number, limit: number): Promise<ContactKey[]> {
+    return db.query<ContactKey[]>(
+      `SELECT workspace_id AS "workspaceId", channel_id AS "channelId", wa_id AS "waId" FROM worker.inbox
+        WHERE applied_at IS NULL
+        GROUP BY workspace_id, channel_id, wa_id
+       HAVING min(received_at) < now() - $1 * interval '1 millisecond'
+        ORDER BY min(received_at) LIMIT $2`,
+      [olderThanMs, limit],
+    );
   },
 };

@@ -72,3 +72,12 @@ export const batchSize = once(
       buckets: [1, 2, 4, 8, 16, 32, 64],
     }),
 );
+
+export const pendingRedriven = once(
+  'flowbridge_worker_pending_redriven_total',
+  () =>
+    new Counter({
+      name: 'flowbridge_worker_pending_redriven_total',
+      help: "Contacts whose pending events the pending sweep applied (their own job's retry had not within a minute). Alert on a steady rate.",
+    }),
+);
