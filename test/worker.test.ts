@@ -836,7 +836,7 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
       // read the contact's pending events and before its own insert met the row: neither would apply the event.
       const drainer = worker.app.get(ContactDrainer);
       const db = worker.app.get(DataSource);
-      const contact = { workspaceId: 'ws-a', channelId: CHANNEL, waId: '447700900031' };
+      const contact = { workspaceId: 'ws-a', channelId: CHANNEL, waId: '447700977001' };
       const eventId = `expire-${randomUUID()}`;
       const lock = BatchRepository.lock.bind(BatchRepository);
       let failed = false;
@@ -901,7 +901,7 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
       const word = `stranded-${randomUUID().slice(0, 8)}`;
       await publish(echoFlow(word));
       const db = worker.app.get(DataSource);
-      const contact = { workspaceId: 'ws-a', channelId: CHANNEL, waId: '447700900032' };
+      const contact = { workspaceId: 'ws-a', channelId: CHANNEL, waId: '447700977002' };
       const event = {
         version: 1 as const,
         eventId: randomUUID(),
