@@ -182,3 +182,32 @@ export function percentiles(values) {
   const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
   return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
 }
+
+/**
+ * What autovacuum does for a production database, for a machine whose Postgres runs without it (this one:
+ * STACK.md): `VACUUM (ANALYZE)` of the bench's database every `everyMs`, one at a time. Without it the tables
+ * never get statistics and their dead rows are never cleaned, which no deployment should look like; with it the
+ * planner (and every cached plan, which an ANALYZE invalidates) sees the tables as they grow. Its CPU counts in
+ * Postgres', as autovacuum's would. Returns a stop function resolving to how many passes ran.
+ */
+export async function autovacuumStandIn(url, everyMs = 10_000) {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  let passes = 0;
+  let running = Promise.resolve();
+  const pass = async () => {
+    await client.query('VACUUM (ANALYZE)');
+    passes++;
+  };
+  running = pass();
+  const timer = setInterval(() => {
+    running = running.then(pass, pass);
+  }, everyMs);
+  return async () => {
+    clearInterval(timer);
+    await running.catch(() => undefined);
+    await client.end();
+    return passes;
+  };
+}

@@ -29,6 +29,7 @@ import { ensureDatabase, ROOT } from '../scripts/lib.mjs';
 import {
   adminClient,
   createBenchApi,
+  autovacuumStandIn,
   benchDatabase,
   buildUnless,
   CPU_TICKS_PER_SECOND,
@@ -130,7 +131,13 @@ const env = {
         ([k]) =>
           k.startsWith('BENCH_') &&
           /^BENCH_[A-Z_]+$/.test(k) &&
-          !['BENCH_QUICK', 'BENCH_PROFILE', 'BENCH_CLOUD_API_LATENCY_MS', 'BENCH_TRACE'].includes(k),
+          ![
+            'BENCH_QUICK',
+            'BENCH_PROFILE',
+            'BENCH_CLOUD_API_LATENCY_MS',
+            'BENCH_TRACE',
+            'BENCH_AUTOVACUUM',
+          ].includes(k),
       )
       .map(([k, v]) => [k.slice('BENCH_'.length), v]),
   ),
@@ -182,6 +189,9 @@ const memorySampler = setInterval(sampleMemory, 1000);
 
 await ensureDatabase(DATABASE_URL);
 for (const m of MIGRATIONS) spawnSync(process.execPath, m.args, { cwd: ROOT, env, stdio: 'ignore' });
+// Production keeps autovacuum on; this machine's Postgres does not (BENCH_AUTOVACUUM=0 measures without it).
+const stopAutovacuum =
+  process.env.BENCH_AUTOVACUUM === '0' ? async () => 0 : await autovacuumStandIn(DATABASE_URL);
 const connections = await startService('connections', 'CONNECTIONS_PORT');
 const flows = await startService('flow-definition', 'FLOW_DEFINITION_PORT');
 const messaging = await startService('whatsapp-messaging', 'WHATSAPP_MESSAGING_PORT');
@@ -596,6 +606,7 @@ const plan = process.env.BENCH_ROWS
         [50, 2],
       ];
 let exitCode = 0;
+let vacuumPasses = 0;
 try {
   baseline = await bareSignedEnqueue();
   edge = await edgeAlone();
@@ -634,6 +645,7 @@ try {
   await sandbox.close();
   await traceSink?.close();
   business.close();
+  vacuumPasses = await stopAutovacuum();
   await database.drop();
   await forgetKeys(`${PREFIX}*`);
 }
@@ -662,6 +674,9 @@ if (results.length > 0) {
     `Pipeline: signed webhook → trigger → worker → business API → navigation → messaging → sandbox (Cloud API).`,
     `Commit ${COMMIT}.`,
     `${date}, ${cpus().length} cores; ${CONTACTS} contacts per burst, ${SECONDS} s at the fixed rate; 16 trigger and 16 navigation partitions; the Cloud API answers in ${sandbox.options.latencyMs ?? 0} ms.`,
+    process.env.BENCH_AUTOVACUUM === '0'
+      ? "Postgres without autovacuum (BENCH_AUTOVACUUM=0, this machine's setting): no statistics, no dead rows cleaned."
+      : `Postgres with autovacuum's stand-in (this machine runs without it): VACUUM (ANALYZE) of the database every 10 s, ${vacuumPasses} passes.`,
     '',
     `Baseline, same run: a bare node:http server that checks the signature and enqueues one BullMQ job takes ${fmt(baseline)} webhooks/s.`,
     '',
