@@ -195,7 +195,7 @@ export class SendQueue {
     const key = (channelId: string, waId: string) => `${channelId}\u0000${waId}`;
     const distinct = [...new Map(recipients.map((r) => [key(r.channelId, r.waId), r])).values()];
     const heads = await this.db.query<Array<HeadRow & { channel_id: string; wa_id: string }>>(
-      `WITH wanted AS (
+      prepared(`WITH wanted AS (
          SELECT * FROM unnest($1::uuid[], $2::text[]) AS w(channel_id, wa_id)),
        head AS (
          SELECT h.* FROM wanted w CROSS JOIN LATERAL (
@@ -210,7 +210,7 @@ export class SendQueue {
            FROM head
           WHERE m.id = head.id AND m.send_state = 'queued' AND m.attempts = 0
          RETURNING m.id)
-       SELECT head.*, claimed.id IS NOT NULL AS claimed FROM head LEFT JOIN claimed ON claimed.id = head.id`,
+       SELECT head.*, claimed.id IS NOT NULL AS claimed FROM head LEFT JOIN claimed ON claimed.id = head.id`),
       [distinct.map((r) => r.channelId), distinct.map((r) => r.waId)],
     );
     const byContact = new Map(heads.map(({ channel_id, wa_id, ...head }) => [key(channel_id, wa_id), head]));
@@ -229,7 +229,7 @@ export class SendQueue {
   private async markAllSent(items: Array<{ id: string; waMessageId: string }>): Promise<boolean[]> {
     // An UPDATE answers [rows, count] through TypeORM.
     const [rows] = await this.db.query<[Array<{ id: string; more: boolean }>, number]>(
-      `UPDATE whatsapp_messaging.messages m
+      prepared(`UPDATE whatsapp_messaging.messages m
           SET send_state = 'sent', wa_message_id = s.wa_message_id, sent_at = now(), sending_since = NULL,
               error = NULL
          FROM unnest($1::bigint[], $2::text[]) AS s(id, wa_message_id)
@@ -237,7 +237,7 @@ export class SendQueue {
         RETURNING m.id, EXISTS (
           SELECT 1 FROM whatsapp_messaging.messages q
            WHERE q.channel_id = m.channel_id AND q.wa_id = m.wa_id AND q.send_state IN ('queued', 'sending')
-             AND q.id <> m.id) AS more`,
+             AND q.id <> m.id) AS more`),
       [items.map((i) => i.id), items.map((i) => i.waMessageId)],
     );
     const more = new Map(rows.map((r) => [String(r.id), r.more]));

@@ -82,7 +82,7 @@ export const BatchRepository = {
         behind: string[];
       }>
     >(
-      `WITH contacts AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS c(workspace_id, channel_id, wa_id)),
+      prepared(`WITH contacts AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS c(workspace_id, channel_id, wa_id)),
        pending AS (
          SELECT id, workspace_id, channel_id, wa_id, payload, occurred_at FROM (
            SELECT i.id, i.workspace_id, i.channel_id, i.wa_id, i.payload, i.occurred_at,
@@ -118,7 +118,7 @@ export const BatchRepository = {
                    'payload', payload) ORDER BY occurred_at, id), '[]'::json) FROM pending) AS pending,
          (SELECT coalesce(json_agg(event_id), '[]'::json) FROM recorded) AS recorded,
          (SELECT coalesce(json_agg(r), '[]'::json) FROM runs r) AS runs,
-         (SELECT coalesce(json_agg(contact), '[]'::json) FROM behind) AS behind`,
+         (SELECT coalesce(json_agg(contact), '[]'::json) FROM behind) AS behind`),
       [
         contacts.map((c) => c.workspaceId),
         contacts.map((c) => c.channelId),
@@ -158,7 +158,7 @@ export const BatchRepository = {
     )
       return [];
     const [row] = await tx.query<Array<{ outbox: WrittenJob[] }>>(
-      `WITH steps AS (
+      prepared(`WITH steps AS (
          INSERT INTO worker.run_steps (run_id, cause, screen_id, navigation_id)
          SELECT r."runId", r.cause, r."screenId", r."navigationId"
            FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS ("runId" uuid, cause text, "screenId" text,
@@ -192,7 +192,7 @@ export const BatchRepository = {
               (SELECT count(*) FROM applied) AS applied, (SELECT count(*) FROM settled) AS settled,
               (SELECT coalesce(json_agg(json_build_object('id', id::text, 'contact', json_build_object(
                         'workspaceId', workspace_id, 'channelId', channel_id, 'waId', wa_id)) ORDER BY id), '[]'::json)
-                 FROM outbox WHERE lease_until IS NULL) AS outbox`,
+                 FROM outbox WHERE lease_until IS NULL) AS outbox`),
       [
         JSON.stringify(steps),
         JSON.stringify(batch.callLogs),
