@@ -952,6 +952,8 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
         ),
       );
       expect(row.applied_at).not.toBeNull();
+      // Nothing left to drain for it: not counted again.
+      expect(await worker.app.get(ContactDrainer).drain(contact)).toBe(false);
       expect(await texts(run.id)).toEqual(['got -']);
       expect((await worker.call('get', `/runs?contact=${contact.waId}`)).body.items).toHaveLength(1);
     });

@@ -107,14 +107,17 @@ export class ContactDrainer {
     return this.submit({ contact, entry: { eventId, contact, occurredAt, event } });
   }
 
-  /** Applies the contact's pending events, if it has any (their own jobs' retries would, later or never). */
+  /**
+   * Applies the contact's pending events, if it has any (their own jobs' retries would, later or never); false
+   * when it had none left.
+   */
   drain(contact: ContactKey): Promise<boolean> {
     return this.submit({ contact, drain: true });
   }
 
   /**
    * Writes what the item carries, in the contact's workspace (the rows of no other workspace can be read or
-   * written on its behalf); true when its event was new (or it carried none).
+   * written on its behalf); true when its event was new (or it carried none; a drain: when there was one).
    */
   submit(write: ContactWrite): Promise<boolean> {
     return this.group.submit(write.contact.workspaceId, write);
@@ -126,6 +129,8 @@ export class ContactDrainer {
     const entries = writes.flatMap((w) => (w.entry ? [w.entry] : []));
     const triggers = this.triggers.forWorkspace(workspaceId);
     let fresh: Set<string>;
+    /** The contacts that had pending events, applied by this batch. */
+    let drained = new Set<string>();
     let attempts: InlineAttempt[] = [];
     let relay: Relay = { now: [], rowIds: [], behind: [] };
     let started = (): void => undefined;
@@ -147,6 +152,7 @@ export class ContactDrainer {
               );
         const runs = new RunSet(read.runs);
         const waiting = new Set(read.pending.map((p) => contactName(p.contact)));
+        drained = waiting;
         const jobs: ContactJob[] = writes.flatMap((w) =>
           (w.jobs ?? []).map((job) => ({ contact: w.contact, job })),
         );
@@ -199,6 +205,7 @@ export class ContactDrainer {
     ]);
     const seen = new Set<string>();
     return writes.map((w) => {
+      if (w.drain) return drained.has(contactName(w.contact));
       if (!w.entry) return true;
       const id = w.entry.eventId;
       const isNew = fresh.has(id) && !seen.has(id); // a second copy in the same batch is a duplicate

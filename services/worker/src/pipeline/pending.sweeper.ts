@@ -37,7 +37,8 @@ export class PendingSweeper implements OnApplicationBootstrap, OnApplicationShut
     let drained = 0;
     for (const contact of stalled) {
       try {
-        await this.drainer.drain(contact);
+        // Nothing left: applied since the query (by its job's retry or the contact's next event).
+        if (!(await this.drainer.drain(contact))) continue;
       } catch (err) {
         this.logger.warn({ err, workspaceId: contact.workspaceId }, 'pending events still not applied');
         continue;
