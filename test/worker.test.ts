@@ -451,6 +451,35 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
     }
   });
 
+  it("[issue 18] an answer whose write failed is kept, and the attempt's job applies it without calling the API again", async () => {
+    const { flowId } = await publishLookup((_req, res) =>
+      sendJson(res, 200, { status: 'shipped', customer: 'Kept' }),
+    );
+    const write = BatchRepository.write.bind(BatchRepository);
+    let failed = false;
+    // The fault: the in-process attempt's result (the write that settles its leased row) fails once.
+    const writes = jest.spyOn(BatchRepository, 'write').mockImplementation(async (tx, batch) => {
+      if (!failed && batch.settledJobIds.length > 0) {
+        failed = true;
+        throw new Error('the write failed');
+      }
+      return write(tx, batch);
+    });
+    const waId = '447700977003';
+    try {
+      await start(flowId, waId);
+      const run = await finishedRun(waId);
+      expect(failed).toBe(true);
+      expect(await texts(run.id)).toEqual(shippedTo('Kept'));
+      // Asked once: the job found the answer kept in the inbox and applied it.
+      expect(business.requests).toHaveLength(1);
+      const { job } = await firstAttemptTraces(run.id);
+      expect(await job?.getState()).toBe('completed');
+    } finally {
+      writes.mockRestore();
+    }
+  });
+
   it('[issue 18] a slow first attempt keeps its lease while it runs: the sweep does not queue it a second time', async () => {
     const { flowId } = await publishLookup((_req, res) => {
       setTimeout(() => sendJson(res, 200, { status: 'shipped', customer: 'Slow' }), 1800);

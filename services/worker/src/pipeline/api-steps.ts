@@ -19,6 +19,7 @@ import { runStateOf } from '../runs/run.entity';
 import { runById } from '../runs/run-rows';
 import { CallSlots } from './call-slots';
 import { ContactDrainer, type InlineAttempt } from './contact-drainer';
+import { InboxRepository } from './inbox.repository';
 import { Outbox, type OutboxJob } from './outbox.service';
 import { abandonedSteps, apiCallDuration, apiRetries } from './worker-metrics';
 
@@ -48,6 +49,12 @@ export class ApiSteps {
     return Tenancy.forWorkspace(call.contact.workspaceId, async () => {
       const run = await runById(this.db.manager, call.runId);
       if (!run || runStateOf(run).pendingApi?.key !== call.key) return; // the run moved on: nothing to do
+      // An earlier attempt's answer is recorded already (its write failed, so it was kept as pending): it is
+      // applied, and the API is not asked a second time.
+      if (await InboxRepository.holds(this.db.manager, resultIdOf(call))) {
+        await this.drainer.drain(call.contact);
+        return;
+      }
       await this.attemptFor(call, { ...run, variables: runStateOf(run).variables });
     });
   }
@@ -228,7 +235,7 @@ export class ApiSteps {
       callLog,
       settles,
       entry: {
-        eventId: jobIdOf('result', call.key),
+        eventId: resultIdOf(call),
         contact: call.contact,
         occurredAt: new Date().toISOString(),
         event: {
@@ -242,6 +249,11 @@ export class ApiSteps {
       },
     });
   }
+}
+
+/** The inbox id of a step's final result: one per step, however many attempts or copies. */
+function resultIdOf(call: ApiCallJob): string {
+  return jobIdOf('result', call.key);
 }
 
 /**

@@ -63,6 +63,15 @@ export const InboxRepository = {
     return new Set(inserted.map((r) => r.event_id));
   },
 
+  /** Whether the event is in the inbox already (applied or pending). */
+  async holds(manager: EntityManager, eventId: string): Promise<boolean> {
+    const [row] = await manager.query<Array<{ held: boolean }>>(
+      `SELECT EXISTS (SELECT 1 FROM worker.inbox WHERE event_id = $1) AS held`,
+      [eventId],
+    );
+    return row.held;
+  },
+
   /**
    * Contacts with an event recorded as pending more than `olderThanMs` ago, oldest first (in the workspaces the
    * caller's scope lets it read). The partial index on pending rows keeps this cheap: they are few.
