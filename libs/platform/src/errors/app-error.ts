@@ -3,6 +3,10 @@ export const CommonErrorCode = {
   ValidationFailed: 'VALIDATION_FAILED',
   UnknownField: 'UNKNOWN_FIELD',
   MalformedJson: 'MALFORMED_JSON',
+  /** The client closed the request before its whole body arrived (nobody reads the answer). */
+  RequestAborted: 'REQUEST_ABORTED',
+  /** The body's length is not what its Content-Length header says. */
+  BodyLengthMismatch: 'BODY_LENGTH_MISMATCH',
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
   UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
   Unauthorized: 'UNAUTHORIZED',

@@ -17,6 +17,18 @@ describe('toErrorResponse', () => {
       status: 413,
       body: { code: 'PAYLOAD_TOO_LARGE' },
     });
+    expect(toErrorResponse({ type: 'parameters.too.many', status: 413 }).status).toBe(413);
+  });
+
+  it('answers a body the client cut off, or whose length lies, as a 400: never a 500', () => {
+    expect(toErrorResponse({ type: 'request.aborted', status: 400 })).toEqual({
+      status: 400,
+      body: { code: 'REQUEST_ABORTED', message: expect.any(String) },
+    });
+    expect(toErrorResponse({ type: 'request.size.invalid', status: 400 })).toEqual({
+      status: 400,
+      body: { code: 'BODY_LENGTH_MISMATCH', message: expect.any(String), field: 'content-length' },
+    });
   });
 
   it('gives Nest exceptions a stable code', () => {

@@ -49,6 +49,33 @@ export function toErrorResponse(exception: unknown): { status: number; body: Err
             message: 'The body is larger than this route accepts',
           },
         };
+      case 'parameters.too.many':
+        return {
+          status: 413,
+          body: {
+            code: CommonErrorCode.PayloadTooLarge,
+            message: 'The body has more parameters than this route accepts',
+          },
+        };
+      // The client went away mid-body: its mistake (or its network's), not ours; nobody reads this answer, but
+      // the access line and the status metric see a 400, not a 500 with an error logged.
+      case 'request.aborted':
+        return {
+          status: 400,
+          body: {
+            code: CommonErrorCode.RequestAborted,
+            message: 'The request was closed before its whole body arrived',
+          },
+        };
+      case 'request.size.invalid':
+        return {
+          status: 400,
+          body: {
+            code: CommonErrorCode.BodyLengthMismatch,
+            message: 'The body is not as long as its Content-Length header says',
+            field: 'content-length',
+          },
+        };
       case 'encoding.unsupported':
       case 'charset.unsupported':
         return {

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { register } from 'prom-client';
 import { AppError } from '../errors';
@@ -144,6 +144,32 @@ describe('mountLeanRoutes', () => {
     ]);
   });
 
+  it('logs a body the client cut off at info as a 400, without reaching the handler', async () => {
+    // Headers promise 40 bytes; 10 arrive and the connection closes.
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect((server.address() as AddressInfo).port, '127.0.0.1', () => {
+        socket.write(
+          'POST /hooks/in HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+            'Content-Length: 40\r\nX-Request-Id: cut-1\r\n\r\n{"a": "bcd',
+          () => setTimeout(() => (socket.destroy(), resolve()), 50),
+        );
+      });
+      socket.on('error', reject);
+    });
+    await until(() => lines.length > 0);
+    const [{ level, line }] = lines;
+    expect({
+      level,
+      id: (line.req as { id?: string }).id,
+      status: (line.res as { statusCode?: number }).statusCode,
+    }).toEqual({
+      level: 'info',
+      id: 'cut-1',
+      status: 400,
+    });
+    expect(handled).toEqual([]);
+  });
+
   it('records every answer in http_request_duration_seconds under the route, by status', async () => {
     const count = async (status: string) => {
       const metric = await register.getSingleMetric('http_request_duration_seconds')?.get();
@@ -166,3 +192,9 @@ describe('mountLeanRoutes', () => {
     expect(await count('413')).toBe(tooLarge + 1);
   });
 });
+
+/** Waits (up to 2 s) until `done()` holds. */
+async function until(done: () => boolean): Promise<void> {
+  for (const began = Date.now(); !done(); await new Promise((r) => setTimeout(r, 10)))
+    if (Date.now() - began > 2000) throw new Error('timed out');
+}
