@@ -1,7 +1,8 @@
 // What the benchmarks share: starting a compiled service as a process, the admin API, a throwaway database.
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as netServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_DATABASE_URL, loadAdminClient, ROOT } from '../scripts/lib.mjs';
 import { SERVICE_NODE_OPTIONS } from '../scripts/services.mjs';
@@ -211,4 +212,100 @@ export async function autovacuumStandIn(url, everyMs = 10_000) {
     await client.end();
     return passes;
   };
+}
+
+/** The kinds of work `perfBreakdown` sorts a sample into, in the order the report prints them. */
+export const PERF_KINDS = [
+  'JS code',
+  'V8 builtins',
+  'GC',
+  'compiler',
+  'V8 other',
+  'Node, libuv',
+  'libc',
+  'Postgres',
+  'Redis',
+  'kernel',
+  'other',
+];
+
+/**
+ * BENCH_PERF=1: Linux `perf` samples every CPU (499 Hz) while the returned recording runs. Unlike V8's CPU
+ * profiles, which sample a process's stack on a wall clock (a process waiting in `writev` for the scheduler shows
+ * as busy there), these are the machine's real CPU time, the kernel's and V8's background threads' included.
+ * The recording's `stop` gives undefined when `perf` cannot record here (not installed, not permitted).
+ */
+export function startPerf() {
+  const file = join(tmpdir(), `fb-perf-${process.pid}-${Date.now()}.data`);
+  const child = spawn('perf', ['record', '-F', '499', '-a', '-q', '-o', file], { stdio: 'ignore' });
+  // perf ends on the SIGINT that stops it, its data written; a perf that cannot record here exits with a code.
+  const recorded = new Promise((resolve) =>
+    child
+      .once('exit', (code, signal) => resolve(code === 0 || signal === 'SIGINT'))
+      .once('error', () => resolve(false)),
+  );
+  return {
+    /** Stops the recording; the samples by process name and kind (`perfBreakdown`), or undefined if it failed. */
+    async stop(names) {
+      child.kill('SIGINT');
+      try {
+        return (await recorded) ? perfBreakdown(file, names) : undefined;
+      } finally {
+        rmSync(file, { force: true });
+      }
+    },
+  };
+}
+
+/**
+ * A recording's samples by process (`names`: pid → name; the rest are "other processes", the idle CPU is "idle")
+ * and, within each, by kind of work: the symbol a sample landed in says whether it was the JIT's code (no
+ * symbol: V8 writes no perf map here), V8's builtins (the interpreter and inline caches among them), its garbage
+ * collector, its compilers, Node and libuv, libc, Postgres' or Redis' own code, or the kernel.
+ */
+export function perfBreakdown(file, names) {
+  const script = spawnSync('perf', ['script', '-i', file, '-F', 'pid,ip,sym,dso'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
+  if (script.status !== 0) return undefined;
+  /** Samples by process name, then by kind (plain objects: the results are written as JSON). */
+  const byProcess = {};
+  let total = 0;
+  for (const line of script.stdout.split('\n')) {
+    const m = /^\s*(\d+)\s+[0-9a-f]+\s+(.*?)\s*\(([^)]*)\)\s*$/.exec(line);
+    if (!m) continue;
+    const [, pid, symbol, dso] = m;
+    const name = pid === '0' ? 'idle' : (names.get(Number(pid)) ?? 'other processes');
+    const kinds = (byProcess[name] ??= {});
+    const kind = kindOf(symbol, dso);
+    kinds[kind] = (kinds[kind] ?? 0) + 1;
+    total++;
+  }
+  return { total, byProcess };
+}
+
+function kindOf(symbol, dso) {
+  if (dso.includes('kernel')) return 'kernel';
+  if (dso.endsWith('/postgres')) return 'Postgres';
+  if (dso.includes('redis')) return 'Redis';
+  if (/lib(c|m|stdc\+\+|pthread)[.-]/.test(dso)) return 'libc';
+  if (symbol === '[unknown]' || symbol === '' || dso.startsWith('/tmp/perf-') || dso === '[unknown]')
+    return 'JS code';
+  if (symbol.startsWith('Builtins_')) return 'V8 builtins';
+  if (
+    /^v8::internal::.*(Scaveng|Mark|Sweep|Evacuat|Compactor|GCTracer|MemoryAllocator|RememberedSet|SlotSet|Heap::|HeapObject::SizeFromMap|FreeList|PagedSpace|LargeObject|MinorMS|BodyDescriptor|WeakObjects|MemoryChunk|MutablePageMetadata)/.test(
+      symbol,
+    )
+  )
+    return 'GC';
+  if (
+    /^v8::internal::(compiler|maglev|baseline|interpreter::Bytecode|Parser|Scanner|Compiler|Zone)/.test(
+      symbol,
+    )
+  )
+    return 'compiler';
+  if (symbol.startsWith('v8::') || symbol.startsWith('cppgc::')) return 'V8 other';
+  if (/^(node::|uv_|uv__|llhttp|simdutf|nghttp|ada::)/.test(symbol)) return 'Node, libuv';
+  return 'other';
 }

@@ -34,9 +34,11 @@ import {
   buildUnless,
   CPU_TICKS_PER_SECOND,
   measuredCommit,
+  PERF_KINDS,
   percentiles,
   processDelta,
   processSnapshot,
+  startPerf,
   startService as startProcess,
 } from './lib.mjs';
 import { MIGRATIONS } from '../scripts/services.mjs';
@@ -137,6 +139,7 @@ const env = {
             'BENCH_CLOUD_API_LATENCY_MS',
             'BENCH_TRACE',
             'BENCH_AUTOVACUUM',
+            'BENCH_PERF',
           ].includes(k),
       )
       .map(([k, v]) => [k.slice('BENCH_'.length), v]),
@@ -369,6 +372,7 @@ function cpuPercent(before, after, wallSeconds) {
 async function burst() {
   const tripsBefore = await roundTrips();
   const before = snapshot();
+  const perf = process.env.BENCH_PERF ? startPerf() : undefined;
   const waIds = Array.from({ length: CONTACTS }, () => String(447000000000 + ++contactSeq));
   const started = Date.now();
   await postAll(waIds);
@@ -376,6 +380,7 @@ async function burst() {
   await untilReceived(waIds, 300_000);
   const last = Math.max(...waIds.map((w) => receivedAt.get(w)));
   const after = snapshot();
+  const kinds = await perf?.stop(new Map([...after].map(([pid, { name }]) => [pid, name])));
   const wall = (Date.now() - started) / 1000;
   const tripsAfter = await roundTrips();
   const perStep = Object.fromEntries(
@@ -388,6 +393,7 @@ async function burst() {
     webhooksPerSecond: CONTACTS / ((accepted - started) / 1000),
     stepsPerSecond: CONTACTS / ((last - started) / 1000),
     ...stepFigures(waIds),
+    ...(kinds && { perf: kinds }),
   };
 }
 
@@ -582,6 +588,30 @@ async function forgetKeys(pattern) {
   }
 }
 
+/**
+ * BENCH_PERF=1: the burst's CPU by process, in ms per complete step (perf's samples at 499 Hz over the steps),
+ * and what each process spent it on, as shares of its own samples.
+ */
+function perfLines(x) {
+  const { total, byProcess } = x.burst.perf;
+  const rows = Object.entries(byProcess)
+    .map(([name, kinds]) => ({ name, kinds, samples: Object.values(kinds).reduce((a, b) => a + b, 0) }))
+    .sort((a, b) => b.samples - a.samples);
+  return [
+    '',
+    `Where the CPU goes during the burst (BENCH_PERF=1; ${x.latency} ms, ${x.workers} worker(s); Linux perf sampling every CPU at 499 Hz, ${total} samples, the kernel's time and V8's background threads included): each process's CPU per complete step, and the kinds of work in it as shares of its samples ("JS code": the JIT's code, which has no symbols here; "V8 builtins": the interpreter, inline caches and the like).`,
+    '',
+    `| process | CPU per step | ${PERF_KINDS.join(' | ')} |`,
+    `| --- | --- | ${PERF_KINDS.map(() => '---').join(' | ')} |`,
+    ...rows.map(
+      ({ name, kinds, samples }) =>
+        `| ${name} | ${fmt((samples * 1000) / 499 / CONTACTS, 2)} ms | ${PERF_KINDS.map((k) =>
+          kinds[k] ? `${fmt((100 * kinds[k]) / samples)}%` : '',
+        ).join(' | ')} |`,
+    ),
+  ];
+}
+
 /** The edge's figures, one line. */
 function edgeLine() {
   return `The webhook edge alone, same run (whatsapp-messaging verifying, recording and enqueueing ${CONTACTS} webhooks, 64 in flight, before any worker runs): ${fmt(edge.webhooksPerSecond)} webhooks/s (${fmt((100 * edge.webhooksPerSecond) / baseline, 1)}% of the baseline); CPU per webhook: whatsapp-messaging ${fmt(edge.cpuMsPerWebhook.messaging, 2)} ms, Postgres ${fmt(edge.cpuMsPerWebhook.postgres, 2)} ms, Redis ${fmt(edge.cpuMsPerWebhook.redis, 2)} ms; kernel: ${kernelLine(edge.kernelPerWebhook)}.`;
@@ -724,10 +754,13 @@ if (results.length > 0) {
     '',
     'Kernel work per complete step during the burst (Linux /proc: system CPU, read / write system calls, context switches), the product and then the bare pipeline:',
     '',
-    ...results.flatMap((x) =>
+    // The bare pipeline runs once per API latency: its line follows that latency's first row only.
+    ...results.flatMap((x, i) =>
       [
         [`${x.latency} ms, ${x.workers} worker(s)`, x.burst.kernelPerStep],
-        ['bare pipeline', x.bare.kernelPerStep],
+        ...(results.findIndex((y) => y.latency === x.latency) === i
+          ? [[`bare pipeline, ${x.latency} ms`, x.bare.kernelPerStep]]
+          : []),
       ].map(([label, k]) => `- ${label}: ${kernelLine(k)}`),
     ),
     '',
@@ -775,6 +808,7 @@ if (results.length > 0) {
           .map(([k, n]) => `${k.slice('postgres: '.length)} ${fmt(n, 1)}`)
           .join(', ')}.`,
     ),
+    ...results.filter((x) => x.burst.perf).flatMap((x) => perfLines(x)),
     '',
     `Peak memory (VmHWM): ${[...peakMemory].map(([name, mb]) => `${name} ${fmt(mb)} MB`).join(', ')}`,
     '',
