@@ -264,25 +264,28 @@ export function startPerf() {
  * collector, its compilers, Node and libuv, libc, Postgres' or Redis' own code, or the kernel.
  */
 export function perfBreakdown(file, names) {
-  const script = spawnSync('perf', ['script', '-i', file, '-F', 'pid,ip,sym,dso'], {
+  const script = spawnSync('perf', ['script', '-i', file, '-F', 'comm,pid,ip,sym,dso'], {
     encoding: 'utf8',
     maxBuffer: 1 << 30,
   });
   if (script.status !== 0) return undefined;
   /** Samples by process name, then by kind (plain objects: the results are written as JSON). */
   const byProcess = {};
+  /** Samples of the processes that are not the bench's, by command name: what else the machine ran. */
+  const others = {};
   let total = 0;
   for (const line of script.stdout.split('\n')) {
-    const m = /^\s*(\d+)\s+[0-9a-f]+\s+(.*?)\s*\(([^)]*)\)\s*$/.exec(line);
+    const m = /^\s*(.+?)\s+(\d+)\s+[0-9a-f]+\s+(.*?)\s*\(([^)]*)\)\s*$/.exec(line);
     if (!m) continue;
-    const [, pid, symbol, dso] = m;
+    const [, comm, pid, symbol, dso] = m;
     const name = pid === '0' ? 'idle' : (names.get(Number(pid)) ?? 'other processes');
+    if (name === 'other processes') others[comm] = (others[comm] ?? 0) + 1;
     const kinds = (byProcess[name] ??= {});
     const kind = kindOf(symbol, dso);
     kinds[kind] = (kinds[kind] ?? 0) + 1;
     total++;
   }
-  return { total, byProcess };
+  return { total, byProcess, others };
 }
 
 function kindOf(symbol, dso) {

@@ -593,7 +593,8 @@ async function forgetKeys(pattern) {
  * and what each process spent it on, as shares of its own samples.
  */
 function perfLines(x) {
-  const { total, byProcess } = x.burst.perf;
+  const { total, byProcess, others } = x.burst.perf;
+  const perStep = (samples) => `${fmt((samples * 1000) / 499 / CONTACTS, 2)} ms`;
   const rows = Object.entries(byProcess)
     .map(([name, kinds]) => ({ name, kinds, samples: Object.values(kinds).reduce((a, b) => a + b, 0) }))
     .sort((a, b) => b.samples - a.samples);
@@ -605,10 +606,19 @@ function perfLines(x) {
     `| --- | --- | ${PERF_KINDS.map(() => '---').join(' | ')} |`,
     ...rows.map(
       ({ name, kinds, samples }) =>
-        `| ${name} | ${fmt((samples * 1000) / 499 / CONTACTS, 2)} ms | ${PERF_KINDS.map((k) =>
+        `| ${name} | ${perStep(samples)} | ${PERF_KINDS.map((k) =>
           kinds[k] ? `${fmt((100 * kinds[k]) / samples)}%` : '',
         ).join(' | ')} |`,
     ),
+    '',
+    // The machine is shared: what else ran says whether a slow row was the system or its neighbours.
+    `Other processes' CPU per step during it, the largest: ${
+      Object.entries(others)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 5)
+        .map(([comm, samples]) => `${comm} ${perStep(samples)}`)
+        .join(', ') || 'none'
+    }.`,
   ];
 }
 
