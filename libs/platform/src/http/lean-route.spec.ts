@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
+import { until } from '@flowbridge/testing';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { register } from 'prom-client';
 import { AppError } from '../errors';
@@ -156,7 +157,7 @@ describe('mountLeanRoutes', () => {
       });
       socket.on('error', reject);
     });
-    await until(() => lines.length > 0);
+    await until('the access line', async () => lines.length > 0);
     const [{ level, line }] = lines;
     expect({
       level,
@@ -192,9 +193,3 @@ describe('mountLeanRoutes', () => {
     expect(await count('413')).toBe(tooLarge + 1);
   });
 });
-
-/** Waits (up to 2 s) until `done()` holds. */
-async function until(done: () => boolean): Promise<void> {
-  for (const began = Date.now(); !done(); await new Promise((r) => setTimeout(r, 10)))
-    if (Date.now() - began > 2000) throw new Error('timed out');
-}
