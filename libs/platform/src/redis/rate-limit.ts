@@ -4,24 +4,27 @@ import type { Redis } from 'ioredis';
  * GCRA (the generic cell rate algorithm) in one script, on Redis's clock, so every process (whatever its clock
  * skew) shares one schedule per key. A key's state is one number: the time its next slot is free. Slots are
  * 1/rate apart, with no burst: no sliding second ever holds more than rate (+1) requests.
- * KEYS[1]: the key. ARGV: interval (µs); the longest wait (µs) a caller accepts, -1 for any.
- * Answers the milliseconds to wait for the slot taken (0: now), or, when the slot is further off than the caller
- * accepts, minus the milliseconds until it is (nothing taken).
+ * KEYS[1]: the key. ARGV: interval (µs); the longest wait (µs) a caller accepts, -1 for any; how many consecutive
+ * slots to take (1 unless several callers share the round trip).
+ * Answers the microseconds to wait for the first slot taken (0: now; the others follow it an interval apart),
+ * or, when that slot is further off than the caller accepts, minus the microseconds until it is (nothing taken).
  */
 const GCRA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local interval = tonumber(ARGV[1])
 local longest = tonumber(ARGV[2])
+local count = tonumber(ARGV[3] or '1')
 local free = tonumber(redis.call('GET', KEYS[1]) or '0')
 if free < now then free = now end
 local wait = free - now
-if longest >= 0 and wait > longest then return -math.max(1, math.ceil(wait / 1000)) end
-redis.call('SET', KEYS[1], string.format('%d', free + interval), 'PX', math.ceil((wait + interval) / 1000) + 1000)
-return math.ceil(wait / 1000)`;
+if longest >= 0 and wait > longest then return -math.max(1, wait) end
+local taken = count * interval
+redis.call('SET', KEYS[1], string.format('%d', free + taken), 'PX', math.ceil((wait + taken) / 1000) + 1000)
+return wait`;
 
 type GcraClient = Redis & {
-  flowbridgeGcra(key: string, intervalMicros: number, longestMicros: number): Promise<number>;
+  flowbridgeGcra(key: string, intervalMicros: number, longestMicros: number, count: number): Promise<number>;
 };
 
 /** A slot: taken (go after `waitMs`), or not (the next one is `waitMs` away: try again then). */
@@ -52,9 +55,27 @@ export class RedisRateLimiter {
 
   /** The key's next slot, if it is at most `longestWaitMs` away (any, by default). */
   async reserve(key: string, perSecond: number, longestWaitMs = -1): Promise<RateSlot> {
-    const interval = Math.max(1, Math.round(1_000_000 / perSecond));
     const longest = longestWaitMs < 0 ? -1 : Math.round(longestWaitMs * 1000);
-    const answer = Number(await this.redis.flowbridgeGcra(this.prefix + key, interval, longest));
-    return answer < 0 ? { taken: false, waitMs: -answer } : { taken: true, waitMs: answer };
+    const answer = Number(
+      await this.redis.flowbridgeGcra(this.prefix + key, intervalOf(perSecond), longest, 1),
+    );
+    return answer < 0
+      ? { taken: false, waitMs: Math.ceil(-answer / 1000) }
+      : { taken: true, waitMs: Math.ceil(answer / 1000) };
   }
+
+  /**
+   * The key's next `count` slots, in one round trip, however far off: the milliseconds to wait for each, in
+   * order (for callers that each wait for one: sends of a channel that reached the limiter together).
+   */
+  async reserveMany(key: string, perSecond: number, count: number): Promise<number[]> {
+    const interval = intervalOf(perSecond);
+    const first = Number(await this.redis.flowbridgeGcra(this.prefix + key, interval, -1, count));
+    return Array.from({ length: count }, (_, i) => Math.ceil((first + i * interval) / 1000));
+  }
+}
+
+/** Microseconds between two slots. */
+function intervalOf(perSecond: number): number {
+  return Math.max(1, Math.round(1_000_000 / perSecond));
 }
