@@ -36,7 +36,8 @@ export interface RateSlot {
 /**
  * Rates shared by every process through Redis, as evenly spaced slots: a business API connection's requests
  * per second (an attempt waits for its slot up to a bound, else is refused and retried), a WhatsApp number's
- * messages per second (each send waits for its slot). One Redis round trip per request.
+ * messages per second (each send waits for its slot). One Redis round trip per request, or per group of
+ * requests that take consecutive slots together (`reserveMany`).
  *
  * Why not rate-limiter-flexible: its Redis limiter counts in fixed windows of whole seconds, so more than the
  * rate can pass in a second that straddles two windows, and a caller over the limit can only be refused, not
