@@ -295,7 +295,7 @@ function kernelPerStep(before, after, steps) {
 
 // Round trips during a burst: each service's flowbridge_db_statements_total (by kind) and Redis' own count of
 // the commands it processed (the bench uses its own Redis prefix but shares the server: run nothing else).
-const STATEMENT_KINDS = ['statement', 'begin', 'commit', 'rollback', 'scope'];
+const STATEMENT_KINDS = ['statement', 'begin', 'commit', 'rollback', 'scope', 'setting'];
 async function roundTrips() {
   const totals = Object.fromEntries(STATEMENT_KINDS.map((k) => [k, 0]));
   for (const service of running) {
@@ -776,12 +776,12 @@ if (results.length > 0) {
     '',
     "Round trips per complete step during the burst (counted: the services' flowbridge_db_statements_total, Redis' total_commands_processed):",
     '',
-    '| API latency | workers | Postgres statements | transactions (BEGIN) | RLS scope sets | all Postgres round trips | Redis commands |',
+    '| API latency | workers | Postgres statements | transactions (BEGIN) | session settings (RLS scope, plan mode) | all Postgres round trips | Redis commands |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...results.map((x) => {
       const t = x.burst.roundTripsPerStep;
       const postgres = STATEMENT_KINDS.reduce((n, k) => n + t[k], 0);
-      return `| ${x.latency} ms | ${x.workers} | ${fmt(t.statement, 1)} | ${fmt(t.begin, 1)} | ${fmt(t.scope, 1)} | ${fmt(postgres, 1)} | ${fmt(t.redis, 1)} |`;
+      return `| ${x.latency} ms | ${x.workers} | ${fmt(t.statement, 1)} | ${fmt(t.begin, 1)} | ${fmt(t.scope + t.setting, 1)} | ${fmt(postgres, 1)} | ${fmt(t.redis, 1)} |`;
     }),
     '',
     ...results.map((x) => {

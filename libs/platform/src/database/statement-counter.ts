@@ -2,11 +2,12 @@ import { Counter } from 'prom-client';
 import type { Logger as TypeOrmLogger } from 'typeorm';
 import { metricOnce } from '../metrics/metrics';
 
-export type StatementKind = 'begin' | 'commit' | 'rollback' | 'scope' | 'statement';
+export type StatementKind = 'begin' | 'commit' | 'rollback' | 'scope' | 'setting' | 'statement';
 
 /**
  * `flowbridge_db_statements_total{kind}`: every round trip a service makes to Postgres — statements, the
- * transactions' BEGIN / COMMIT / ROLLBACK, and the row-level-security scope set on a pooled connection. The
+ * transactions' BEGIN / COMMIT / ROLLBACK, the row-level-security scope set on a pooled connection, and the plan
+ * mode switched on one (`prepareMarkedStatements`). The
  * benchmark divides it by the steps completed; an operator sees what a change costs in round trips.
  */
 export const dbStatements = metricOnce(
@@ -14,7 +15,7 @@ export const dbStatements = metricOnce(
   () =>
     new Counter({
       name: 'flowbridge_db_statements_total',
-      help: 'Round trips to Postgres by kind (statement, begin, commit, rollback, scope)',
+      help: 'Round trips to Postgres by kind (statement, begin, commit, rollback, scope, setting)',
       labelNames: ['kind'],
     }),
 );

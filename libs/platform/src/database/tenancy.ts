@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
+import { planModeFree } from './prepared-statements';
 import { dbStatements } from './statement-counter';
 
 /**
@@ -63,6 +64,11 @@ interface ScopedDriver {
   obtainMasterConnection(): Promise<[PgClient, Release]>;
 }
 
+/** Sets a connection's scope; it reads no table, so it runs the same under any plan mode. */
+const SET_SCOPE = planModeFree(
+  `SELECT set_config('${WORKSPACE_SETTING}', $1, false), set_config('${ALL_WORKSPACES_SETTING}', $2, false)`,
+);
+
 /**
  * Makes every connection the data source hands out carry the caller's scope: when a pooled connection last
  * carried another one, one `set_config` round trip updates it before the first query. Session-level settings,
@@ -83,10 +89,7 @@ export function scopeConnections(dataSource: DataSource): DataSource {
     client.on('error', swallow);
     try {
       dbStatements.inc({ kind: 'scope' });
-      await client.query(
-        `SELECT set_config('${WORKSPACE_SETTING}', $1, false), set_config('${ALL_WORKSPACES_SETTING}', $2, false)`,
-        settings,
-      );
+      await client.query(SET_SCOPE, settings);
     } catch (error) {
       applied.delete(client);
       release(error);
