@@ -12,6 +12,7 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { SendLane } from '../services/whatsapp-messaging/src/sending/send-lane';
 import { SendRateLimiter } from '../services/whatsapp-messaging/src/sending/rate-limiter';
+import { SendScheduler } from '../services/whatsapp-messaging/src/sending/send-scheduler';
 import { type Sandbox, type SandboxNumber, startSandbox } from '../tools/sandbox/src/sandbox';
 import { startMessaging } from './messaging-app';
 
@@ -523,14 +524,114 @@ describe('whatsapp-messaging: navigations to Cloud API messages, against the san
     for (const event of events) expect(attemptsFor(event.navigationId)).toHaveLength(1);
   });
 
+  /** The statements this messaging service has made (flowbridge_db_statements_total{kind="statement"}). */
+  const statements = async () =>
+    Number(
+      /^flowbridge_db_statements_total\{kind="statement"[^}]*\} (\d+)$/m.exec(
+        (await svc.request().get('/metrics')).text,
+      )?.[1] ?? 0,
+    );
+
+  it('[issue 18] a message to a contact with nothing else queued takes two statements: queued and claimed, then marked sent', async () => {
+    const lane = svc.app.get(SendLane);
+    const recipient = { workspaceId: 'ws-a', channelId: channels.main, waId: newContact() };
+    const first = navigation(recipient.waId, [text('first')]);
+    const second = navigation(recipient.waId, [text('second')], { runId: first.runId, seq: 2 });
+    const statuses = sandbox.statuses;
+    sandbox.statuses = []; // no status webhooks: their statements would count here
+    try {
+      // The channel read once, as the service keeps it.
+      await lane.drain(recipient, (await lane.queueAndClaim(navigation(newContact(), [text('warm')]))).head);
+      const queued = await lane.queueAndClaim(first);
+      expect(queued).toEqual({
+        fresh: true,
+        head: expect.objectContaining({ navigation_id: first.navigationId, part: 0, claimed: true }),
+      });
+      expect(await lane.drain(recipient, queued.head)).toEqual({});
+      // Counted over three more contacts: the least is the lane's own (a periodic sweep may land in one).
+      const spent: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const waId = newContact();
+        const before = await statements();
+        const { head } = await lane.queueAndClaim(navigation(waId, [text('counted')]));
+        expect(await lane.drain({ ...recipient, waId }, head)).toEqual({});
+        spent.push((await statements()) - before);
+        expect(texts(waId)).toEqual(['counted']);
+      }
+      expect(Math.min(...spent)).toBe(2);
+      // Behind a row still queued, a navigation claims nothing: the drain reads the queue and sends in order.
+      await lane.enqueue(second);
+      const third = navigation(recipient.waId, [text('third')], { runId: first.runId, seq: 3 });
+      expect(await lane.queueAndClaim(third)).toEqual({ fresh: true, head: undefined });
+      expect(await lane.drain(recipient)).toEqual({});
+      // Redelivered, a navigation queues and claims nothing.
+      expect(await lane.queueAndClaim(first)).toEqual({ fresh: false, head: undefined });
+    } finally {
+      sandbox.statuses = statuses;
+    }
+    expect(texts(recipient.waId)).toEqual(['first', 'second', 'third']);
+    expect(attemptsFor(first.navigationId)).toHaveLength(1);
+  });
+
+  it('[issue 18] a head claimed as it was queued but not sent here (shutting down) goes back to the queue, not into doubt', async () => {
+    const replica = await startMessaging('sending', {
+      replicaOf: svc,
+      env: { GRAPH_API_BASE_URL: sandbox.url },
+    });
+    const rowOf = async (navigationId: string) =>
+      (
+        await sql<{ send_state: string; attempts: number; sending_since: Date | null }>(
+          `SELECT send_state, attempts, sending_since FROM whatsapp_messaging.messages WHERE navigation_id = $1`,
+          [navigationId],
+        )
+      )[0];
+    try {
+      const [lane, scheduler] = [replica.app.get(SendLane), replica.app.get(SendScheduler)];
+      // The lane stopping between its look and the send.
+      const waId = newContact();
+      const event = navigation(waId, [text('handed back')]);
+      const { head } = await lane.queueAndClaim(event);
+      expect(await rowOf(event.navigationId)).toEqual(expect.objectContaining({ send_state: 'sending' }));
+      lane.stopping = true;
+      expect(await lane.drain({ workspaceId: 'ws-a', channelId: channels.main, waId }, head)).toEqual({
+        blockedUntil: expect.any(Date),
+      });
+      expect(await rowOf(event.navigationId)).toEqual({
+        send_state: 'queued',
+        attempts: 0,
+        sending_since: null,
+      });
+      // The scheduler stopped when its navigation job hands it the head.
+      const late = newContact();
+      const lateEvent = navigation(late, [text('handed back too')]);
+      const claimed = await lane.queueAndClaim(lateEvent);
+      await scheduler.stop();
+      scheduler.kick({ workspaceId: 'ws-a', channelId: channels.main, waId: late }, claimed.head);
+      await until(
+        'the head to be back in the queue',
+        async () => (await rowOf(lateEvent.navigationId)).send_state === 'queued',
+      );
+      expect(await rowOf(lateEvent.navigationId)).toEqual({
+        send_state: 'queued',
+        attempts: 0,
+        sending_since: null,
+      });
+      // Whoever drains next sends both at once: no SEND_IN_DOUBT_GRACE_MS wait.
+      const staying = svc.app.get(SendLane);
+      for (const contact of [waId, late])
+        expect(await staying.drain({ workspaceId: 'ws-a', channelId: channels.main, waId: contact })).toEqual(
+          {},
+        );
+      expect(texts(waId)).toEqual(['handed back']);
+      expect(texts(late)).toEqual(['handed back too']);
+      expect(sandbox.attempts.filter((a) => a.to === waId || a.to === late)).toHaveLength(2);
+    } finally {
+      await replica.close();
+    }
+  });
+
   it('[issue 18] 30 contacts sent to at once share their statements: queue, claim and mark sent are not one each per message', async () => {
     const lane = svc.app.get(SendLane);
-    const statements = async () =>
-      Number(
-        /^flowbridge_db_statements_total\{kind="statement"[^}]*\} (\d+)$/m.exec(
-          (await svc.request().get('/metrics')).text,
-        )?.[1] ?? 0,
-      );
     const contacts = Array.from({ length: 30 }, () => newContact());
     const events = contacts.map((waId) => navigation(waId, [text(`shared ${waId}`)]));
     const statuses = sandbox.statuses;

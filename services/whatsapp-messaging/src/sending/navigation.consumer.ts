@@ -45,9 +45,10 @@ const SWEEP_EVERY_MS = 10_000;
 
 /**
  * Consumes the `flow-navigation.<k>` partitions, one job at a time per partition across every replica: a
- * contact's navigations are queued for sending in the order the worker emitted them. A job ends once its
- * parts are queued; the SendScheduler sends them, outside the partition, so a slow Cloud API or a contact
- * waiting for a retry holds no partition.
+ * contact's navigations are queued for sending in the order the worker emitted them (and, for a contact with
+ * nothing else queued, the first part claimed for sending by the same statement). A job ends once its parts
+ * are queued; the SendScheduler sends them, outside the partition, so a slow Cloud API or a contact waiting
+ * for a retry holds no partition.
  */
 @Injectable()
 export class NavigationConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -140,20 +141,17 @@ export class NavigationConsumer implements OnApplicationBootstrap, BeforeApplica
       'flowbridge.screen_id': navigation.screenId,
     });
     const trace = traceparentOf(span);
-    const outcome = await this.parking
-      .run(job, token, async () => {
-        const queued = await this.lane.enqueue(trace === undefined ? navigation : { ...navigation, trace });
-        const outcome = queued ? 'queued' : 'already_queued';
-        navigations.inc({ outcome });
-        return outcome;
-      })
-      .then(
-        (outcome) => (endSpan(span, undefined, { 'flowbridge.outcome': outcome }), outcome),
-        (error: unknown) => {
-          endSpan(span, error);
-          throw error;
-        },
-      );
+    const queued = await this.parking
+      .run(job, token, () =>
+        this.lane.queueAndClaim(trace === undefined ? navigation : { ...navigation, trace }),
+      )
+      .catch((error: unknown) => {
+        endSpan(span, error);
+        throw error;
+      });
+    const outcome = queued.fresh ? 'queued' : 'already_queued';
+    navigations.inc({ outcome });
+    endSpan(span, undefined, { 'flowbridge.outcome': outcome });
     this.logger.log(
       {
         jobId: job.id,
@@ -165,11 +163,11 @@ export class NavigationConsumer implements OnApplicationBootstrap, BeforeApplica
       },
       'navigation job done',
     );
-    this.scheduler.kick({
-      workspaceId: navigation.workspaceId,
-      channelId: navigation.channelId,
-      waId: navigation.contact.waId,
-    });
+    // Its first part claimed as it was queued (the contact had nothing else queued) goes out first.
+    this.scheduler.kick(
+      { workspaceId: navigation.workspaceId, channelId: navigation.channelId, waId: navigation.contact.waId },
+      queued.head,
+    );
   }
 
   /** Contacts whose rows are overdue (the process that would have sent them stopped): drained here. */

@@ -8,7 +8,7 @@ import { PublishedForms } from '../flows-endpoint/published-forms';
 import { toCloudMessages } from './cloud-payloads';
 import { GraphClient } from './graph-client';
 import { SendRateLimiter } from './rate-limiter';
-import { callbackDataOf, type HeadRow, type Recipient, SendQueue } from './send-queue';
+import { callbackDataOf, type HeadRow, type Queued, type Recipient, SendQueue } from './send-queue';
 
 export type { Recipient } from './send-queue';
 
@@ -46,11 +46,11 @@ export type DrainResult = { blockedUntil?: Date };
 
 /**
  * Sends each contact's queue (`SendQueue`): a navigation's parts are queued as rows (a navigation seen before
- * queues nothing), then the contact's rows are sent oldest first, each claimed by the statement that reads it.
- * A retryable failure leaves its row at the head with a due time, and the contact's later rows wait behind it,
- * so the contact never sees messages out of flow order. Three statements per message (queue, claim, mark
- * sent), each shared by the contacts sent to at once; none in a transaction, no connection held across the
- * Graph POST.
+ * queues nothing), then the contact's rows are sent oldest first, each claimed by the statement that reads it —
+ * or, for a contact with nothing else queued, by the statement that queues it. A retryable failure leaves its row
+ * at the head with a due time, and the contact's later rows wait behind it, so the contact never sees messages
+ * out of flow order. Two statements per message in the common case (queued and claimed, marked sent), each
+ * shared by the contacts sent to at once; none in a transaction, no connection held across the Graph POST.
  */
 @Injectable()
 export class SendLane {
@@ -69,9 +69,22 @@ export class SendLane {
 
   /** Queues the navigation's parts; false if they were queued before (a redelivered navigation). */
   async enqueue(navigation: NavigationEventV1): Promise<boolean> {
+    return (await this.queueParts(navigation, false)).fresh;
+  }
+
+  /**
+   * Queues the navigation's parts and, when its contact has nothing else queued or being sent, claims the
+   * first for sending in the same statement: the caller drains the contact with it (`drain(recipient, head)`)
+   * soon, or the row is left `sending` — in doubt, as after a crash.
+   */
+  queueAndClaim(navigation: NavigationEventV1): Promise<Queued> {
+    return this.queueParts(navigation, true);
+  }
+
+  private async queueParts(navigation: NavigationEventV1, claim: boolean): Promise<Queued> {
     const opened = await this.forms.open(navigation);
     const parts = opened.messages.flatMap((m) => toCloudMessages(navigation.contact.waId, m));
-    return this.queue.queue(opened, parts);
+    return this.queue.queue(opened, parts, claim);
   }
 
   /**
@@ -79,17 +92,28 @@ export class SendLane {
    * contact's queue is claimed by the statement that reads it (`sending`), and a row behind a `sending` head waits
    * for it, so one contact's messages go out one at a time and in order whoever drains. One job at a time per
    * navigation partition (across replicas) means a second drainer of a contact is rare (the overdue sweep, a job
-   * taken over after its worker stalled); it finds the head claimed and waits like a send in doubt.
+   * taken over after its worker stalled); it finds the head claimed and waits like a send in doubt. `claimed`:
+   * the head `queueAndClaim` claimed, sent first without reading the queue.
    */
-  drain(recipient: Recipient): Promise<DrainResult> {
+  drain(recipient: Recipient, claimed?: HeadRow): Promise<DrainResult> {
     // In the contact's workspace: its rows, and only its own channel, are all a drain can reach.
-    return Tenancy.forWorkspace(recipient.workspaceId, () => this.sendAll(recipient));
+    return Tenancy.forWorkspace(recipient.workspaceId, () => this.sendAll(recipient, claimed));
   }
 
-  private async sendAll(recipient: Recipient): Promise<DrainResult> {
+  /** A claimed head that will not be sent here after all (shutting down): back to the queue, not in doubt. */
+  release(recipient: Recipient, head: HeadRow): Promise<void> {
+    return Tenancy.forWorkspace(recipient.workspaceId, () => this.queue.release(head.id));
+  }
+
+  private async sendAll(recipient: Recipient, claimed?: HeadRow): Promise<DrainResult> {
+    let given = claimed;
     for (;;) {
-      if (this.stopping) return { blockedUntil: new Date() };
-      const row = await this.queue.claimHead(recipient);
+      if (this.stopping) {
+        if (given) await this.queue.release(given.id);
+        return { blockedUntil: new Date() };
+      }
+      const row = given ?? (await this.queue.claimHead(recipient));
+      given = undefined;
       if (!row) return {};
       const now = Date.now();
       if (row.next_attempt_at && row.next_attempt_at.getTime() > now)

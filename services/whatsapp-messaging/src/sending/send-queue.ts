@@ -28,10 +28,20 @@ export interface HeadRow {
   claimed: boolean;
 }
 
-/** A navigation's parts as rows to queue. */
+/** A navigation's parts as rows to queue; `claim`: its first row may be claimed for sending as it is queued. */
 export interface QueuedParts {
   navigation: NavigationEventV1;
   parts: CloudMessage[];
+  claim: boolean;
+}
+
+/**
+ * What queueing a navigation came to: `fresh` false when its rows were queued before (a redelivered navigation);
+ * `head`, the first of them, claimed for sending, when the contact had nothing else queued or being sent.
+ */
+export interface Queued {
+  fresh: boolean;
+  head?: HeadRow;
 }
 
 /** Statements of one workspace written at once by each of the three shared writers below. */
@@ -44,14 +54,15 @@ const CONCURRENCY = 2;
 
 /**
  * Every statement of the send queue: the outbound rows of the message log, one queue per contact, sent oldest
- * first. The three statements each message goes through — queue, claim, mark sent — are shared by the contacts
- * being sent to at once (one workspace per statement, as row-level security wants): each caller waits for its
- * own row's answer, and the statement's cost is split over everyone who queued up while the previous one ran.
- * Rare paths (a retry, a failure, a send in doubt) are one statement each.
+ * first. A message goes through two statements when its contact has nothing else queued — queued and claimed in
+ * one, then marked sent — and three when it waits behind another row (queue, claim when it reaches the head, mark
+ * sent). Each is shared by the contacts being sent to at once (one workspace per statement, as row-level security
+ * wants): each caller waits for its own row's answer, and the statement's cost is split over everyone who queued
+ * up while the previous one ran. Rare paths (a retry, a failure, a send in doubt) are one statement each.
  */
 @Injectable()
 export class SendQueue {
-  private readonly queueing = new GroupCommit<QueuedParts, boolean>(
+  private readonly queueing = new GroupCommit<QueuedParts, Queued>(
     (workspaceId, items) => this.inWorkspace(workspaceId, () => this.queueAll(items)),
     MAX_BATCH,
     CONCURRENCY,
@@ -72,10 +83,16 @@ export class SendQueue {
 
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** Queues a navigation's parts; false if they were queued before (a redelivered navigation). */
-  queue(navigation: NavigationEventV1, parts: CloudMessage[]): Promise<boolean> {
-    if (parts.length === 0) return Promise.resolve(true);
-    return this.queueing.submit(navigation.workspaceId, { navigation, parts });
+  /**
+   * Queues a navigation's parts. With `claim`, the first is claimed (`sending`) in the same statement when the
+   * contact has no row queued or being sent: the caller sends it (`SendLane.drain` with it as the head) without
+   * a statement to claim it. A navigation's rows are queued one job at a time per contact (its partition), so
+   * no other statement queues rows of the contact meanwhile; a drain marking the contact's previous row sent
+   * meanwhile leaves this row queued (the caller's drain then claims it, as before).
+   */
+  queue(navigation: NavigationEventV1, parts: CloudMessage[], claim: boolean): Promise<Queued> {
+    if (parts.length === 0) return Promise.resolve({ fresh: true });
+    return this.queueing.submit(navigation.workspaceId, { navigation, parts, claim });
   }
 
   /** The head of the contact's queue (none when it is empty); a fresh one (never tried) is claimed. */
@@ -156,39 +173,78 @@ export class SendQueue {
     return Tenancy.forWorkspace(workspaceId, work);
   }
 
-  private async queueAll(items: QueuedParts[]): Promise<boolean[]> {
+  private async queueAll(items: QueuedParts[]): Promise<Queued[]> {
     // In the order submitted: a contact's rows get ids (its send order) in the order their navigations came.
-    const rows = items.flatMap(({ navigation, parts }) =>
-      parts.map((payload, part) => ({
-        ord: 0,
-        workspace_id: navigation.workspaceId,
-        channel_id: navigation.channelId,
-        wa_id: navigation.contact.waId,
-        occurred_at: navigation.emittedAt,
-        navigation_id: navigation.navigationId,
-        part,
-        type: payload.type,
-        content: { ...payload, biz_opaque_callback_data: callbackDataOf(navigation.navigationId, part) },
-        trace_parent: navigation.trace ?? null,
-      })),
+    const contacts = new Set<string>();
+    const rows = items.flatMap(({ navigation, parts, claim }) =>
+      parts.map((payload, part) => {
+        const contact = `${navigation.channelId}\u0000${navigation.contact.waId}`;
+        // Only a contact's first row of the statement may be claimed: the rows after it wait behind it.
+        const head = claim && part === 0 && !contacts.has(contact);
+        contacts.add(contact);
+        return {
+          ord: 0,
+          head,
+          workspace_id: navigation.workspaceId,
+          channel_id: navigation.channelId,
+          wa_id: navigation.contact.waId,
+          occurred_at: navigation.emittedAt,
+          navigation_id: navigation.navigationId,
+          part,
+          type: payload.type,
+          content: { ...payload, biz_opaque_callback_data: callbackDataOf(navigation.navigationId, part) },
+          trace_parent: navigation.trace ?? null,
+        };
+      }),
     );
     rows.forEach((row, i) => (row.ord = i));
-    const inserted = await this.db.query<Array<{ navigation_id: string }>>(
+    const inserted = await this.db.query<
+      Array<{ id: string; navigation_id: string; part: number; claimed: boolean; sending_since: Date | null }>
+    >(
       prepared(`INSERT INTO whatsapp_messaging.messages
-              (workspace_id, channel_id, wa_id, occurred_at, direction, send_state, navigation_id, part, type, content,
-               trace_parent)
-       SELECT r.workspace_id, r.channel_id, r.wa_id, r.occurred_at, 'out', 'queued', r.navigation_id, r.part,
-              r.type, r.content, r.trace_parent
+              (workspace_id, channel_id, wa_id, occurred_at, direction, send_state, attempts, sending_since,
+               navigation_id, part, type, content, trace_parent)
+       SELECT r.workspace_id, r.channel_id, r.wa_id, r.occurred_at, 'out',
+              CASE WHEN c.claim THEN 'sending' ELSE 'queued' END, CASE WHEN c.claim THEN 1 ELSE 0 END,
+              CASE WHEN c.claim THEN now() END, r.navigation_id, r.part, r.type, r.content, r.trace_parent
          FROM jsonb_to_recordset($1::jsonb)
-              AS r(ord int, workspace_id text, channel_id uuid, wa_id text, occurred_at timestamptz, navigation_id text,
-                   part smallint, type text, content jsonb, trace_parent text)
+              AS r(ord int, head boolean, workspace_id text, channel_id uuid, wa_id text, occurred_at timestamptz,
+                   navigation_id text, part smallint, type text, content jsonb, trace_parent text)
+        CROSS JOIN LATERAL (
+          SELECT r.head AND NOT EXISTS (
+                   SELECT 1 FROM whatsapp_messaging.messages q
+                    WHERE q.channel_id = r.channel_id AND q.wa_id = r.wa_id AND q.send_state IN ('queued', 'sending'))
+                 AS claim) c
         ORDER BY r.ord
        ON CONFLICT (navigation_id, part) DO NOTHING
-       RETURNING navigation_id`),
+       RETURNING id, navigation_id, part, send_state = 'sending' AS claimed, sending_since`),
       [JSON.stringify(rows)],
     );
     const fresh = new Set(inserted.map((r) => r.navigation_id));
-    return items.map(({ navigation }) => fresh.has(navigation.navigationId));
+    const heads = new Map(inserted.filter((r) => r.claimed).map((r) => [r.navigation_id, r]));
+    return items.map(({ navigation }) => {
+      const head = heads.get(navigation.navigationId);
+      const row =
+        head && rows.find((r) => r.navigation_id === navigation.navigationId && r.part === head.part)!;
+      return {
+        fresh: fresh.has(navigation.navigationId),
+        head:
+          head && row
+            ? {
+                id: String(head.id),
+                navigation_id: head.navigation_id,
+                part: head.part,
+                content: row.content,
+                send_state: 'sending',
+                attempts: 1,
+                next_attempt_at: null,
+                sending_since: head.sending_since,
+                trace_parent: row.trace_parent,
+                claimed: true,
+              }
+            : undefined,
+      };
+    });
   }
 
   private async claimHeads(recipients: Recipient[]): Promise<Array<HeadRow | undefined>> {

@@ -1,12 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { WhatsappMessagingConfig } from '../whatsapp-messaging.config';
 import { SendLane } from './send-lane';
-import type { Recipient } from './send-queue';
+import type { HeadRow, Recipient } from './send-queue';
 
 interface Drain {
   recipient: Recipient;
   /** Kicked again while draining: rows may have been queued after its last look, so it looks once more. */
   again: boolean;
+  /** A head claimed as it was queued (`SendLane.queueAndClaim`): the next look starts with it. */
+  claimed?: HeadRow;
 }
 
 /** After a drain that failed (Postgres or Redis down), the contact is tried again after this, doubling. */
@@ -35,13 +37,17 @@ export class SendScheduler {
     private readonly config: WhatsappMessagingConfig,
   ) {}
 
-  /** The contact's queue is drained soon (at once if a slot is free); returns without waiting for the sends. */
-  kick(recipient: Recipient): void {
-    if (this.stopping) return;
+  /**
+   * The contact's queue is drained soon (at once if a slot is free); returns without waiting for the sends.
+   * `claimed`: the head its navigation claimed as it was queued, sent first.
+   */
+  kick(recipient: Recipient, claimed?: HeadRow): void {
+    if (this.stopping) return this.handBack(recipient, claimed);
     const key = keyOf(recipient);
     const drain = this.drains.get(key);
     if (drain) {
       drain.again = true;
+      drain.claimed ??= claimed;
       return;
     }
     const timer = this.timers.get(key);
@@ -49,7 +55,7 @@ export class SendScheduler {
       clearTimeout(timer.timer);
       this.timers.delete(key);
     }
-    this.drains.set(key, { recipient, again: false });
+    this.drains.set(key, { recipient, again: false, claimed });
     this.ready.push(key);
     this.startReady();
   }
@@ -64,8 +70,23 @@ export class SendScheduler {
     this.stopping = true;
     for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
-    this.ready.length = 0;
+    for (const key of this.ready.splice(0)) {
+      const drain = this.drains.get(key);
+      this.drains.delete(key);
+      if (drain) this.handBack(drain.recipient, drain.claimed);
+    }
     await Promise.allSettled([...this.running]);
+  }
+
+  /** A claimed head not sent here (shutting down) goes back to the queue for whoever drains next: not in doubt. */
+  private handBack(recipient: Recipient, claimed: HeadRow | undefined): void {
+    if (!claimed) return;
+    const released = this.lane.release(recipient, claimed).catch((err: unknown) => {
+      // Left `sending`: settled by its status, or sent again after SEND_IN_DOUBT_GRACE_MS, by whoever drains.
+      this.logger.warn({ err, channelId: recipient.channelId }, 'a claimed send could not be handed back');
+    });
+    this.running.add(released);
+    void released.finally(() => this.running.delete(released));
   }
 
   private startReady(): void {
@@ -85,17 +106,20 @@ export class SendScheduler {
     try {
       do {
         drain.again = false;
-        blockedUntil = await this.drainOnce(key, drain.recipient);
+        const claimed = drain.claimed;
+        drain.claimed = undefined;
+        blockedUntil = await this.drainOnce(key, drain.recipient, claimed);
       } while (drain.again && !this.stopping);
     } finally {
       this.drains.delete(key);
+      this.handBack(drain.recipient, drain.claimed);
     }
     if (blockedUntil && !this.stopping) this.later(key, drain.recipient, blockedUntil.getTime());
   }
 
-  private async drainOnce(key: string, recipient: Recipient): Promise<Date | undefined> {
+  private async drainOnce(key: string, recipient: Recipient, claimed?: HeadRow): Promise<Date | undefined> {
     try {
-      const { blockedUntil } = await this.lane.drain(recipient);
+      const { blockedUntil } = await this.lane.drain(recipient, claimed);
       this.failures.delete(key);
       return blockedUntil;
     } catch (err) {
