@@ -632,6 +632,8 @@ describe('[issue 21] the console in a real browser (Playwright, Chromium)', () =
         await first.getByRole('button', { name: 'Add data' }).click();
         await first.getByRole('button', { name: 'Update Component' }).click();
         await notice('Screen "Order form" updated');
+        // React Flow hides a node while it measures it again after a change: wait for it to show the action.
+        await node('FIRST_SCREEN').filter({ hasText: '[Look up] API: Fetch API Data' }).waitFor();
         expect(await node('FIRST_SCREEN').innerText()).toContain('[Look up] API: Fetch API Data');
 
         await builder.getByRole('button', { name: 'Verify' }).click();
