@@ -25,6 +25,7 @@ describe('WhatsappMessagingConfig', () => {
         INTERNAL_KEY: 'k'.repeat(32),
         ENCRYPTION_KEYS,
         DATABASE_POOL_SIZE: '5',
+        WEBHOOK_WRITE_CONCURRENCY: '4',
       });
     } catch (e) {
       error = e;

@@ -41,13 +41,15 @@ export class WhatsappMessagingConfig extends PlatformConfig {
 
   /**
    * Transactions one process writes webhooks in at once; each writes every webhook that waited for it (group
-   * commit, up to 64). Each holds a database connection.
+   * commit, up to 64). Each holds a database connection. One lets the batches grow with the load, and each
+   * transaction's fixed cost is shared the most (docs/benchmarks.md, "One transaction in flight"); more help only
+   * where a commit is slow against the work in it (a distant database).
    */
   @ToInt()
   @IsInt({ message: 'must be an integer' })
   @Min(1)
   @Max(32)
-  WEBHOOK_WRITE_CONCURRENCY = 4;
+  WEBHOOK_WRITE_CONCURRENCY = 1;
 
   /**
    * Contacts one process sends to at once. A navigation job ends once its messages are queued; the sends run

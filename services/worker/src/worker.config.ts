@@ -46,14 +46,16 @@ export class WorkerConfig extends OutboundConfig {
 
   /**
    * Transactions one worker process writes at once per workspace (group commit: each writes every event that
-   * waited for it, up to 64). More than one keeps a slow commit from holding the rest; each holds a database
-   * connection, so keep it under DATABASE_POOL_SIZE.
+   * waited for it, up to 64). One lets the batches grow with the load, so each transaction's fixed cost (BEGIN,
+   * the contacts' locks, four statements, COMMIT) is shared the most (docs/benchmarks.md, "One transaction in
+   * flight"); more help only where a commit is slow against the work in it (a distant database). Each holds a
+   * database connection, so keep it under DATABASE_POOL_SIZE.
    */
   @ToInt()
   @IsInt({ message: 'must be an integer' })
   @Min(1)
   @Max(64)
-  WORKER_WRITE_CONCURRENCY = 4;
+  WORKER_WRITE_CONCURRENCY = 1;
 
   /** A run with no event for this long ends as `expired` (WhatsApp's 24-hour service window). */
   @ToInt()
