@@ -47,10 +47,10 @@ export interface Queued {
 /** Statements of one workspace written at once by each of the three shared writers below. */
 const MAX_BATCH = 64;
 /**
- * Batches of one writer and workspace in flight at once. Each is one statement outside a transaction, so it
- * holds a pooled connection only while Postgres runs it; the pool bounds the rest.
+ * Batches of one writer and workspace in flight at once: one, so that what arrives meanwhile shares the next
+ * statement (as the webhook and worker transactions do; docs/benchmarks.md, "One transaction in flight").
  */
-const CONCURRENCY = 2;
+const CONCURRENCY = 1;
 
 /**
  * Every statement of the send queue: the outbound rows of the message log, one queue per contact, sent oldest
