@@ -74,6 +74,22 @@ describe('GroupCommit', () => {
     expect(w.batches).toHaveLength(1);
   });
 
+  it('fails a batch whose error every item would meet, and what waits behind it, at once: no write per item', async () => {
+    const w = gatedWriter((item) => item === 1); // the first write meets the outage
+    const group = new GroupCommit(w.write, 10, 1, undefined, (e) => (e as Error).message === 'item 1 is bad');
+    const all = [1, 2, 3].map((i) => group.submit('a', i).then(String, (e: Error) => e.message));
+    expect(group.waiting).toBe(2);
+    await w.openAll();
+    await expect(Promise.all(all)).resolves.toEqual(['item 1 is bad', 'item 1 is bad', 'item 1 is bad']);
+    // One write: neither the failed batch nor the items behind it were written one by one.
+    expect(w.batches).toEqual([{ lane: 'a', items: [1] }]);
+    expect(group.waiting).toBe(0);
+    // The lane writes again as soon as something new comes.
+    const next = group.submit('a', 4);
+    await w.openAll();
+    await expect(next).resolves.toBe('a:4');
+  });
+
   it('writes up to `concurrency` batches of a lane at once, each taking what waited when it started', async () => {
     const w = gatedWriter();
     const group = new GroupCommit(w.write, 10, 2);

@@ -51,8 +51,10 @@ interface Lane<I, R> {
  * flushes of those in flight. Batches of one lane may therefore commit in any order: items whose order matters
  * must be ordered by the writer (the worker takes each contact's lock) or not be submitted together.
  *
- * A batch that fails is written again item by item, so one bad item fails only its own caller. Lanes (e.g. one
- * per workspace) write independently.
+ * A batch that fails is written again item by item, so one bad item fails only its own caller — unless the
+ * writer says the error is one every item would meet (`sharedFailure`: the database or the queue unreachable):
+ * then the batch's items and those waiting behind it fail with it at once, so an outage answers each caller
+ * within one write's time instead of one write per item. Lanes (e.g. one per workspace) write independently.
  */
 export class GroupCommit<I, R> {
   private readonly lanes = new Map<string, Lane<I, R>>();
@@ -64,6 +66,8 @@ export class GroupCommit<I, R> {
     private readonly concurrency = 1,
     /** Names the writer in `flowbridge_group_commit_waiting`. */
     writer?: string,
+    /** An error every item of the lane would meet too: not written again item by item (above). */
+    private readonly sharedFailure: (error: unknown) => boolean = () => false,
   ) {
     if (writer) named.add({ writer, group: new WeakRef(this) });
   }
@@ -89,12 +93,12 @@ export class GroupCommit<I, R> {
 
   private async drain(name: string, lane: Lane<I, R>): Promise<void> {
     lane.writing++;
-    while (lane.waiting.length > 0) await this.flush(name, lane.waiting.splice(0, this.maxBatch));
+    while (lane.waiting.length > 0) await this.flush(name, lane, lane.waiting.splice(0, this.maxBatch));
     lane.writing--;
     if (lane.writing === 0) this.lanes.delete(name);
   }
 
-  private async flush(lane: string, batch: Array<Waiting<I, R>>): Promise<void> {
+  private async flush(lane: string, state: Lane<I, R>, batch: Array<Waiting<I, R>>): Promise<void> {
     let failure: unknown;
     try {
       const results = await this.write(
@@ -105,6 +109,10 @@ export class GroupCommit<I, R> {
       return;
     } catch (error) {
       failure = error;
+    }
+    if (this.sharedFailure(failure)) {
+      for (const waiting of [...batch, ...state.waiting.splice(0)]) waiting.reject(failure);
+      return;
     }
     if (batch.length === 1) {
       batch[0].reject(failure);

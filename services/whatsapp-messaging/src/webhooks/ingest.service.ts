@@ -7,6 +7,7 @@ import {
 import {
   endSpan,
   GroupCommit,
+  isUnavailableError,
   REDIS,
   RedisEpochWatcher,
   SpanKind,
@@ -76,6 +77,8 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
       MAX_WEBHOOKS_PER_TRANSACTION,
       config.WEBHOOK_WRITE_CONCURRENCY,
       'webhooks',
+      // Postgres or Redis unreachable: every webhook waiting is answered 503 at once, and Meta delivers it again.
+      isUnavailableError,
     );
   }
 
