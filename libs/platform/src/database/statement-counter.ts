@@ -7,8 +7,8 @@ export type StatementKind = 'begin' | 'commit' | 'rollback' | 'scope' | 'setting
 /**
  * `flowbridge_db_statements_total{kind}`: every round trip a service makes to Postgres — statements, the
  * transactions' BEGIN / COMMIT / ROLLBACK, the row-level-security scope set on a pooled connection, and the plan
- * mode switched on one (`prepareMarkedStatements`). The
- * benchmark divides it by the steps completed; an operator sees what a change costs in round trips.
+ * mode switched on one (`prepareMarkedStatements`). The benchmark divides it by the steps completed; an operator
+ * sees what a change costs in round trips.
  */
 export const dbStatements = metricOnce(
   'flowbridge_db_statements_total',
