@@ -69,7 +69,8 @@ export function prepareMarkedStatements(dataSource: DataSource): DataSource {
   const modes = new WeakMap<PgClient, PlanMode>();
   driver.obtainMasterConnection = async () => {
     const [client, release] = await obtain();
-    if (!modes.has(client) && !(client.query as { planModes?: true }).planModes) {
+    // Wrapped once per connection; its mode is forgotten (deleted) when unknown, the wrapper stays.
+    if (!(client.query as { planModes?: true }).planModes) {
       const query = client.query.bind(client);
       const forget = (result: unknown) => {
         if (result instanceof Promise) result.catch(() => modes.delete(client));

@@ -221,11 +221,12 @@ export class SendQueue {
       [JSON.stringify(rows)],
     );
     const fresh = new Set(inserted.map((r) => r.navigation_id));
-    const heads = new Map(inserted.filter((r) => r.claimed).map((r) => [r.navigation_id, r]));
+    const claimed = new Map(inserted.filter((r) => r.claimed).map((r) => [r.navigation_id, r]));
+    // The rows that could be claimed (a contact's first), by navigation: what the claimed head carries.
+    const candidates = new Map(rows.filter((r) => r.head).map((r) => [r.navigation_id, r]));
     return items.map(({ navigation }) => {
-      const head = heads.get(navigation.navigationId);
-      const row =
-        head && rows.find((r) => r.navigation_id === navigation.navigationId && r.part === head.part)!;
+      const head = claimed.get(navigation.navigationId);
+      const row = candidates.get(navigation.navigationId);
       return {
         fresh: fresh.has(navigation.navigationId),
         head:
