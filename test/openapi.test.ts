@@ -11,6 +11,7 @@ const committed = (file: string) => readFileSync(join(ROOT, file), 'utf8');
 
 type Operation = {
   operationId: string;
+  requestBody?: unknown;
   security?: Array<Record<string, string[]>>;
   responses: Record<string, { content?: { 'application/json': { schema: Record<string, unknown> } } }>;
 };
@@ -78,7 +79,41 @@ describe('[issue 20] the OpenAPI documents', () => {
         });
         expect(schema?.['x-error-codes']).toEqual(expect.arrayContaining([expect.any(String)]));
       }
+      // What any route can answer is listed beside a route's own codes for the same status, never instead of them.
+      const codes = (status: string) =>
+        op.responses[status]?.content?.['application/json'].schema['x-error-codes'];
+      expect({ name, codes: codes('400') }).toEqual({
+        name,
+        codes: expect.arrayContaining(['VALIDATION_FAILED', 'UNKNOWN_FIELD', 'MALFORMED_JSON']),
+      });
+      expect({ name, codes: codes('503') }).toEqual({
+        name,
+        codes: expect.arrayContaining(['SERVICE_UNAVAILABLE']),
+      });
+      if (op.requestBody) {
+        expect({ name, codes: codes('400') }).toEqual({
+          name,
+          codes: expect.arrayContaining(['REQUEST_ABORTED', 'BODY_LENGTH_MISMATCH']),
+        });
+        expect({ name, t: codes('413'), u: codes('415') }).toEqual({
+          name,
+          t: expect.arrayContaining(['PAYLOAD_TOO_LARGE']),
+          u: ['UNSUPPORTED_MEDIA_TYPE'],
+        });
+      }
     }
+    // A route's own 400 codes with the common ones, e.g. a connection saved without its secret or with bad JSON.
+    const create = ops.find(([name]) => name === 'POST /connections')![1];
+    expect(create.responses['400'].content?.['application/json'].schema['x-error-codes']).toEqual([
+      'SECRET_REQUIRED',
+      'INVALID_HEADER',
+      'FORBIDDEN_HEADER',
+      'VALIDATION_FAILED',
+      'UNKNOWN_FIELD',
+      'MALFORMED_JSON',
+      'REQUEST_ABORTED',
+      'BODY_LENGTH_MISMATCH',
+    ]);
     // A route's own codes, e.g. deleting a connection an API uses.
     const remove = ops.find(([name]) => name === 'DELETE /connections/{id}')![1];
     expect(remove.responses['409'].content?.['application/json'].schema['x-error-codes']).toEqual([

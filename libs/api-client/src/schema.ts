@@ -1919,7 +1919,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiView"];
                 };
             };
-            /** @description Error codes: INVALID_PATH, PATH_ESCAPES_BASE, INVALID_HEADER, FORBIDDEN_HEADER, INVALID_RESPONSE_MAPPING, INVALID_SUCCESS_WHEN, BODY_NOT_ALLOWED, CONNECTION_NOT_FOUND */
+            /** @description Error codes: INVALID_PATH, PATH_ESCAPES_BASE, INVALID_HEADER, FORBIDDEN_HEADER, INVALID_RESPONSE_MAPPING, INVALID_SUCCESS_WHEN, BODY_NOT_ALLOWED, CONNECTION_NOT_FOUND, VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON, REQUEST_ABORTED, BODY_LENGTH_MISMATCH */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1939,6 +1939,24 @@ export interface operations {
             };
             /** @description Error codes: API_NAME_TAKEN */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+            /** @description The body is larger than this route accepts. Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+            /** @description The body has an encoding or charset it does not read. Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2120,7 +2138,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiView"];
                 };
             };
-            /** @description Error codes: INVALID_PATH, PATH_ESCAPES_BASE, INVALID_HEADER, FORBIDDEN_HEADER, INVALID_RESPONSE_MAPPING, INVALID_SUCCESS_WHEN, BODY_NOT_ALLOWED, CONNECTION_NOT_FOUND */
+            /** @description Error codes: INVALID_PATH, PATH_ESCAPES_BASE, INVALID_HEADER, FORBIDDEN_HEADER, INVALID_RESPONSE_MAPPING, INVALID_SUCCESS_WHEN, BODY_NOT_ALLOWED, CONNECTION_NOT_FOUND, VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON, REQUEST_ABORTED, BODY_LENGTH_MISMATCH */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2149,6 +2167,24 @@ export interface operations {
             };
             /** @description Error codes: API_NAME_TAKEN */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+            /** @description The body is larger than this route accepts. Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+            /** @description The body has an encoding or charset it does not read. Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2200,7 +2236,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiTestResult"];
                 };
             };
-            /** @description The request is not well-formed. Error codes: VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON */
+            /** @description The request is not well-formed. Error codes: VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON, REQUEST_ABORTED, BODY_LENGTH_MISMATCH */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2220,6 +2256,24 @@ export interface operations {
             };
             /** @description Error codes: API_NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+            /** @description The body is larger than this route accepts. Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+            /** @description The body has an encoding or charset it does not read. Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2323,7 +2377,7 @@ export interface operations {
                     "application/json": components["schemas"]["ChannelView"];
                 };
             };
-            /** @description The request is not well-formed. Error codes: VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON */
+            /** @description The request is not well-formed. Error codes: VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON, REQUEST_ABORTED, BODY_LENGTH_MISMATCH */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2350,6 +2404,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyView"];
                 };
             };
+            /** @description The body is larger than this route accepts. Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+            /** @description The body has an encoding or charset it does not read. Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
             /** @description Error codes: PHONE_NUMBER_NOT_VERIFIED */
             422: {
                 headers: {
@@ -2368,7 +2440,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyView"];
                 };
             };
-            /** @description Error codes: CLOUD_API_UNAVAILABLE */
+            /** @description Error codes: CLOUD_API_UNAVAILABLE, SERVICE_UNAVAILABLE */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2533,7 +2605,7 @@ export interface operations {
                     "application/json": components["schemas"]["ChannelView"];
                 };
             };
-            /** @description The request is not well-formed. Error codes: VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON */
+            /** @description The request is not well-formed. Error codes: VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON, REQUEST_ABORTED, BODY_LENGTH_MISMATCH */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2569,6 +2641,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyView"];
                 };
             };
+            /** @description The body is larger than this route accepts. Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+            /** @description The body has an encoding or charset it does not read. Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
             /** @description Error codes: PHONE_NUMBER_NOT_VERIFIED */
             422: {
                 headers: {
@@ -2587,7 +2677,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyView"];
                 };
             };
-            /** @description Error codes: CLOUD_API_UNAVAILABLE */
+            /** @description Error codes: CLOUD_API_UNAVAILABLE, SERVICE_UNAVAILABLE */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2728,7 +2818,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyView"];
                 };
             };
-            /** @description Error codes: CLOUD_API_UNAVAILABLE */
+            /** @description Error codes: CLOUD_API_UNAVAILABLE, SERVICE_UNAVAILABLE */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2891,7 +2981,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectionView"];
                 };
             };
-            /** @description Error codes: SECRET_REQUIRED, INVALID_HEADER, FORBIDDEN_HEADER */
+            /** @description Error codes: SECRET_REQUIRED, INVALID_HEADER, FORBIDDEN_HEADER, VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON, REQUEST_ABORTED, BODY_LENGTH_MISMATCH */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2911,6 +3001,24 @@ export interface operations {
             };
             /** @description Error codes: CONNECTION_TITLE_TAKEN */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+            /** @description The body is larger than this route accepts. Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+            /** @description The body has an encoding or charset it does not read. Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3101,7 +3209,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectionView"];
                 };
             };
-            /** @description Error codes: SECRET_REQUIRED, INVALID_HEADER, FORBIDDEN_HEADER */
+            /** @description Error codes: SECRET_REQUIRED, INVALID_HEADER, FORBIDDEN_HEADER, VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON, REQUEST_ABORTED, BODY_LENGTH_MISMATCH */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3130,6 +3238,24 @@ export interface operations {
             };
             /** @description Error codes: CONNECTION_TITLE_TAKEN */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+            /** @description The body is larger than this route accepts. Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+            /** @description The body has an encoding or charset it does not read. Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3309,7 +3435,7 @@ export interface operations {
                     "application/json": components["schemas"]["FlowView"];
                 };
             };
-            /** @description The request is not well-formed. Error codes: VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON */
+            /** @description The request is not well-formed. Error codes: VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON, REQUEST_ABORTED, BODY_LENGTH_MISMATCH */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3329,6 +3455,24 @@ export interface operations {
             };
             /** @description Error codes: FLOW_NAME_TAKEN */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+            /** @description The body is larger than this route accepts. Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+            /** @description The body has an encoding or charset it does not read. Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3517,7 +3661,7 @@ export interface operations {
                     "application/json": components["schemas"]["FlowView"];
                 };
             };
-            /** @description The request is not well-formed. Error codes: VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON */
+            /** @description The request is not well-formed. Error codes: VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON, REQUEST_ABORTED, BODY_LENGTH_MISMATCH */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3555,6 +3699,24 @@ export interface operations {
             };
             /** @description Error codes: REVISION_CHANGED */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+            /** @description The body is larger than this route accepts. Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+            /** @description The body has an encoding or charset it does not read. Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3706,7 +3868,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyView"];
                 };
             };
-            /** @description Error codes: CONNECTIONS_UNAVAILABLE */
+            /** @description Error codes: CONNECTIONS_UNAVAILABLE, SERVICE_UNAVAILABLE */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3790,7 +3952,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyView"];
                 };
             };
-            /** @description Error codes: CONNECTIONS_UNAVAILABLE, FORMS_UNAVAILABLE */
+            /** @description Error codes: CONNECTIONS_UNAVAILABLE, FORMS_UNAVAILABLE, SERVICE_UNAVAILABLE */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3828,7 +3990,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunAccepted"];
                 };
             };
-            /** @description Error codes: CHANNEL_NOT_LISTENED */
+            /** @description Error codes: CHANNEL_NOT_LISTENED, VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON, REQUEST_ABORTED, BODY_LENGTH_MISMATCH */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3857,6 +4019,24 @@ export interface operations {
             };
             /** @description Error codes: FLOW_NOT_ACTIVE, API_TRIGGER_NOT_ENABLED */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+            /** @description The body is larger than this route accepts. Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+            /** @description The body has an encoding or charset it does not read. Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3939,7 +4119,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyView"];
                 };
             };
-            /** @description Error codes: CONNECTIONS_UNAVAILABLE */
+            /** @description Error codes: CONNECTIONS_UNAVAILABLE, SERVICE_UNAVAILABLE */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4180,7 +4360,7 @@ export interface operations {
                     "application/json": components["schemas"]["FlowImported"];
                 };
             };
-            /** @description The request is not well-formed. Error codes: VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON */
+            /** @description The request is not well-formed. Error codes: VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON, REQUEST_ABORTED, BODY_LENGTH_MISMATCH */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4191,6 +4371,24 @@ export interface operations {
             };
             /** @description No admin API key, or one that is not valid. Error codes: UNAUTHORIZED */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+            /** @description The body is larger than this route accepts. Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyView"];
+                };
+            };
+            /** @description The body has an encoding or charset it does not read. Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4216,7 +4414,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyView"];
                 };
             };
-            /** @description Error codes: CONNECTIONS_UNAVAILABLE */
+            /** @description Error codes: CONNECTIONS_UNAVAILABLE, SERVICE_UNAVAILABLE */
             503: {
                 headers: {
                     [name: string]: unknown;

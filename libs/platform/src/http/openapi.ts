@@ -132,6 +132,34 @@ const COMMON_ERRORS: Record<string, { description: string; codes: string[] }> = 
   },
 };
 
+/** What a route that takes a body can also answer: the body cut off, too large, or in an encoding it does not read. */
+const BODY_ERRORS: Record<string, { description: string; codes: string[] }> = {
+  '400': {
+    description: COMMON_ERRORS['400'].description,
+    codes: [
+      ...COMMON_ERRORS['400'].codes,
+      CommonErrorCode.RequestAborted,
+      CommonErrorCode.BodyLengthMismatch,
+    ],
+  },
+  '413': {
+    description: 'The body is larger than this route accepts',
+    codes: [CommonErrorCode.PayloadTooLarge],
+  },
+  '415': {
+    description: 'The body has an encoding or charset it does not read',
+    codes: [CommonErrorCode.UnsupportedMediaType],
+  },
+};
+
+/** The codes a route declared for one status with `ApiErrors` (none when it declared nothing). */
+function ownCodes(response: unknown): string[] {
+  const content = (
+    response as { content?: Record<string, { schema?: { 'x-error-codes'?: string[] } }> } | undefined
+  )?.content;
+  return content?.['application/json']?.schema?.['x-error-codes'] ?? [];
+}
+
 export const ADMIN_KEY_SCHEME = 'adminKey';
 export const OPERATOR_KEY_SCHEME = 'operatorKey';
 
@@ -171,12 +199,17 @@ export function openApiDocument(app: INestApplication, info: OpenApiInfo): OpenA
   for (const item of Object.values(document.paths))
     for (const operation of [item.get, item.post, item.patch, item.put, item.delete]) {
       if (!operation?.security?.some((requirement) => ADMIN_KEY_SCHEME in requirement)) continue;
-      for (const [status, { description, codes }] of Object.entries(COMMON_ERRORS)) {
-        if (operation.responses[status]) continue;
+      const common = operation.requestBody ? { ...COMMON_ERRORS, ...BODY_ERRORS } : COMMON_ERRORS;
+      for (const [status, { description, codes }] of Object.entries(common)) {
+        const own = ownCodes(operation.responses[status]);
+        // A route's own codes for a status come first; the ones every route can give are added, not replaced.
+        const all = [...new Set([...own, ...codes])];
         operation.responses[status] = {
-          description: `${description}. Error codes: ${codes.join(', ')}`,
+          description: own.length
+            ? `Error codes: ${all.join(', ')}`
+            : `${description}. Error codes: ${all.join(', ')}`,
           content: {
-            'application/json': { schema: errorSchema(codes) },
+            'application/json': { schema: errorSchema(all) },
           },
         };
       }
