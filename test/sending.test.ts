@@ -576,7 +576,7 @@ describe('whatsapp-messaging: navigations to Cloud API messages, against the san
   it('[issue 18] a head claimed as it was queued but not sent here (shutting down) goes back to the queue, not into doubt', async () => {
     const replica = await startMessaging('sending', {
       replicaOf: svc,
-      env: { GRAPH_API_BASE_URL: sandbox.url },
+      env: { GRAPH_API_BASE_URL: sandbox.url, SEND_CONCURRENCY: '1' },
     });
     const rowOf = async (navigationId: string) =>
       (
@@ -605,7 +605,30 @@ describe('whatsapp-messaging: navigations to Cloud API messages, against the san
       const late = newContact();
       const lateEvent = navigation(late, [text('handed back too')]);
       const claimed = await lane.queueAndClaim(lateEvent);
+      // Stopping with one contact's drain running and another's waiting for the one slot: the running one
+      // sends, the waiting one's head is back in the queue by the time stop() returns.
+      const [sending, waiting] = [newContact(), newContact()];
+      const [sendingEvent, waitingEvent] = [
+        navigation(sending, [text('sent before the stop')]),
+        navigation(waiting, [text('waited for a slot')]),
+      ];
+      const [sendingHead, waitingHead] = [
+        await lane.queueAndClaim(sendingEvent),
+        await lane.queueAndClaim(waitingEvent),
+      ];
+      lane.stopping = false;
+      scheduler.kick({ workspaceId: 'ws-a', channelId: channels.main, waId: sending }, sendingHead.head);
+      scheduler.kick({ workspaceId: 'ws-a', channelId: channels.main, waId: waiting }, waitingHead.head);
       await scheduler.stop();
+      expect({
+        sending: (await rowOf(sendingEvent.navigationId)).send_state,
+        waiting: await rowOf(waitingEvent.navigationId),
+      }).toEqual({
+        sending: 'sent',
+        waiting: { send_state: 'queued', attempts: 0, sending_since: null },
+      });
+      expect(texts(sending)).toEqual(['sent before the stop']);
+      expect(texts(waiting)).toEqual([]);
       scheduler.kick({ workspaceId: 'ws-a', channelId: channels.main, waId: late }, claimed.head);
       await until(
         'the head to be back in the queue',

@@ -29,7 +29,10 @@ export class SendScheduler {
   private readonly ready: string[] = [];
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private readonly failures = new Map<string, number>();
+  /** The drains running: at most SEND_CONCURRENCY. */
   private readonly running = new Set<Promise<void>>();
+  /** Claimed heads being handed back while stopping: waited for by `stop`, never counted as drains. */
+  private readonly releases = new Set<Promise<void>>();
   private stopping = false;
 
   constructor(
@@ -76,6 +79,8 @@ export class SendScheduler {
       if (drain) this.handBack(drain.recipient, drain.claimed);
     }
     await Promise.allSettled([...this.running]);
+    // A drain that ends hands its unsent head back before it settles: those releases are in the set by now.
+    await Promise.allSettled([...this.releases]);
   }
 
   /** A claimed head not sent here (shutting down) goes back to the queue for whoever drains next: not in doubt. */
@@ -85,8 +90,8 @@ export class SendScheduler {
       // Left `sending`: settled by its status, or sent again after SEND_IN_DOUBT_GRACE_MS, by whoever drains.
       this.logger.warn({ err, channelId: recipient.channelId }, 'a claimed send could not be handed back');
     });
-    this.running.add(released);
-    void released.finally(() => this.running.delete(released));
+    this.releases.add(released);
+    void released.finally(() => this.releases.delete(released));
   }
 
   private startReady(): void {
