@@ -23,7 +23,7 @@ function gatedWriter(fail: (item: number) => boolean = () => false) {
 describe('GroupCommit', () => {
   it('writes a lone item at once, and what arrives during a write as the next batch, in order', async () => {
     const w = gatedWriter();
-    const group = new GroupCommit(w.write, 10);
+    const group = new GroupCommit(w.write, { maxBatch: 10 });
     const first = group.submit('a', 1);
     const rest = [2, 3, 4].map((i) => group.submit('a', i));
     expect(w.batches).toEqual([{ lane: 'a', items: [1] }]);
@@ -40,7 +40,7 @@ describe('GroupCommit', () => {
 
   it('caps a batch at maxBatch and keeps lanes apart', async () => {
     const w = gatedWriter();
-    const group = new GroupCommit(w.write, 2);
+    const group = new GroupCommit(w.write, { maxBatch: 2 });
     const all = [group.submit('a', 1), group.submit('b', 9), group.submit('a', 2), group.submit('a', 3)];
     group.submit('a', 4).catch(() => undefined);
     const more = group.submit('a', 5);
@@ -56,7 +56,7 @@ describe('GroupCommit', () => {
 
   it('splits a failed batch: only the bad item fails, the others are written alone and succeed', async () => {
     const w = gatedWriter((i) => i === 3);
-    const group = new GroupCommit(w.write, 10);
+    const group = new GroupCommit(w.write, { maxBatch: 10 });
     const first = group.submit('a', 1);
     const batch = [2, 3, 4].map((i) => group.submit('a', i).then(String, (e: Error) => e.message));
     await w.openAll();
@@ -67,7 +67,7 @@ describe('GroupCommit', () => {
 
   it('rejects a lone failing item without writing it twice', async () => {
     const w = gatedWriter(() => true);
-    const group = new GroupCommit(w.write, 10);
+    const group = new GroupCommit(w.write, { maxBatch: 10 });
     const only = group.submit('a', 7).then(String, (e: Error) => e.message);
     await w.openAll();
     await expect(only).resolves.toBe('item 7 is bad');
@@ -76,7 +76,10 @@ describe('GroupCommit', () => {
 
   it('fails a batch whose error every item would meet, and what waits behind it, at once: no write per item', async () => {
     const w = gatedWriter((item) => item === 1); // the first write meets the outage
-    const group = new GroupCommit(w.write, 10, 1, undefined, (e) => (e as Error).message === 'item 1 is bad');
+    const group = new GroupCommit(w.write, {
+      maxBatch: 10,
+      sharedFailure: (e) => (e as Error).message === 'item 1 is bad',
+    });
     const all = [1, 2, 3].map((i) => group.submit('a', i).then(String, (e: Error) => e.message));
     expect(group.waiting).toBe(2);
     await w.openAll();
@@ -92,7 +95,7 @@ describe('GroupCommit', () => {
 
   it('writes up to `concurrency` batches of a lane at once, each taking what waited when it started', async () => {
     const w = gatedWriter();
-    const group = new GroupCommit(w.write, 10, 2);
+    const group = new GroupCommit(w.write, { maxBatch: 10, concurrency: 2 });
     const all = [1, 2, 3, 4, 5].map((i) => group.submit('a', i));
     expect(w.batches.map((b) => b.items)).toEqual([[1], [2]]);
     expect(group.waiting).toBe(3);
@@ -103,7 +106,7 @@ describe('GroupCommit', () => {
 
   it('a named writer reports what waits for its next batch in flowbridge_group_commit_waiting', async () => {
     const w = gatedWriter();
-    const group = new GroupCommit(w.write, 10, 1, 'spec-writer');
+    const group = new GroupCommit(w.write, { maxBatch: 10, writer: 'spec-writer' });
     const waitingNow = async () =>
       (await groupCommitWaiting.get()).values.find((v) => v.labels.writer === 'spec-writer')?.value ?? 0;
     const all = [1, 2, 3].map((i) => group.submit('a', i));

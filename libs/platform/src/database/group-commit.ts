@@ -28,6 +28,17 @@ export const groupCommitWaiting = metricOnce(
     }),
 );
 
+export interface GroupCommitOptions {
+  /** The most items one batch takes. */
+  maxBatch: number;
+  /** Batches of one lane written at once (1 unless said). */
+  concurrency?: number;
+  /** Names the writer in `flowbridge_group_commit_waiting`. */
+  writer?: string;
+  /** An error every item of the lane would meet too: not written again item by item (below). */
+  sharedFailure?: (error: unknown) => boolean;
+}
+
 interface Waiting<I, R> {
   item: I;
   resolve(result: R): void;
@@ -59,17 +70,19 @@ interface Lane<I, R> {
 export class GroupCommit<I, R> {
   private readonly lanes = new Map<string, Lane<I, R>>();
 
+  private readonly maxBatch: number;
+  private readonly concurrency: number;
+  private readonly sharedFailure: (error: unknown) => boolean;
+
   constructor(
     /** Writes the items as one batch; one result per item, in order. */
     private readonly write: (lane: string, items: I[]) => Promise<R[]>,
-    private readonly maxBatch: number,
-    private readonly concurrency = 1,
-    /** Names the writer in `flowbridge_group_commit_waiting`. */
-    writer?: string,
-    /** An error every item of the lane would meet too: not written again item by item (above). */
-    private readonly sharedFailure: (error: unknown) => boolean = () => false,
+    options: GroupCommitOptions,
   ) {
-    if (writer) named.add({ writer, group: new WeakRef(this) });
+    this.maxBatch = options.maxBatch;
+    this.concurrency = options.concurrency ?? 1;
+    this.sharedFailure = options.sharedFailure ?? (() => false);
+    if (options.writer) named.add({ writer: options.writer, group: new WeakRef(this) });
   }
 
   submit(lane: string, item: I): Promise<R> {

@@ -21,9 +21,7 @@ export class SendRateLimiter {
     this.limiter = new RedisRateLimiter(redis, `${config.QUEUE_PREFIX}:send-rate:`);
     this.slots = new GroupCommit(
       (lane, rates) => this.limiter.reserveMany(lane.slice(0, lane.lastIndexOf('/')), rates[0], rates.length),
-      MAX_SLOTS_PER_ROUND_TRIP,
-      1,
-      'send-rate',
+      { maxBatch: MAX_SLOTS_PER_ROUND_TRIP, writer: 'send-rate' },
     );
   }
 

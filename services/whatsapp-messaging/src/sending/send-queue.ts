@@ -64,21 +64,15 @@ const CONCURRENCY = 1;
 export class SendQueue {
   private readonly queueing = new GroupCommit<QueuedParts, Queued>(
     (workspaceId, items) => this.inWorkspace(workspaceId, () => this.queueAll(items)),
-    MAX_BATCH,
-    CONCURRENCY,
-    'send-queue',
+    { maxBatch: MAX_BATCH, concurrency: CONCURRENCY, writer: 'send-queue' },
   );
   private readonly claiming = new GroupCommit<Recipient, HeadRow | undefined>(
     (workspaceId, items) => this.inWorkspace(workspaceId, () => this.claimHeads(items)),
-    MAX_BATCH,
-    CONCURRENCY,
-    'send-claim',
+    { maxBatch: MAX_BATCH, concurrency: CONCURRENCY, writer: 'send-claim' },
   );
   private readonly marking = new GroupCommit<{ id: string; waMessageId: string }, boolean>(
     (workspaceId, items) => this.inWorkspace(workspaceId, () => this.markAllSent(items)),
-    MAX_BATCH,
-    CONCURRENCY,
-    'send-mark',
+    { maxBatch: MAX_BATCH, concurrency: CONCURRENCY, writer: 'send-mark' },
   );
 
   constructor(@InjectDataSource() private readonly db: DataSource) {}

@@ -74,11 +74,13 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
     // Across workspaces: one batch may carry several numbers; each row names its own channel's workspace.
     this.writes = new GroupCommit(
       (_lane, batch) => Tenancy.acrossWorkspaces(() => this.db.transaction((tx) => this.record(tx, batch))),
-      MAX_WEBHOOKS_PER_TRANSACTION,
-      config.WEBHOOK_WRITE_CONCURRENCY,
-      'webhooks',
-      // Postgres or Redis unreachable: every webhook waiting is answered 503 at once, and Meta delivers it again.
-      isUnavailableError,
+      {
+        maxBatch: MAX_WEBHOOKS_PER_TRANSACTION,
+        concurrency: config.WEBHOOK_WRITE_CONCURRENCY,
+        writer: 'webhooks',
+        // Postgres or Redis unreachable: every webhook waiting is answered 503 at once, and Meta delivers it again.
+        sharedFailure: isUnavailableError,
+      },
     );
   }
 

@@ -99,9 +99,7 @@ export class FormExchanges {
           await FormRequestRepository.insertMany(this.db.manager, records);
           return records.map(() => undefined);
         }),
-      64,
-      2,
-      'form-requests',
+      { maxBatch: 64, concurrency: 2, writer: 'form-requests' },
     );
   }
 

@@ -82,9 +82,7 @@ export class ContactDrainer {
   ) {
     this.group = new GroupCommit(
       (workspaceId, writes) => Tenancy.forWorkspace(workspaceId, () => this.write(workspaceId, writes)),
-      MAX_BATCH,
-      config.WORKER_WRITE_CONCURRENCY,
-      'worker',
+      { maxBatch: MAX_BATCH, concurrency: config.WORKER_WRITE_CONCURRENCY, writer: 'worker' },
     );
   }
 
