@@ -24,6 +24,7 @@ import { CreateConnectionDto } from '../connections/connection.dto';
 import { ConnectionEntity } from '../connections/connection.entity';
 import { ConnectionsService } from '../connections/connections.service';
 import { ConnectionsConfig } from '../connections.config';
+import { apiBody, bundleApi, bundleConnection, connectionBody, missingSecrets } from './bundle-bodies';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_APIS = 200;
@@ -219,99 +220,10 @@ export class BundlesService {
   }
 }
 
-function bundleConnection(c: ConnectionEntity): BundleConnection {
-  return {
-    title: c.title,
-    baseUrl: c.baseUrl,
-    auth: { type: c.authType, ...withoutUndefined(c.authSettings as Record<string, string | undefined>) },
-    headers: c.headers,
-    timeoutMs: c.timeoutMs,
-    retry: c.retry,
-    rateLimit: c.rateLimit,
-    requiredSecrets: [
-      ...Object.keys(c.authSecrets).map((k) => `auth.${k}`),
-      ...Object.keys(c.secretHeaders).map((h) => `headers.${h}`),
-    ],
-  };
-}
-
-function bundleApi(a: ApiEntity, connection: string): BundleApi {
-  return {
-    id: a.id,
-    name: a.name,
-    connection,
-    method: a.method,
-    path: a.path,
-    query: a.query,
-    headers: a.headers,
-    body: a.body ?? null,
-    successWhen: a.successWhen,
-    responseMapping: a.responseMapping,
-    idempotencyKey: a.idempotencyKey,
-    timeoutMs: a.timeoutMs,
-    retry: a.retry,
-    requiredSecrets: Object.keys(a.secretHeaders).map((h) => `headers.${h}`),
-  };
-}
-
-/** A create body of the connections API: the bundle's settings, the given secrets where they go. */
-function connectionBody(c: BundleConnection, secrets: Record<string, string>): object {
-  const auth: Record<string, string> = { ...c.auth };
-  for (const [path, value] of Object.entries(secrets))
-    if (path.startsWith('auth.')) auth[path.slice(5)] = value;
-  return {
-    title: c.title,
-    baseUrl: c.baseUrl,
-    auth,
-    headers: { ...c.headers, ...secretHeaders(secrets) },
-    timeoutMs: c.timeoutMs,
-    retry: c.retry,
-    rateLimit: c.rateLimit,
-  };
-}
-
-function apiBody(a: BundleApi, secrets: Record<string, string>): object {
-  return {
-    name: a.name,
-    method: a.method,
-    path: a.path,
-    query: a.query,
-    headers: { ...a.headers, ...secretHeaders(secrets) },
-    body: a.body,
-    successWhen: a.successWhen,
-    responseMapping: a.responseMapping,
-    idempotencyKey: a.idempotencyKey,
-    timeoutMs: a.timeoutMs,
-    retry: a.retry,
-  };
-}
-
-function secretHeaders(secrets: Record<string, string>): Record<string, { secret: string }> {
-  return Object.fromEntries(
-    Object.entries(secrets)
-      .filter(([path]) => path.startsWith('headers.'))
-      .map(([path, value]) => [path.slice('headers.'.length), { secret: value }]),
-  );
-}
-
-function missingSecrets(required: string[], given: Record<string, string>, field: string): ImportProblem[] {
-  return required
-    .filter((path) => !given[path])
-    .map((path) => ({
-      code: 'SECRET_REQUIRED' as const,
-      message: `${path} is not exported: give it to create this here`,
-      field: `${field}.${path}`,
-    }));
-}
-
 function problemOf(error: unknown, field: string, code: ImportProblem['code']): ImportProblem {
   if (error instanceof AppError)
     return { code, message: error.message, field: error.field ? `${field}.${error.field}` : field };
   throw error;
-}
-
-function withoutUndefined(record: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
 function isStrings(value: unknown): value is string[] {
