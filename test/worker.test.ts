@@ -15,6 +15,7 @@ import { DataSource } from 'typeorm';
 import { RPC_CLIENT, RpcClients, RpcUnavailableError } from '../services/worker/src/clients/rpc.clients';
 import { BatchRepository } from '../services/worker/src/pipeline/batch.repository';
 import { ContactDrainer } from '../services/worker/src/pipeline/contact-drainer';
+import { InlineAttempts } from '../services/worker/src/pipeline/inline-attempts';
 import { ExpirySweeper } from '../services/worker/src/pipeline/expiry.sweeper';
 import { InboxRepository } from '../services/worker/src/pipeline/inbox.repository';
 import { PendingSweeper } from '../services/worker/src/pipeline/pending.sweeper';
@@ -354,12 +355,12 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
     const { flowId } = await publishLookup((_req, res) =>
       sendJson(res, 200, { status: 'shipped', customer: 'Late' }),
     );
-    const drainer = worker.app.get(ContactDrainer);
+    const attempts = worker.app.get(InlineAttempts);
     const config = worker.app.get(WorkerConfig);
-    const running = Reflect.get(drainer, 'runInline') as Parameters<ContactDrainer['runAttemptsWith']>[0];
+    const running = Reflect.get(attempts, 'runner') as Parameters<InlineAttempts['runWith']>[0];
     const lease = config.WORKER_LOCK_DURATION_MS;
     // The process that leased the attempt "dies" before making the call: nothing runs it, nothing is recorded.
-    drainer.runAttemptsWith(async () => undefined);
+    attempts.runWith(async () => undefined);
     config.WORKER_LOCK_DURATION_MS = 1000;
     const waId = '447700900032';
     let leasedId = '';
@@ -387,7 +388,7 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
       await new Promise((r) => setTimeout(r, 1100));
       await worker.app.get(Outbox).sweep();
     } finally {
-      drainer.runAttemptsWith(running);
+      attempts.runWith(running);
       config.WORKER_LOCK_DURATION_MS = lease;
     }
     const run = await finishedRun(waId);

@@ -12,6 +12,7 @@ import { WORKER_SCHEMA } from './migrations';
 import { ApiSteps } from './pipeline/api-steps';
 import { CallSlots } from './pipeline/call-slots';
 import { ContactDrainer } from './pipeline/contact-drainer';
+import { InlineAttempts } from './pipeline/inline-attempts';
 import { ExpirySweeper } from './pipeline/expiry.sweeper';
 import { PendingSweeper } from './pipeline/pending.sweeper';
 import { Outbox } from './pipeline/outbox.service';
@@ -64,6 +65,7 @@ export class WorkerAppModule implements NestModule {
         RunApplier,
         CallSlots,
         ContactDrainer,
+        InlineAttempts,
         ApiSteps,
         Outbox,
         FormExchanges,

@@ -6,7 +6,8 @@ import type { RpcClients } from '../clients/rpc.clients';
 import type { WorkerConfig } from '../worker.config';
 import { ApiSteps } from './api-steps';
 import { CallSlots } from './call-slots';
-import type { ContactDrainer, ContactWrite, InlineAttempt } from './contact-drainer';
+import type { ContactDrainer, ContactWrite } from './contact-drainer';
+import type { InlineAttempt, InlineAttempts } from './inline-attempts';
 import type { Outbox } from './outbox.service';
 
 // The unit test of ApiSteps: its collaborators (the contact's inbox, the request engine, the connections RPC,
@@ -60,8 +61,8 @@ function setUp(options: { resolve?: () => Promise<unknown>; result?: AttemptResu
   const writes: ContactWrite[] = [];
   const workspaces: Array<string | undefined> = [];
   let inline: ((attempt: InlineAttempt) => Promise<void>) | undefined;
+  const attempts = { runWith: (run: (attempt: InlineAttempt) => Promise<void>) => (inline = run) };
   const drainer = {
-    runAttemptsWith: (run: (attempt: InlineAttempt) => Promise<void>) => (inline = run),
     submit: jest.fn(async (write: ContactWrite) => {
       writes.push(write);
       return true;
@@ -84,6 +85,7 @@ function setUp(options: { resolve?: () => Promise<unknown>; result?: AttemptResu
     config,
     new CallSlots(config),
     outbox as unknown as Outbox,
+    attempts as unknown as InlineAttempts,
   );
   return { steps, writes, workspaces, engine, outbox, runInline: (a: InlineAttempt) => inline!(a) };
 }

@@ -18,7 +18,8 @@ import type { CallLogRow } from '../runs/call-log.repository';
 import { runStateOf } from '../runs/run.entity';
 import { runById } from '../runs/run-rows';
 import { CallSlots } from './call-slots';
-import { ContactDrainer, type InlineAttempt } from './contact-drainer';
+import { ContactDrainer } from './contact-drainer';
+import { type InlineAttempt, InlineAttempts } from './inline-attempts';
 import { InboxRepository } from './inbox.repository';
 import { Outbox, type OutboxJob } from './outbox.service';
 import { abandonedSteps, apiCallDuration, apiRetries } from './worker-metrics';
@@ -40,8 +41,9 @@ export class ApiSteps {
     private readonly config: WorkerConfig,
     private readonly slots: CallSlots,
     private readonly outbox: Outbox,
+    inline: InlineAttempts,
   ) {
-    drainer.runAttemptsWith((attempt) => this.inline(attempt));
+    inline.runWith((attempt) => this.inline(attempt));
   }
 
   /** One attempt, in the contact's workspace: the run, its log and its retry are rows of that workspace only. */

@@ -1,21 +1,18 @@
-import { type JsonValue, QueueName } from '@flowbridge/contracts';
 import { endSpan, GroupCommit, type Span, startSpan, Tenancy, traceparentOf } from '@flowbridge/platform';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { ActiveTriggers } from '../clients/active-triggers';
 import { RunSet } from '../runs/run-rows';
-import { type RunEntity, runStateOf } from '../runs/run.entity';
 import { type CallLogRow, CallLogRepository } from '../runs/call-log.repository';
 import { type BatchRead, BatchRepository, type WrittenJob } from './batch.repository';
-import { CallSlots } from './call-slots';
 import { type InboxEntry, InboxRepository, contactName, type PendingEntry } from './inbox.repository';
-import type { ApiCallJob } from '@flowbridge/contracts';
 import type { ContactKey, InboxEvent } from './jobs';
 import { type ContactJob, Outbox, type OutboxJob } from './outbox.service';
 import { RunApplier } from './run-applier';
 import { WorkerConfig } from '../worker.config';
 import { batchSize } from './worker-metrics';
+import { type InlineAttempt, InlineAttempts } from './inline-attempts';
 
 /** At most this many items share one transaction. */
 const MAX_BATCH = 64;
@@ -31,17 +28,6 @@ export interface ContactWrite {
   settles?: string;
   /** No event of its own: applies the contact's pending events (the pending sweep). */
   drain?: true;
-}
-
-/** An API step's first attempt, run in this process once its decision has committed. */
-export interface InlineAttempt {
-  call: ApiCallJob;
-  /** Its outbox row, leased meanwhile. */
-  jobId: string;
-  /** The run as the decision left it: the attempt needs no read of its own. */
-  run: Pick<RunEntity, 'id' | 'workspaceId' | 'flowId' | 'flowVersion'> & {
-    variables: Record<string, JsonValue>;
-  };
 }
 
 /**
@@ -62,42 +48,19 @@ export interface InlineAttempt {
 export class ContactDrainer {
   private readonly logger = new Logger(ContactDrainer.name);
   private readonly group: GroupCommit<ContactWrite, boolean>;
-  /** Runs an in-process attempt (ApiSteps registers it); without one, every attempt is a job. */
-  private runInline?: (attempt: InlineAttempt) => Promise<void>;
-  /**
-   * In-process attempts running, and those a batch has leased and not yet started (it is still committing):
-   * shutdown waits for both, or an attempt started after the wait would be cut off and made again.
-   */
-  private readonly inline = new Set<Promise<void>>();
-  /** Shutting down: first attempts go to the queue. */
-  private stopping = false;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly applier: RunApplier,
     private readonly outbox: Outbox,
     private readonly triggers: ActiveTriggers,
-    private readonly slots: CallSlots,
-    private readonly config: WorkerConfig,
+    private readonly inline: InlineAttempts,
+    config: WorkerConfig,
   ) {
     this.group = new GroupCommit(
       (workspaceId, writes) => Tenancy.forWorkspace(workspaceId, () => this.write(workspaceId, writes)),
       { maxBatch: MAX_BATCH, concurrency: config.WORKER_WRITE_CONCURRENCY, writer: 'worker' },
     );
-  }
-
-  /** How API steps' first attempts run in this process (ApiSteps); set once at start. */
-  runAttemptsWith(run: (attempt: InlineAttempt) => Promise<void>): void {
-    this.runInline = run;
-  }
-
-  /**
-   * At shutdown: no more attempts start in-process (batches still being written leave theirs to the queue,
-   * for another worker), and those running are waited for (within the shutdown budget).
-   */
-  async settleInline(): Promise<void> {
-    this.stopping = true;
-    while (this.inline.size > 0) await Promise.allSettled([...this.inline]);
   }
 
   /** Applies the event (after any pending ones of the contact); false when it had been applied before. */
@@ -164,8 +127,8 @@ export class ContactDrainer {
           for (const job of await this.applier.apply({ runs, triggers }, contact, event, traceparentOf(span)))
             jobs.push({ contact, job });
         }
-        attempts = this.lease(jobs, runs);
-        if (attempts.length > 0) started = this.holdShutdown();
+        attempts = this.inline.lease(jobs, runs);
+        if (attempts.length > 0) started = this.inline.holdShutdown();
         const written = await BatchRepository.write(tx, {
           runs,
           callLogs: writes.flatMap((w) => (w.callLog ? [w.callLog] : [])),
@@ -183,7 +146,7 @@ export class ContactDrainer {
     } catch (error) {
       for (const span of spans) endSpan(span, error);
       started();
-      this.slots.unpromise(attempts.length);
+      this.inline.unlease(attempts);
       // Alone (GroupCommit splits a failed batch): kept as pending, so that it is applied before anything that
       // comes after it. If Postgres refuses that too, the job fails with the first cause and BullMQ retries it.
       if (writes.length === 1 && writes[0].entry) await this.keepPending(writes[0]).catch(() => undefined);
@@ -191,7 +154,7 @@ export class ContactDrainer {
     }
     // Committed: from here on the batch must not be written again (GroupCommit would, on a throw).
     for (const span of spans) span.end();
-    this.startInline(attempts);
+    this.inline.start(attempts);
     started();
     // Jobs not sent now (Redis refused) are in the outbox, and its sweep sends them. Only contacts with jobs to
     // send are flushed: rows an earlier flush left are the sweep's.
@@ -210,53 +173,6 @@ export class ContactDrainer {
       seen.add(id);
       return isNew;
     });
-  }
-
-  /**
-   * The API first attempts of the batch this process runs itself, as many as its free call slots (CallSlots):
-   * their outbox rows are leased (written, not sent). A step the batch has already moved past (a later event of
-   * the contact) is left to its job, which finds nothing to do.
-   */
-  private lease(jobs: ContactJob[], runs: RunSet): InlineAttempt[] {
-    const attempts: InlineAttempt[] = [];
-    if (!this.runInline || this.stopping) return attempts;
-    for (const { job } of jobs) {
-      if (job.queue !== QueueName.FlowApiCalls || job.delayMs) continue;
-      const call = job.payload as ApiCallJob;
-      const run = runs.byIdOf(call.runId);
-      const state = run && runStateOf(run);
-      if (!run || state?.pendingApi?.key !== call.key) continue;
-      if (!this.slots.promise()) break;
-      job.leaseMs = this.config.WORKER_LOCK_DURATION_MS;
-      attempts.push({
-        call,
-        jobId: job.jobId,
-        run: {
-          id: run.id,
-          workspaceId: run.workspaceId,
-          flowId: run.flowId,
-          flowVersion: run.flowVersion,
-          variables: state.variables,
-        },
-      });
-    }
-    return attempts;
-  }
-
-  /** Counts a batch's leased attempts as running until they start (or the batch fails); returns the release. */
-  private holdShutdown(): () => void {
-    let release = (): void => undefined;
-    const held = new Promise<void>((resolve) => (release = resolve)).finally(() => this.inline.delete(held));
-    this.inline.add(held);
-    return release;
-  }
-
-  private startInline(attempts: InlineAttempt[]): void {
-    this.slots.unpromise(attempts.length);
-    for (const attempt of attempts) {
-      const running = this.runInline!(attempt).finally(() => this.inline.delete(running));
-      this.inline.add(running);
-    }
   }
 
   /**

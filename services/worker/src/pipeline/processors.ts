@@ -35,6 +35,7 @@ import { FormExchanges } from '../forms/form-exchanges';
 import { WorkerConfig } from '../worker.config';
 import { ApiSteps } from './api-steps';
 import { ContactDrainer } from './contact-drainer';
+import { InlineAttempts } from './inline-attempts';
 import { Outbox } from './outbox.service';
 import { queueWait, triggerEvents } from './worker-metrics';
 
@@ -58,6 +59,7 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly apiSteps: ApiSteps,
     private readonly outbox: Outbox,
     private readonly forms: FormExchanges,
+    private readonly inline: InlineAttempts,
     @Inject(REDIS) private readonly redis: Redis,
   ) {
     this.auth = new JobAuth(internalKeyOf(config));
@@ -264,7 +266,7 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
         ...this.workers.map((w) => w.close()),
         this.apiCallEvents?.close(),
         // API attempts run in-process after their decision: finished, or left to their lease.
-        this.drainer.settleInline(),
+        this.inline.settle(),
       ]),
       budget,
     );
