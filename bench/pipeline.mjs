@@ -123,7 +123,6 @@ const env = {
   OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
   ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
   INTERNAL_KEY,
-  WORKER_CONCURRENCY: '32',
   GRAPH_API_BASE_URL: sandbox.url,
   ...(traceSink && { OTEL_EXPORTER_OTLP_ENDPOINT: traceSink.url, OTEL_BSP_SCHEDULE_DELAY: '200' }),
   // Tuning experiments: BENCH_WORKER_WRITE_CONCURRENCY=2 npm run bench, and so on.

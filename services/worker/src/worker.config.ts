@@ -34,15 +34,17 @@ export class WorkerConfig extends OutboundConfig {
   QUEUE_METRICS_LEASE_MS = 15_000;
 
   /**
-   * Jobs one worker process runs at once, per queue (different contacts run in parallel). API steps' first
-   * attempts run in the process that decided them, up to this many at once; beyond, they are
-   * `flow-api-calls` jobs like every retry.
+   * Jobs one worker process runs at once, per queue (different contacts run in parallel), and the API calls it
+   * makes at once: API steps' first attempts run in the process that decided them, up to this many at once;
+   * beyond, they are `flow-api-calls` jobs like every retry (a queue hop and two more statements each). A call
+   * in flight costs a socket and its answer (at most OUTBOUND_MAX_RESPONSE_BYTES), so the bound is generous: a
+   * process makes at most this many ÷ the API's latency calls a second (64 at 200 ms: 320/s).
    */
   @ToInt()
   @IsInt({ message: 'must be an integer' })
   @Min(1)
   @Max(500)
-  WORKER_CONCURRENCY = 16;
+  WORKER_CONCURRENCY = 64;
 
   /**
    * Transactions one worker process writes at once per workspace (group commit: each writes every event that

@@ -1,3 +1,4 @@
+import { prepared } from '@flowbridge/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ContactKey, InboxEvent } from './jobs';
 
@@ -66,7 +67,7 @@ export const InboxRepository = {
   /** Whether the event is in the inbox already (applied or pending). */
   async holds(manager: EntityManager, eventId: string): Promise<boolean> {
     const [row] = await manager.query<Array<{ held: boolean }>>(
-      `SELECT EXISTS (SELECT 1 FROM worker.inbox WHERE event_id = $1) AS held`,
+      prepared(`SELECT EXISTS (SELECT 1 FROM worker.inbox WHERE event_id = $1) AS held`),
       [eventId],
     );
     return row.held;
