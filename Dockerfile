@@ -43,10 +43,13 @@ EXPOSE 3002
 CMD ["node", "dist/services/flow-definition/src/main.js"]
 
 FROM runtime AS worker
+# Every step passes through this service and whatsapp-messaging: a larger young generation (BUSY_SERVICE_NODE_OPTIONS).
+ENV NODE_OPTIONS="--max-old-space-size=160 --max-semi-space-size=4"
 EXPOSE 3003
 CMD ["node", "dist/services/worker/src/main.js"]
 
 FROM runtime AS whatsapp-messaging
+ENV NODE_OPTIONS="--max-old-space-size=160 --max-semi-space-size=4"
 EXPOSE 3004
 CMD ["node", "dist/services/whatsapp-messaging/src/main.js"]
 

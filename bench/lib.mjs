@@ -5,7 +5,7 @@ import { createServer as netServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_DATABASE_URL, loadAdminClient, ROOT } from '../scripts/lib.mjs';
-import { SERVICE_NODE_OPTIONS } from '../scripts/services.mjs';
+import { nodeOptionsOf } from '../scripts/services.mjs';
 
 export function freePort() {
   return new Promise((resolve) => {
@@ -26,7 +26,7 @@ export async function startService(name, portVar, env, { profile = false, port }
     profile && process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const child = spawn(process.execPath, [...flags, join(ROOT, 'dist/services', name, 'src/main.js')], {
     // Production's heap settings unless the run gives its own (BENCH_NODE_OPTIONS=… becomes NODE_OPTIONS).
-    env: { NODE_OPTIONS: SERVICE_NODE_OPTIONS, ...env, [portVar]: String(port) },
+    env: { NODE_OPTIONS: nodeOptionsOf(name), ...env, [portVar]: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const service = { name, child, port, url: `http://127.0.0.1:${port}` };

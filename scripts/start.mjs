@@ -19,7 +19,7 @@ import {
   step,
 } from './lib.mjs';
 import { seedDemo } from './demo.mjs';
-import { SERVICE_NODE_OPTIONS, SERVICES } from './services.mjs';
+import { nodeOptionsOf, SERVICES } from './services.mjs';
 
 ensureDependencies();
 ensureRuntime();
@@ -103,7 +103,7 @@ for (const service of SERVICES)
     spawnService(
       service.name,
       service.entry,
-      { ...env, NODE_OPTIONS: env.NODE_OPTIONS || SERVICE_NODE_OPTIONS },
+      { ...env, NODE_OPTIONS: env.NODE_OPTIONS || nodeOptionsOf(service.name) },
       exited(true),
     ),
   );

@@ -107,13 +107,21 @@ describe('deployment files', () => {
   });
 
   it('the image runs the services with the heap settings npm start and the benchmarks use', () => {
-    const measured = /SERVICE_NODE_OPTIONS = '([^']+)'/.exec(read('scripts/services.mjs'))?.[1];
+    const measured = /\bSERVICE_NODE_OPTIONS = '([^']+)'/.exec(read('scripts/services.mjs'))?.[1];
+    const busy = /BUSY_SERVICE_NODE_OPTIONS = '([^']+)'/.exec(read('scripts/services.mjs'))?.[1];
     expect(measured).toMatch(/--max-old-space-size=\d+/);
-    const image = /^ENV NODE_OPTIONS="([^"]+)"$/m.exec(read('Dockerfile'))?.[1];
-    expect(image).toBe(measured);
-    // Set in the runtime stage every service's target is built from.
-    const runtime = read('Dockerfile').split('AS runtime')[1].split('\nFROM ')[0];
-    expect(runtime).toContain(`NODE_OPTIONS="${measured}"`);
+    expect(busy).toMatch(/--max-old-space-size=\d+/);
+    expect(busy).not.toBe(measured);
+    const stage = (name: string) => read('Dockerfile').split(`AS ${name}\n`)[1].split('\nFROM ')[0];
+    // Set in the runtime stage every service's target is built from, and overridden for the two busy services.
+    expect(stage('runtime')).toContain(`ENV NODE_OPTIONS="${measured}"`);
+    for (const name of ['connections', 'flow-definition', 'console'])
+      expect({ name, env: stage(name).includes('NODE_OPTIONS') }).toEqual({ name, env: false });
+    for (const name of ['worker', 'whatsapp-messaging'])
+      expect({ name, env: /^ENV NODE_OPTIONS="([^"]+)"$/m.exec(stage(name))?.[1] }).toEqual({
+        name,
+        env: busy,
+      });
   });
 
   it('.env.example lists every variable a service reads', () => {

@@ -19,9 +19,14 @@ export const entry = (service: string, file = 'main.js'): string =>
 export const newKey = (): string => randomBytes(32).toString('base64');
 
 /** The V8 heap settings the services run with in production (scripts/services.mjs): the tests run them so. */
-export const SERVICE_NODE_OPTIONS = /SERVICE_NODE_OPTIONS = '([^']+)'/.exec(
-  readFileSync(join(ROOT, 'scripts/services.mjs'), 'utf8'),
-)![1];
+const settings = readFileSync(join(ROOT, 'scripts/services.mjs'), 'utf8');
+export const SERVICE_NODE_OPTIONS = /\bSERVICE_NODE_OPTIONS = '([^']+)'/.exec(settings)![1];
+/** whatsapp-messaging's and the worker's (a larger young generation: every step passes through them). */
+export const BUSY_SERVICE_NODE_OPTIONS = /BUSY_SERVICE_NODE_OPTIONS = '([^']+)'/.exec(settings)![1];
+const nodeOptionsOf = (script: string): string =>
+  /dist\/services\/(worker|whatsapp-messaging)\//.test(script)
+    ? BUSY_SERVICE_NODE_OPTIONS
+    : SERVICE_NODE_OPTIONS;
 
 const SCHEMAS = {
   connections: [CONNECTIONS_SCHEMA, CONNECTIONS_MIGRATIONS],
@@ -100,7 +105,7 @@ export class ServiceProcess {
     readonly port: number,
   ) {
     this.child = spawn(process.execPath, [script], {
-      env: { PATH: process.env.PATH, NODE_OPTIONS: SERVICE_NODE_OPTIONS, ...env },
+      env: { PATH: process.env.PATH, NODE_OPTIONS: nodeOptionsOf(script), ...env },
       cwd: ROOT,
     });
     this.child.stdout?.on('data', (d: Buffer) => this.output.push(d.toString()));
