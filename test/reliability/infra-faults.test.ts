@@ -9,7 +9,9 @@ describe('reliability: infrastructure faults (own Redis and Postgres, services a
   let sys: System;
 
   beforeAll(async () => {
-    sys = await System.start({ workers: 2 });
+    // 16 API calls at once per worker (the default is 64): a burst of slow calls overflows into flow-api-calls
+    // jobs, so outages find jobs waiting as well as active and delayed.
+    sys = await System.start({ workers: 2, env: { WORKER_CONCURRENCY: '16' } });
     // Retries 3 s apart: a failed first attempt waits as a delayed job, so outages find jobs in every state.
     // Attempts time out after 15 s: a call made to hang stays in flight until the test ends it, even when a
     // loaded machine takes seconds to start the last of a batch (a 3 s timeout retried the first ones).
