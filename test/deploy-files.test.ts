@@ -141,6 +141,34 @@ describe('deployment files', () => {
     expect(missing).toEqual([]);
   });
 
+  it(".env.example gives each setting its service's own default, but the local addresses npm start needs", () => {
+    // npm start copies it to .env: a value left behind when a default moves would run the system unlike production.
+    const given = new Map(
+      read('.env.example')
+        .split('\n')
+        .map((line) => /^([A-Z][A-Z0-9_]*)=(\S+)/.exec(line))
+        .flatMap((m) => (m ? [[m[1], m[2]] as [string, string]] : [])),
+    );
+    const local = new Set(['DATABASE_URL', 'GRAPH_API_BASE_URL']);
+    const differing = [
+      ConnectionsConfig,
+      FlowDefinitionConfig,
+      WorkerConfig,
+      WhatsappMessagingConfig,
+    ].flatMap((Config) =>
+      Object.entries(new Config() as unknown as Record<string, unknown>)
+        .filter(
+          ([key, value]) =>
+            given.has(key) && !local.has(key) && ['number', 'string', 'boolean'].includes(typeof value),
+        )
+        .filter(([key, value]) => String(value) !== given.get(key))
+        .map(
+          ([key, value]) => `${Config.name}.${key}: default ${String(value)}, .env.example ${given.get(key)}`,
+        ),
+    );
+    expect(differing).toEqual([]);
+  });
+
   it('compose sets only variables a service reads, and leaves host ports free on services that scale', () => {
     for (const name of DEPLOYED) {
       const environment = (compose.services[name] as { environment: Record<string, unknown> }).environment;
