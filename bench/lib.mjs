@@ -145,11 +145,15 @@ export function buildUnless(noBuild) {
   if (built.status !== 0) process.exit(built.status ?? 1);
 }
 
-/** What was measured: the commit, marked when the tree had uncommitted changes. */
+/**
+ * What was measured: the commit, marked when the tree had uncommitted changes (but for earlier runs' results in
+ * bench/results, which a run writes and the next one would otherwise count).
+ */
 export function measuredCommit() {
   const git = (...args) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
   const sha = git('rev-parse', '--short', 'HEAD') || 'unknown';
-  return git('status', '--porcelain', '--untracked-files=no') ? `${sha} (with uncommitted changes)` : sha;
+  const changed = git('status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)bench/results');
+  return changed ? `${sha} (with uncommitted changes)` : sha;
 }
 
 /**
