@@ -8,6 +8,7 @@ import { ConnectionsConfig } from '../services/connections/src/connections.confi
 import { FlowDefinitionConfig } from '../services/flow-definition/src/flow-definition.config';
 import { WhatsappMessagingConfig } from '../services/whatsapp-messaging/src/whatsapp-messaging.config';
 import { WorkerConfig } from '../services/worker/src/worker.config';
+import { BUSY_SERVICE_NODE_OPTIONS, nodeOptionsOf, SERVICE_NODE_OPTIONS } from './service-process';
 
 // There is no Docker engine on the build machines: these files are checked by reading them.
 const ROOT = join(__dirname, '..');
@@ -15,6 +16,14 @@ const read = (file: string): string => readFileSync(join(ROOT, file), 'utf8');
 const SERVICES = ['connections', 'flow-definition', 'worker', 'whatsapp-messaging'];
 /** What is deployed: the four services and the console in front of their admin APIs. */
 const DEPLOYED = [...SERVICES, 'console'];
+/** What .env.example (so npm start's .env) gives, by key: the variables it sets a value for. */
+const envExample = (): Map<string, string> =>
+  new Map(
+    read('.env.example')
+      .split('\n')
+      .map((line) => /^([A-Z][A-Z0-9_]*)=(\S+)/.exec(line))
+      .flatMap((m) => (m ? [[m[1], m[2]] as [string, string]] : [])),
+  );
 
 interface ComposeService {
   build?: { target: string };
@@ -32,13 +41,7 @@ describe('deployment files', () => {
   it("[issue 20] compose: no .env value reaches a container, none of its addresses (npm start's 127.0.0.1) is interpolated, no clash with local servers", () => {
     const text = read('docker-compose.yml');
     expect(text).not.toMatch(/env_file/);
-    // What .env.example (so npm start's .env) gives, by key.
-    const envValues = new Map(
-      read('.env.example')
-        .split('\n')
-        .map((line) => /^([A-Z][A-Z0-9_]*)=(\S*)/.exec(line))
-        .flatMap((m) => (m ? [[m[1], m[2]] as [string, string]] : [])),
-    );
+    const envValues = envExample();
     const interpolated = [...new Set([...text.matchAll(/\$\{([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]))];
     const loopback = interpolated.filter((key) =>
       /127\.0\.0\.1|localhost|::1/.test(envValues.get(key) ?? ''),
@@ -107,21 +110,23 @@ describe('deployment files', () => {
   });
 
   it('the image runs the services with the heap settings npm start and the benchmarks use', () => {
-    const measured = /\bSERVICE_NODE_OPTIONS = '([^']+)'/.exec(read('scripts/services.mjs'))?.[1];
-    const busy = /BUSY_SERVICE_NODE_OPTIONS = '([^']+)'/.exec(read('scripts/services.mjs'))?.[1];
-    expect(measured).toMatch(/--max-old-space-size=\d+/);
-    expect(busy).toMatch(/--max-old-space-size=\d+/);
-    expect(busy).not.toBe(measured);
+    expect(SERVICE_NODE_OPTIONS).toMatch(/--max-old-space-size=\d+/);
+    expect(BUSY_SERVICE_NODE_OPTIONS).toMatch(/--max-old-space-size=\d+/);
+    expect(BUSY_SERVICE_NODE_OPTIONS).not.toBe(SERVICE_NODE_OPTIONS);
+    expect(['worker', 'whatsapp-messaging'].map(nodeOptionsOf)).toEqual([
+      BUSY_SERVICE_NODE_OPTIONS,
+      BUSY_SERVICE_NODE_OPTIONS,
+    ]);
     const stage = (name: string) => read('Dockerfile').split(`AS ${name}\n`)[1].split('\nFROM ')[0];
-    // Set in the runtime stage every service's target is built from, and overridden for the two busy services.
-    expect(stage('runtime')).toContain(`ENV NODE_OPTIONS="${measured}"`);
-    for (const name of ['connections', 'flow-definition', 'console'])
-      expect({ name, env: stage(name).includes('NODE_OPTIONS') }).toEqual({ name, env: false });
-    for (const name of ['worker', 'whatsapp-messaging'])
-      expect({ name, env: /^ENV NODE_OPTIONS="([^"]+)"$/m.exec(stage(name))?.[1] }).toEqual({
+    // Set in the runtime stage every service's target is built from, and overridden for the busy services.
+    expect(stage('runtime')).toContain(`ENV NODE_OPTIONS="${SERVICE_NODE_OPTIONS}"`);
+    for (const name of DEPLOYED) {
+      const own = /^ENV NODE_OPTIONS="([^"]+)"$/m.exec(stage(name))?.[1];
+      expect({ name, own }).toEqual({
         name,
-        env: busy,
+        own: nodeOptionsOf(name) === SERVICE_NODE_OPTIONS ? undefined : nodeOptionsOf(name),
       });
+    }
   });
 
   it('.env.example lists every variable a service reads', () => {
@@ -143,12 +148,7 @@ describe('deployment files', () => {
 
   it(".env.example gives each setting its service's own default, but the local addresses npm start needs", () => {
     // npm start copies it to .env: a value left behind when a default moves would run the system unlike production.
-    const given = new Map(
-      read('.env.example')
-        .split('\n')
-        .map((line) => /^([A-Z][A-Z0-9_]*)=(\S+)/.exec(line))
-        .flatMap((m) => (m ? [[m[1], m[2]] as [string, string]] : [])),
-    );
+    const given = envExample();
     const local = new Set(['DATABASE_URL', 'GRAPH_API_BASE_URL']);
     const differing = [
       ConnectionsConfig,

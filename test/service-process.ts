@@ -21,12 +21,15 @@ export const newKey = (): string => randomBytes(32).toString('base64');
 /** The V8 heap settings the services run with in production (scripts/services.mjs): the tests run them so. */
 const settings = readFileSync(join(ROOT, 'scripts/services.mjs'), 'utf8');
 export const SERVICE_NODE_OPTIONS = /\bSERVICE_NODE_OPTIONS = '([^']+)'/.exec(settings)![1];
-/** whatsapp-messaging's and the worker's (a larger young generation: every step passes through them). */
+/** The busy services' (a larger young generation: every step passes through them). */
 export const BUSY_SERVICE_NODE_OPTIONS = /BUSY_SERVICE_NODE_OPTIONS = '([^']+)'/.exec(settings)![1];
-const nodeOptionsOf = (script: string): string =>
-  /dist\/services\/(worker|whatsapp-messaging)\//.test(script)
-    ? BUSY_SERVICE_NODE_OPTIONS
-    : SERVICE_NODE_OPTIONS;
+/** The services scripts/services.mjs runs with BUSY_SERVICE_NODE_OPTIONS, by name. */
+export const BUSY_SERVICES: ReadonlySet<string> = new Set(
+  [...settings.matchAll(/name: '([\w-]+)',[^}]*?nodeOptions: BUSY_SERVICE_NODE_OPTIONS/g)].map((m) => m[1]),
+);
+/** The NODE_OPTIONS a service runs with, as scripts/services.mjs' `nodeOptionsOf` gives them. */
+export const nodeOptionsOf = (service: string): string =>
+  BUSY_SERVICES.has(service) ? BUSY_SERVICE_NODE_OPTIONS : SERVICE_NODE_OPTIONS;
 
 const SCHEMAS = {
   connections: [CONNECTIONS_SCHEMA, CONNECTIONS_MIGRATIONS],
@@ -105,7 +108,11 @@ export class ServiceProcess {
     readonly port: number,
   ) {
     this.child = spawn(process.execPath, [script], {
-      env: { PATH: process.env.PATH, NODE_OPTIONS: nodeOptionsOf(script), ...env },
+      env: {
+        PATH: process.env.PATH,
+        NODE_OPTIONS: nodeOptionsOf(/dist\/services\/([\w-]+)\//.exec(script)?.[1] ?? ''),
+        ...env,
+      },
       cwd: ROOT,
     });
     this.child.stdout?.on('data', (d: Buffer) => this.output.push(d.toString()));
