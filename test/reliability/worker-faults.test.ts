@@ -1,5 +1,6 @@
 import { must } from '@flowbridge/api-client';
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import { jobIdOf, QueueName } from '@flowbridge/contracts';
 import { sendJson, until } from '@flowbridge/testing';
 import { count, observe, seconds } from './harness/observe';
@@ -137,6 +138,58 @@ describe('reliability: worker faults (services as processes, own Redis and Postg
       'F3',
       `Two workers killed in turn during one API step (the in-process attempt's lease ran out, then its job stalled): the step was abandoned, the run took its failure screen once ("Failed" sent once), flowbridge_api_steps_abandoned_total{reason="stalled"} = ${abandoned}`,
       { calls: 2, abandoned },
+    );
+  }, 120_000);
+
+  it('[F3] workers frozen past their lease and their lock, not dead (SIGSTOP, then SIGCONT): the step is not abandoned, the contact gets the answer once', async () => {
+    const a = await oneWorker();
+    const abandonedBefore = await sys.metric(a, 'flowbridge_api_steps_abandoned_total');
+    const waId = sys.newContact();
+    // Held until both workers have lost the step: a process that is only frozen still records the answer.
+    const held: ServerResponse[] = [];
+    sys.business.handle((_req, res) => void held.push(res));
+    expect((await sys.deliver(sys.webhookOf([waId]))).status).toBe(200);
+    await until('the first call', async () => sys.callsFor(waId) === 1, PATIENT);
+    const key = sys.business.requests[0].headers['idempotency-key'] as string;
+    const b = await sys.startWorker();
+    let takenOver = 0;
+    try {
+      // a's lease runs out while it is frozen: b's outbox sweep makes the attempt a job (interrupted: 1).
+      a.kill('SIGSTOP');
+      await until('the second call (b took the attempt over)', async () => sys.callsFor(waId) === 2, PATIENT);
+      // Then b freezes with that job: its lock runs out, and a, thawed, finds it stalled and takes it over.
+      b.kill('SIGSTOP');
+      a.kill('SIGCONT');
+      await until('the job stalled', async () => (await apiJob(key)).job.stalledCounter === 1, PATIENT);
+      const frozenAt = Date.now();
+      // Long enough for a to take the job (it is the only worker running) and, before this fix, abandon it.
+      await until('the job taken over', async () => (await apiJob(key)).state === 'active', PATIENT);
+      await new Promise((r) => setTimeout(r, 2000));
+      takenOver = Date.now() - frozenAt;
+    } finally {
+      a.kill('SIGCONT');
+      b.kill('SIGCONT');
+    }
+    for (const res of held.splice(0)) sendJson(res, 200, { status: 'shipped' });
+    await sys.everyoneAnswered([waId]);
+    // The waiting job ends once it finds the answer (its grace: the API's 20 s timeout and the 2 s lock).
+    await until('the job done', async () => (await apiJob(key)).state === 'completed', PATIENT);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(sys.sentTexts(waId)).toEqual(['Your order is shipped']);
+    const { job } = await apiJob(key);
+    expect(job.data).toMatchObject({ interrupted: 1 });
+    expect(job.stalledCounter).toBe(1);
+    const abandoned =
+      (await sys.metric(a, 'flowbridge_api_steps_abandoned_total')) -
+      abandonedBefore +
+      (await sys.metric(b, 'flowbridge_api_steps_abandoned_total'));
+    expect(abandoned).toBe(0);
+    expect(sys.callsFor(waId)).toBe(2);
+    expect(new Set(sys.business.requests.map((r) => r.headers['idempotency-key'])).size).toBe(1);
+    observe(
+      'F3',
+      `Two workers frozen in turn (SIGSTOP) during one API step, long enough to lose it (the in-process attempt's lease ran out, then its job's lock; stalled once): the worker that took it over waited for an answer instead of abandoning at once; thawed, the frozen ones' calls were answered (${seconds(takenOver)} after the stall) and the contact got "Your order is shipped" once, 0 steps abandoned, 2 calls with one Idempotency-Key`,
+      { calls: 2, abandoned, takenOverMs: takenOver },
     );
   }, 120_000);
 

@@ -35,7 +35,7 @@ const config = { WORKER_CONCURRENCY: 4, WORKER_LOCK_DURATION_MS: 30_000 } as Wor
 const resolved = {
   ok: true,
   connection: { id: 'conn-1' },
-  api: { id: 'api-1' },
+  api: { id: 'api-1', timeoutMs: 5000 },
 } as unknown as Awaited<ReturnType<RpcClients['resolveApi']>>;
 
 function answer(overrides: Partial<AttemptResult> = {}): AttemptResult {
@@ -57,7 +57,30 @@ function answer(overrides: Partial<AttemptResult> = {}): AttemptResult {
   };
 }
 
-function setUp(options: { resolve?: () => Promise<unknown>; result?: AttemptResult } = {}) {
+/**
+ * The database as the step's reads see it: `pending(n)` says whether the run still waits for the call's answer at
+ * its n-th read (the run's row and the inbox's "is its answer recorded" check each count as one read).
+ */
+function database(pending: (read: number) => { run: boolean; recorded?: boolean }) {
+  let read = 0;
+  const query = jest.fn(async (sql: string) => {
+    if (/worker\.inbox/.test(sql)) return [{ held: pending(read).recorded ?? false }];
+    read += 1;
+    return pending(read).run
+      ? [{ ...run, state: { pendingApi: { key: call.key }, variables: run.variables } }]
+      : [];
+  });
+  return { db: { manager: { query } } as unknown as DataSource, reads: () => read };
+}
+
+function setUp(
+  options: {
+    resolve?: () => Promise<unknown>;
+    result?: AttemptResult;
+    db?: DataSource;
+    config?: WorkerConfig;
+  } = {},
+) {
   const writes: ContactWrite[] = [];
   const workspaces: Array<string | undefined> = [];
   let inline: ((attempt: InlineAttempt) => Promise<void>) | undefined;
@@ -67,6 +90,7 @@ function setUp(options: { resolve?: () => Promise<unknown>; result?: AttemptResu
       writes.push(write);
       return true;
     }),
+    drain: jest.fn(async () => undefined),
   };
   const engine = {
     attempt: jest.fn(async () => {
@@ -78,16 +102,24 @@ function setUp(options: { resolve?: () => Promise<unknown>; result?: AttemptResu
   const rpc = { resolveApi: jest.fn(options.resolve ?? (async () => resolved)) };
   const outbox = { renewLease: jest.fn(async () => undefined), releaseLease: jest.fn(async () => undefined) };
   const steps = new ApiSteps(
-    {} as DataSource,
+    options.db ?? ({} as DataSource),
     drainer as unknown as ContactDrainer,
     engine as unknown as RequestEngine,
     rpc as unknown as RpcClients,
-    config,
+    options.config ?? config,
     new CallSlots(config),
     outbox as unknown as Outbox,
     attempts as unknown as InlineAttempts,
   );
-  return { steps, writes, workspaces, engine, outbox, runInline: (a: InlineAttempt) => inline!(a) };
+  return {
+    steps,
+    writes,
+    workspaces,
+    engine,
+    outbox,
+    drainer,
+    runInline: (a: InlineAttempt) => inline!(a),
+  };
 }
 
 describe('ApiSteps: one attempt of a data_exchange step, and the end of an abandoned one', () => {
@@ -168,6 +200,55 @@ describe('ApiSteps: one attempt of a data_exchange step, and the end of an aband
           error: { code: 'STEP_ABANDONED', message: expect.stringContaining('stalled') },
         },
       },
+    });
+  });
+
+  describe('a step whose processes stopped twice', () => {
+    // An attempt can take the API's timeout (200 ms here) and a lock's length (300 ms) for its write.
+    const quick = { ...config, WORKER_LOCK_DURATION_MS: 300 };
+    const quickApi = async () => ({ ...resolved, api: { id: 'api-1', timeoutMs: 200 } });
+
+    async function settle(steps: ApiSteps) {
+      const began = Date.now();
+      const outcome = await steps.abandonUnlessAnswered(call, 'api-run-1-1', new AbortController().signal);
+      return { outcome, waitedMs: Date.now() - began };
+    }
+
+    it('takes its failure screen once no answer came for as long as an attempt can take (timeout + lock)', async () => {
+      const { db } = database(() => ({ run: true }));
+      const { steps, writes } = setUp({ db, config: quick, resolve: quickApi });
+      const { outcome, waitedMs } = await settle(steps);
+      expect(outcome).toBe('abandoned');
+      expect(waitedMs).toBeGreaterThanOrEqual(495);
+      expect(writes).toHaveLength(1);
+      expect(writes[0].entry?.event).toMatchObject({ response: { error: { code: 'STEP_ABANDONED' } } });
+    });
+
+    it('is not abandoned when a process that only lost its lock records the answer meanwhile', async () => {
+      // The run has moved on at the second read: the process cut off from Redis applied the API's answer.
+      const { db, reads } = database((read) => ({ run: read < 2 }));
+      const { steps, writes } = setUp({ db, config: quick, resolve: quickApi });
+      expect((await settle(steps)).outcome).toBe('answered');
+      expect(reads()).toBe(2);
+      expect(writes).toEqual([]);
+    });
+
+    it('applies an answer recorded but not yet applied, and does not abandon', async () => {
+      const { db } = database((read) => ({ run: true, recorded: read >= 2 }));
+      const { steps, writes, drainer } = setUp({ db, config: quick, resolve: quickApi });
+      expect((await settle(steps)).outcome).toBe('answered');
+      expect(drainer.drain).toHaveBeenCalledWith(contact);
+      expect(writes).toEqual([]);
+    });
+
+    it('ends its wait at shutdown with an AbortError, abandoning nothing', async () => {
+      const { db } = database(() => ({ run: true }));
+      const { steps, writes } = setUp({ db });
+      const shutdown = new AbortController();
+      const waiting = steps.abandonUnlessAnswered(call, 'api-run-1-1', shutdown.signal);
+      setTimeout(() => shutdown.abort(), 50);
+      await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
+      expect(writes).toEqual([]);
     });
   });
 });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ApiCallJobName,
   type ApiCallJob,
@@ -15,7 +16,7 @@ import type { DataSource } from 'typeorm';
 import { RpcClients } from '../clients/rpc.clients';
 import { WorkerConfig } from '../worker.config';
 import type { CallLogRow } from '../runs/call-log.repository';
-import { runStateOf } from '../runs/run.entity';
+import { type RunEntity, runStateOf } from '../runs/run.entity';
 import { runById } from '../runs/run-rows';
 import { CallSlots } from './call-slots';
 import { ContactDrainer } from './contact-drainer';
@@ -49,16 +50,53 @@ export class ApiSteps {
   /** One attempt, in the contact's workspace: the run, its log and its retry are rows of that workspace only. */
   attempt(call: ApiCallJob): Promise<void> {
     return Tenancy.forWorkspace(call.contact.workspaceId, async () => {
-      const run = await runById(this.db.manager, call.runId);
-      if (!run || runStateOf(run).pendingApi?.key !== call.key) return; // the run moved on: nothing to do
-      // An earlier attempt's answer is recorded already (its write failed, so it was kept as pending): it is
-      // applied, and the API is not asked a second time.
-      if (await InboxRepository.holds(this.db.manager, resultIdOf(call))) {
-        await this.drainer.drain(call.contact);
-        return;
-      }
-      await this.attemptFor(call, { ...run, variables: runStateOf(run).variables });
+      const run = await this.awaitingAnswer(call);
+      if (run) await this.attemptFor(call, { ...run, variables: runStateOf(run).variables });
     });
+  }
+
+  /**
+   * A step whose processes stopped twice during it (an in-process attempt's lease ran out, its job stalled) is
+   * abandoned, as BullMQ fails a job that stalled twice: a call that kills its process must not kill every
+   * worker in turn. But a process can lose its lease or its job's lock without dying: Redis away for longer than
+   * the lock, a process frozen for a while. That one still records the API's answer, and abandoning first would
+   * give the contact the failure screen for a call that succeeded. So the step waits as long as an attempt can
+   * take (the API's timeout, and a lock's length for its write), and takes its failure screen only if no answer
+   * came by then. `signal` (shutdown) ends the wait early, with an AbortError.
+   */
+  abandonUnlessAnswered(
+    call: ApiCallJob,
+    jobId: string,
+    signal: AbortSignal,
+  ): Promise<'answered' | 'abandoned'> {
+    return Tenancy.forWorkspace(call.contact.workspaceId, async () => {
+      const resolved = await this.rpc.resolveApi(call.contact.workspaceId, call.apiId);
+      const longest = (resolved.ok ? resolved.api.timeoutMs : 0) + this.config.WORKER_LOCK_DURATION_MS;
+      const until = Date.now() + longest;
+      while (await this.awaitingAnswer(call)) {
+        const left = until - Date.now();
+        if (left <= 0) {
+          await this.abandon(call, jobId, 'job stalled more than allowable limit');
+          return 'abandoned';
+        }
+        await sleep(Math.min(ANSWER_POLL_MS, left), undefined, { signal });
+      }
+      return 'answered';
+    });
+  }
+
+  /**
+   * The run, while its step still waits for this call's answer; null once it has moved on. An answer recorded
+   * but not applied yet (its write failed, so it was kept as pending) is applied now: the API is not asked again.
+   */
+  private async awaitingAnswer(call: ApiCallJob): Promise<RunEntity | null> {
+    const run = await runById(this.db.manager, call.runId);
+    if (!run || runStateOf(run).pendingApi?.key !== call.key) return null;
+    if (await InboxRepository.holds(this.db.manager, resultIdOf(call))) {
+      await this.drainer.drain(call.contact);
+      return null;
+    }
+    return run;
   }
 
   /**
@@ -207,8 +245,8 @@ export class ApiSteps {
   }
 
   /**
-   * Ends a step whose job failed for good (BullMQ's stalled limit: its workers died twice during it; or its own
-   * retries spent): the run would wait for an answer that never comes, so it takes its failure screen.
+   * Ends a step whose job failed for good (its processes died twice during it, or its own retries spent): the
+   * run would wait for an answer that never comes, so it takes its failure screen.
    */
   async abandon(call: ApiCallJob, jobId: string, reason: string): Promise<void> {
     const response = failedWithoutAnswer(
@@ -252,6 +290,9 @@ export class ApiSteps {
     });
   }
 }
+
+/** How often a step about to be abandoned looks for an answer recorded meanwhile. */
+const ANSWER_POLL_MS = 1000;
 
 /** The inbox id of a step's final result: one per step, however many attempts or copies. */
 function resultIdOf(call: ApiCallJob): string {

@@ -28,7 +28,7 @@ import {
   type OnApplicationBootstrap,
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
-import { type Job, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { RpcUnavailableError } from '../clients/rpc.clients';
 import { FormExchanges } from '../forms/form-exchanges';
@@ -46,6 +46,8 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
   private readonly workers: Worker[] = [];
   private apiCallEvents?: QueueEvents;
   private stopping = false;
+  /** Aborted at shutdown: ends the waits that would hold it up (a step about to be abandoned). */
+  private readonly shutdown = new AbortController();
   private readonly auth: JobAuth;
   /** Postgres, Redis or a service down: the job waits for it, however long, without spending its attempts. */
   private readonly parking = new UnavailabilityParking(
@@ -92,6 +94,9 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
       new Worker(QueueName.FlowApiCalls, (job, token) => this.onApiCallJob(job, token), {
         ...common,
         concurrency: this.config.WORKER_CONCURRENCY,
+        // The step counts its stalls itself (apiCall): BullMQ would fail the job at its second stall without
+        // telling a dead process from one that only lost its lock (and still records the answer).
+        maxStalledCount: Number.MAX_SAFE_INTEGER,
       }),
     );
     // A person waits on each of these: their own queue, so no chat backlog is ahead of them.
@@ -198,9 +203,9 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   /**
-   * One attempt of an API step (ApiSteps.attempt). An attempt first run in-process whose process died, and
-   * whose job then stalled too, has had its processes die twice: it is abandoned, as BullMQ fails a job that
-   * stalled twice.
+   * One attempt of an API step (ApiSteps.attempt). A step whose processes stopped twice during it (an attempt
+   * first run in-process whose lease ran out, then its job stalled; or a job that stalled twice) is abandoned
+   * unless an answer comes from a process that was only cut off (ApiSteps.abandonUnlessAnswered).
    */
   private async apiCall(job: Job, token?: string): Promise<void> {
     observeWait(job);
@@ -210,30 +215,40 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
       throw new UnrecoverableError(`invalid API call job: ${data}`);
     }
     const began = performance.now();
-    const abandoned = (data.interrupted ?? 0) + job.stalledCounter > 1;
-    await this.parking.run(job, token, () =>
-      abandoned
-        ? this.apiSteps.abandon(data, job.id!, 'job stalled more than allowable limit')
-        : this.apiSteps.attempt(data),
-    );
+    const interruptions = (data.interrupted ?? 0) + job.stalledCounter;
+    const outcome = await this.parking
+      .run(job, token, () =>
+        interruptions > 1
+          ? this.apiSteps.abandonUnlessAnswered(data, job.id!, this.shutdown.signal)
+          : this.apiSteps.attempt(data).then(() => 'attempted' as const),
+      )
+      .catch((error: unknown) => this.handBackAtShutdown(job, token, error));
     this.logger.log(
       {
         jobId: job.id,
         runId: data.runId,
         workspaceId: data.contact.workspaceId,
         apiId: data.apiId,
-        outcome: abandoned ? 'abandoned' : 'attempted',
+        outcome,
         durationMs: elapsedMs(began),
       },
       'API call job done',
     );
   }
 
+  /** A job whose wait shutdown cut short goes back to the queue, for another worker, as it was. */
+  private async handBackAtShutdown(job: Job, token: string | undefined, error: unknown): Promise<never> {
+    if (!this.shutdown.signal.aborted || !(error instanceof Error) || error.name !== 'AbortError' || !token)
+      throw error;
+    await job.moveToDelayed(Date.now(), token);
+    throw new DelayedError('handed back at shutdown');
+  }
+
   /**
-   * An API attempt whose job failed for good (BullMQ's stalled limit: its workers died twice during it; or
-   * its own retries spent) would leave the run waiting for an answer that never comes. Its step ends as a
-   * failure instead, so the contact gets the failure screen. BullMQ reports such a failure on the queue's
-   * event stream only (the Worker does not emit it); every worker hears it, and the inbox takes it once.
+   * An API attempt whose job failed for good (its own retries spent, or refused) would leave the run waiting
+   * for an answer that never comes. Its step ends as a failure instead, so the contact gets the failure screen.
+   * BullMQ reports such a failure on the queue's event stream only (the Worker does not emit it); every worker
+   * hears it, and the inbox takes it once. (A job's stalls do not fail it here: `apiCall` counts them.)
    */
   private watchAbandonedSteps(connection: object): void {
     const events = new QueueEvents(QueueName.FlowApiCalls, { prefix: this.config.QUEUE_PREFIX, connection });
@@ -260,6 +275,7 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
   // Before the database and Redis clients close (their hooks run later): in-flight jobs still need them.
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    this.shutdown.abort();
     const budget = this.redis.status === 'ready' ? this.config.SHUTDOWN_TIMEOUT_MS - 2000 : 0;
     const closed = await settleWithin(
       Promise.all([
