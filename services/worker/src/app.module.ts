@@ -9,6 +9,7 @@ import { RPC_CLIENT, RpcClients } from './clients/rpc.clients';
 import { DASHBOARD_PATH, QueueDashboard, QueueMonitor } from './dashboard/queue-dashboard';
 import { FormExchanges } from './forms/form-exchanges';
 import { WORKER_SCHEMA } from './migrations';
+import { AbandonedSteps } from './pipeline/abandoned-steps';
 import { ApiSteps } from './pipeline/api-steps';
 import { CallSlots } from './pipeline/call-slots';
 import { ContactDrainer } from './pipeline/contact-drainer';
@@ -67,6 +68,7 @@ export class WorkerAppModule implements NestModule {
         ContactDrainer,
         InlineAttempts,
         ApiSteps,
+        AbandonedSteps,
         Outbox,
         FormExchanges,
         Processors,

@@ -57,30 +57,7 @@ function answer(overrides: Partial<AttemptResult> = {}): AttemptResult {
   };
 }
 
-/**
- * The database as the step's reads see it: `pending(n)` says whether the run still waits for the call's answer at
- * its n-th read (the run's row and the inbox's "is its answer recorded" check each count as one read).
- */
-function database(pending: (read: number) => { run: boolean; recorded?: boolean }) {
-  let read = 0;
-  const query = jest.fn(async (sql: string) => {
-    if (/worker\.inbox/.test(sql)) return [{ held: pending(read).recorded ?? false }];
-    read += 1;
-    return pending(read).run
-      ? [{ ...run, state: { pendingApi: { key: call.key }, variables: run.variables } }]
-      : [];
-  });
-  return { db: { manager: { query } } as unknown as DataSource, reads: () => read };
-}
-
-function setUp(
-  options: {
-    resolve?: () => Promise<unknown>;
-    result?: AttemptResult;
-    db?: DataSource;
-    config?: WorkerConfig;
-  } = {},
-) {
+function setUp(options: { resolve?: () => Promise<unknown>; result?: AttemptResult } = {}) {
   const writes: ContactWrite[] = [];
   const workspaces: Array<string | undefined> = [];
   let inline: ((attempt: InlineAttempt) => Promise<void>) | undefined;
@@ -90,7 +67,6 @@ function setUp(
       writes.push(write);
       return true;
     }),
-    drain: jest.fn(async () => undefined),
   };
   const engine = {
     attempt: jest.fn(async () => {
@@ -102,11 +78,11 @@ function setUp(
   const rpc = { resolveApi: jest.fn(options.resolve ?? (async () => resolved)) };
   const outbox = { renewLease: jest.fn(async () => undefined), releaseLease: jest.fn(async () => undefined) };
   const steps = new ApiSteps(
-    options.db ?? ({} as DataSource),
+    {} as DataSource,
     drainer as unknown as ContactDrainer,
     engine as unknown as RequestEngine,
     rpc as unknown as RpcClients,
-    options.config ?? config,
+    config,
     new CallSlots(config),
     outbox as unknown as Outbox,
     attempts as unknown as InlineAttempts,
@@ -117,12 +93,11 @@ function setUp(
     workspaces,
     engine,
     outbox,
-    drainer,
     runInline: (a: InlineAttempt) => inline!(a),
   };
 }
 
-describe('ApiSteps: one attempt of a data_exchange step, and the end of an abandoned one', () => {
+describe('ApiSteps: one attempt of a data_exchange step', () => {
   it("an answer goes into the contact's inbox once per step, with its call log, settling the leased row", async () => {
     const { writes, workspaces, engine, runInline } = setUp();
     await runInline({ call, jobId: 'api-run-1-1', run });
@@ -186,69 +161,5 @@ describe('ApiSteps: one attempt of a data_exchange step, and the end of an aband
     await runInline({ call, jobId: 'api-run-1-1', run });
     expect(writes).toEqual([]);
     expect(outbox.releaseLease).toHaveBeenCalledWith(contact, 'api-run-1-1');
-  });
-
-  it('an abandoned step (its job failed for good) takes the failure screen as STEP_ABANDONED', async () => {
-    const { steps, writes } = setUp();
-    await steps.abandon(call, 'api-run-1-1', 'job stalled more than allowable limit');
-    expect(writes[0].entry).toMatchObject({
-      eventId: 'result-run-1-1',
-      event: {
-        kind: 'api_result',
-        response: {
-          status: 'failure',
-          error: { code: 'STEP_ABANDONED', message: expect.stringContaining('stalled') },
-        },
-      },
-    });
-  });
-
-  describe('a step whose processes stopped twice', () => {
-    // An attempt can take the API's timeout (200 ms here) and a lock's length (300 ms) for its write.
-    const quick = { ...config, WORKER_LOCK_DURATION_MS: 300 };
-    const quickApi = async () => ({ ...resolved, api: { id: 'api-1', timeoutMs: 200 } });
-
-    async function settle(steps: ApiSteps) {
-      const began = Date.now();
-      const outcome = await steps.abandonUnlessAnswered(call, 'api-run-1-1', new AbortController().signal);
-      return { outcome, waitedMs: Date.now() - began };
-    }
-
-    it('takes its failure screen once no answer came for as long as an attempt can take (timeout + lock)', async () => {
-      const { db } = database(() => ({ run: true }));
-      const { steps, writes } = setUp({ db, config: quick, resolve: quickApi });
-      const { outcome, waitedMs } = await settle(steps);
-      expect(outcome).toBe('abandoned');
-      expect(waitedMs).toBeGreaterThanOrEqual(495);
-      expect(writes).toHaveLength(1);
-      expect(writes[0].entry?.event).toMatchObject({ response: { error: { code: 'STEP_ABANDONED' } } });
-    });
-
-    it('is not abandoned when a process that only lost its lock records the answer meanwhile', async () => {
-      // The run has moved on at the second read: the process cut off from Redis applied the API's answer.
-      const { db, reads } = database((read) => ({ run: read < 2 }));
-      const { steps, writes } = setUp({ db, config: quick, resolve: quickApi });
-      expect((await settle(steps)).outcome).toBe('answered');
-      expect(reads()).toBe(2);
-      expect(writes).toEqual([]);
-    });
-
-    it('applies an answer recorded but not yet applied, and does not abandon', async () => {
-      const { db } = database((read) => ({ run: true, recorded: read >= 2 }));
-      const { steps, writes, drainer } = setUp({ db, config: quick, resolve: quickApi });
-      expect((await settle(steps)).outcome).toBe('answered');
-      expect(drainer.drain).toHaveBeenCalledWith(contact);
-      expect(writes).toEqual([]);
-    });
-
-    it('ends its wait at shutdown with an AbortError, abandoning nothing', async () => {
-      const { db } = database(() => ({ run: true }));
-      const { steps, writes } = setUp({ db });
-      const shutdown = new AbortController();
-      const waiting = steps.abandonUnlessAnswered(call, 'api-run-1-1', shutdown.signal);
-      setTimeout(() => shutdown.abort(), 50);
-      await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
-      expect(writes).toEqual([]);
-    });
   });
 });

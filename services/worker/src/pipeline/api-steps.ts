@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ApiCallJobName,
   type ApiCallJob,
@@ -8,7 +7,7 @@ import {
   OutboundErrorCode,
   QueueName,
 } from '@flowbridge/contracts';
-import { failureOf, RequestEngine } from '@flowbridge/outbound';
+import { RequestEngine } from '@flowbridge/outbound';
 import { endSpan, SpanKind, startSpan, Tenancy, traceparentOf } from '@flowbridge/platform';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -16,19 +15,18 @@ import type { DataSource } from 'typeorm';
 import { RpcClients } from '../clients/rpc.clients';
 import { WorkerConfig } from '../worker.config';
 import type { CallLogRow } from '../runs/call-log.repository';
-import { type RunEntity, runStateOf } from '../runs/run.entity';
-import { runById } from '../runs/run-rows';
+import { runStateOf } from '../runs/run.entity';
 import { CallSlots } from './call-slots';
 import { ContactDrainer } from './contact-drainer';
 import { type InlineAttempt, InlineAttempts } from './inline-attempts';
-import { InboxRepository } from './inbox.repository';
 import { Outbox, type OutboxJob } from './outbox.service';
-import { abandonedSteps, apiCallDuration, apiRetries } from './worker-metrics';
+import { awaitingAnswer, failedWithoutAnswer, resultEntry } from './step-results';
+import { apiCallDuration, apiRetries } from './worker-metrics';
 
 /**
  * The use-cases of a `data_exchange` step once the run has decided it: one attempt of the call — the first one
  * right in the process that decided it (no queue hop), a retry as a new delayed job so it survives a restart;
- * the final result goes to the run through the contact's inbox — and the end of a step whose job failed for good.
+ * the final result goes to the run through the contact's inbox. (A step that gets no answer: AbandonedSteps.)
  */
 @Injectable()
 export class ApiSteps {
@@ -50,53 +48,9 @@ export class ApiSteps {
   /** One attempt, in the contact's workspace: the run, its log and its retry are rows of that workspace only. */
   attempt(call: ApiCallJob): Promise<void> {
     return Tenancy.forWorkspace(call.contact.workspaceId, async () => {
-      const run = await this.awaitingAnswer(call);
+      const run = await awaitingAnswer(this.db.manager, this.drainer, call);
       if (run) await this.attemptFor(call, { ...run, variables: runStateOf(run).variables });
     });
-  }
-
-  /**
-   * A step whose processes stopped twice during it (an in-process attempt's lease ran out, its job stalled) is
-   * abandoned, as BullMQ fails a job that stalled twice: a call that kills its process must not kill every
-   * worker in turn. But a process can lose its lease or its job's lock without dying: Redis away for longer than
-   * the lock, a process frozen for a while. That one still records the API's answer, and abandoning first would
-   * give the contact the failure screen for a call that succeeded. So the step waits as long as an attempt can
-   * take (the API's timeout, and a lock's length for its write), and takes its failure screen only if no answer
-   * came by then. `signal` (shutdown) ends the wait early, with an AbortError.
-   */
-  abandonUnlessAnswered(
-    call: ApiCallJob,
-    jobId: string,
-    signal: AbortSignal,
-  ): Promise<'answered' | 'abandoned'> {
-    return Tenancy.forWorkspace(call.contact.workspaceId, async () => {
-      const resolved = await this.rpc.resolveApi(call.contact.workspaceId, call.apiId);
-      const longest = (resolved.ok ? resolved.api.timeoutMs : 0) + this.config.WORKER_LOCK_DURATION_MS;
-      const until = Date.now() + longest;
-      while (await this.awaitingAnswer(call)) {
-        const left = until - Date.now();
-        if (left <= 0) {
-          await this.abandon(call, jobId, 'job stalled more than allowable limit');
-          return 'abandoned';
-        }
-        await sleep(Math.min(ANSWER_POLL_MS, left), undefined, { signal });
-      }
-      return 'answered';
-    });
-  }
-
-  /**
-   * The run, while its step still waits for this call's answer; null once it has moved on. An answer recorded
-   * but not applied yet (its write failed, so it was kept as pending) is applied now: the API is not asked again.
-   */
-  private async awaitingAnswer(call: ApiCallJob): Promise<RunEntity | null> {
-    const run = await runById(this.db.manager, call.runId);
-    if (!run || runStateOf(run).pendingApi?.key !== call.key) return null;
-    if (await InboxRepository.holds(this.db.manager, resultIdOf(call))) {
-      await this.drainer.drain(call.contact);
-      return null;
-    }
-    return run;
   }
 
   /**
@@ -244,25 +198,6 @@ export class ApiSteps {
     await this.drainer.submit({ contact: call.contact, callLog, jobs: [retry], settles });
   }
 
-  /**
-   * Ends a step whose job failed for good (its processes died twice during it, or its own retries spent): the
-   * run would wait for an answer that never comes, so it takes its failure screen.
-   */
-  async abandon(call: ApiCallJob, jobId: string, reason: string): Promise<void> {
-    const response = failedWithoutAnswer(
-      OutboundErrorCode.StepAbandoned,
-      `The API step was abandoned: ${reason}`,
-      call,
-    );
-    const fresh = await this.applyResult(call, response, {});
-    if (!fresh) return;
-    abandonedSteps.inc({ reason: /stalled/i.test(reason) ? 'stalled' : 'failed' });
-    this.logger.error(
-      { jobId, runId: call.runId, reason },
-      'API step abandoned (its job failed for good); the run takes its failure screen',
-    );
-  }
-
   /** The step's final result, into the contact's inbox under one id per step: applied once, however often sent. */
   private applyResult(
     call: ApiCallJob,
@@ -274,35 +209,7 @@ export class ApiSteps {
       contact: call.contact,
       callLog,
       settles,
-      entry: {
-        eventId: resultIdOf(call),
-        contact: call.contact,
-        occurredAt: new Date().toISOString(),
-        event: {
-          kind: 'api_result',
-          runId: call.runId,
-          key: call.key,
-          response,
-          mapped,
-          ...(trace !== undefined ? { trace } : {}),
-        },
-      },
+      entry: resultEntry(call, response, mapped, trace),
     });
   }
-}
-
-/** How often a step about to be abandoned looks for an answer recorded meanwhile. */
-const ANSWER_POLL_MS = 1000;
-
-/** The inbox id of a step's final result: one per step, however many attempts or copies. */
-function resultIdOf(call: ApiCallJob): string {
-  return jobIdOf('result', call.key);
-}
-
-/**
- * A step that ends without an answer from the API: its API or connection is gone (API_NOT_FOUND), or its job
- * was abandoned (STEP_ABANDONED). The run takes its failure screen.
- */
-function failedWithoutAnswer(code: OutboundErrorCode, message: string, call: ApiCallJob): ApiResponse {
-  return failureOf(code, message, { attempts: call.attempt, durationMs: Date.now() - call.startedAt });
 }

@@ -33,6 +33,7 @@ import type { Redis } from 'ioredis';
 import { RpcUnavailableError } from '../clients/rpc.clients';
 import { FormExchanges } from '../forms/form-exchanges';
 import { WorkerConfig } from '../worker.config';
+import { AbandonedSteps } from './abandoned-steps';
 import { ApiSteps } from './api-steps';
 import { ContactDrainer } from './contact-drainer';
 import { InlineAttempts } from './inline-attempts';
@@ -59,6 +60,7 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly config: WorkerConfig,
     private readonly drainer: ContactDrainer,
     private readonly apiSteps: ApiSteps,
+    private readonly abandoned: AbandonedSteps,
     private readonly outbox: Outbox,
     private readonly forms: FormExchanges,
     private readonly inline: InlineAttempts,
@@ -205,7 +207,7 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
   /**
    * One attempt of an API step (ApiSteps.attempt). A step whose processes stopped twice during it (an attempt
    * first run in-process whose lease ran out, then its job stalled; or a job that stalled twice) is abandoned
-   * unless an answer comes from a process that was only cut off (ApiSteps.abandonUnlessAnswered).
+   * unless an answer comes from a process that was only cut off (AbandonedSteps.unlessAnswered).
    */
   private async apiCall(job: Job, token?: string): Promise<void> {
     observeWait(job);
@@ -219,7 +221,7 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
     const outcome = await this.parking
       .run(job, token, () =>
         interruptions > 1
-          ? this.apiSteps.abandonUnlessAnswered(data, job.id!, this.shutdown.signal)
+          ? this.abandoned.unlessAnswered(data, job.id!, this.shutdown.signal)
           : this.apiSteps.attempt(data).then(() => 'attempted' as const),
       )
       .catch((error: unknown) => this.handBackAtShutdown(job, token, error));
@@ -264,7 +266,7 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
   async abandon(jobId: string, reason: string): Promise<void> {
     const job = await this.outbox.queue(QueueName.FlowApiCalls).getJob(jobId);
     if (!job || job.name !== ApiCallJobName || !(await job.isFailed())) return;
-    await this.apiSteps.abandon(job.data as ApiCallJob, jobId, reason);
+    await this.abandoned.abandon(job.data as ApiCallJob, jobId, reason);
   }
 
   /**
