@@ -52,6 +52,8 @@ const { values: args } = parseArgs({
   },
 });
 const CONTACTS = Number(args.contacts);
+/** Webhooks in flight at once when the edge is measured alone (BENCH_EDGE_IN_FLIGHT; 1 shows a light load). */
+const EDGE_IN_FLIGHT = Number(process.env.BENCH_EDGE_IN_FLIGHT ?? 64);
 const SECONDS = Number(args.seconds);
 buildUnless(args['no-build']);
 
@@ -330,10 +332,10 @@ async function roundTrips() {
 }
 
 /** Every contact's webhook, 64 in flight. */
-async function postAll(waIds, target) {
+async function postAll(waIds, target, inFlight = 64) {
   let next = 0;
   await Promise.all(
-    Array.from({ length: 64 }, async () => {
+    Array.from({ length: inFlight }, async () => {
       while (next < waIds.length) await postWebhook(waIds[next++], target);
     }),
   );
@@ -356,6 +358,31 @@ function kernelLine(perProcess) {
       ),
     `all ${fmt(sum('systemMs'), 2)} ms system, ${fmt(sum('reads'), 1)} / ${fmt(sum('writes'), 1)} calls, ${fmt(sum('switches'), 1)} switches`,
   ].join('; ');
+}
+
+/** A load's cost per step, as table cells: CPU (all, then by process), Postgres round trips, batch sizes. */
+function stepCostCells({ cpuMsPerStep: cpu, roundTripsPerStep: t }) {
+  const own = Object.entries(cpu).filter(([name]) => !name.startsWith('bench driver'));
+  const all = own.reduce((sum, [, ms]) => sum + ms, 0);
+  const of = (name) => fmt(cpu[name] ?? 0, 2);
+  const postgres = STATEMENT_KINDS.reduce((n, k) => n + t[k], 0);
+  const mean = (kind) => fmt(t[`batch: ${kind} sum`] / t[`batch: ${kind} count`], 1);
+  return [
+    `${fmt(all, 2)} ms`,
+    `${of('whatsapp-messaging')} / ${of('worker')} / ${of('postgres')} / ${of('redis')} ms`,
+    fmt(postgres, 1),
+    `${mean('worker')} / ${mean('webhook')}`,
+  ].join(' | ');
+}
+
+/** CPU per process between two snapshots, ms per step. */
+function cpuMsPerStep(before, after, steps) {
+  return Object.fromEntries(
+    [...processDelta(before, after)].map(([name, d]) => [
+      name,
+      (d.ticks * 1000) / CPU_TICKS_PER_SECOND / steps,
+    ]),
+  );
 }
 
 /** CPU per process between two snapshots, % of one core. */
@@ -387,6 +414,7 @@ async function burst() {
   );
   return {
     cpuPercentOfOneCore: cpuPercent(before, after, wall),
+    cpuMsPerStep: cpuMsPerStep(before, after, CONTACTS),
     kernelPerStep: kernelPerStep(before, after, CONTACTS),
     roundTripsPerStep: perStep,
     webhooksPerSecond: CONTACTS / ((accepted - started) / 1000),
@@ -399,6 +427,8 @@ async function burst() {
 async function atRate(rate, seconds = SECONDS) {
   const count = Math.round(rate * seconds);
   const waIds = Array.from({ length: count }, () => String(447000000000 + ++contactSeq));
+  const tripsBefore = await roundTrips();
+  const before = snapshot();
   const started = Date.now();
   const redeliveredBefore = redelivered;
   // Open loop: each webhook is due at its time whatever the answers. At most 256 are in flight (Meta too keeps
@@ -425,11 +455,19 @@ async function atRate(rate, seconds = SECONDS) {
   await Promise.all(posts);
   await untilReceived(waIds, 300_000);
   const last = Math.max(...waIds.map((w) => receivedAt.get(w)));
+  // What each step cost while the row ran (from its first webhook to its last answer), as for the burst.
+  const after = snapshot();
+  const tripsAfter = await roundTrips();
   // The spans of the last steps leave their processes within the exporters' 200 ms schedule.
   if (traceSink) await new Promise((r) => setTimeout(r, 1000));
   return {
     rate,
     count,
+    cpuPercentOfOneCore: cpuPercent(before, after, (Date.now() - started) / 1000),
+    cpuMsPerStep: cpuMsPerStep(before, after, count),
+    roundTripsPerStep: Object.fromEntries(
+      Object.keys(tripsAfter).map((k) => [k, (tripsAfter[k] - (tripsBefore[k] ?? 0)) / count]),
+    ),
     redelivered: redelivered - redeliveredBefore,
     stepsPerSecond: count / ((last - started) / 1000),
     ...stepFigures(waIds),
@@ -558,7 +596,7 @@ async function edgeAlone() {
   const before = snapshot();
   const waIds = Array.from({ length: CONTACTS }, () => String(448000000000 + ++contactSeq));
   const started = Date.now();
-  await postAll(waIds);
+  await postAll(waIds, undefined, EDGE_IN_FLIGHT);
   const seconds = (Date.now() - started) / 1000;
   const after = snapshot();
   const delta = processDelta(before, after);
@@ -623,7 +661,7 @@ function perfLines(x) {
 
 /** The edge's figures, one line. */
 function edgeLine() {
-  return `The webhook edge alone, same run (whatsapp-messaging verifying, recording and enqueueing ${CONTACTS} webhooks, 64 in flight, before any worker runs): ${fmt(edge.webhooksPerSecond)} webhooks/s (${fmt((100 * edge.webhooksPerSecond) / baseline, 1)}% of the baseline); CPU per webhook: whatsapp-messaging ${fmt(edge.cpuMsPerWebhook.messaging, 2)} ms, Postgres ${fmt(edge.cpuMsPerWebhook.postgres, 2)} ms, Redis ${fmt(edge.cpuMsPerWebhook.redis, 2)} ms; kernel: ${kernelLine(edge.kernelPerWebhook)}.`;
+  return `The webhook edge alone, same run (whatsapp-messaging verifying, recording and enqueueing ${CONTACTS} webhooks, ${EDGE_IN_FLIGHT} in flight, before any worker runs): ${fmt(edge.webhooksPerSecond)} webhooks/s (${fmt((100 * edge.webhooksPerSecond) / baseline, 1)}% of the baseline); CPU per webhook: whatsapp-messaging ${fmt(edge.cpuMsPerWebhook.messaging, 2)} ms, Postgres ${fmt(edge.cpuMsPerWebhook.postgres, 2)} ms, Redis ${fmt(edge.cpuMsPerWebhook.redis, 2)} ms; kernel: ${kernelLine(edge.kernelPerWebhook)}.`;
 }
 
 const results = [];
@@ -742,6 +780,18 @@ if (results.length > 0) {
     ),
     ...hopLines(),
     '',
+    "What a step costs under each load: CPU per complete step of the services, Postgres and Redis (/proc, the bench's own processes left out), Postgres round trips per step, and the mean items per group-commit transaction. Fewer steps arrive together in the open loop, so they share less.",
+    '',
+    '| API latency | workers | load | CPU per step | messaging / worker / Postgres / Redis | Postgres round trips | items per transaction, worker / webhooks |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...results.flatMap((x) =>
+      [
+        ['burst', x.burst],
+        [`${x.goal.rate}/s`, x.goal],
+        [`${x.rate.rate}/s`, x.rate],
+      ].map(([load, r]) => `| ${x.latency} ms | ${x.workers} | ${load} | ${stepCostCells(r)} |`),
+    ),
+    '',
     'CPU during the burst, % of one core (the machine has 200%):',
     '',
     `| API latency | workers | ${Object.keys(results[0].burst.cpuPercentOfOneCore).join(' | ')} |`,
@@ -808,14 +858,22 @@ if (results.length > 0) {
           .map(([k, n]) => `${k.slice('redis: '.length)} ${fmt(n, 1)}`)
           .join(', ')}.`,
     ),
-    ...results.map(
-      (x) =>
-        `Postgres round trips per step by service (${x.latency} ms, ${x.workers} worker(s)): ${Object.entries(
-          x.burst.roundTripsPerStep,
-        )
-          .filter(([k]) => k.startsWith('postgres: '))
-          .map(([k, n]) => `${k.slice('postgres: '.length)} ${fmt(n, 1)}`)
-          .join(', ')}.`,
+    ...results.flatMap((x) =>
+      [
+        ['the burst', x.burst],
+        [`${x.goal.rate}/s`, x.goal],
+        [`${x.rate.rate}/s`, x.rate],
+      ].map(
+        ([load, r]) =>
+          `Postgres round trips per step by service (${x.latency} ms, ${x.workers} worker(s), ${load}): ${Object.entries(
+            r.roundTripsPerStep,
+          )
+            .filter(([k]) => k.startsWith('postgres: '))
+            .map(([k, n]) => `${k.slice('postgres: '.length)} ${fmt(n, 1)}`)
+            .join(
+              ', ',
+            )}; of all of them, transactions (BEGIN) ${fmt(r.roundTripsPerStep.begin, 2)}; webhooks written ${fmt(r.roundTripsPerStep['batch: webhook sum'], 2)}; Redis commands ${fmt(r.roundTripsPerStep.redis, 1)}.`,
+      ),
     ),
     ...results.filter((x) => x.burst.perf).flatMap((x) => perfLines(x)),
     '',
