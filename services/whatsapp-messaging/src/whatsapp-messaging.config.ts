@@ -22,7 +22,7 @@ export class WhatsappMessagingConfig extends PlatformConfig {
   GRAPH_API_VERSION = 'v24.0';
 
   /**
-   * Webhook transactions (WEBHOOK_WRITE_CONCURRENCY) and the send lane's single statements share it; a send
+   * Webhook writes (WEBHOOK_WRITE_CONCURRENCY) and the send lane's single statements share it; a send
    * holds no connection across the Graph POST, so the pool does not grow with NAVIGATION_PARTITIONS.
    */
   @Satisfies((value, config) => {
@@ -40,9 +40,9 @@ export class WhatsappMessagingConfig extends PlatformConfig {
   WEBHOOK_BODY_LIMIT_BYTES = 3 * 1024 * 1024;
 
   /**
-   * Transactions one process writes webhooks in at once; each writes every webhook that waited for it (group
+   * Statements one process writes webhooks in at once; each writes every webhook that waited for it (group
    * commit, up to 64). Each holds a database connection. One lets the batches grow with the load, and each
-   * transaction's fixed cost is shared the most (docs/benchmarks.md, "One transaction in flight"); more help only
+   * commit's fixed cost is shared the most (docs/benchmarks.md, "One transaction in flight"); more help only
    * where a commit is slow against the work in it (a distant database).
    */
   @ToInt()

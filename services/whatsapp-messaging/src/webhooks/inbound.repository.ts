@@ -30,40 +30,39 @@ export type ReceivedRow = Omit<InboundRow, 'type' | 'occurred_at'> & { occurred_
 
 /** Every statement of webhook ingestion: the inbound messages, their delivery statuses, a channel's last error. */
 export const InboundRepository = {
-  /** Inserts the messages not recorded before (Meta redelivers); the WhatsApp ids of those that were new. */
-  async insertMessages(tx: EntityManager, rows: InboundRow[]): Promise<Set<string>> {
-    if (rows.length === 0) return new Set();
-    const inserted = await tx.query<Array<{ wa_message_id: string }>>(
-      prepared(`INSERT INTO whatsapp_messaging.messages
+  /**
+   * One statement for a whole batch: inserts the messages not recorded before (Meta redelivers) and keeps each
+   * message's furthest status (a late `delivered` never overwrites `read`). A single statement commits as a
+   * whole, so no transaction is opened around it. Returns the WhatsApp ids of the messages that were new.
+   */
+  async record(db: EntityManager, messages: InboundRow[], statuses: StatusRow[]): Promise<Set<string>> {
+    if (messages.length === 0 && statuses.length === 0) return new Set();
+    const inserted = await db.query<Array<{ wa_message_id: string }>>(
+      prepared(`WITH inbound AS (
+         INSERT INTO whatsapp_messaging.messages
                 (workspace_id, channel_id, direction, wa_id, wa_message_id, type, content, occurred_at, reply_to)
          SELECT r.workspace_id, r.channel_id, 'in', r.wa_id, r.wa_message_id, r.type, r.content, r.occurred_at,
                 r.reply_to
            FROM jsonb_to_recordset($1::jsonb) AS r(workspace_id text, channel_id uuid, wa_id text,
                 wa_message_id text, type text, content jsonb, occurred_at timestamptz, reply_to text)
          ON CONFLICT (direction, wa_message_id) DO NOTHING
-         RETURNING wa_message_id`),
-      [JSON.stringify(rows)],
-    );
-    return new Set(inserted.map((row) => row.wa_message_id));
-  },
-
-  /** Keeps each message's furthest status (a late `delivered` never overwrites `read`). */
-  async upsertStatuses(tx: EntityManager, statuses: StatusRow[]): Promise<void> {
-    if (statuses.length === 0) return;
-    await tx.query(
-      prepared(`INSERT INTO whatsapp_messaging.statuses
+         RETURNING wa_message_id),
+       status AS (
+         INSERT INTO whatsapp_messaging.statuses
                 (wa_message_id, channel_id, status, rank, status_at, errors, callback_data)
          SELECT DISTINCT ON (r.wa_message_id) r.wa_message_id, r.channel_id, r.status, r.rank, r.status_at, r.errors,
                 r.callback_data
-           FROM jsonb_to_recordset($1::jsonb) AS r(wa_message_id text, channel_id uuid, status text, rank smallint,
+           FROM jsonb_to_recordset($2::jsonb) AS r(wa_message_id text, channel_id uuid, status text, rank smallint,
                 status_at timestamptz, errors jsonb, callback_data text)
           ORDER BY r.wa_message_id, r.rank DESC
          ON CONFLICT (wa_message_id) DO UPDATE
             SET status = excluded.status, rank = excluded.rank, status_at = excluded.status_at, errors = excluded.errors,
                 callback_data = coalesce(statuses.callback_data, excluded.callback_data)
-          WHERE statuses.rank < excluded.rank`),
-      [JSON.stringify(statuses)],
+          WHERE statuses.rank < excluded.rank)
+       SELECT wa_message_id FROM inbound`),
+      [JSON.stringify(messages), JSON.stringify(statuses)],
     );
+    return new Set(inserted.map((row) => row.wa_message_id));
   },
 
   async noteChannelError(tx: EntityManager, channelId: string, error: object): Promise<void> {

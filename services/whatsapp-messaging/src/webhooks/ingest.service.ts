@@ -37,8 +37,8 @@ type TracedWebhook = VerifiedWebhook & { trace?: string };
 
 const STATUS_RANK = { sent: 1, delivered: 2, read: 3, failed: 4 } as const;
 
-/** Webhooks written in one transaction at most. */
-const MAX_WEBHOOKS_PER_TRANSACTION = 64;
+/** Webhooks written in one statement at most. */
+const MAX_WEBHOOKS_PER_STATEMENT = 64;
 
 export interface IngestResult {
   messages: number;
@@ -47,18 +47,19 @@ export interface IngestResult {
 }
 
 /**
- * Meta's webhook POST: signature over the raw bytes, then every message and status of the batch recorded in
- * one transaction (shared with the webhooks that arrived meanwhile: group commit), the new messages enqueued as
- * trigger events before it commits. The answer is 200 only once all of it is durable; a failure rolls back,
- * answers 503, and Meta's redelivery starts over (a message that was enqueued before a failed commit is the same
- * BullMQ job again, so nothing is doubled). A shared transaction that fails is written again webhook by webhook,
- * so one bad webhook never fails another.
+ * Meta's webhook POST: signature over the raw bytes, then every message and status of the batch recorded in one
+ * statement (shared with the webhooks that arrived meanwhile: group commit; a single statement commits whole, so
+ * no transaction round trips), then each message's trigger event enqueued. The answer is 200 only once both are
+ * done; a failure answers 503 and Meta delivers again. A redelivered message is enqueued again too, under the
+ * same job id: that completes a delivery whose enqueue failed after its rows committed (Redis refused, the process
+ * died), and is dropped as a duplicate (by BullMQ, then by the worker's inbox) when the first enqueue had worked.
+ * A shared statement that fails is written again webhook by webhook, so one bad webhook never fails another.
  */
 @Injectable()
 export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(WebhookIngest.name);
   private readonly epochs: RedisEpochWatcher;
-  /** Webhooks that arrive while earlier ones are being written share the next transaction (group commit). */
+  /** Webhooks that arrive while earlier ones are being written share the next statement (group commit). */
   private readonly writes: GroupCommit<TracedWebhook, IngestResult>;
 
   constructor(
@@ -72,16 +73,13 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
       this.requeue(tx, since),
     );
     // Across workspaces: one batch may carry several numbers; each row names its own channel's workspace.
-    this.writes = new GroupCommit(
-      (_lane, batch) => Tenancy.acrossWorkspaces(() => this.db.transaction((tx) => this.record(tx, batch))),
-      {
-        maxBatch: MAX_WEBHOOKS_PER_TRANSACTION,
-        concurrency: config.WEBHOOK_WRITE_CONCURRENCY,
-        writer: 'webhooks',
-        // Postgres or Redis unreachable: every webhook waiting is answered 503 at once, and Meta delivers it again.
-        sharedFailure: isUnavailableError,
-      },
-    );
+    this.writes = new GroupCommit((_lane, batch) => Tenancy.acrossWorkspaces(() => this.record(batch)), {
+      maxBatch: MAX_WEBHOOKS_PER_STATEMENT,
+      concurrency: config.WEBHOOK_WRITE_CONCURRENCY,
+      writer: 'webhooks',
+      // Postgres or Redis unreachable: every webhook waiting is answered 503 at once, and Meta delivers it again.
+      sharedFailure: isUnavailableError,
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -122,10 +120,10 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   /**
-   * Every message and status of the webhooks given, in one transaction and one statement each; the new messages
-   * enqueued as trigger events before it commits. One result per webhook, in order.
+   * Every message and status of the webhooks given, in one statement; then every message enqueued as a trigger
+   * event (a redelivered one again, under the same id). One result per webhook, in order.
    */
-  private async record(tx: EntityManager, writes: TracedWebhook[]): Promise<IngestResult[]> {
+  private async record(writes: TracedWebhook[]): Promise<IngestResult[]> {
     webhookBatchSize.observe(writes.length);
     const inbound: Array<{ write: number; row: InboundRow; parsed: ParsedInbound }> = [];
     const statuses: StatusRow[] = [];
@@ -174,7 +172,7 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
         const error = change.errors.at(-1);
         if (error) {
           this.logger.warn({ channelId: channel.id, error }, 'Meta reported an error for this number');
-          await InboundRepository.noteChannelError(tx, channel.id, {
+          await InboundRepository.noteChannelError(this.db.manager, channel.id, {
             ...error,
             at: new Date().toISOString(),
             source: 'webhook',
@@ -182,21 +180,25 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
         }
       }
 
-    const fresh = await InboundRepository.insertMessages(
-      tx,
+    const fresh = await InboundRepository.record(
+      this.db.manager,
       inbound.map((m) => m.row),
+      statuses,
     );
-    await InboundRepository.upsertStatuses(tx, statuses);
-    const events: TriggerEventV1[] = [];
+    const events = new Map<string, TriggerEventV1>();
     for (const { write, row, parsed } of inbound) {
       const isNew = fresh.delete(row.wa_message_id); // a second copy in the same batch is a duplicate too
       inboundMessages.inc({ type: row.type, outcome: isNew ? 'new' : 'duplicate' });
-      // The trigger event only for a message seen for the first time.
-      if (isNew) events.push(triggerEventOf(row, parsed.inbound, parsed.message, writes[write].trace));
       results[write][isNew ? 'messages' : 'duplicates']++;
+      // A duplicate too: its first delivery may have been recorded without being enqueued. Once per message.
+      if (!events.has(row.wa_message_id))
+        events.set(
+          row.wa_message_id,
+          triggerEventOf(row, parsed.inbound, parsed.message, writes[write].trace),
+        );
     }
-    // Inside the transaction: if Redis refuses, nothing is recorded and Meta sends the batch again.
-    if (events.length > 0) await this.triggers.enqueueAll(events);
+    // If Redis refuses, the batch is answered 503 and Meta sends it again: its messages are enqueued then.
+    if (events.size > 0) await this.triggers.enqueueAll([...events.values()]);
     return results;
   }
 

@@ -24,7 +24,7 @@ export const webhookBatchSize = metricOnce(
   () =>
     new Histogram({
       name: 'flowbridge_webhook_batch_size',
-      help: 'Webhooks written per transaction (group commit)',
+      help: 'Webhooks written per statement (group commit)',
       buckets: [1, 2, 4, 8, 16, 32, 64],
     }),
 );
