@@ -365,15 +365,24 @@ function stepCostCells({ cpuMsPerStep: cpu, roundTripsPerStep: t }) {
   const own = Object.entries(cpu).filter(([name]) => !name.startsWith('bench driver'));
   const all = own.reduce((sum, [, ms]) => sum + ms, 0);
   const of = (name) => fmt(cpu[name] ?? 0, 2);
-  const postgres = STATEMENT_KINDS.reduce((n, k) => n + t[k], 0);
-  const mean = (kind) => fmt(t[`batch: ${kind} sum`] / t[`batch: ${kind} count`], 1);
   return [
     `${fmt(all, 2)} ms`,
     `${of('whatsapp-messaging')} / ${of('worker')} / ${of('postgres')} / ${of('redis')} ms`,
-    fmt(postgres, 1),
-    `${mean('worker')} / ${mean('webhook')}`,
+    fmt(postgresTrips(t), 1),
+    `${meanBatch(t, 'worker')} / ${meanBatch(t, 'webhook')}`,
   ].join(' | ');
 }
+
+/** Round trips (and the other counters) between two `roundTrips()` readings, per step. */
+function tripsPerStep(before, after, steps) {
+  return Object.fromEntries(Object.keys(after).map((k) => [k, (after[k] - (before[k] ?? 0)) / steps]));
+}
+
+/** Every Postgres round trip of a `tripsPerStep` reading: statements, transactions and session settings. */
+const postgresTrips = (t) => STATEMENT_KINDS.reduce((n, k) => n + t[k], 0);
+
+/** A writer's mean items per group-commit transaction (`worker` or `webhook`), for the tables. */
+const meanBatch = (t, kind) => fmt(t[`batch: ${kind} sum`] / t[`batch: ${kind} count`], 1);
 
 /** CPU per process between two snapshots, ms per step. */
 function cpuMsPerStep(before, after, steps) {
@@ -409,9 +418,7 @@ async function burst() {
   const kinds = await perf?.stop(new Map([...after].map(([pid, { name }]) => [pid, name])));
   const wall = (Date.now() - started) / 1000;
   const tripsAfter = await roundTrips();
-  const perStep = Object.fromEntries(
-    Object.keys(tripsAfter).map((k) => [k, (tripsAfter[k] - (tripsBefore[k] ?? 0)) / CONTACTS]),
-  );
+  const perStep = tripsPerStep(tripsBefore, tripsAfter, CONTACTS);
   return {
     cpuPercentOfOneCore: cpuPercent(before, after, wall),
     cpuMsPerStep: cpuMsPerStep(before, after, CONTACTS),
@@ -465,9 +472,7 @@ async function atRate(rate, seconds = SECONDS) {
     count,
     cpuPercentOfOneCore: cpuPercent(before, after, (Date.now() - started) / 1000),
     cpuMsPerStep: cpuMsPerStep(before, after, count),
-    roundTripsPerStep: Object.fromEntries(
-      Object.keys(tripsAfter).map((k) => [k, (tripsAfter[k] - (tripsBefore[k] ?? 0)) / count]),
-    ),
+    roundTripsPerStep: tripsPerStep(tripsBefore, tripsAfter, count),
     redelivered: redelivered - redeliveredBefore,
     stepsPerSecond: count / ((last - started) / 1000),
     ...stepFigures(waIds),
@@ -829,14 +834,12 @@ if (results.length > 0) {
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...results.map((x) => {
       const t = x.burst.roundTripsPerStep;
-      const postgres = STATEMENT_KINDS.reduce((n, k) => n + t[k], 0);
-      return `| ${x.latency} ms | ${x.workers} | ${fmt(t.statement, 1)} | ${fmt(t.begin, 1)} | ${fmt(t.scope + t.setting, 1)} | ${fmt(postgres, 1)} | ${fmt(t.redis, 1)} |`;
+      return `| ${x.latency} ms | ${x.workers} | ${fmt(t.statement, 1)} | ${fmt(t.begin, 1)} | ${fmt(t.scope + t.setting, 1)} | ${fmt(postgresTrips(t), 1)} | ${fmt(t.redis, 1)} |`;
     }),
     '',
     ...results.map((x) => {
       const t = x.burst.roundTripsPerStep;
-      const mean = (kind) => fmt(t[`batch: ${kind} sum`] / t[`batch: ${kind} count`], 1);
-      return `Group commit, mean items per transaction (${x.latency} ms, ${x.workers} worker(s)): worker ${mean('worker')}, webhooks ${mean('webhook')}.`;
+      return `Group commit, mean items per transaction (${x.latency} ms, ${x.workers} worker(s)): worker ${meanBatch(t, 'worker')}, webhooks ${meanBatch(t, 'webhook')}.`;
     }),
     ...results.map(
       (x) =>
