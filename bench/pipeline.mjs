@@ -431,6 +431,21 @@ async function burst() {
   };
 }
 
+/** How long the services are watched at rest: /proc counts CPU in 10 ms ticks, so 10 s reads to 1 ms a second. */
+const AT_REST_SECONDS = 10;
+
+/**
+ * The processes at rest, after the warm-up and before the burst: CPU per second with no traffic (timers,
+ * consumers' blocking polls, sweepers). Below saturation this share of the time weighs on every step.
+ */
+async function atRest() {
+  await new Promise((r) => setTimeout(r, 1000)); // the warm-up's statuses and sweeps settle
+  const before = snapshot();
+  const started = Date.now();
+  await new Promise((r) => setTimeout(r, AT_REST_SECONDS * 1000));
+  return cpuMsPerStep(before, snapshot(), (Date.now() - started) / 1000); // per second, here
+}
+
 async function atRate(rate, seconds = SECONDS) {
   const count = Math.round(rate * seconds);
   const waIds = Array.from({ length: count }, () => String(447000000000 + ++contactSeq));
@@ -701,6 +716,7 @@ try {
     for (let i = 0; i < workerCount; i++) workers.push(await startService('worker', 'WORKER_PORT'));
     if (results.length === 0) await untilReceived(edge.waIds, 300_000); // the edge's events, first
     await atRate(50, 2); // warm-up: connections, JIT, caches
+    const rest = await atRest();
     const b = await burst();
     const goal = await atRate(GOAL_RATE);
     const r = await atRate(Math.min(500, Math.max(10, Math.floor(b.stepsPerSecond / 2))));
@@ -709,6 +725,7 @@ try {
     results.push({
       latency,
       workers: workerCount,
+      rest,
       burst: b,
       goal,
       rate: r,
@@ -796,6 +813,16 @@ if (results.length > 0) {
         [`${x.rate.rate}/s`, x.rate],
       ].map(([load, r]) => `| ${x.latency} ms | ${x.workers} | ${load} | ${stepCostCells(r)} |`),
     ),
+    '',
+    `At rest (${AT_REST_SECONDS} s with no traffic, after the warm-up), CPU per second: ${results
+      .map(
+        (x) =>
+          `${x.latency} ms, ${x.workers} worker(s): ${Object.entries(x.rest)
+            .filter(([name]) => !name.startsWith('bench driver'))
+            .map(([name, ms]) => `${name} ${fmt(ms, 1)} ms`)
+            .join(', ')}`,
+      )
+      .join('; ')} (Postgres' includes any pass of the autovacuum stand-in).`,
     '',
     'CPU during the burst, % of one core (the machine has 200%):',
     '',
