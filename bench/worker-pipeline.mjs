@@ -71,7 +71,7 @@ const env = {
   OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
   ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
   INTERNAL_KEY,
-  WORKER_CONCURRENCY: '32',
+  // WORKER_CONCURRENCY at its default (64 API calls at once per process), as the pipeline bench runs it.
 };
 
 // --- the business API: records when each answer was sent -------------------------------------------------

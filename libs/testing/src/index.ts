@@ -5,3 +5,4 @@ export * from './until';
 export * from './navigation-queues';
 export * from './otlp-collector';
 export * from './routes';
+export * from './api-step';

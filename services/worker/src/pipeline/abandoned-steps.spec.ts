@@ -1,4 +1,4 @@
-import type { ApiCallJob } from '@flowbridge/contracts';
+import { apiStepFixture } from '@flowbridge/testing';
 import type { DataSource } from 'typeorm';
 import type { RpcClients } from '../clients/rpc.clients';
 import type { WorkerConfig } from '../worker.config';
@@ -8,18 +8,7 @@ import type { ContactDrainer, ContactWrite } from './contact-drainer';
 // The unit test of AbandonedSteps: the database, the contact's inbox and the connections RPC are stand-ins
 // recording what it asks of them. Two workers frozen in turn run it for real in test/reliability (F3).
 
-const contact = { workspaceId: 'ws-a', channelId: 'ch-1', waId: '447700900001' };
-const call: ApiCallJob = {
-  version: 1,
-  contact,
-  runId: 'run-1',
-  apiId: 'api-1',
-  key: 'run-1:1',
-  attempt: 1,
-  countedAttempts: 0,
-  startedAt: Date.now(),
-};
-const run = { id: 'run-1', workspaceId: 'ws-a', flowId: 'flow-1', flowVersion: 2 };
+const { contact, call, run } = apiStepFixture();
 // An attempt can take the API's timeout (200 ms here) and a lock's length (300 ms) for its write.
 const config = { WORKER_LOCK_DURATION_MS: 300 } as WorkerConfig;
 

@@ -1,6 +1,7 @@
-import { ApiCallJobName, type ApiCallJob, QueueName } from '@flowbridge/contracts';
+import { ApiCallJobName, QueueName } from '@flowbridge/contracts';
 import type { AttemptResult, RequestEngine } from '@flowbridge/outbound';
 import { Tenancy } from '@flowbridge/platform';
+import { apiStepFixture } from '@flowbridge/testing';
 import type { DataSource } from 'typeorm';
 import type { RpcClients } from '../clients/rpc.clients';
 import type { WorkerConfig } from '../worker.config';
@@ -13,24 +14,8 @@ import type { Outbox } from './outbox.service';
 // The unit test of ApiSteps: its collaborators (the contact's inbox, the request engine, the connections RPC,
 // the outbox) are stand-ins recording what it asks of them. The whole path runs for real in test/worker.test.ts.
 
-const contact = { workspaceId: 'ws-a', channelId: 'ch-1', waId: '447700900001' };
-const call: ApiCallJob = {
-  version: 1,
-  contact,
-  runId: 'run-1',
-  apiId: 'api-1',
-  key: 'run-1:1',
-  attempt: 1,
-  countedAttempts: 0,
-  startedAt: Date.now(),
-};
-const run = {
-  id: 'run-1',
-  workspaceId: 'ws-a',
-  flowId: 'flow-1',
-  flowVersion: 2,
-  variables: { order: 'A-1' },
-};
+const { contact, call, run: step } = apiStepFixture();
+const run = { ...step, variables: { order: 'A-1' } };
 const config = { WORKER_CONCURRENCY: 4, WORKER_LOCK_DURATION_MS: 30_000 } as WorkerConfig;
 const resolved = {
   ok: true,
