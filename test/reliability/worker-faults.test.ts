@@ -118,10 +118,21 @@ describe('reliability: worker faults (services as processes, own Redis and Postg
     await until('the second call (b took the job over)', async () => sys.callsFor(waId) === 2, PATIENT);
     const c = await sys.startWorker();
     await sys.stopProcess(b, 'SIGKILL');
+    const key = sys.business.requests[0].headers['idempotency-key'] as string;
+    // c finds the step stopped twice and waits for an answer in the delayed set, not in one of its call slots.
+    const waiting = await until(
+      'the job waiting in the delayed set',
+      async () => {
+        const found = await apiJob(key);
+        return found.state === 'delayed' ? found.job : null;
+      },
+      PATIENT,
+    );
+    expect(waiting.progress).toEqual({ abandonAfter: expect.any(Number) });
+    expect(sys.sentTexts(waId)).toEqual([]);
     await sys.everyoneAnswered([waId]);
     await new Promise((r) => setTimeout(r, 1000));
     expect(sys.sentTexts(waId)).toEqual(['Failed']);
-    const key = sys.business.requests[0].headers['idempotency-key'] as string;
     // Two deaths: the in-process attempt's (its lease ran out) and its job's (stalled once).
     const { job, state } = await apiJob(key);
     expect(job.data).toMatchObject({ interrupted: 1 });
@@ -136,7 +147,7 @@ describe('reliability: worker faults (services as processes, own Redis and Postg
     expect(sys.callsFor(waId)).toBe(2);
     observe(
       'F3',
-      `Two workers killed in turn during one API step (the in-process attempt's lease ran out, then its job stalled): the step was abandoned, the run took its failure screen once ("Failed" sent once), flowbridge_api_steps_abandoned_total{reason="stalled"} = ${abandoned}`,
+      `Two workers killed in turn during one API step (the in-process attempt's lease ran out, then its job stalled): the third worker waited for an answer with the job in the delayed set (no call slot held), then the step was abandoned, the run took its failure screen once ("Failed" sent once), flowbridge_api_steps_abandoned_total{reason="stalled"} = ${abandoned}`,
       { calls: 2, abandoned },
     );
   }, 120_000);

@@ -2,7 +2,8 @@ import { apiStepFixture } from '@flowbridge/testing';
 import type { DataSource } from 'typeorm';
 import type { RpcClients } from '../clients/rpc.clients';
 import type { WorkerConfig } from '../worker.config';
-import { AbandonedSteps } from './abandoned-steps';
+import { DelayedError } from 'bullmq';
+import { AbandonedSteps, type WaitingJob } from './abandoned-steps';
 import type { ContactDrainer, ContactWrite } from './contact-drainer';
 
 // The unit test of AbandonedSteps: the database, the contact's inbox and the connections RPC are stand-ins
@@ -51,10 +52,29 @@ function setUp(db: DataSource = {} as DataSource) {
   return { steps, writes, drainer };
 }
 
-async function settle(steps: AbandonedSteps) {
-  const began = Date.now();
-  const outcome = await steps.unlessAnswered(call, 'api-run-1-1', new AbortController().signal);
-  return { outcome, waitedMs: Date.now() - began };
+/**
+ * The step's API call job as the worker holds it: its progress, and what it asks of BullMQ. `moved` records the
+ * delays, as the delayed set would.
+ */
+function job(progress: unknown = 0) {
+  const moved: number[] = [];
+  const held = {
+    id: 'api-run-1-1',
+    progress,
+    updateProgress: jest.fn(async (value: unknown) => void (held.progress = value)),
+    moveToDelayed: jest.fn(async (timestamp: number) => void moved.push(timestamp)),
+  };
+  return { held: held as unknown as WaitingJob & { progress: unknown }, moved };
+}
+
+/** One look of the worker at the step: what it came to, or the delay it asked for (DelayedError). */
+async function look(steps: AbandonedSteps, held: WaitingJob) {
+  try {
+    return await steps.unlessAnswered(call, held, 'lock-token');
+  } catch (error) {
+    if (error instanceof DelayedError) return 'delayed';
+    throw error;
+  }
 }
 
 describe('AbandonedSteps: the end of an API step that gets no answer', () => {
@@ -74,13 +94,26 @@ describe('AbandonedSteps: the end of an API step that gets no answer', () => {
     });
   });
 
-  it('a step whose processes stopped twice takes its failure screen once no answer came for as long as an attempt can take', async () => {
+  it('a step whose processes stopped twice waits in the delayed set for as long as an attempt can take, then takes its failure screen', async () => {
     const { db } = database(() => ({ run: true }));
     const { steps, writes } = setUp(db);
-    const { outcome, waitedMs } = await settle(steps);
-    expect(outcome).toBe('abandoned');
-    // The API's timeout and the lock: not before.
-    expect(waitedMs).toBeGreaterThanOrEqual(495);
+    const { held, moved } = job();
+    const began = Date.now();
+    expect(await look(steps, held)).toBe('delayed');
+    // The API's timeout (200 ms) and the lock (300 ms): the job comes back then, and the moment is kept.
+    expect(moved).toHaveLength(1);
+    expect(moved[0] - began).toBeGreaterThanOrEqual(500);
+    expect(moved[0] - Date.now()).toBeLessThanOrEqual(500);
+    expect(held.progress).toEqual({ abandonAfter: moved[0] });
+    expect(writes).toEqual([]);
+
+    // Taken again early (promoted by hand, say): back to the delayed set until the same moment.
+    expect(await look(steps, held)).toBe('delayed');
+    expect(moved).toEqual([moved[0], moved[0]]);
+    expect(writes).toEqual([]);
+
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, moved[0] - Date.now()) + 5));
+    expect(await look(steps, held)).toBe('abandoned');
     expect(writes).toHaveLength(1);
     expect(writes[0].entry?.event).toMatchObject({ response: { error: { code: 'STEP_ABANDONED' } } });
   });
@@ -89,26 +122,29 @@ describe('AbandonedSteps: the end of an API step that gets no answer', () => {
     // The run has moved on at the second read: the process cut off from Redis applied the API's answer.
     const { db, reads } = database((read) => ({ run: read < 2 }));
     const { steps, writes } = setUp(db);
-    expect((await settle(steps)).outcome).toBe('answered');
+    const { held } = job();
+    expect(await look(steps, held)).toBe('delayed');
+    held.progress = { abandonAfter: Date.now() - 1 }; // its grace is over when it is taken again
+    expect(await look(steps, held)).toBe('answered');
     expect(reads()).toBe(2);
     expect(writes).toEqual([]);
   });
 
   it('applies an answer recorded but not yet applied, and does not abandon', async () => {
-    const { db } = database((read) => ({ run: true, recorded: read >= 2 }));
+    const { db } = database(() => ({ run: true, recorded: true }));
     const { steps, writes, drainer } = setUp(db);
-    expect((await settle(steps)).outcome).toBe('answered');
+    const { held } = job({ abandonAfter: Date.now() - 1 });
+    expect(await look(steps, held)).toBe('answered');
     expect(drainer.drain).toHaveBeenCalledWith(contact);
     expect(writes).toEqual([]);
   });
 
-  it('ends its wait at shutdown with an AbortError, abandoning nothing', async () => {
+  it('without its lock token the job is not delayed, and nothing is abandoned', async () => {
     const { db } = database(() => ({ run: true }));
     const { steps, writes } = setUp(db);
-    const shutdown = new AbortController();
-    const waiting = steps.unlessAnswered(call, 'api-run-1-1', shutdown.signal);
-    setTimeout(() => shutdown.abort(), 50);
-    await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
+    const { held, moved } = job();
+    await expect(steps.unlessAnswered(call, held)).rejects.toThrow(/lock token/);
+    expect(moved).toEqual([]);
     expect(writes).toEqual([]);
   });
 });

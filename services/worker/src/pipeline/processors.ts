@@ -28,7 +28,7 @@ import {
   type OnApplicationBootstrap,
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
-import { DelayedError, type Job, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { RpcUnavailableError } from '../clients/rpc.clients';
 import { FormExchanges } from '../forms/form-exchanges';
@@ -47,8 +47,6 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
   private readonly workers: Worker[] = [];
   private apiCallEvents?: QueueEvents;
   private stopping = false;
-  /** Aborted at shutdown: ends the waits that would hold it up (a step about to be abandoned). */
-  private readonly shutdown = new AbortController();
   private readonly auth: JobAuth;
   /** Postgres, Redis or a service down: the job waits for it, however long, without spending its attempts. */
   private readonly parking = new UnavailabilityParking(
@@ -218,13 +216,11 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
     }
     const began = performance.now();
     const interruptions = (data.interrupted ?? 0) + job.stalledCounter;
-    const outcome = await this.parking
-      .run(job, token, () =>
-        interruptions > 1
-          ? this.abandoned.unlessAnswered(data, job.id!, this.shutdown.signal)
-          : this.apiSteps.attempt(data).then(() => 'attempted' as const),
-      )
-      .catch((error: unknown) => this.handBackAtShutdown(job, token, error));
+    const outcome = await this.parking.run(job, token, () =>
+      interruptions > 1
+        ? this.abandoned.unlessAnswered(data, job, token)
+        : this.apiSteps.attempt(data).then(() => 'attempted' as const),
+    );
     this.logger.log(
       {
         jobId: job.id,
@@ -236,14 +232,6 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
       },
       'API call job done',
     );
-  }
-
-  /** A job whose wait shutdown cut short goes back to the queue, for another worker, as it was. */
-  private async handBackAtShutdown(job: Job, token: string | undefined, error: unknown): Promise<never> {
-    if (!this.shutdown.signal.aborted || !(error instanceof Error) || error.name !== 'AbortError' || !token)
-      throw error;
-    await job.moveToDelayed(Date.now(), token);
-    throw new DelayedError('handed back at shutdown');
   }
 
   /**
@@ -277,7 +265,6 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
   // Before the database and Redis clients close (their hooks run later): in-flight jobs still need them.
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    this.shutdown.abort();
     const budget = this.redis.status === 'ready' ? this.config.SHUTDOWN_TIMEOUT_MS - 2000 : 0;
     const closed = await settleWithin(
       Promise.all([
