@@ -1,8 +1,8 @@
 import { apiStepFixture } from '@flowbridge/testing';
+import { DelayedError } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import type { RpcClients } from '../clients/rpc.clients';
 import type { WorkerConfig } from '../worker.config';
-import { DelayedError } from 'bullmq';
 import { AbandonedSteps, type WaitingJob } from './abandoned-steps';
 import type { ContactDrainer, ContactWrite } from './contact-drainer';
 

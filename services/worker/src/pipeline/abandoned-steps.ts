@@ -1,8 +1,8 @@
 import { type ApiCallJob, OutboundErrorCode } from '@flowbridge/contracts';
 import { Tenancy } from '@flowbridge/platform';
 import { Injectable, Logger } from '@nestjs/common';
-import { DelayedError, type Job } from 'bullmq';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { DelayedError, type Job } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { RpcClients } from '../clients/rpc.clients';
 import { WorkerConfig } from '../worker.config';
