@@ -10,6 +10,7 @@ import {
 import { type FlowDocument, pageExampleFlow, pageExampleForm } from '@flowbridge/flow-engine';
 import {
   ApiKeysService,
+  EVENTS_CLIENT,
   openRpcMessage,
   rpcClientOptions,
   TEST_INTERNAL_KEY,
@@ -23,7 +24,6 @@ import { firstValueFrom } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { type ConnectionsHarness, startConnections } from './connections-app';
 import { type FlowDefinitionHarness, startFlowDefinition } from './flow-definition-app';
-import { EVENTS_CLIENT } from '../services/flow-definition/src/publishing/flow-events';
 import { MESSAGING_CLIENT } from '../services/flow-definition/src/publishing/forms.client';
 import { RunsService } from '../services/flow-definition/src/runs/runs.service';
 import { CONNECTIONS_CLIENT } from '../services/flow-definition/src/validation/connections.client';

@@ -1,5 +1,12 @@
 import { OutboundModule, type RequestEngineOptions } from '@flowbridge/outbound';
-import { internalKeyOf, PlatformModule, rpcClientOptions, type OpenApiInfo } from '@flowbridge/platform';
+import {
+  EVENTS_CLIENT,
+  HintEmitter,
+  internalKeyOf,
+  PlatformModule,
+  rpcClientOptions,
+  type OpenApiInfo,
+} from '@flowbridge/platform';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ClientsModule } from '@nestjs/microservices';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -11,7 +18,7 @@ import { ConnectionEntity } from './connections/connection.entity';
 import { ConnectionsController } from './connections/connections.controller';
 import { ConnectionsService } from './connections/connections.service';
 import { ConnectionsConfig } from './connections.config';
-import { ChangeEvents, EVENTS_CLIENT } from './events/change-events';
+import { ChangeEvents } from './events/change-events';
 import { CONNECTIONS_SCHEMA } from './migrations';
 import { ProbeController } from './probe/probe.controller';
 import { ProbeService } from './probe/probe.service';
@@ -65,6 +72,7 @@ export class ConnectionsAppModule {
         ApisService,
         ResolveService,
         SecretsService,
+        HintEmitter,
         ChangeEvents,
         ProbeService,
         CheckApisService,

@@ -3,6 +3,8 @@ import { flowBundleJsonSchema } from './flows/flow-bundle-schema';
 import { FlowBundles } from './flows/flow-bundles';
 import { FlowBundlesController } from './flows/flow-bundles.controller';
 import {
+  EVENTS_CLIENT,
+  HintEmitter,
   internalKeyOf,
   PlatformModule,
   rpcClientOptions,
@@ -18,7 +20,7 @@ import { FlowEntity } from './flows/flow.entity';
 import { FlowsController } from './flows/flows.controller';
 import { FlowsService } from './flows/flows.service';
 import { FLOW_DEFINITION_SCHEMA } from './migrations';
-import { EVENTS_CLIENT, FlowEvents } from './publishing/flow-events';
+import { FlowEvents } from './publishing/flow-events';
 import { FlowVersionEntity } from './publishing/flow-version.entity';
 import { FormsClient, MESSAGING_CLIENT } from './publishing/forms.client';
 import { PublishService } from './publishing/publish.service';
@@ -80,6 +82,7 @@ export class FlowDefinitionAppModule {
         ConnectionsClient,
         FlowBundles,
         FormsClient,
+        HintEmitter,
         FlowEvents,
         TriggerProducer,
       ],

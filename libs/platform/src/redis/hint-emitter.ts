@@ -1,26 +1,37 @@
-import { Logger } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { ClientProxy } from '@nestjs/microservices';
 import type { Redis } from 'ioredis';
 import { firstValueFrom, timeout } from 'rxjs';
 import { moveGenerationOn } from './cache-generation';
 import { connectEarly } from './connect-early';
+import { REDIS } from './redis.module';
+
+/** The Redis-transport client a service's hints go out on (ClientsModule, under this name). */
+export const EVENTS_CLIENT = Symbol('EVENTS_CLIENT');
 
 /**
  * Signals a change to what other services cache: the change's generation moves on in Redis (what readers
  * check), then a hint goes out over the Redis transport. A hint only: pub/sub may lose it, so receivers also
  * cache with a short TTL, and it never fails the request that caused it. Shutdown waits for hints in flight.
  */
-export class HintEmitter {
+@Injectable()
+export class HintEmitter implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(HintEmitter.name);
   private readonly pending = new Set<Promise<void>>();
 
   constructor(
-    private readonly client: ClientProxy,
-    private readonly redis: Redis,
+    @Inject(EVENTS_CLIENT) private readonly client: ClientProxy,
+    @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
   /** At start-up (see connectEarly). */
-  connect(): void {
+  onApplicationBootstrap(): void {
     connectEarly(this.client, this.logger);
   }
 
@@ -46,7 +57,7 @@ export class HintEmitter {
     void sent.finally(() => this.pending.delete(sent));
   }
 
-  async close(): Promise<void> {
+  async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled([...this.pending]);
     await this.client.close();
   }

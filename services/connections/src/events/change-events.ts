@@ -1,10 +1,6 @@
 import { type ConnectionChangedEvent, connectionsGenerationKey, EventPattern } from '@flowbridge/contracts';
-import { HintEmitter, PlatformConfig, REDIS } from '@flowbridge/platform';
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { ClientProxy } from '@nestjs/microservices';
-import type { Redis } from 'ioredis';
-
-export const EVENTS_CLIENT = Symbol('EVENTS_CLIENT');
+import { HintEmitter, PlatformConfig } from '@flowbridge/platform';
+import { Injectable } from '@nestjs/common';
 
 /**
  * A workspace's connection or API changed. Before the admin gets the answer, the workspace's connections
@@ -12,20 +8,11 @@ export const EVENTS_CLIENT = Symbol('EVENTS_CLIENT');
  * `connection.changed` follows as a hint (see HintEmitter).
  */
 @Injectable()
-export class ChangeEvents implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly hints: HintEmitter;
-
+export class ChangeEvents {
   constructor(
-    @Inject(EVENTS_CLIENT) client: ClientProxy,
-    @Inject(REDIS) redis: Redis,
+    private readonly hints: HintEmitter,
     private readonly config: PlatformConfig,
-  ) {
-    this.hints = new HintEmitter(client, redis);
-  }
-
-  onApplicationBootstrap(): void {
-    this.hints.connect();
-  }
+  ) {}
 
   async publish(event: Omit<ConnectionChangedEvent, 'at'>): Promise<void> {
     await this.hints.changed(
@@ -34,9 +21,5 @@ export class ChangeEvents implements OnApplicationBootstrap, OnApplicationShutdo
       { ...event, at: new Date().toISOString() },
       { connectionId: event.connectionId },
     );
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.hints.close();
   }
 }

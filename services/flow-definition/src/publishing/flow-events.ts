@@ -1,31 +1,18 @@
 import { EventPattern, type FlowPublishedEvent, flowsGenerationKey } from '@flowbridge/contracts';
-import { HintEmitter, PlatformConfig, REDIS } from '@flowbridge/platform';
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { ClientProxy } from '@nestjs/microservices';
-import type { Redis } from 'ioredis';
-
-export const EVENTS_CLIENT = Symbol('EVENTS_CLIENT');
+import { HintEmitter, PlatformConfig } from '@flowbridge/platform';
+import { Injectable } from '@nestjs/common';
 
 /**
  * A workspace's active flows changed. Before the admin gets the answer, the workspace's flows generation in
  * Redis moves on (workers check it before using their cached triggers, so the next message sees the change);
- * `flow.published` follows as a hint.
+ * `flow.published` follows as a hint (see HintEmitter).
  */
 @Injectable()
-export class FlowEvents implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly hints: HintEmitter;
-
+export class FlowEvents {
   constructor(
-    @Inject(EVENTS_CLIENT) client: ClientProxy,
-    @Inject(REDIS) redis: Redis,
+    private readonly hints: HintEmitter,
     private readonly config: PlatformConfig,
-  ) {
-    this.hints = new HintEmitter(client, redis);
-  }
-
-  onApplicationBootstrap(): void {
-    this.hints.connect();
-  }
+  ) {}
 
   async publish(event: Omit<FlowPublishedEvent, 'at'>): Promise<void> {
     await this.hints.changed(
@@ -34,9 +21,5 @@ export class FlowEvents implements OnApplicationBootstrap, OnApplicationShutdown
       { ...event, at: new Date().toISOString() },
       { flowId: event.flowId },
     );
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.hints.close();
   }
 }
