@@ -173,8 +173,18 @@ describe('reliability: worker faults (services as processes, own Redis and Postg
       a.kill('SIGCONT');
       await until('the job stalled', async () => (await apiJob(key)).job.stalledCounter === 1, PATIENT);
       const frozenAt = Date.now();
-      // Long enough for a to take the job (it is the only worker running) and, before this fix, abandon it.
-      await until('the job taken over', async () => (await apiJob(key)).state === 'active', PATIENT);
+      // a (the only worker running) takes the job, finds the step stopped twice and puts it in the delayed set
+      // to wait for an answer; a moment more, in which it would have been abandoned before the waiting was added.
+      await until(
+        'the job taken over, waiting for an answer',
+        async () => {
+          const { job, state } = await apiJob(key);
+          return (
+            state === 'delayed' && (job.progress as { abandonAfter?: number }).abandonAfter !== undefined
+          );
+        },
+        PATIENT,
+      );
       await new Promise((r) => setTimeout(r, 2000));
       takenOver = Date.now() - frozenAt;
     } finally {
@@ -183,7 +193,8 @@ describe('reliability: worker faults (services as processes, own Redis and Postg
     }
     for (const res of held.splice(0)) sendJson(res, 200, { status: 'shipped' });
     await sys.everyoneAnswered([waId]);
-    // The waiting job ends once it finds the answer (its grace: the API's 20 s timeout and the 2 s lock).
+    // The waiting job comes back when its grace is over (the API's 20 s timeout and the 2 s lock), finds the
+    // answer and ends.
     await until('the job done', async () => (await apiJob(key)).state === 'completed', PATIENT);
     await new Promise((r) => setTimeout(r, 1000));
     expect(sys.sentTexts(waId)).toEqual(['Your order is shipped']);
