@@ -1,4 +1,4 @@
-import { exactReference, lookupPath, TemplateError, TemplateRenderer } from './templates';
+import { exactReference, lookupPath, RENDER_LIMIT_MS, TemplateError, TemplateRenderer } from './templates';
 import { templateReads } from './reads';
 
 describe('TemplateRenderer', () => {
@@ -31,6 +31,29 @@ describe('TemplateRenderer', () => {
 
   it('refuses templates beyond the size bound', () => {
     expect(() => renderer.render(`{{a}}${'x'.repeat(20_000)}`, vars)).toThrow(TemplateError);
+  });
+
+  /** Liquid reads the wall clock through `performance.now()`: each read here is `stepMs` later than the last. */
+  function withClockJumping<T>(stepMs: number, work: () => T): T {
+    const now = jest.spyOn(performance, 'now');
+    let clock = 1_000_000;
+    now.mockImplementation(() => (clock += stepMs));
+    try {
+      return work();
+    } finally {
+      now.mockRestore();
+    }
+  }
+
+  it('a render paused for a while (GC, a busy machine) still renders; only a runaway one is stopped', () => {
+    const template = 'Hi {{ name | default: "there" }}! Send your order number.';
+    // 60 ms between Liquid's clock reads: past the old 50 ms limit, far inside RENDER_LIMIT_MS.
+    expect(withClockJumping(60, () => new TemplateRenderer().render(template, vars))).toBe(
+      'Hi Ana! Send your order number.',
+    );
+    expect(() =>
+      withClockJumping(RENDER_LIMIT_MS + 1, () => new TemplateRenderer().render(template, vars)),
+    ).toThrow(/limit exceeded/);
   });
 });
 

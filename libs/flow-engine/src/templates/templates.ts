@@ -45,6 +45,12 @@ const SAFE_FILTERS = new Set([
 
 const MAX_TEMPLATE_LENGTH = 10_000;
 const CACHE_SIZE = 2_000;
+/**
+ * Liquid's render time limit, in wall-clock ms. With no tags (so no loops), a size limit and a memory limit, a
+ * render is bounded already; this only stops one that runs away. It was 50 ms: a short render caught by a GC
+ * pause or a busy machine's scheduler passed that, and the contact's run ended with TEMPLATE_ERROR.
+ */
+export const RENDER_LIMIT_MS = 1000;
 
 function sandboxedEngine(outputEscape?: (value: unknown) => string): Liquid {
   const engine = new Liquid({
@@ -52,7 +58,7 @@ function sandboxedEngine(outputEscape?: (value: unknown) => string): Liquid {
     strictFilters: true,
     strictVariables: false,
     parseLimit: MAX_TEMPLATE_LENGTH,
-    renderLimit: 50,
+    renderLimit: RENDER_LIMIT_MS,
     memoryLimit: 1_000_000,
     cache: false,
     relativeReference: false,
