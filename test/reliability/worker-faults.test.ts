@@ -46,6 +46,19 @@ describe('reliability: worker faults (services as processes, own Redis and Postg
     }
   }
 
+  /** The step's job once a worker has put it in the delayed set to wait for an answer (AbandonedSteps). */
+  function waitingForAnswer(idempotencyKey: string) {
+    return until(
+      'the job waiting for an answer in the delayed set',
+      async () => {
+        const { job, state } = await apiJob(idempotencyKey);
+        const waits = (job.progress as { abandonAfter?: number } | null)?.abandonAfter !== undefined;
+        return state === 'delayed' && waits ? job : null;
+      },
+      PATIENT,
+    );
+  }
+
   it('[F1] SIGKILL of the worker during the API call: another worker re-runs it once (its lease ran out), same Idempotency-Key, one success', async () => {
     const first = await oneWorker();
     const waId = sys.newContact();
@@ -120,14 +133,7 @@ describe('reliability: worker faults (services as processes, own Redis and Postg
     await sys.stopProcess(b, 'SIGKILL');
     const key = sys.business.requests[0].headers['idempotency-key'] as string;
     // c finds the step stopped twice and waits for an answer in the delayed set, not in one of its call slots.
-    const waiting = await until(
-      'the job waiting in the delayed set',
-      async () => {
-        const found = await apiJob(key);
-        return found.state === 'delayed' ? found.job : null;
-      },
-      PATIENT,
-    );
+    const waiting = await waitingForAnswer(key);
     expect(waiting.progress).toEqual({ abandonAfter: expect.any(Number) });
     expect(sys.sentTexts(waId)).toEqual([]);
     await sys.everyoneAnswered([waId]);
@@ -175,16 +181,7 @@ describe('reliability: worker faults (services as processes, own Redis and Postg
       const frozenAt = Date.now();
       // a (the only worker running) takes the job, finds the step stopped twice and puts it in the delayed set
       // to wait for an answer; a moment more, in which it would have been abandoned before the waiting was added.
-      await until(
-        'the job taken over, waiting for an answer',
-        async () => {
-          const { job, state } = await apiJob(key);
-          return (
-            state === 'delayed' && (job.progress as { abandonAfter?: number }).abandonAfter !== undefined
-          );
-        },
-        PATIENT,
-      );
+      await waitingForAnswer(key);
       await new Promise((r) => setTimeout(r, 2000));
       takenOver = Date.now() - frozenAt;
     } finally {
