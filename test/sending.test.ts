@@ -418,7 +418,8 @@ describe('whatsapp-messaging: navigations to Cloud API messages, against the san
       `SELECT wa_message_id FROM whatsapp_messaging.messages WHERE navigation_id = $1`,
       [event.navigationId],
     );
-    // What a crash between Meta's answer and its recording leaves behind.
+    // What a crash between Meta's answer and its recording leaves behind, and what a Postgres crash that lost
+    // the "sent" mark (committed without waiting for the disk) leaves behind.
     await sql(
       `UPDATE whatsapp_messaging.messages SET send_state = 'sending', wa_message_id = NULL, sending_since = now()
         WHERE navigation_id = $1`,

@@ -277,13 +277,20 @@ export class SendQueue {
     });
   }
 
+  /**
+   * Commits without waiting for the WAL to reach the disk. A mark that a Postgres crash loses leaves its row
+   * `sending`, as a process that stopped between the Graph POST and the mark does: the send is in doubt, and
+   * its status webhook (recorded durably) settles it before it is ever sent again. Any later durable commit
+   * (the contact's next claim) carries the mark to disk with it, so a lost mark is always the newest.
+   */
   private async markAllSent(items: Array<{ id: string; waMessageId: string }>): Promise<boolean[]> {
     // An UPDATE answers [rows, count] through TypeORM.
     const [rows] = await this.db.query<[Array<{ id: string; more: boolean }>, number]>(
-      prepared(`UPDATE whatsapp_messaging.messages m
+      prepared(`WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
+       UPDATE whatsapp_messaging.messages m
           SET send_state = 'sent', wa_message_id = s.wa_message_id, sent_at = now(), sending_since = NULL,
               error = NULL
-         FROM unnest($1::bigint[], $2::text[]) AS s(id, wa_message_id)
+         FROM unnest($1::bigint[], $2::text[]) AS s(id, wa_message_id), relaxed
         WHERE m.id = s.id
         RETURNING m.id, EXISTS (
           SELECT 1 FROM whatsapp_messaging.messages q
