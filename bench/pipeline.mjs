@@ -102,7 +102,18 @@ const sandbox = await startSandbox({
   onAccepted: (entry) => receivedAt.set(entry.waId, Date.now()),
   // A Cloud API that takes its time answering (Meta's is ~100-300 ms): BENCH_CLOUD_API_LATENCY_MS=200.
   latencyMs: Number(process.env.BENCH_CLOUD_API_LATENCY_MS ?? 0),
+  // The statuses Meta posts for each message (all three by default); BENCH_STATUSES=none measures their share.
+  statuses: statusesOf(process.env.BENCH_STATUSES),
 });
+
+/** BENCH_STATUSES: the delivery statuses the sandbox posts per message, comma-separated, or `none`. */
+function statusesOf(setting = 'sent,delivered,read') {
+  if (setting === 'none') return [];
+  const statuses = setting.split(',').map((s) => s.trim());
+  const wrong = statuses.find((s) => !['sent', 'delivered', 'read'].includes(s));
+  if (wrong) throw new Error(`BENCH_STATUSES: "${wrong}" is not sent, delivered or read (or none)`);
+  return statuses;
+}
 
 // BENCH_TRACE=1: the services send their spans to the bench, which shows where each open-loop step's time goes.
 const traceSink = process.env.BENCH_TRACE ? await startTraceSink() : undefined;
@@ -773,7 +784,7 @@ if (results.length > 0) {
   const lines = [
     `Pipeline: signed webhook → trigger → worker → business API → navigation → messaging → sandbox (Cloud API).`,
     `Commit ${COMMIT}.`,
-    `${date}, ${cpus().length} cores; ${CONTACTS} contacts per burst, ${SECONDS} s at the fixed rate; 16 trigger and 16 navigation partitions; the Cloud API answers in ${sandbox.options.latencyMs ?? 0} ms.`,
+    `${date}, ${cpus().length} cores; ${CONTACTS} contacts per burst, ${SECONDS} s at the fixed rate; 16 trigger and 16 navigation partitions; the Cloud API answers in ${sandbox.options.latencyMs ?? 0} ms and posts ${sandbox.statuses.length > 0 ? `${sandbox.statuses.join(', ')} for each message (one webhook a number every 100 ms)` : 'no statuses (BENCH_STATUSES=none)'}.`,
     process.env.BENCH_AUTOVACUUM === '0'
       ? "Postgres without autovacuum (BENCH_AUTOVACUUM=0, this machine's setting): no statistics, no dead rows cleaned."
       : `Postgres with autovacuum's stand-in (this machine runs without it): every 10 s, each table autovacuum's own thresholds say is due is vacuumed or analyzed; ${autovacuumDone.vacuums} vacuums, ${autovacuumDone.analyzes} analyzes.`,
