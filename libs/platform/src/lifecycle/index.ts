@@ -1,2 +1,3 @@
 export * from './shutdown-state';
 export * from './bounded';
+export * from './periodic';

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Tenancy } from '../database/tenancy';
+import { Periodic } from '../lifecycle/periodic';
 
 const CHECK_EVERY_MS = 5000;
 /** Writes Redis acknowledged shortly before it was last seen may be what a crash lost (AOF everysec: ≤ ~2 s). */
@@ -26,9 +27,14 @@ export function redisEpochsTableSql(schema: string): string {
  */
 export class RedisEpochWatcher {
   private readonly logger = new Logger(RedisEpochWatcher.name);
-  private timer?: NodeJS.Timeout;
   private current?: string;
-  private running?: Promise<void>;
+  /** One check at a time; a failed one is tried again at the next tick (Redis or Postgres may be down). */
+  private readonly checks = new Periodic(
+    // Across workspaces: what Redis lost belongs to all of them.
+    () => Tenancy.acrossWorkspaces(() => this.checkOnce()),
+    CHECK_EVERY_MS,
+    (err) => this.logger.warn({ err }, 'Redis epoch check failed; retrying'),
+  );
 
   constructor(
     private readonly db: DataSource,
@@ -38,28 +44,21 @@ export class RedisEpochWatcher {
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.check(), CHECK_EVERY_MS);
-    this.timer.unref();
+    this.checks.start();
     this.redis.on('ready', this.onReady);
     void this.check();
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.checks.stop();
     this.redis.off('ready', this.onReady);
   }
 
   private readonly onReady = () => void this.check();
 
-  /**
-   * One check at a time; failures are retried on the next tick (Redis or Postgres may be down). Across
-   * workspaces: what Redis lost belongs to all of them.
-   */
+  /** Checks now, or joins the check in progress. */
   check(): Promise<void> {
-    this.running ??= Tenancy.acrossWorkspaces(() => this.checkOnce())
-      .catch((err: unknown) => this.logger.warn({ err }, 'Redis epoch check failed; retrying'))
-      .finally(() => (this.running = undefined));
-    return this.running;
+    return this.checks.runNow();
   }
 
   private async checkOnce(): Promise<void> {

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { JsonValue, TriggerEventV1 } from '@flowbridge/contracts';
 import { acceptsApiTrigger } from '@flowbridge/flow-engine';
-import { AppError, REDIS, RedisEpochWatcher, Tenancy, TriggerProducer } from '@flowbridge/platform';
+import { AppError, Periodic, REDIS, RedisEpochWatcher, Tenancy, TriggerProducer } from '@flowbridge/platform';
 import {
   Inject,
   Injectable,
@@ -29,7 +29,11 @@ const PRUNE_EVERY_MS = 10 * 60_000;
 export class RunsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RunsService.name);
   private readonly epochs: RedisEpochWatcher;
-  private pruner?: NodeJS.Timeout;
+  private readonly pruner = new Periodic(
+    () => this.prune(),
+    PRUNE_EVERY_MS,
+    (err) => this.logger.warn({ err }, 'pruning recorded API triggers failed; retrying'),
+  );
 
   constructor(
     private readonly flows: FlowsService,
@@ -113,20 +117,19 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
 
   onApplicationBootstrap(): void {
     this.epochs.start();
-    this.pruner = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
-    this.pruner.unref();
+    this.pruner.start();
   }
 
   onApplicationShutdown(): void {
     this.epochs.stop();
-    clearInterval(this.pruner);
+    this.pruner.stop();
   }
 
   /** Rows past any replay window (a day; a Redis restart replays the last minutes) go, in every workspace. */
   private async prune(): Promise<void> {
     await Tenancy.acrossWorkspaces(() =>
       this.db.query(`DELETE FROM flow_definition.api_triggers WHERE created_at < now() - interval '1 day'`),
-    ).catch((err: unknown) => this.logger.warn({ err }, 'pruning recorded API triggers failed; retrying'));
+    );
   }
 }
 

@@ -9,6 +9,7 @@ import {
   endSpan,
   metricOnce,
   noUseCaseFor,
+  Periodic,
   REDIS,
   redisOptionsFromUrl,
   settleWithin,
@@ -54,7 +55,11 @@ const SWEEP_EVERY_MS = 10_000;
 export class NavigationConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(NavigationConsumer.name);
   private readonly workers: Worker[] = [];
-  private sweeper?: NodeJS.Timeout;
+  private readonly sweeper = new Periodic(
+    () => this.sweep(),
+    SWEEP_EVERY_MS,
+    (err) => this.logger.warn({ err }, 'overdue send sweep failed; retrying'),
+  );
   private stopping = false;
   /** Stored on every job this replica processes (`processedBy`), so an operator can tell replicas apart. */
   readonly name = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -98,8 +103,7 @@ export class NavigationConsumer implements OnApplicationBootstrap, BeforeApplica
       });
       worker.run().catch((err: unknown) => this.logger.error({ err, queue: name }, 'queue consumer stopped'));
     }
-    this.sweeper = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
-    this.sweeper.unref();
+    this.sweeper.start();
   }
 
   /** A navigation partition's job, by name, to its use-case. */
@@ -172,18 +176,14 @@ export class NavigationConsumer implements OnApplicationBootstrap, BeforeApplica
 
   /** Contacts whose rows are overdue (the process that would have sent them stopped): drained here. */
   async sweep(): Promise<void> {
-    try {
-      for (const recipient of await this.lane.overdue()) this.scheduler.kick(recipient);
-    } catch (err) {
-      this.logger.warn({ err }, 'overdue send sweep failed; retrying');
-    }
+    for (const recipient of await this.lane.overdue()) this.scheduler.kick(recipient);
   }
 
   /** Stops taking jobs; those in flight finish within the budget, or another replica takes them over. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     this.lane.stopping = true;
-    clearInterval(this.sweeper);
+    this.sweeper.stop();
     const budget = this.redis.status === 'ready' ? this.config.SHUTDOWN_TIMEOUT_MS - 2000 : 0;
     const closed = await settleWithin(
       Promise.all([...this.workers.map((w) => w.close()), this.scheduler.stop()]),

@@ -1,6 +1,6 @@
 import { navigationQueue, QueueName, triggerQueue } from '@flowbridge/contracts';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import { metricOnce, redisOptionsFromUrl, settleWithin } from '@flowbridge/platform';
+import { metricOnce, Periodic, redisOptionsFromUrl, settleWithin } from '@flowbridge/platform';
 import {
   Injectable,
   type NestMiddleware,
@@ -75,7 +75,7 @@ export class QueueMonitor implements OnApplicationBootstrap, OnApplicationShutdo
   reportsQueueDepth = false;
   private readonly replica = randomUUID();
   private readonly leaseKey: string;
-  private renewal?: NodeJS.Timeout;
+  private renewal?: Periodic;
 
   constructor(private readonly config: WorkerConfig) {
     this.leaseKey = `${config.QUEUE_PREFIX}:queue-metrics:lease`;
@@ -110,8 +110,13 @@ export class QueueMonitor implements OnApplicationBootstrap, OnApplicationShutdo
 
   async onApplicationBootstrap(): Promise<void> {
     await this.claim();
-    this.renewal = setInterval(() => void this.claim(), this.config.QUEUE_METRICS_LEASE_MS / 3);
-    this.renewal.unref();
+    // A failed claim reports nothing (claim), so there is no error to report here.
+    this.renewal = new Periodic(
+      () => this.claim(),
+      this.config.QUEUE_METRICS_LEASE_MS / 3,
+      () => undefined,
+    );
+    this.renewal.start();
   }
 
   /** Takes or keeps the lease; Redis away: reports nothing until it answers again (another may hold it). */
@@ -123,7 +128,7 @@ export class QueueMonitor implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.renewal);
+    this.renewal?.stop();
     watched.delete(this);
     // Handed over at once rather than when the lease runs out.
     if (this.reportsQueueDepth)

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { Tenancy } from '@flowbridge/platform';
+import { Periodic, Tenancy } from '@flowbridge/platform';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { WorkerConfig } from '../worker.config';
@@ -15,7 +15,7 @@ const BATCH = 200;
 @Injectable()
 export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ExpirySweeper.name);
-  private timer?: NodeJS.Timeout;
+  private periodic?: Periodic;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -49,13 +49,15 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutd
 
   onApplicationBootstrap(): void {
     const every = Math.min(60_000, Math.max(1000, Math.floor(this.config.RUN_IDLE_TIMEOUT_MS / 2)));
-    this.timer = setInterval(() => {
-      this.sweep().catch((err: unknown) => this.logger.warn({ err }, 'expiry sweep failed; retrying'));
-    }, every);
-    this.timer.unref();
+    this.periodic = new Periodic(
+      () => this.sweep(),
+      every,
+      (err) => this.logger.warn({ err }, 'expiry sweep failed; retrying'),
+    );
+    this.periodic.start();
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.periodic?.stop();
   }
 }

@@ -1,6 +1,7 @@
 import {
   internalKeyOf,
   JobAuth,
+  Periodic,
   prepared,
   ProducerQueues,
   REDIS,
@@ -86,7 +87,11 @@ function payloadOf(row: Unsent): object {
 export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(Outbox.name);
   private readonly queues: ProducerQueues;
-  private sweeper?: NodeJS.Timeout;
+  private readonly sweeper = new Periodic(
+    () => this.sweep(),
+    SWEEP_EVERY_MS,
+    (err) => this.logger.warn({ err }, 'outbox sweep failed; retrying'),
+  );
 
   private readonly epochs: RedisEpochWatcher;
   private readonly auth: JobAuth;
@@ -245,15 +250,12 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   onApplicationBootstrap(): void {
-    this.sweeper = setInterval(() => {
-      this.sweep().catch((err: unknown) => this.logger.warn({ err }, 'outbox sweep failed; retrying'));
-    }, SWEEP_EVERY_MS);
-    this.sweeper.unref();
+    this.sweeper.start();
     this.epochs.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.sweeper);
+    this.sweeper.stop();
     this.epochs.stop();
     // Rows not sent yet stay in the outbox for the next process's sweep.
     await this.queues.close();

@@ -1,4 +1,4 @@
-import { Tenancy } from '@flowbridge/platform';
+import { Periodic, Tenancy } from '@flowbridge/platform';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -21,7 +21,11 @@ const BATCH = 100;
 @Injectable()
 export class PendingSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(PendingSweeper.name);
-  private timer?: NodeJS.Timeout;
+  private readonly periodic = new Periodic(
+    () => this.sweep(),
+    SWEEP_EVERY_MS,
+    (err) => this.logger.warn({ err }, 'pending sweep failed; retrying'),
+  );
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -51,13 +55,10 @@ export class PendingSweeper implements OnApplicationBootstrap, OnApplicationShut
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.sweep().catch((err: unknown) => this.logger.warn({ err }, 'pending sweep failed; retrying'));
-    }, SWEEP_EVERY_MS);
-    this.timer.unref();
+    this.periodic.start();
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.periodic.stop();
   }
 }
