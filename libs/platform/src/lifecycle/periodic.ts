@@ -24,7 +24,7 @@ export class Periodic {
   /** Runs the task now, unless a run is in progress: then the promise of that run. Never rejects. */
   runNow(): Promise<void> {
     this.running ??= Promise.resolve()
-      .then(this.task)
+      .then(() => this.task())
       .then(() => undefined, this.onError)
       .finally(() => (this.running = undefined));
     return this.running;
