@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import pg from 'pg';
+import { DataSource } from 'typeorm';
 import { SecretBox } from '@flowbridge/platform';
 import { testDatabaseServerUrl, until } from '@flowbridge/testing';
 import { WebhookChannels } from '../services/whatsapp-messaging/src/webhooks/webhook-channels';
@@ -373,6 +374,31 @@ describe('whatsapp-messaging: channels and webhook ingestion (real Postgres and 
         value(before, 'flowbridge_webhook_batch_size_count');
       expect(written).toBe(61);
       expect(transactions).toBeLessThan(written);
+    });
+
+    it('[issue 18] webhooks have connections of their own: accepted while the send lane and the API hold every other one', async () => {
+      const warm = textMessage('447700920101', 'before the pool is taken');
+      expect((await post(JSON.stringify(webhookBody(number, { messages: [warm] })))).status).toBe(200);
+      const shared = svc.app.get(DataSource);
+      const runners = Array.from({ length: shared.options.poolSize! }, () => shared.createQueryRunner());
+      await Promise.all(runners.map((runner) => runner.connect()));
+      try {
+        const message = textMessage('447700920102', 'while the pool is taken');
+        const answer = await post(JSON.stringify(webhookBody(number, { messages: [message] })));
+        expect(answer.status).toBe(200);
+        expect(answer.body).toEqual({ messages: 1, duplicates: 0, statuses: 0 });
+        expect(await triggersOf([message.id as string])).toHaveLength(1);
+      } finally {
+        await Promise.all(runners.map((runner) => runner.release()));
+      }
+      // Named for operators: pg_stat_activity shows which pool a connection belongs to.
+      const [{ pools }] = await shared.query<Array<{ pools: string[] }>>(
+        `SELECT array_agg(DISTINCT application_name ORDER BY application_name) AS pools
+           FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'flowbridge-%'`,
+      );
+      expect(pools).toEqual(
+        expect.arrayContaining(['flowbridge-whatsapp-messaging', 'flowbridge-whatsapp-messaging-webhooks']),
+      );
     });
 
     it('[D8] a webhook for an unknown number is acknowledged and ignored; a number is routed to its own workspace only', async () => {

@@ -9,8 +9,8 @@ import type { DestinationStream } from 'pino';
 import { register } from 'prom-client';
 import { ApiKeyEntity, AuthModule } from './auth';
 import { PlatformConfig } from './config';
-import { DataSource, type DataSourceOptions } from 'typeorm';
-import { dataSourceOptions, prepareMarkedStatements, scopeConnections } from './database';
+import type { DataSourceOptions } from 'typeorm';
+import { dataSourceOptions, scopedDataSource } from './database';
 import { HealthController } from './health';
 import { ShutdownState } from './lifecycle';
 import { LoggingModule } from './logging';
@@ -72,12 +72,7 @@ export class PlatformModule {
             retryAttempts: 3,
             retryDelay: 1000,
           }),
-          // Every connection carries the caller's workspace, for the tables' row-level security, and runs
-          // the hot path's statements prepared.
-          dataSourceFactory: async (dataSourceOptions) =>
-            prepareMarkedStatements(
-              scopeConnections(await new DataSource(dataSourceOptions as DataSourceOptions).initialize()),
-            ),
+          dataSourceFactory: (dataSourceOptions) => scopedDataSource(dataSourceOptions as DataSourceOptions),
         }),
         TracingModule.forRoot(options.service, options.config),
         TerminusModule.forRoot({ logger: false }),

@@ -1,7 +1,15 @@
-import { type LeanRoute, PlatformModule, TriggerProducer, type OpenApiInfo } from '@flowbridge/platform';
+import {
+  dataSourceOptions,
+  type LeanRoute,
+  PlatformModule,
+  scopedDataSource,
+  TriggerProducer,
+  type OpenApiInfo,
+} from '@flowbridge/platform';
 import { type DynamicModule, type INestApplicationContext, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DestinationStream } from 'pino';
+import type { DataSourceOptions } from 'typeorm';
 import { ChannelEntity } from './channels/channel.entity';
 import { ChannelFlowKeys } from './channels/channel-flow-keys';
 import { ChannelGenerations } from './channels/channel-generations';
@@ -24,12 +32,12 @@ import { SendRateLimiter } from './sending/rate-limiter';
 import { SendLane } from './sending/send-lane';
 import { SendQueue } from './sending/send-queue';
 import { SendScheduler } from './sending/send-scheduler';
-import { WebhookIngest } from './webhooks/ingest.service';
+import { WEBHOOK_DATA_SOURCE, WebhookIngest } from './webhooks/ingest.service';
 import { WebhookChannels } from './webhooks/webhook-channels';
 import { WebhookController } from './webhooks/webhook.controller';
 import { webhookRoute } from './webhooks/webhook.route';
 import { WebhookVerifier } from './webhooks/webhook-verifier';
-import type { WhatsappMessagingConfig } from './whatsapp-messaging.config';
+import { webhookPoolSize, type WhatsappMessagingConfig } from './whatsapp-messaging.config';
 
 export const SERVICE_NAME = 'whatsapp-messaging';
 
@@ -73,6 +81,21 @@ export class WhatsappMessagingAppModule {
           logDestination: options.logDestination,
         }),
         TypeOrmModule.forFeature(ENTITIES),
+        // Meta's webhooks are written through connections of their own: the send lane's statements never make
+        // a webhook wait for a connection, and these keep the scope they always run in (across workspaces), so
+        // no statement of either side first has to set it again.
+        TypeOrmModule.forRootAsync({
+          name: WEBHOOK_DATA_SOURCE,
+          useFactory: () => ({
+            ...dataSourceOptions(
+              { DATABASE_URL: config.DATABASE_URL, DATABASE_POOL_SIZE: webhookPoolSize(config) },
+              { service: `${SERVICE_NAME}-webhooks`, schema: MESSAGING_SCHEMA, entities: [] },
+            ),
+            retryAttempts: 3,
+            retryDelay: 1000,
+          }),
+          dataSourceFactory: (dataSource) => scopedDataSource(dataSource as DataSourceOptions),
+        }),
       ],
       controllers: [
         ChannelsController,

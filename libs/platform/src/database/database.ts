@@ -1,6 +1,8 @@
-import type { DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
+import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema } from 'typeorm';
 import type { PlatformConfig } from '../config';
+import { prepareMarkedStatements } from './prepared-statements';
 import { StatementCounter } from './statement-counter';
+import { scopeConnections } from './tenancy';
 
 export type EntityList = MixedList<string | (new () => unknown) | EntitySchema>;
 
@@ -22,4 +24,12 @@ export function dataSourceOptions(
     logger: new StatementCounter(),
     extra: { connectionTimeoutMillis: 5000, statement_timeout: 15000 },
   };
+}
+
+/**
+ * A data source as the services use it: every connection it hands out carries the caller's workspace (the
+ * tables' row-level security) and runs the hot path's statements prepared.
+ */
+export async function scopedDataSource(options: DataSourceOptions): Promise<DataSource> {
+  return prepareMarkedStatements(scopeConnections(await new DataSource(options).initialize()));
 }

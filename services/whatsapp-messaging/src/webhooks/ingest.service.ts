@@ -40,6 +40,9 @@ const STATUS_RANK = { sent: 1, delivered: 2, read: 3, failed: 4 } as const;
 /** Webhooks written in one statement at most. */
 const MAX_WEBHOOKS_PER_STATEMENT = 64;
 
+/** The data source Meta's webhooks are written through: a pool of their own (WhatsappMessagingAppModule). */
+export const WEBHOOK_DATA_SOURCE = 'webhooks';
+
 export interface IngestResult {
   messages: number;
   duplicates: number;
@@ -63,7 +66,7 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
   private readonly writes: GroupCommit<TracedWebhook, IngestResult>;
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    @InjectDataSource(WEBHOOK_DATA_SOURCE) private readonly db: DataSource,
     private readonly verifier: WebhookVerifier,
     private readonly triggers: TriggerProducer,
     config: WhatsappMessagingConfig,
