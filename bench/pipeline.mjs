@@ -914,7 +914,7 @@ if (results.length > 0) {
             .map(([k, n]) => `${k.slice('postgres: '.length)} ${fmt(n, 1)}`)
             .join(
               ', ',
-            )}; of all of them, transactions (BEGIN) ${fmt(r.roundTripsPerStep.begin, 2)}; webhooks written ${fmt(r.roundTripsPerStep['batch: webhook sum'], 2)}; Redis commands ${fmt(r.roundTripsPerStep.redis, 1)}.`,
+            )}; of all of them, transactions (BEGIN) ${fmt(r.roundTripsPerStep.begin, 2)}, scope settings ${fmt(r.roundTripsPerStep.scope ?? 0, 2)}; webhooks written ${fmt(r.roundTripsPerStep['batch: webhook sum'], 2)}; Redis commands ${fmt(r.roundTripsPerStep.redis, 1)}.`,
       ),
     ),
     ...results.filter((x) => x.burst.perf).flatMap((x) => perfLines(x)),
