@@ -8,9 +8,10 @@ import { PublishedForms } from '../flows-endpoint/published-forms';
 import { toCloudMessages } from './cloud-payloads';
 import { GraphClient } from './graph-client';
 import { SendRateLimiter } from './rate-limiter';
-import { callbackDataOf, type HeadRow, type Queued, type Recipient, SendQueue } from './send-queue';
+import { SendQueue } from './send-queue';
+import { callbackDataOf, type HeadRow, type Queued, type Recipient } from './send-rows';
 
-export type { Recipient } from './send-queue';
+export type { Recipient } from './send-rows';
 
 const sends = metricOnce(
   'flowbridge_messages_sent_total',

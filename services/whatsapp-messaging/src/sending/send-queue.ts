@@ -3,46 +3,9 @@ import { GroupCommit, prepared, Tenancy } from '@flowbridge/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { SendError } from './graph-client';
 import type { CloudMessage } from './cloud-payloads';
-
-/** One contact of one channel: its messages go out one at a time, in order. */
-export interface Recipient {
-  workspaceId: string;
-  channelId: string;
-  waId: string;
-}
-
-/** The head of a contact's send queue, and whether the statement that read it claimed it (`sending`). */
-export interface HeadRow {
-  id: string;
-  navigation_id: string;
-  part: number;
-  content: CloudMessage;
-  send_state: 'queued' | 'sending';
-  attempts: number;
-  next_attempt_at: Date | null;
-  sending_since: Date | null;
-  /** The `traceparent` of the navigation that queued it, when tracing is on. */
-  trace_parent: string | null;
-  claimed: boolean;
-}
-
-/** A navigation's parts as rows to queue; `claim`: its first row may be claimed for sending as it is queued. */
-export interface QueuedParts {
-  navigation: NavigationEventV1;
-  parts: CloudMessage[];
-  claim: boolean;
-}
-
-/**
- * What queueing a navigation came to: `fresh` false when its rows were queued before (a redelivered navigation);
- * `head`, the first of them, claimed for sending, when the contact had nothing else queued or being sent.
- */
-export interface Queued {
-  fresh: boolean;
-  head?: HeadRow;
-}
+import type { SendError } from './graph-client';
+import { callbackDataOf, type HeadRow, type Queued, type QueuedParts, type Recipient } from './send-rows';
 
 /** Statements of one workspace written at once by each of the three shared writers below. */
 const MAX_BATCH = 64;
@@ -278,10 +241,8 @@ export class SendQueue {
   }
 
   /**
-   * Commits without waiting for the WAL to reach the disk. A mark that a Postgres crash loses leaves its row
-   * `sending`, as a process that stopped between the Graph POST and the mark does: the send is in doubt, and
-   * its status webhook (recorded durably) settles it before it is ever sent again. Any later durable commit
-   * (the contact's next claim) carries the mark to disk with it, so a lost mark is always the newest.
+   * Commits without waiting for the disk: a mark a Postgres crash loses leaves the row `sending`, in doubt as after
+   * a process crash, and its status webhook (durable) settles it. Any later durable commit flushes the mark too.
    */
   private async markAllSent(items: Array<{ id: string; waMessageId: string }>): Promise<boolean[]> {
     // An UPDATE answers [rows, count] through TypeORM.
@@ -303,9 +264,4 @@ export class SendQueue {
     // the drain read the queue again, as before.
     return items.map((i) => more.get(i.id) ?? true);
   }
-}
-
-/** The callback data a part is sent with; Meta echoes it in the part's status webhooks. */
-export function callbackDataOf(navigationId: string, part: number): string {
-  return `fb:${navigationId}:${part}`;
 }

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { WhatsappMessagingConfig } from '../whatsapp-messaging.config';
 import { SendLane } from './send-lane';
-import type { HeadRow, Recipient } from './send-queue';
+import type { HeadRow, Recipient } from './send-rows';
 
 interface Drain {
   recipient: Recipient;
