@@ -130,8 +130,10 @@ describe('services as processes', () => {
       port,
     );
     started.push(proc);
+    // It listens once it has waited 5 s for Redis to check its durability (then checks it when Redis comes):
+    // ~8 s on an idle machine, more on a loaded CI runner, so the wait is a deadline well past that.
     let ready: Response | null = null;
-    for (let i = 0; i < 100 && !ready; i += 1) {
+    for (const deadline = Date.now() + 30_000; !ready && Date.now() < deadline;) {
       ready = await fetch(proc.url('/health/ready')).catch(() => null);
       if (!ready) await new Promise((r) => setTimeout(r, 100));
     }
@@ -145,7 +147,7 @@ describe('services as processes', () => {
       .split('\n')
       .filter((l) => l.includes('Redis unreachable'));
     expect(warnings).toHaveLength(1);
-  });
+  }, 60_000);
 
   it('[D3] CLI: creates a workspace key the service accepts, then revokes it', async () => {
     const keys = `k1:${newKey()}`;
