@@ -8,7 +8,7 @@ import {
   QueueName,
 } from '@flowbridge/contracts';
 import { RequestEngine } from '@flowbridge/outbound';
-import { endSpan, SpanKind, startSpan, Tenancy, traceparentOf } from '@flowbridge/platform';
+import { endSpan, Periodic, SpanKind, startSpan, Tenancy, traceparentOf } from '@flowbridge/platform';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -62,11 +62,12 @@ export class ApiSteps {
     const { contact } = attempt.call;
     // A slow call keeps its row: the lease is renewed while it runs, as BullMQ renews a job's lock.
     const leaseMs = this.config.WORKER_LOCK_DURATION_MS;
-    const renewal = setInterval(() => {
-      this.outbox
-        .renewLease(contact.workspaceId, attempt.jobId, leaseMs)
-        .catch((err: unknown) => this.logger.warn({ err, jobId: attempt.jobId }, 'lease not renewed'));
-    }, leaseMs / 3);
+    const renewal = new Periodic(
+      () => this.outbox.renewLease(contact.workspaceId, attempt.jobId, leaseMs),
+      leaseMs / 3,
+      (err) => this.logger.warn({ err, jobId: attempt.jobId }, 'lease not renewed'),
+    );
+    renewal.start();
     const recorded = await Tenancy.forWorkspace(contact.workspaceId, () =>
       this.attemptFor(attempt.call, attempt.run, attempt.jobId),
     ).then(
@@ -79,7 +80,7 @@ export class ApiSteps {
         return false;
       },
     );
-    clearInterval(renewal);
+    renewal.stop();
     if (recorded) return;
     // Not a death (which `interrupted` counts): a service or a store refused. The row becomes an ordinary job,
     // sent now or by the sweep, and parked there until what refused is back.
