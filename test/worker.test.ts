@@ -20,6 +20,7 @@ import { ExpirySweeper } from '../services/worker/src/pipeline/expiry.sweeper';
 import { InboxRepository } from '../services/worker/src/pipeline/inbox.repository';
 import { PendingSweeper } from '../services/worker/src/pipeline/pending.sweeper';
 import { Outbox } from '../services/worker/src/pipeline/outbox.service';
+import { OutboxSweeper } from '../services/worker/src/pipeline/outbox.sweeper';
 import { WorkerConfig } from '../services/worker/src/worker.config';
 import { HttpPeer, sendJson, testRedisUrl, until } from '@flowbridge/testing';
 import { type ConnectionsHarness, startConnections } from './connections-app';
@@ -381,12 +382,12 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
       leasedId = leased.job_id;
       expect(business.requests).toHaveLength(0);
       // Before the lease runs out the sweep leaves it alone; after, it sends it as a job.
-      await worker.app.get(Outbox).sweep();
+      await worker.app.get(OutboxSweeper).sweep();
       expect(
         (await worker.app.get(Outbox).queue(QueueName.FlowApiCalls).getJob(leased.job_id)) ?? null,
       ).toBeNull();
       await new Promise((r) => setTimeout(r, 1100));
-      await worker.app.get(Outbox).sweep();
+      await worker.app.get(OutboxSweeper).sweep();
     } finally {
       attempts.runWith(running);
       config.WORKER_LOCK_DURATION_MS = lease;
@@ -494,7 +495,7 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
       await until('the call in flight', async () => business.requests.length === 1);
       for (let i = 0; i < 3; i++) {
         await new Promise((r) => setTimeout(r, 500));
-        await worker.app.get(Outbox).sweep();
+        await worker.app.get(OutboxSweeper).sweep();
       }
     } finally {
       config.WORKER_LOCK_DURATION_MS = lease;

@@ -17,6 +17,7 @@ import { InlineAttempts } from './pipeline/inline-attempts';
 import { ExpirySweeper } from './pipeline/expiry.sweeper';
 import { PendingSweeper } from './pipeline/pending.sweeper';
 import { Outbox } from './pipeline/outbox.service';
+import { OutboxSweeper } from './pipeline/outbox.sweeper';
 import { Processors } from './pipeline/processors';
 import { RunApplier } from './pipeline/run-applier';
 import { CallLogEntity } from './runs/call-log.entity';
@@ -70,6 +71,7 @@ export class WorkerAppModule implements NestModule {
         ApiSteps,
         AbandonedSteps,
         Outbox,
+        OutboxSweeper,
         FormExchanges,
         Processors,
         ExpirySweeper,

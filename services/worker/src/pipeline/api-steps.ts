@@ -19,7 +19,8 @@ import { runStateOf } from '../runs/run.entity';
 import { CallSlots } from './call-slots';
 import { ContactDrainer } from './contact-drainer';
 import { type InlineAttempt, InlineAttempts } from './inline-attempts';
-import { Outbox, type OutboxJob } from './outbox.service';
+import type { OutboxJob } from './outbox.repository';
+import { Outbox } from './outbox.service';
 import { awaitingAnswer, failedWithoutAnswer, resultEntry } from './step-results';
 import { apiCallDuration, apiRetries } from './worker-metrics';
 

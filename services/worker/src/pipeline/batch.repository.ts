@@ -5,7 +5,7 @@ import type { RunEntity } from '../runs/run.entity';
 import { RUN_COLUMNS, type RunSet } from '../runs/run-rows';
 import { type InboxEntry, inboxRowOf, type PendingEntry } from './inbox.repository';
 import type { ContactKey } from './jobs';
-import type { ContactJob } from './outbox.service';
+import type { ContactJob } from './outbox.repository';
 
 /** At most this many events left over from failed attempts are applied per contact in one transaction. */
 const PENDING_PER_CONTACT = 100;

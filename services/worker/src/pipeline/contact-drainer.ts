@@ -8,7 +8,8 @@ import { type CallLogRow, CallLogRepository } from '../runs/call-log.repository'
 import { type BatchRead, BatchRepository, type WrittenJob } from './batch.repository';
 import { type InboxEntry, InboxRepository, contactName, type PendingEntry } from './inbox.repository';
 import type { ContactKey, InboxEvent } from './jobs';
-import { type ContactJob, Outbox, type OutboxJob } from './outbox.service';
+import type { ContactJob, OutboxJob } from './outbox.repository';
+import { Outbox } from './outbox.service';
 import { RunApplier } from './run-applier';
 import { WorkerConfig } from '../worker.config';
 import { batchSize } from './worker-metrics';

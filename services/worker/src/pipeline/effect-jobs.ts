@@ -12,7 +12,7 @@ import {
 import type { Effect } from '@flowbridge/flow-engine';
 import type { RunEntity } from '../runs/run.entity';
 import type { ContactKey } from './jobs';
-import type { OutboxJob } from './outbox.service';
+import type { OutboxJob } from './outbox.repository';
 
 /**
  * The jobs a run's effect asks for, as outbox rows: a navigation on the contact's partition, or the first attempt

@@ -2,9 +2,9 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { Periodic, Tenancy } from '@flowbridge/platform';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { idleRuns } from '../runs/run-rows';
 import { WorkerConfig } from '../worker.config';
 import { ContactDrainer } from './contact-drainer';
-import type { ContactKey } from './jobs';
 
 const BATCH = 200;
 
@@ -25,13 +25,7 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutd
 
   /** Expires what is due now, in every workspace; returns how many runs were due. */
   async sweep(): Promise<number> {
-    const due = await Tenancy.acrossWorkspaces(() =>
-      this.db.query<Array<ContactKey & { id: string; expiresAt: Date }>>(
-        `SELECT id, workspace_id AS "workspaceId", channel_id AS "channelId", wa_id AS "waId", expires_at AS "expiresAt"
-           FROM worker.runs WHERE status IN ('active', 'waiting_input') AND expires_at <= now()
-          ORDER BY expires_at LIMIT ${BATCH}`,
-      ),
-    );
+    const due = await Tenancy.acrossWorkspaces(() => idleRuns(this.db, BATCH));
     for (const run of due) {
       const contact = { workspaceId: run.workspaceId, channelId: run.channelId, waId: run.waId };
       await this.drainer.handle(

@@ -4,7 +4,7 @@ import type { RunSet } from '../runs/run-rows';
 import { type RunEntity, runStateOf } from '../runs/run.entity';
 import { WorkerConfig } from '../worker.config';
 import { CallSlots } from './call-slots';
-import type { ContactJob } from './outbox.service';
+import type { ContactJob } from './outbox.repository';
 
 /** An API step's first attempt, run in this process once its decision has committed. */
 export interface InlineAttempt {

@@ -9,7 +9,7 @@ import type { RunSet } from '../runs/run-rows';
 import { WorkerConfig } from '../worker.config';
 import type { ContactKey, InboxEvent } from './jobs';
 import { outboxJobsOf } from './effect-jobs';
-import type { OutboxJob } from './outbox.service';
+import type { OutboxJob } from './outbox.repository';
 import { runsFinished } from './worker-metrics';
 
 /** What one batch of events works with: its runs (read once, written once) and its trigger matcher. */

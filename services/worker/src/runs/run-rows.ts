@@ -1,5 +1,5 @@
 import { prepared } from '@flowbridge/platform';
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { ContactKey } from '../pipeline/jobs';
 import type { RunEntity } from './run.entity';
 
@@ -17,6 +17,18 @@ const RUN_BY_ID = prepared(`SELECT ${RUN_COLUMNS} FROM worker.runs WHERE id = $1
 export async function runById(tx: EntityManager, id: string): Promise<RunEntity | null> {
   const [run] = await tx.query<RunEntity[]>(RUN_BY_ID, [id]);
   return run ?? null;
+}
+
+/** A live run idle past its expiry, and the contact it belongs to. */
+export type IdleRun = ContactKey & { id: string; expiresAt: Date };
+
+/** Live runs idle past their expiry, longest idle first (in the workspaces the caller's scope lets it read). */
+export function idleRuns(db: DataSource, limit: number): Promise<IdleRun[]> {
+  return db.query<IdleRun[]>(
+    `SELECT id, workspace_id AS "workspaceId", channel_id AS "channelId", wa_id AS "waId", expires_at AS "expiresAt"
+       FROM worker.runs WHERE status IN ('active', 'waiting_input') AND expires_at <= now()
+      ORDER BY expires_at LIMIT ${limit}`,
+  );
 }
 
 export function isLive(run: RunEntity): boolean {
