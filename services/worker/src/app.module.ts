@@ -20,6 +20,8 @@ import { Outbox } from './pipeline/outbox.service';
 import { OutboxSweeper } from './pipeline/outbox.sweeper';
 import { Processors } from './pipeline/processors';
 import { RunApplier } from './pipeline/run-applier';
+import { RunStarter } from './pipeline/run-starter';
+import { RunStepper } from './pipeline/run-stepper';
 import { CallLogEntity } from './runs/call-log.entity';
 import { RunStepEntity } from './runs/run-step.entity';
 import { RunEntity } from './runs/run.entity';
@@ -64,6 +66,8 @@ export class WorkerAppModule implements NestModule {
       providers: [
         RpcClients,
         ActiveTriggers,
+        RunStepper,
+        RunStarter,
         RunApplier,
         CallSlots,
         ContactDrainer,

@@ -12,6 +12,8 @@ import { RunSet } from '../runs/run-rows';
 import type { WorkerConfig } from '../worker.config';
 import type { InboxEvent } from './jobs';
 import { RunApplier } from './run-applier';
+import { RunStarter } from './run-starter';
+import { RunStepper } from './run-stepper';
 
 // The unit test of RunApplier: the flow versions (flow-definition's RPC) and the trigger matcher are stand-ins;
 // the runs are the batch's in-memory RunSet. The whole batch runs against Postgres in test/worker.test.ts.
@@ -32,8 +34,11 @@ function applier(options: { matches?: boolean } = {}) {
       options.matches === false ? null : ({ flowId: 'flow-1', version: 3, trigger: 'keyword' } as never),
   };
   const runs = new RunSet([]);
-  const apply = (event: InboxEvent) =>
-    new RunApplier(rpc as unknown as RpcClients, config).apply({ runs, triggers }, contact, event);
+  const apply = (event: InboxEvent) => {
+    const stepper = new RunStepper(rpc as unknown as RpcClients, config);
+    const starter = new RunStarter(rpc as unknown as RpcClients, stepper);
+    return new RunApplier(stepper, starter).apply({ runs, triggers }, contact, event);
+  };
   return { apply, runs, rpc };
 }
 
@@ -118,6 +123,19 @@ describe('RunApplier: one inbox event applied to the contact’s run', () => {
     run.expiresAt = new Date(Date.now() - 1);
     await apply({ kind: 'expire', runId: run.id });
     expect(run).toMatchObject({ status: 'expired' });
+  });
+
+  it('a message to a run gone idle past its expiry ends that run as expired and starts the flow its triggers pick', async () => {
+    const { apply, runs } = applier();
+    await apply(message('order status'));
+    const idle = runs.liveOf(contact)!;
+    idle.expiresAt = new Date(Date.now() - 1);
+    const jobs = await apply(message('order status'));
+    expect(idle).toMatchObject({ status: 'expired' });
+    const next = runs.liveOf(contact)!;
+    expect(next.id).not.toBe(idle.id);
+    expect(next).toMatchObject({ status: 'waiting_input', screenId: 'welcome' });
+    expect(texts(jobs)).toContain('Hi Ada! Send your order number.');
   });
 
   it('an API trigger replaces what the contact was doing; a message no flow answers does nothing', async () => {
