@@ -12,6 +12,7 @@ import { WORKER_SCHEMA } from './migrations';
 import { AbandonedSteps } from './pipeline/abandoned-steps';
 import { ApiSteps } from './pipeline/api-steps';
 import { CallSlots } from './pipeline/call-slots';
+import { BatchApplier } from './pipeline/batch-applier';
 import { ContactDrainer } from './pipeline/contact-drainer';
 import { InlineAttempts } from './pipeline/inline-attempts';
 import { ExpirySweeper } from './pipeline/expiry.sweeper';
@@ -70,6 +71,7 @@ export class WorkerAppModule implements NestModule {
         RunStarter,
         RunApplier,
         CallSlots,
+        BatchApplier,
         ContactDrainer,
         InlineAttempts,
         ApiSteps,

@@ -4,7 +4,8 @@ import type { DataSource } from 'typeorm';
 import type { RpcClients } from '../clients/rpc.clients';
 import type { WorkerConfig } from '../worker.config';
 import { AbandonedSteps, type WaitingJob } from './abandoned-steps';
-import type { ContactDrainer, ContactWrite } from './contact-drainer';
+import type { ContactWrite } from './batch-applier';
+import type { ContactDrainer } from './contact-drainer';
 
 // The unit test of AbandonedSteps: the database, the contact's inbox and the connections RPC are stand-ins
 // recording what it asks of them. Two workers frozen in turn run it for real in test/reliability (F3).

@@ -7,7 +7,8 @@ import type { RpcClients } from '../clients/rpc.clients';
 import type { WorkerConfig } from '../worker.config';
 import { ApiSteps } from './api-steps';
 import { CallSlots } from './call-slots';
-import type { ContactDrainer, ContactWrite } from './contact-drainer';
+import type { ContactWrite } from './batch-applier';
+import type { ContactDrainer } from './contact-drainer';
 import type { InlineAttempt, InlineAttempts } from './inline-attempts';
 import type { Outbox } from './outbox.service';
 
