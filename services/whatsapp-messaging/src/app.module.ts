@@ -29,6 +29,7 @@ import { MESSAGING_SCHEMA } from './migrations';
 import { GraphClient } from './sending/graph-client';
 import { NavigationConsumer } from './sending/navigation.consumer';
 import { SendRateLimiter } from './sending/rate-limiter';
+import { SendAttempt } from './sending/send-attempt';
 import { SendLane } from './sending/send-lane';
 import { SendQueue } from './sending/send-queue';
 import { SendScheduler } from './sending/send-scheduler';
@@ -117,6 +118,7 @@ export class WhatsappMessagingAppModule {
         SendRateLimiter,
         SendQueue,
         SendingChannels,
+        SendAttempt,
         SendLane,
         SendScheduler,
         NavigationConsumer,
