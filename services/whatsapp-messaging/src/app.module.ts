@@ -33,6 +33,7 @@ import { SendAttempt } from './sending/send-attempt';
 import { SendLane } from './sending/send-lane';
 import { SendQueue } from './sending/send-queue';
 import { SendScheduler } from './sending/send-scheduler';
+import { InboundReplay } from './webhooks/inbound-replay';
 import { WEBHOOK_DATA_SOURCE, WebhookIngest } from './webhooks/ingest.service';
 import { WebhookChannels } from './webhooks/webhook-channels';
 import { WebhookController } from './webhooks/webhook.controller';
@@ -113,6 +114,7 @@ export class WhatsappMessagingAppModule {
         WebhookChannels,
         WebhookVerifier,
         WebhookIngest,
+        InboundReplay,
         TriggerProducer,
         GraphClient,
         SendRateLimiter,

@@ -1,41 +1,25 @@
-import {
-  type InboundMessage,
-  jobIdOf,
-  type TriggerEventV1,
-  type TriggerMessage,
-} from '@flowbridge/contracts';
+import type { TriggerEventV1 } from '@flowbridge/contracts';
 import {
   endSpan,
   GroupCommit,
   isUnavailableError,
-  REDIS,
-  RedisEpochWatcher,
   SpanKind,
   startSpan,
   Tenancy,
   traceparentOf,
   TriggerProducer,
 } from '@flowbridge/platform';
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { WhatsappMessagingConfig } from '../whatsapp-messaging.config';
-import { type ParsedInbound, triggerMessageOf } from './envelope';
-import { type InboundRow, InboundRepository, type StatusRow } from './inbound.repository';
+import { InboundRepository } from './inbound.repository';
 import { inboundMessages, unknownTypes, webhookBatchSize, webhookRequests } from './webhook-metrics';
+import { triggerEventOf, webhookRows } from './webhook-rows';
 import { unavailableOnError, type VerifiedWebhook, WebhookVerifier } from './webhook-verifier';
 
 /** A verified webhook and the trace its messages' steps continue (the `traceparent` of its span). */
 type TracedWebhook = VerifiedWebhook & { trace?: string };
-
-const STATUS_RANK = { sent: 1, delivered: 2, read: 3, failed: 4 } as const;
 
 /** Webhooks written in one statement at most. */
 const MAX_WEBHOOKS_PER_STATEMENT = 64;
@@ -59,9 +43,8 @@ export interface IngestResult {
  * A shared statement that fails is written again webhook by webhook, so one bad webhook never fails another.
  */
 @Injectable()
-export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutdown {
+export class WebhookIngest {
   private readonly logger = new Logger(WebhookIngest.name);
-  private readonly epochs: RedisEpochWatcher;
   /** Webhooks that arrive while earlier ones are being written share the next statement (group commit). */
   private readonly writes: GroupCommit<TracedWebhook, IngestResult>;
 
@@ -70,11 +53,7 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
     private readonly verifier: WebhookVerifier,
     private readonly triggers: TriggerProducer,
     config: WhatsappMessagingConfig,
-    @Inject(REDIS) redis: Redis,
   ) {
-    this.epochs = new RedisEpochWatcher(db, redis, 'whatsapp_messaging', (tx, since) =>
-      this.requeue(tx, since),
-    );
     // Across workspaces: one batch may carry several numbers; each row names its own channel's workspace.
     this.writes = new GroupCommit((_lane, batch) => Tenancy.acrossWorkspaces(() => this.record(batch)), {
       maxBatch: MAX_WEBHOOKS_PER_STATEMENT,
@@ -83,14 +62,6 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
       // Postgres or Redis unreachable: every webhook waiting is answered 503 at once, and Meta delivers it again.
       sharedFailure: isUnavailableError,
     });
-  }
-
-  onApplicationBootstrap(): void {
-    this.epochs.start();
-  }
-
-  onApplicationShutdown(): void {
-    this.epochs.stop();
   }
 
   /**
@@ -128,68 +99,30 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
    */
   private async record(writes: TracedWebhook[]): Promise<IngestResult[]> {
     webhookBatchSize.observe(writes.length);
-    const inbound: Array<{ write: number; row: InboundRow; parsed: ParsedInbound }> = [];
-    const statuses: StatusRow[] = [];
-    const results: IngestResult[] = writes.map(() => ({ messages: 0, duplicates: 0, statuses: 0 }));
-    for (const [write, { changes, byNumber }] of writes.entries())
-      for (const change of changes) {
-        const channel = byNumber.get(change.phoneNumberId);
-        if (!channel) {
-          this.logger.warn(
-            { phoneNumberId: change.phoneNumberId },
-            'webhook change for a number with no channel',
-          );
-          continue;
-        }
-        for (const type of change.unknown) {
-          unknownTypes.inc({ type });
-          this.logger.warn(
-            { type, channelId: channel.id },
-            'webhook carried a type this version does not know',
-          );
-        }
-        for (const m of change.messages) {
-          const row: InboundRow = {
-            workspace_id: channel.workspaceId,
-            channel_id: channel.id,
-            wa_id: m.from,
-            wa_message_id: m.waMessageId,
-            type: m.inbound.type,
-            content: { ...m.inbound, ...(m.profileName !== undefined ? { profileName: m.profileName } : {}) },
-            occurred_at: m.timestamp.toISOString(),
-            reply_to: m.replyTo ?? null,
-          };
-          inbound.push({ write, row, parsed: m });
-        }
-        results[write].statuses += change.statuses.length;
-        for (const s of change.statuses)
-          statuses.push({
-            wa_message_id: s.waMessageId,
-            channel_id: channel.id,
-            status: s.status,
-            rank: STATUS_RANK[s.status],
-            status_at: s.timestamp.toISOString(),
-            errors: s.errors.length > 0 ? s.errors : null,
-            callback_data: s.callbackData ?? null,
-          });
-        const error = change.errors.at(-1);
-        if (error) {
-          this.logger.warn({ channelId: channel.id, error }, 'Meta reported an error for this number');
-          await InboundRepository.noteChannelError(this.db.manager, channel.id, {
-            ...error,
-            at: new Date().toISOString(),
-            source: 'webhook',
-          });
-        }
-      }
-
+    const rows = webhookRows(writes);
+    for (const phoneNumberId of rows.strayNumbers)
+      this.logger.warn({ phoneNumberId }, 'webhook change for a number with no channel');
+    for (const { type, channelId } of rows.unknownTypes) {
+      unknownTypes.inc({ type });
+      this.logger.warn({ type, channelId }, 'webhook carried a type this version does not know');
+    }
+    for (const { channelId, error } of rows.channelErrors) {
+      this.logger.warn({ channelId, error }, 'Meta reported an error for this number');
+      const at = new Date().toISOString();
+      await InboundRepository.noteChannelError(this.db.manager, channelId, {
+        ...error,
+        at,
+        source: 'webhook',
+      });
+    }
     const fresh = await InboundRepository.record(
       this.db.manager,
-      inbound.map((m) => m.row),
-      statuses,
+      rows.inbound.map((m) => m.row),
+      rows.statuses,
     );
+    const results = writes.map((_, i) => ({ messages: 0, duplicates: 0, statuses: rows.statusCounts[i] }));
     const events = new Map<string, TriggerEventV1>();
-    for (const { write, row, parsed } of inbound) {
+    for (const { write, row, parsed } of rows.inbound) {
       const isNew = fresh.delete(row.wa_message_id); // a second copy in the same batch is a duplicate too
       inboundMessages.inc({ type: row.type, outcome: isNew ? 'new' : 'duplicate' });
       results[write][isNew ? 'messages' : 'duplicates']++;
@@ -204,52 +137,4 @@ export class WebhookIngest implements OnApplicationBootstrap, OnApplicationShutd
     if (events.size > 0) await this.triggers.enqueueAll([...events.values()]);
     return results;
   }
-
-  /**
-   * After a Redis restart (RedisEpochWatcher): the trigger events of every message received since `since`,
-   * queued again under their ids. Those Redis kept are untouched; the worker's inbox drops those it applied.
-   */
-  async requeue(tx: EntityManager, since: Date): Promise<number> {
-    const rows = await InboundRepository.receivedSince(tx, since);
-    await this.triggers.enqueueAll(
-      rows.map((r) => {
-        const { profileName: _, ...inbound } = r.content;
-        return triggerEventOf(
-          { ...r, occurred_at: new Date(r.occurred_at).toISOString() },
-          inbound,
-          triggerMessageOf(inbound),
-        );
-      }),
-    );
-    return rows.length;
-  }
-}
-
-/**
- * The trigger event of an inbound message row: built the same way at ingestion and when queued again. `message`
- * is what the flow sees of it (`triggerMessageOf(inbound)`; parsing already made it for a fresh webhook).
- */
-function triggerEventOf(
-  row: Omit<InboundRow, 'type'>,
-  inbound: InboundMessage,
-  message: TriggerMessage,
-  trace?: string,
-): TriggerEventV1 {
-  const profileName = row.content.profileName;
-  return {
-    version: 1,
-    eventId: jobIdOf('wa', row.wa_message_id),
-    workspaceId: row.workspace_id,
-    channelId: row.channel_id,
-    contact: { waId: row.wa_id, ...(profileName !== undefined ? { name: profileName } : {}) },
-    occurredAt: row.occurred_at,
-    ...(trace !== undefined ? { trace } : {}),
-    source: {
-      type: 'message',
-      messageId: row.wa_message_id,
-      message,
-      inbound,
-      ...(row.reply_to !== null ? { replyTo: row.reply_to } : {}),
-    },
-  };
 }
