@@ -10,6 +10,7 @@ import { DASHBOARD_PATH, QueueDashboard, QueueMonitor } from './dashboard/queue-
 import { FormExchanges } from './forms/form-exchanges';
 import { WORKER_SCHEMA } from './migrations';
 import { AbandonedSteps } from './pipeline/abandoned-steps';
+import { ApiAttempt } from './pipeline/api-attempt';
 import { ApiSteps } from './pipeline/api-steps';
 import { CallSlots } from './pipeline/call-slots';
 import { BatchApplier } from './pipeline/batch-applier';
@@ -74,6 +75,7 @@ export class WorkerAppModule implements NestModule {
         BatchApplier,
         ContactDrainer,
         InlineAttempts,
+        ApiAttempt,
         ApiSteps,
         AbandonedSteps,
         Outbox,

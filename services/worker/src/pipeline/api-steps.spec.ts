@@ -5,6 +5,7 @@ import { apiStepFixture } from '@flowbridge/testing';
 import type { DataSource } from 'typeorm';
 import type { RpcClients } from '../clients/rpc.clients';
 import type { WorkerConfig } from '../worker.config';
+import { ApiAttempt } from './api-attempt';
 import { ApiSteps } from './api-steps';
 import { CallSlots } from './call-slots';
 import type { ContactWrite } from './batch-applier';
@@ -12,7 +13,7 @@ import type { ContactDrainer } from './contact-drainer';
 import type { InlineAttempt, InlineAttempts } from './inline-attempts';
 import type { Outbox } from './outbox.service';
 
-// The unit test of ApiSteps: its collaborators (the contact's inbox, the request engine, the connections RPC,
+// The unit test of ApiSteps and ApiAttempt: its collaborators (the contact's inbox, the request engine, the connections RPC,
 // the outbox) are stand-ins recording what it asks of them. The whole path runs for real in test/worker.test.ts.
 
 const { contact, call, run: step } = apiStepFixture();
@@ -63,13 +64,17 @@ function setUp(options: { resolve?: () => Promise<unknown>; result?: AttemptResu
   };
   const rpc = { resolveApi: jest.fn(options.resolve ?? (async () => resolved)) };
   const outbox = { renewLease: jest.fn(async () => undefined), releaseLease: jest.fn(async () => undefined) };
-  const steps = new ApiSteps(
-    {} as DataSource,
+  const apiAttempt = new ApiAttempt(
     drainer as unknown as ContactDrainer,
     engine as unknown as RequestEngine,
     rpc as unknown as RpcClients,
-    config,
     new CallSlots(config),
+  );
+  const steps = new ApiSteps(
+    {} as DataSource,
+    drainer as unknown as ContactDrainer,
+    apiAttempt,
+    config,
     outbox as unknown as Outbox,
     attempts as unknown as InlineAttempts,
   );
@@ -83,7 +88,7 @@ function setUp(options: { resolve?: () => Promise<unknown>; result?: AttemptResu
   };
 }
 
-describe('ApiSteps: one attempt of a data_exchange step', () => {
+describe('ApiSteps and ApiAttempt: one attempt of a data_exchange step', () => {
   it("an answer goes into the contact's inbox once per step, with its call log, settling the leased row", async () => {
     const { writes, workspaces, engine, runInline } = setUp();
     await runInline({ call, jobId: 'api-run-1-1', run });
