@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
+  ApiCallJobName,
   contactPartition,
   jobIdOf,
   QueueName,
@@ -9,7 +10,7 @@ import {
   triggerQueue,
 } from '@flowbridge/contracts';
 import { type FlowDocument, pageExampleFlow } from '@flowbridge/flow-engine';
-import { JobAuth, redisOptionsFromUrl, Tenancy, TriggerProducer } from '@flowbridge/platform';
+import { internalKeyOf, JobAuth, redisOptionsFromUrl, Tenancy, TriggerProducer } from '@flowbridge/platform';
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { RPC_CLIENT, RpcClients, RpcUnavailableError } from '../services/worker/src/clients/rpc.clients';
@@ -230,6 +231,85 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
       ['check', 'api_result', null],
       ['done_ok', 'api_result', `${run.id}:4`],
     ]);
+  });
+
+  it('[issue 18] an API-call job that fails for being forged or malformed ends no step: the waiting run gets its real answer', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const { flowId, apiId } = await publishLookup(async (_req, res) => {
+      await held;
+      sendJson(res, 200, { status: 'shipped', customer: 'Ana Lima' });
+    });
+    const waId = '447700900091';
+    await start(flowId, waId);
+    await until('the call to reach the business API', async () => arrivals.length > 0 || null);
+    const db = worker.app.get(DataSource);
+    const [waiting] = await Tenancy.forWorkspace('ws-a', () =>
+      db.query<Array<{ id: string; key: string }>>(
+        `SELECT id, state->'pendingApi'->>'key' AS key FROM worker.runs WHERE wa_id = $1`,
+        [waId],
+      ),
+    );
+    expect(waiting.key).toEqual(expect.any(String));
+    const apiCalls = new Queue(QueueName.FlowApiCalls, {
+      prefix: worker.config.QUEUE_PREFIX,
+      connection: redisOptionsFromUrl(testRedisUrl()),
+    });
+    let failedJobs: Array<{ remove(): Promise<void> }> = [];
+    try {
+      // The step as a real job would name it: signed with another key, then by this deployment with a payload it
+      // refuses.
+      const call = {
+        version: 1,
+        contact: { workspaceId: 'ws-a', channelId: CHANNEL, waId },
+        runId: waiting.id,
+        apiId,
+        key: waiting.key,
+        attempt: 1,
+        countedAttempts: 1,
+        startedAt: Date.now(),
+      };
+      const auth = new JobAuth(internalKeyOf(worker.config));
+      const malformedId = `malformed-${randomUUID()}`;
+      const malformed = auth.sign(apiCalls.name, ApiCallJobName, malformedId, { ...call, attempt: 'one' });
+      const forgedId = `forged-${randomUUID()}`;
+      const forged = new JobAuth('not-the-internal-key-of-this-deployment-000').sign(
+        apiCalls.name,
+        ApiCallJobName,
+        forgedId,
+        call,
+      );
+      await apiCalls.add(ApiCallJobName, forged, { jobId: forgedId });
+      await apiCalls.add(ApiCallJobName, malformed, { jobId: malformedId });
+      const failed = await until('both jobs to fail', async () => {
+        const jobs = (await apiCalls.getFailed()).filter((j) => j.data.runId === waiting.id);
+        return jobs.length === 2 ? jobs : null;
+      });
+      expect(failed.map((j) => j.failedReason).sort()).toEqual([
+        expect.stringMatching(/^invalid API call job/),
+        'job refused: bad_signature',
+      ]);
+      failedJobs = failed;
+      // Every worker heard both failures (the queue's event stream) by the time the answer is let through.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      release();
+      const run = await finishedRun(waId);
+      expect(run).toMatchObject({ status: 'completed', screenId: 'done_ok' });
+      expect(run.variables.api_response).toMatchObject({ status: 'success', statusCode: 200 });
+      expect(await texts(run.id)).toEqual([
+        'Looking up order A-17…',
+        'Order A-17 is shipped (Ana Lima)',
+        'If: success',
+      ]);
+      expect((await worker.request().get('/metrics')).text).not.toMatch(
+        /flowbridge_api_steps_abandoned_total\{[^}]*\} [1-9]/,
+      );
+    } finally {
+      release();
+      // Out of the queue's failed set, which other tests here read whole.
+      await Promise.all(failedJobs.map((j) => j.remove()));
+      await apiCalls.close();
+    }
   });
 
   it('[F10] failure: 500 on every attempt → exactly 3 attempts with growing delays, then the failure screen', async () => {
@@ -632,7 +712,8 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
           countedAttempts: 1,
           startedAt: Date.now(),
         };
-        await apiCalls.add('api-call.v1', call, { jobId: `forged-${randomUUID()}` });
+        const forgedCallId = `forged-${randomUUID()}`;
+        await apiCalls.add('api-call.v1', call, { jobId: forgedCallId });
         await until('the forged jobs to fail', async () =>
           (await triggers.getFailedCount()) >= 2 && (await apiCalls.getFailedCount()) >= 1 ? true : false,
         );
@@ -648,7 +729,8 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
         // Nest's static logger goes to the first app made in this process: read every app's lines.
         const refused = [connections.logs, fd.logs, worker.logs]
           .flatMap((logs) => logs.lines())
-          .filter((l) => l.msg === 'job refused');
+          .filter((l) => l.msg === 'job refused')
+          .filter((l) => [event.eventId, other.eventId, forgedCallId].includes(l.jobId as string));
         expect(refused.map((l) => l.refusal).sort()).toEqual(['bad_signature', 'unsigned', 'unsigned']);
         const metrics = (await worker.request().get('/metrics')).text;
         expect(metrics).toMatch(

@@ -16,6 +16,7 @@ import { CallSlots } from './pipeline/call-slots';
 import { BatchApplier } from './pipeline/batch-applier';
 import { ContactDrainer } from './pipeline/contact-drainer';
 import { InlineAttempts } from './pipeline/inline-attempts';
+import { FailedApiCalls } from './pipeline/failed-api-calls';
 import { ExpirySweeper } from './pipeline/expiry.sweeper';
 import { PendingSweeper } from './pipeline/pending.sweeper';
 import { Outbox } from './pipeline/outbox.service';
@@ -82,6 +83,7 @@ export class WorkerAppModule implements NestModule {
         OutboxSweeper,
         FormExchanges,
         Processors,
+        FailedApiCalls,
         ExpirySweeper,
         PendingSweeper,
         QueueMonitor,

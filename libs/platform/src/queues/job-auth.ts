@@ -49,6 +49,14 @@ export class JobAuth {
     return refusal;
   }
 
+  /** Whether a Flowbridge service queued the job under one of `names`, not counted (it was, when it ran). */
+  authentic(
+    job: { queueName: string; name: string; id?: string; data: unknown },
+    names: readonly string[],
+  ): boolean {
+    return this.refusal(job, names) === null;
+  }
+
   private refusal(
     job: { queueName: string; name: string; id?: string; data: unknown },
     names: readonly string[],

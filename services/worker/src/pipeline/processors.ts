@@ -1,5 +1,4 @@
 import {
-  type ApiCallJob,
   ApiCallJobName,
   FormExchangeJobName,
   QueueName,
@@ -28,7 +27,7 @@ import {
   type OnApplicationBootstrap,
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
-import { type Job, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { RpcUnavailableError } from '../clients/rpc.clients';
 import { FormExchanges } from '../forms/form-exchanges';
@@ -37,7 +36,6 @@ import { AbandonedSteps } from './abandoned-steps';
 import { ApiSteps } from './api-steps';
 import { ContactDrainer } from './contact-drainer';
 import { InlineAttempts } from './inline-attempts';
-import { Outbox } from './outbox.service';
 import { queueWait, triggerEvents } from './worker-metrics';
 
 /** The worker's consumers: trigger events in, API attempts (with durable retries), WhatsApp Flows screen requests. */
@@ -45,7 +43,6 @@ import { queueWait, triggerEvents } from './worker-metrics';
 export class Processors implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(Processors.name);
   private readonly workers: Worker[] = [];
-  private apiCallEvents?: QueueEvents;
   private stopping = false;
   private readonly auth: JobAuth;
   /** Postgres, Redis or a service down: the job waits for it, however long, without spending its attempts. */
@@ -59,7 +56,6 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly drainer: ContactDrainer,
     private readonly apiSteps: ApiSteps,
     private readonly abandoned: AbandonedSteps,
-    private readonly outbox: Outbox,
     private readonly forms: FormExchanges,
     private readonly inline: InlineAttempts,
     @Inject(REDIS) private readonly redis: Redis,
@@ -106,7 +102,6 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
         concurrency: this.config.FORM_EXCHANGE_CONCURRENCY,
       }),
     );
-    this.watchAbandonedSteps(connection);
     for (const worker of this.workers) {
       worker.on('failed', (job, err) =>
         this.logger.warn(
@@ -235,29 +230,6 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   /**
-   * An API attempt whose job failed for good (its own retries spent, or refused) would leave the run waiting
-   * for an answer that never comes. Its step ends as a failure instead, so the contact gets the failure screen.
-   * BullMQ reports such a failure on the queue's event stream only (the Worker does not emit it); every worker
-   * hears it, and the inbox takes it once. (A job's stalls do not fail it here: `apiCall` counts them.)
-   */
-  private watchAbandonedSteps(connection: object): void {
-    const events = new QueueEvents(QueueName.FlowApiCalls, { prefix: this.config.QUEUE_PREFIX, connection });
-    events.on('error', (err) => this.logger.debug({ err }, 'queue events connection error'));
-    events.on('failed', ({ jobId, failedReason }) => {
-      void this.abandon(jobId, failedReason).catch((err: unknown) =>
-        this.logger.error({ err, jobId }, 'could not end an abandoned API step; the idle sweep will'),
-      );
-    });
-    this.apiCallEvents = events;
-  }
-
-  async abandon(jobId: string, reason: string): Promise<void> {
-    const job = await this.outbox.queue(QueueName.FlowApiCalls).getJob(jobId);
-    if (!job || job.name !== ApiCallJobName || !(await job.isFailed())) return;
-    await this.abandoned.abandon(job.data as ApiCallJob, jobId, reason);
-  }
-
-  /**
    * Stops taking jobs and lets those in flight finish (an API attempt ends within its own timeout); what
    * is left when the budget runs out stays in Redis and another worker takes it (BullMQ's stalled check).
    * With Redis unreachable there is nothing to hand back, so nothing is waited for.
@@ -269,7 +241,6 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
     const closed = await settleWithin(
       Promise.all([
         ...this.workers.map((w) => w.close()),
-        this.apiCallEvents?.close(),
         // API attempts run in-process after their decision: finished, or left to their lease.
         this.inline.settle(),
       ]),
