@@ -2,10 +2,11 @@
 //
 // One step, and what guarantees it (the one place this is written down):
 //
-// 1. Webhook (whatsapp-messaging). Recorded durably first: the inbound message row (its wa_message_id dedupes
-//    Meta's redeliveries) and the trigger job, added to Redis inside the same transaction, in a batch with the
-//    webhooks that arrived meanwhile (group commit); the 200 goes only after COMMIT. A Redis that lost the job
-//    gets it again from the message rows (RedisEpochWatcher: every row since the last Redis run seen).
+// 1. Webhook (whatsapp-messaging). Recorded durably first: the inbound message rows (their wa_message_id dedupes
+//    Meta's redeliveries), in one statement shared with the webhooks that arrived meanwhile (group commit); then
+//    the trigger jobs are added (a redelivery adds its job again, under the same id); the 200 goes only once
+//    both are done. A Redis that lost a job gets it again from the message rows (InboundReplay: every row since
+//    the last Redis run seen).
 // 2. Trigger job (worker). ORDER: one contact maps to one `flow-triggers.<k>` partition, taken one job at a
 //    time across all workers; the worker applies an event holding the contact's advisory lock, and an event
 //    whose application failed waits as pending in the contact's inbox and is applied before any later one.
@@ -18,7 +19,8 @@
 //    decided it, right after COMMIT; its outbox row is leased meanwhile (renewed while it runs) and deleted with
 //    the result. A lease that runs out (the process died) is sent by the outbox sweep as a `flow-api-calls`
 //    job. A retry is a new delayed job through the outbox. The final result enters the contact's inbox like an
-//    event (its id is per step: applied once).
+//    event (its id is per step: applied once). A step that can get no answer (its job failed for good, or its
+//    processes died twice during it) enters STEP_ABANDONED the same way.
 // 4. Navigation job (whatsapp-messaging). ORDER: one contact maps to one `flow-navigation.<k>` partition, one
 //    job at a time across replicas, which queues the navigation's parts as rows and ends; a contact's rows are
 //    then sent oldest first, outside the partition, each claimed by the statement that reads the head of its
