@@ -433,8 +433,14 @@ describe('whatsapp-messaging: navigations to Cloud API messages, against the san
     expect(recovered).toEqual({ wa_message_id: sent.wa_message_id, send_state: 'sent' });
     expect(attemptsFor(event.navigationId)).toHaveLength(1);
 
-    // No status came for it: it waits out SEND_IN_DOUBT_GRACE_MS, then goes again.
+    // No status came for it: it waits out SEND_IN_DOUBT_GRACE_MS, then goes again. A status echoing its callback
+    // data from another channel (another app's webhook) does not settle it.
     await sql(`DELETE FROM whatsapp_messaging.statuses WHERE wa_message_id = $1`, [sent.wa_message_id]);
+    await sql(
+      `INSERT INTO whatsapp_messaging.statuses (wa_message_id, channel_id, status, rank, status_at, callback_data)
+       VALUES ($1, $2, 'read', 3, now(), $3)`,
+      [`wamid.elsewhere-${event.navigationId}`, channels.guarded, `fb:${event.navigationId}:0`],
+    );
     await sql(
       `UPDATE whatsapp_messaging.messages SET send_state = 'sending', wa_message_id = NULL, sending_since = now()
         WHERE navigation_id = $1`,

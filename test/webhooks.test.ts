@@ -553,6 +553,21 @@ describe('whatsapp-messaging: channels and webhook ingestion (real Postgres and 
         [sent, new Date((t + 2) * 1000).toISOString()],
       ]);
       expect(await log('delivered')).toEqual([]);
+      // Another channel's app reporting on this channel's message moves nothing.
+      const foreign = JSON.stringify(
+        webhookBody(other, {
+          statuses: [
+            statusUpdate(sent, 'failed', CONTACT, t + 3, [{ code: 131026, title: 'Undeliverable' }]),
+          ],
+          contacts: [],
+        }),
+      );
+      expect((await post(foreign, sign(foreign, otherSecret))).status).toBe(200);
+      expect(
+        await sql(`SELECT status, channel_id FROM whatsapp_messaging.statuses WHERE wa_message_id = $1`, [
+          sent,
+        ]),
+      ).toEqual([{ status: 'read', channel_id: channelId }]);
 
       const failing = wamid();
       await deliver(

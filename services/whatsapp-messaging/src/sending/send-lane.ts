@@ -90,7 +90,8 @@ export class SendLane {
         return { blockedUntil: row.next_attempt_at };
       if (!row.claimed && row.attempts > 0) {
         // A send tried before may have reached Meta although its answer did not reach us: its status says so.
-        const accepted = await this.queue.acceptedWith(callbackDataOf(row.navigation_id, row.part));
+        const callbackData = callbackDataOf(row.navigation_id, row.part);
+        const accepted = await this.queue.acceptedWith(recipient.channelId, callbackData);
         if (accepted) {
           await this.queue.markSent(recipient, row.id, accepted);
           sends.inc({ outcome: 'recovered' });

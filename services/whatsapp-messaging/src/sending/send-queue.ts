@@ -99,11 +99,14 @@ export class SendQueue {
     );
   }
 
-  /** The message id Meta gave a part, found by the callback data its status webhook echoed. */
-  async acceptedWith(callbackData: string): Promise<string | undefined> {
+  /**
+   * The message id Meta gave a part, found by the callback data its status webhook echoed: a status of the
+   * channel that sent it (another channel's webhook cannot settle it).
+   */
+  async acceptedWith(channelId: string, callbackData: string): Promise<string | undefined> {
     const [status] = await this.db.query<Array<{ wa_message_id: string }>>(
-      `SELECT wa_message_id FROM whatsapp_messaging.statuses WHERE callback_data = $1 LIMIT 1`,
-      [callbackData],
+      `SELECT wa_message_id FROM whatsapp_messaging.statuses WHERE callback_data = $1 AND channel_id = $2 LIMIT 1`,
+      [callbackData, channelId],
     );
     return status?.wa_message_id;
   }

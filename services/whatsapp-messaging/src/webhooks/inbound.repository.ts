@@ -58,7 +58,7 @@ export const InboundRepository = {
          ON CONFLICT (wa_message_id) DO UPDATE
             SET status = excluded.status, rank = excluded.rank, status_at = excluded.status_at, errors = excluded.errors,
                 callback_data = coalesce(statuses.callback_data, excluded.callback_data)
-          WHERE statuses.rank < excluded.rank)
+          WHERE statuses.rank < excluded.rank AND statuses.channel_id = excluded.channel_id)
        SELECT wa_message_id FROM inbound`),
       [JSON.stringify(messages), JSON.stringify(statuses)],
     );
