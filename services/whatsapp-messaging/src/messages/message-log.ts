@@ -59,6 +59,7 @@ export class MessageLog {
                 m.attempts
            FROM whatsapp_messaging.messages m
            LEFT JOIN whatsapp_messaging.statuses s ON m.direction = 'out' AND s.wa_message_id = m.wa_message_id
+                                                   AND s.channel_id = m.channel_id
           WHERE m.workspace_id = $1 AND ($2::text IS NULL OR m.wa_id = $2) AND ($3::text IS NULL OR m.direction = $3)
        ) log
        WHERE $4::text IS NULL OR log.status = $4
