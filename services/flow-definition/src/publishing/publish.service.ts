@@ -1,16 +1,9 @@
 import type { FlowVersionDocument, JsonValue } from '@flowbridge/contracts';
-import {
-  type FlowDocument,
-  hasErrors,
-  type Problem,
-  ProblemCode,
-  type Trigger,
-  triggerCollisions,
-} from '@flowbridge/flow-engine';
+import { type FlowDocument, hasErrors, type Problem, type Trigger } from '@flowbridge/flow-engine';
 import { AppError } from '@flowbridge/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager, IsNull, Not } from 'typeorm';
+import { DataSource, type EntityManager, IsNull } from 'typeorm';
 import { FlowErrorCode } from '../errors';
 import { FlowEntity } from '../flows/flow.entity';
 import { FlowsService } from '../flows/flows.service';
@@ -19,6 +12,7 @@ import type { PublishResult, VersionSummary } from '../flows/flow-responses';
 import { FlowEvents } from './flow-events';
 import { FormsClient } from './forms.client';
 import { FlowVersionEntity } from './flow-version.entity';
+import { type ActiveFlow, triggerConflicts } from './trigger-conflicts';
 
 /** Publish = "Verifying Configuration": validate, check triggers against other active flows, snapshot. */
 @Injectable()
@@ -150,32 +144,14 @@ export class PublishService {
     triggers: Trigger[],
     channelIds: string[],
   ): Promise<Problem[]> {
-    const others = await tx.find(FlowEntity, {
-      where: {
-        workspaceId: flow.workspaceId,
-        deletedAt: IsNull(),
-        activeVersion: Not(IsNull()),
-        id: Not(flow.id),
-      },
-    });
-    const problems: Problem[] = [];
-    for (const other of others) {
-      const version = await tx.findOneBy(FlowVersionEntity, {
-        flowId: other.id,
-        number: other.activeVersion!,
-      });
-      if (!version || !channelsOverlap(channelIds, version.channelIds)) continue;
-      const collisions = triggerCollisions(triggers, version.triggers);
-      if (collisions.length > 0)
-        problems.push({
-          severity: 'error',
-          screenId: null,
-          path: 'triggers',
-          code: ProblemCode.TriggerConflict,
-          message: `The active flow "${other.name}" already answers ${collisions.join(', ')} on the same channel`,
-        });
-    }
-    return problems;
+    const others = await tx.query<ActiveFlow[]>(
+      `SELECT f.name, v.triggers, v.channel_ids AS "channelIds"
+         FROM flow_definition.flows f
+         JOIN flow_definition.flow_versions v ON v.flow_id = f.id AND v.number = f.active_version
+        WHERE f.workspace_id = $1 AND f.deleted_at IS NULL AND f.id <> $2`,
+      [flow.workspaceId, flow.id],
+    );
+    return triggerConflicts(triggers, channelIds, others);
   }
 
   private async lockFlow(tx: EntityManager, workspaceId: string, flowId: string): Promise<FlowEntity> {
@@ -208,11 +184,6 @@ export class PublishService {
 /** Publishing and activation in one workspace take turns, so two flows cannot both claim a keyword. */
 async function lockWorkspace(tx: EntityManager, workspaceId: string): Promise<void> {
   await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`flows:${workspaceId}`]);
-}
-
-/** An empty list means "every channel", which overlaps with anything. */
-function channelsOverlap(a: string[], b: string[]): boolean {
-  return a.length === 0 || b.length === 0 || a.some((c) => b.includes(c));
 }
 
 function invalid(problems: Problem[], message: string): AppError {
