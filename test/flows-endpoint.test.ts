@@ -13,6 +13,13 @@ import { type MessagingHarness, startMessaging } from './messaging-app';
 import { startWorker, type WorkerHarness } from './worker-app';
 
 const APP_SECRET = 'flows-endpoint-app-secret';
+/** A second number of the same workspace, with a channel and a key pair of its own. */
+const SECOND_NUMBER = {
+  phoneNumberId: '140000000002',
+  displayPhoneNumber: '+1 555 0141',
+  wabaId: '240000000001',
+};
+const SECOND_SECRET = 'flows-endpoint-second-app-secret';
 const tokens = FlowTokens.fromInternalKey(TEST_INTERNAL_KEY);
 
 /** A chat flow whose first screen opens the page's "Order lookup" form and waits for its completion. */
@@ -108,7 +115,10 @@ describe('[issue 19] the WhatsApp Flows data endpoint: screen requests answered 
     };
     sandbox = await startSandbox({
       webhookUrl: 'http://127.0.0.1:9/unset',
-      numbers: [{ ...number, appSecret: APP_SECRET, accessToken: 'EAAG-flows-endpoint' }],
+      numbers: [
+        { ...number, appSecret: APP_SECRET, accessToken: 'EAAG-flows-endpoint' },
+        { ...SECOND_NUMBER, appSecret: SECOND_SECRET, accessToken: 'EAAG-flows-endpoint-2' },
+      ],
     });
     connections = await startConnections('flows_ep_conn', { rpc: true });
     const queuePrefix = `fbtest-flows-${randomBytes(4).toString('hex')}`;
@@ -211,9 +221,13 @@ describe('[issue 19] the WhatsApp Flows data endpoint: screen requests answered 
   async function ask(
     via: MessagingHarness,
     payload: Record<string, unknown>,
-    options: { secret?: string; channel?: string } = {},
+    options: { secret?: string; channel?: string; publicKey?: string } = {},
   ) {
-    const sealed = sealFlowRequest(publicKey, { version: '3.0', ...payload }, options.secret ?? APP_SECRET);
+    const sealed = sealFlowRequest(
+      options.publicKey ?? publicKey,
+      { version: '3.0', ...payload },
+      options.secret ?? APP_SECRET,
+    );
     const started = Date.now();
     const res = await request(via.url)
       .post(`/webhooks/whatsapp-flows/${options.channel ?? channelId}`)
@@ -461,6 +475,40 @@ describe('[issue 19] the WhatsApp Flows data endpoint: screen requests answered 
         body: { error_msg: expect.stringMatching(/no longer available/) },
       });
     }
+  });
+
+  it("427 for a run's token brought to another channel's endpoint, though of the same workspace", async () => {
+    const { token } = await waitingRun();
+    const second = await messaging.call('post', '/channels', {
+      ...SECOND_NUMBER,
+      accessToken: 'EAAG-flows-endpoint-2',
+      appSecret: SECOND_SECRET,
+      verifyToken: 'flows-endpoint-verify-2',
+    });
+    expect(second.status).toBe(201);
+    const key = await messaging.call('post', `/channels/${second.body.id}/flow-key`);
+    expect(key.status).toBe(200);
+    const elsewhere = {
+      channel: second.body.id as string,
+      secret: SECOND_SECRET,
+      publicKey: key.body.publicKey,
+    };
+    expect(await ask(messaging, { action: 'ping' }, elsewhere)).toMatchObject({ status: 200 });
+    const answer = await ask(
+      messaging,
+      { action: 'INIT', screen: '', data: {}, flow_token: token },
+      elsewhere,
+    );
+    expect(answer).toEqual({
+      status: 427,
+      ms: expect.any(Number),
+      body: { error_msg: expect.stringMatching(/no longer available/) },
+    });
+    // On its own channel the same token opens the form.
+    expect(await ask(messaging, { action: 'INIT', screen: '', data: {}, flow_token: token })).toMatchObject({
+      status: 200,
+      body: { screen: expect.any(String) },
+    });
   });
 
   it('432 for a bad signature or an unknown channel; ping answers active', async () => {

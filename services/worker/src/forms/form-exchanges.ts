@@ -138,6 +138,8 @@ export class FormExchanges {
     };
     const run = await runById(this.db.manager, job.runId);
     if (!run || run.workspaceId !== job.workspaceId || !isLive(run)) return closed('the run ended');
+    // A token is good on the endpoint of the channel its run talks on, not another number's.
+    if (run.channelId !== job.channelId) return closed('the token belongs to another channel');
     const flow = { id: run.flowId, version: run.flowVersion };
     const version = await this.rpc.flowVersion(job.workspaceId, run.flowId, run.flowVersion);
     const raw = version?.document.forms?.find((f) => f.id === job.formId);
