@@ -6,11 +6,11 @@ import {
   loadConfig,
   PlatformConfig,
   runMigrations,
-  scopeConnections,
+  scopedDataSource,
   SecretBox,
   Tenancy,
 } from '@flowbridge/platform';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { ApiEntity } from './apis/api.entity';
 import { ConnectionEntity } from './connections/connection.entity';
 import { ConnectionsConfig } from './connections.config';
@@ -32,14 +32,13 @@ const USAGE = `Flowbridge admin CLI (connections service)
 const out = (line: string): boolean => process.stdout.write(`${line}\n`);
 
 async function withDataSource<T>(config: PlatformConfig, run: (ds: DataSource) => Promise<T>): Promise<T> {
-  const dataSource = new DataSource({
+  const dataSource = await scopedDataSource({
     type: 'postgres',
     url: config.DATABASE_URL,
     schema: CONNECTIONS_SCHEMA,
     entities: [ApiKeyEntity, ConnectionEntity, ApiEntity],
     applicationName: 'flowbridge-cli',
   });
-  scopeConnections(await dataSource.initialize());
   try {
     // Operator commands act on every workspace (keys:list without --workspace, secrets:rotate).
     return await Tenancy.acrossWorkspaces(() => run(dataSource));

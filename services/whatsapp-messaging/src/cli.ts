@@ -4,11 +4,10 @@ import {
   loadConfig,
   type PlatformConfig,
   runMigrateCli,
-  scopeConnections,
+  scopedDataSource,
   SecretBox,
   Tenancy,
 } from '@flowbridge/platform';
-import { DataSource } from 'typeorm';
 import { SERVICE_NAME } from './app.module';
 import { ChannelEntity } from './channels/channel.entity';
 import { rotateChannelSecrets } from './channels/rotate-channel-secrets';
@@ -26,14 +25,13 @@ async function rotate(dryRun: boolean): Promise<void> {
   try {
     const config = loadConfig(WhatsappMessagingConfig);
     const box = new SecretBox(config.ENCRYPTION_KEYS);
-    const dataSource = new DataSource({
+    const dataSource = await scopedDataSource({
       type: 'postgres',
       url: (config as PlatformConfig).DATABASE_URL,
       schema: MESSAGING_SCHEMA,
       entities: [ChannelEntity],
       applicationName: 'flowbridge-cli',
     });
-    scopeConnections(await dataSource.initialize());
     try {
       // An operator's command: every workspace's channels.
       const report = await Tenancy.acrossWorkspaces(() => rotateChannelSecrets(dataSource, box, { dryRun }));
