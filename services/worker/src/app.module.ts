@@ -7,6 +7,7 @@ import type { DestinationStream } from 'pino';
 import { ActiveTriggers } from './clients/active-triggers';
 import { RPC_CLIENT, RpcClients } from './clients/rpc.clients';
 import { DASHBOARD_PATH, QueueDashboard, QueueMonitor } from './dashboard/queue-dashboard';
+import { FormDecisions } from './forms/form-decisions';
 import { FormExchanges } from './forms/form-exchanges';
 import { WORKER_SCHEMA } from './migrations';
 import { AbandonedSteps } from './pipeline/abandoned-steps';
@@ -81,6 +82,7 @@ export class WorkerAppModule implements NestModule {
         AbandonedSteps,
         Outbox,
         OutboxSweeper,
+        FormDecisions,
         FormExchanges,
         Processors,
         FailedApiCalls,

@@ -1,29 +1,11 @@
 import {
-  type ApiResponse,
-  type CallLogEntry,
   errorOnScreen,
   type FormAnswerMessage,
   type FormExchangeAnswer,
   formExchangeContext,
   type FormExchangeJob,
   FormMessages,
-  type JsonValue,
-  OutboundErrorCode,
 } from '@flowbridge/contracts';
-import {
-  failureAnswer,
-  type Form,
-  FormSchema,
-  maskSensitive,
-  openingData,
-  openingMessage,
-  planFormRequest,
-  successAnswer,
-  SYSTEM_VARIABLES,
-  TemplateError,
-  TemplateRenderer,
-} from '@flowbridge/flow-engine';
-import { RequestEngine } from '@flowbridge/outbound';
 import {
   GroupCommit,
   InternalSeal,
@@ -38,15 +20,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { RpcClients } from '../clients/rpc.clients';
-import { isLive, runById } from '../runs/run-rows';
-import { runStateOf } from '../runs/run.entity';
 import { WorkerConfig } from '../worker.config';
-import {
-  type FormRequestOutcome,
-  type FormRequestRecord,
-  FormRequestRepository,
-} from './form-requests.repository';
+import { type Decision, FormDecisions } from './form-decisions';
+import { type FormRequestRecord, FormRequestRepository } from './form-requests.repository';
 
 export const formExchanges = metricOnce(
   'flowbridge_form_exchanges_total',
@@ -58,38 +34,21 @@ export const formExchanges = metricOnce(
     }),
 );
 
-/** The answer is published this long before the messaging replica stops holding the request. */
-const PUBLISH_MARGIN_MS = 300;
-
-interface Decision {
-  answer: FormExchangeAnswer;
-  outcome: FormRequestOutcome;
-  /** The values as the run's history keeps them (sensitive ones masked). */
-  logged: Record<string, JsonValue>;
-  calls: { apiId: string; attempts: CallLogEntry[] } | null;
-  flow?: { id: string; version: number };
-}
-
 /**
- * The use-case of a WhatsApp Flows screen request (a `flow-form-exchanges` job): the run the flow token names
- * must still wait on the chat screen that opened the form; INIT answers the form's start screen with the
- * opening message's data; a `data_exchange` footer calls its API with the submitted values, its retries inside
- * the deadline, and answers the success screen with its API data or the failure screen. The answer goes to the
- * replica holding WhatsApp's request; the request, its answer and the call log are recorded afterwards.
+ * The use-case of a WhatsApp Flows screen request (a `flow-form-exchanges` job): its values opened, its answer
+ * decided (FormDecisions), sent to the replica holding WhatsApp's request, and then the request, its answer and
+ * the call log recorded.
  */
 @Injectable()
 export class FormExchanges {
   private readonly logger = new Logger(FormExchanges.name);
   private readonly seal: InternalSeal;
-  private readonly renderer = new TemplateRenderer();
-  private readonly forms = new WeakMap<object, Form>();
   private readonly recorder: GroupCommit<FormRequestRecord, void>;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly rpc: RpcClients,
-    private readonly engine: RequestEngine,
-    private readonly config: WorkerConfig,
+    private readonly decisions: FormDecisions,
+    config: WorkerConfig,
     @Inject(REDIS) private readonly redis: Redis,
   ) {
     this.seal = new InternalSeal(purposeKey(internalKeyOf(config), 'form-exchanges'));
@@ -110,7 +69,7 @@ export class FormExchanges {
     const decision: Decision =
       data === null
         ? { answer: { close: FormMessages.closed }, outcome: 'closed', logged: {}, calls: null }
-        : await Tenancy.forWorkspace(job.workspaceId, () => this.decide(job, data)).catch(
+        : await Tenancy.forWorkspace(job.workspaceId, () => this.decisions.decide(job, data)).catch(
             (err: unknown): Decision => {
               // Postgres or a service is down: the person is told on the screen they are on, and may retry.
               this.logger.error({ err, requestId: job.requestId }, 'form request not answered as designed');
@@ -129,94 +88,6 @@ export class FormExchanges {
     await this.record(job, decision).catch((err: unknown) =>
       this.logger.warn({ err, requestId: job.requestId }, 'form request answered but not recorded'),
     );
-  }
-
-  private async decide(job: FormExchangeJob, data: Record<string, unknown>): Promise<Decision> {
-    const closed = (why: string): Decision => {
-      this.logger.debug({ requestId: job.requestId, runId: job.runId, why }, 'form closed (427)');
-      return { answer: { close: FormMessages.closed }, outcome: 'closed', logged: {}, calls: null };
-    };
-    const run = await runById(this.db.manager, job.runId);
-    if (!run || run.workspaceId !== job.workspaceId || !isLive(run)) return closed('the run ended');
-    // A token is good on the endpoint of the channel its run talks on, not another number's.
-    if (run.channelId !== job.channelId) return closed('the token belongs to another channel');
-    const flow = { id: run.flowId, version: run.flowVersion };
-    const version = await this.rpc.flowVersion(job.workspaceId, run.flowId, run.flowVersion);
-    const raw = version?.document.forms?.find((f) => f.id === job.formId);
-    const message = version && openingMessage(version.document, run.screenId, job.formId);
-    if (!raw || !message) return closed('the run no longer waits for this form');
-    const form = this.formOf(raw);
-    const { variables } = runStateOf(run);
-    // The opening data is what INIT (and BACK's start over) answer with; a footer's exchange does not need it.
-    let opening: Record<string, JsonValue> = {};
-    if (job.action !== 'data_exchange')
-      try {
-        opening = openingData(message, variables, this.renderer);
-      } catch (error) {
-        if (!(error instanceof TemplateError)) throw error;
-      }
-    const plan = planFormRequest(form, { action: job.action, screen: job.screen, data }, opening);
-    if (plan.kind === 'answer')
-      return {
-        answer: plan.answer,
-        outcome: 'close' in plan.answer ? 'closed' : 'answered',
-        logged: {},
-        calls: null,
-        flow,
-      };
-    const logged = maskSensitive(form, plan.screen.id, plan.values);
-    const deadlineAt = Math.min(
-      job.holdUntil - PUBLISH_MARGIN_MS,
-      job.receivedAt + (plan.action.deadlineMs ?? this.config.FORM_DEADLINE_MS),
-    );
-    const failed = (message: string, outcome: FormRequestOutcome, attempts: CallLogEntry[] = []) => ({
-      answer: failureAnswer(form, plan.action, message, plan.values),
-      outcome,
-      logged,
-      calls: { apiId: plan.action.api, attempts },
-      flow,
-    });
-    // Taken off the queue too late to call anything: the person gets the failure screen now.
-    if (Date.now() >= deadlineAt) return failed(FormMessages.late, 'deadline');
-    const resolved = await this.rpc.resolveApi(job.workspaceId, plan.action.api);
-    if (!resolved.ok) return failed(FormMessages.failed, 'failure');
-    // The API reads the submitted values as `form.x`, and as `x` like chat variables (never over `contact`,
-    // `trigger` or `run`).
-    const submitted = Object.entries(plan.values).filter(([name]) => !SYSTEM_VARIABLES.has(name));
-    const scope: Record<string, JsonValue> = {
-      ...variables,
-      ...Object.fromEntries(submitted),
-      form: plan.values,
-    };
-    const result = await this.engine.runInline({
-      connection: resolved.connection,
-      api: resolved.api,
-      variables: scope,
-      idempotencyKey: `form-${job.requestId}`,
-      deadlineAt,
-    });
-    if (result.response.status !== 'success') {
-      const late = pastDeadline(result.response, deadlineAt);
-      return failed(
-        late ? FormMessages.late : FormMessages.failed,
-        late ? 'deadline' : 'failure',
-        result.attempts,
-      );
-    }
-    const answer = successAnswer(
-      form,
-      plan.action,
-      { ...scope, ...result.variables, api_response: result.response as unknown as JsonValue },
-      plan.values,
-      this.renderer,
-    );
-    return {
-      answer,
-      outcome: 'screen' in answer && answer.screen === plan.action.onSuccess ? 'answered' : 'failure',
-      logged,
-      calls: { apiId: plan.action.api, attempts: result.attempts },
-      flow,
-    };
   }
 
   /** To the replica holding WhatsApp's request, sealed; it drops an answer that comes after it gave up. */
@@ -260,18 +131,4 @@ export class FormExchanges {
           : [],
     });
   }
-
-  /** The form as its schema reads it (defaults filled), once per published version. */
-  private formOf(raw: object): Form {
-    let form = this.forms.get(raw);
-    if (!form) {
-      form = FormSchema.parse(raw);
-      this.forms.set(raw, form);
-    }
-    return form;
-  }
-}
-
-function pastDeadline(response: ApiResponse, deadlineAt: number): boolean {
-  return response.error?.code === OutboundErrorCode.Timeout && Date.now() >= deadlineAt - 50;
 }
