@@ -16,6 +16,7 @@ import { FlowErrorCode } from '../errors';
 import type { StartRunDto } from '../flows/flow.dto';
 import { FlowsService } from '../flows/flows.service';
 import { FlowVersionEntity } from '../publishing/flow-version.entity';
+import { ApiTriggerRepository } from './api-triggers.repository';
 
 const MAX_VARIABLES_BYTES = 64 * 1024;
 
@@ -92,11 +93,7 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
     // Recorded before the 202, and enqueued inside that transaction (as a webhook is): if Redis refuses,
     // nothing is kept and the caller retries; a retry with the same Idempotency-Key is the same row and job.
     await this.db.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO flow_definition.api_triggers (event_id, workspace_id, event) VALUES ($1, $2, $3)
-         ON CONFLICT (event_id) DO NOTHING`,
-        [event.eventId, workspaceId, JSON.stringify(event)],
-      );
+      await ApiTriggerRepository.record(tx, event);
       await this.producer.enqueue(event);
     });
     return { eventId: event.eventId, flowId, version: flow.activeVersion };
@@ -107,12 +104,9 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
    * their ids. Those Redis kept are untouched; the worker's inbox drops those it applied.
    */
   async requeue(tx: EntityManager, since: Date): Promise<number> {
-    const rows = await tx.query<Array<{ event: TriggerEventV1 }>>(
-      `SELECT event FROM flow_definition.api_triggers WHERE created_at >= $1 ORDER BY created_at, event_id`,
-      [since.toISOString()],
-    );
-    await this.producer.enqueueAll(rows.map((r) => r.event));
-    return rows.length;
+    const events = await ApiTriggerRepository.since(tx, since);
+    await this.producer.enqueueAll(events);
+    return events.length;
   }
 
   onApplicationBootstrap(): void {
@@ -127,9 +121,7 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** Rows past any replay window (a day; a Redis restart replays the last minutes) go, in every workspace. */
   private async prune(): Promise<void> {
-    await Tenancy.acrossWorkspaces(() =>
-      this.db.query(`DELETE FROM flow_definition.api_triggers WHERE created_at < now() - interval '1 day'`),
-    );
+    await Tenancy.acrossWorkspaces(() => ApiTriggerRepository.prune(this.db));
   }
 }
 
