@@ -105,6 +105,10 @@ describe('[issue 19] the WhatsApp Flows data endpoint: screen requests answered 
   let channelId: string;
   let publicKey: string;
   let contacts = 0;
+  /** The second number's channel, made by a test below. */
+  let secondChannelId = '';
+  /** The flow the last `waitingRun` published (active, with an API trigger). */
+  let lastFlowId = '';
 
   beforeAll(async () => {
     await business.start();
@@ -214,6 +218,7 @@ describe('[issue 19] the WhatsApp Flows data endpoint: screen requests answered 
       formId: 'order_lookup',
       navigationId: `${run.id}:1`,
     });
+    lastFlowId = flow.body.id as string;
     return { runId: run.id, token, waId, flowId: flow.body.id as string };
   }
 
@@ -486,6 +491,7 @@ describe('[issue 19] the WhatsApp Flows data endpoint: screen requests answered 
       verifyToken: 'flows-endpoint-verify-2',
     });
     expect(second.status).toBe(201);
+    secondChannelId = second.body.id;
     const key = await messaging.call('post', `/channels/${second.body.id}/flow-key`);
     expect(key.status).toBe(200);
     const elsewhere = {
@@ -509,6 +515,24 @@ describe('[issue 19] the WhatsApp Flows data endpoint: screen requests answered 
       status: 200,
       body: { screen: expect.any(String) },
     });
+  });
+
+  it('an API trigger naming a channel the workspace does not have is refused at once; one made a moment ago is taken', async () => {
+    // A flow published before the second number came (waitingRun would now publish its forms on both numbers).
+    const flowId = lastFlowId;
+    expect(flowId).not.toBe('');
+    const start = (channel: string) =>
+      fd.call('post', `/flows/${flowId}/runs`, { channelId: channel, contact: { waId: '447700950999' } });
+    const unknown = await start(randomUUID());
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).toMatchObject({ code: 'CHANNEL_NOT_FOUND', field: 'channelId' });
+    // The second number's channel was made after this workspace's channels were last read: known within a second.
+    expect(secondChannelId).not.toBe('');
+    const taken = await until('the new channel to be taken', async () => {
+      const res = await start(secondChannelId);
+      return res.status === 202 ? res : null;
+    });
+    expect(taken.body).toMatchObject({ flowId, eventId: expect.any(String) });
   });
 
   it('432 for a bad signature or an unknown channel; ping answers active', async () => {

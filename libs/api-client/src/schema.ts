@@ -3990,7 +3990,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunAccepted"];
                 };
             };
-            /** @description Error codes: CHANNEL_NOT_LISTENED, VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON, REQUEST_ABORTED, BODY_LENGTH_MISMATCH */
+            /** @description Error codes: CHANNEL_NOT_LISTENED, CHANNEL_NOT_FOUND, VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON, REQUEST_ABORTED, BODY_LENGTH_MISMATCH */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -8,5 +8,6 @@ export * from './navigation';
 export * from './whatsapp';
 export * from './api-calls';
 export * from './form-exchanges';
+export * from './channels';
 export * from './published-forms';
 export * from './flow-bundles';

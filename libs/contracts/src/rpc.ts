@@ -13,6 +13,8 @@ export const RpcPattern = {
   ConnectionsImportApis: 'connections.import-apis.v1',
   /** A flow version's forms made Flows on the Cloud API, for each of the flow's channels (messaging). */
   MessagingPublishForms: 'messaging.publish-forms.v1',
+  /** The ids of a workspace's channels (messaging): an API trigger's channel is checked against them. */
+  MessagingChannels: 'messaging.channels.v1',
 } as const;
 export type RpcPattern = (typeof RpcPattern)[keyof typeof RpcPattern];
 

@@ -19,6 +19,7 @@ import { SendingChannels } from './channels/sending-channels';
 import { FLOW_ENDPOINT_PATH, FlowEndpointController } from './flows-endpoint/flow-endpoint.controller';
 import { CloudFlows } from './flows-endpoint/cloud-flows';
 import { FormExchangeClient } from './flows-endpoint/form-exchange-client';
+import { ChannelsRpcController } from './channels/channels-rpc.controller';
 import { FormsRpcController } from './flows-endpoint/forms-rpc.controller';
 import { PublishedForms } from './flows-endpoint/published-forms';
 import { MessageLog } from './messages/message-log';
@@ -105,6 +106,7 @@ export class WhatsappMessagingAppModule {
         WebhookController,
         FlowEndpointController,
         FormsRpcController,
+        ChannelsRpcController,
       ],
       providers: [
         ChannelsService,

@@ -22,7 +22,7 @@ export class RunsController {
   })
   @ApiAcceptedResponse({ type: RunAccepted, description: 'Recorded and queued; the worker starts the run' })
   @ApiErrors({
-    400: [FlowErrorCode.ChannelNotListened],
+    400: [FlowErrorCode.ChannelNotListened, FlowErrorCode.ChannelNotFound],
     404: [FlowErrorCode.FlowNotFound],
     409: [FlowErrorCode.FlowNotActive, FlowErrorCode.ApiTriggerNotEnabled],
   })

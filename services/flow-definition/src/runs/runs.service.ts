@@ -17,6 +17,7 @@ import type { StartRunDto } from '../flows/flow.dto';
 import { FlowsService } from '../flows/flows.service';
 import { FlowVersionEntity } from '../publishing/flow-version.entity';
 import { ApiTriggerRepository } from './api-triggers.repository';
+import { ChannelsClient } from './channels.client';
 
 const MAX_VARIABLES_BYTES = 64 * 1024;
 
@@ -40,6 +41,7 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly flows: FlowsService,
     @InjectRepository(FlowVersionEntity) private readonly versions: Repository<FlowVersionEntity>,
     private readonly producer: TriggerProducer,
+    private readonly channels: ChannelsClient,
     @InjectDataSource() private readonly db: DataSource,
     @Inject(REDIS) redis: Redis,
   ) {
@@ -71,6 +73,12 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
         'channelId',
         'The flow does not listen on this channel',
         FlowErrorCode.ChannelNotListened,
+      );
+    if ((await this.channels.has(workspaceId, channelId)) === false)
+      throw AppError.validation(
+        'channelId',
+        'The workspace has no channel with this id',
+        FlowErrorCode.ChannelNotFound,
       );
     const variables = (dto.variables ?? {}) as Record<string, JsonValue>;
     if (Buffer.byteLength(JSON.stringify(variables)) > MAX_VARIABLES_BYTES)

@@ -87,6 +87,14 @@ export class ChannelsService {
     return { items: rows.map((c) => this.view(c)) };
   }
 
+  /** The ids of the workspace's channels, in its scope. */
+  async idsOf(workspaceId: string): Promise<string[]> {
+    const rows = await Tenancy.forWorkspace(workspaceId, () =>
+      this.channels.find({ where: { workspaceId }, select: { id: true } }),
+    );
+    return rows.map((c) => c.id);
+  }
+
   async get(workspaceId: string, id: string): Promise<ChannelView> {
     return this.view(await this.find(workspaceId, id));
   }
