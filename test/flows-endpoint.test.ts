@@ -152,18 +152,26 @@ describe('[issue 19] the WhatsApp Flows data endpoint: screen requests answered 
     });
     expect(created.status).toBe(201);
     connectionId = created.body.id;
+    ({ id: channelId, publicKey } = await connectChannel(number, 'EAAG-flows-endpoint', APP_SECRET));
+  }, 60_000);
+
+  /** A channel for a sandbox number, with its WhatsApp Flows key pair made and uploaded. */
+  async function connectChannel(
+    number: { phoneNumberId: string; displayPhoneNumber: string; wabaId: string },
+    accessToken: string,
+    appSecret: string,
+  ): Promise<{ id: string; publicKey: string }> {
     const channel = await messaging.call('post', '/channels', {
       ...number,
-      accessToken: 'EAAG-flows-endpoint',
-      appSecret: APP_SECRET,
-      verifyToken: 'flows-endpoint-verify',
+      accessToken,
+      appSecret,
+      verifyToken: `verify-${number.phoneNumberId}`,
     });
     expect(channel.status).toBe(201);
-    channelId = channel.body.id;
-    const key = await messaging.call('post', `/channels/${channelId}/flow-key`);
+    const key = await messaging.call('post', `/channels/${channel.body.id}/flow-key`);
     expect(key.status).toBe(200);
-    publicKey = key.body.publicKey;
-  }, 60_000);
+    return { id: channel.body.id as string, publicKey: key.body.publicKey as string };
+  }
 
   afterAll(async () => {
     await replica?.close();
@@ -484,21 +492,9 @@ describe('[issue 19] the WhatsApp Flows data endpoint: screen requests answered 
 
   it("427 for a run's token brought to another channel's endpoint, though of the same workspace", async () => {
     const { token } = await waitingRun();
-    const second = await messaging.call('post', '/channels', {
-      ...SECOND_NUMBER,
-      accessToken: 'EAAG-flows-endpoint-2',
-      appSecret: SECOND_SECRET,
-      verifyToken: 'flows-endpoint-verify-2',
-    });
-    expect(second.status).toBe(201);
-    secondChannelId = second.body.id;
-    const key = await messaging.call('post', `/channels/${second.body.id}/flow-key`);
-    expect(key.status).toBe(200);
-    const elsewhere = {
-      channel: second.body.id as string,
-      secret: SECOND_SECRET,
-      publicKey: key.body.publicKey,
-    };
+    const second = await connectChannel(SECOND_NUMBER, 'EAAG-flows-endpoint-2', SECOND_SECRET);
+    secondChannelId = second.id;
+    const elsewhere = { channel: second.id, secret: SECOND_SECRET, publicKey: second.publicKey };
     expect(await ask(messaging, { action: 'ping' }, elsewhere)).toMatchObject({ status: 200 });
     const answer = await ask(
       messaging,
