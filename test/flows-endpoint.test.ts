@@ -105,10 +105,6 @@ describe('[issue 19] the WhatsApp Flows data endpoint: screen requests answered 
   let channelId: string;
   let publicKey: string;
   let contacts = 0;
-  /** The second number's channel, made by a test below. */
-  let secondChannelId = '';
-  /** The flow the last `waitingRun` published (active, with an API trigger). */
-  let lastFlowId = '';
 
   beforeAll(async () => {
     await business.start();
@@ -226,7 +222,6 @@ describe('[issue 19] the WhatsApp Flows data endpoint: screen requests answered 
       formId: 'order_lookup',
       navigationId: `${run.id}:1`,
     });
-    lastFlowId = flow.body.id as string;
     return { runId: run.id, token, waId, flowId: flow.body.id as string };
   }
 
@@ -490,10 +485,23 @@ describe('[issue 19] the WhatsApp Flows data endpoint: screen requests answered 
     }
   });
 
-  it("427 for a run's token brought to another channel's endpoint, though of the same workspace", async () => {
-    const { token } = await waitingRun();
+  it("a second number of the workspace: a run's token brought to another channel's endpoint is closed (427); an API trigger naming a channel the workspace does not have is refused, one made a moment ago is taken", async () => {
+    // The workspace's channels are read (and kept) by this API trigger, before the second number has a channel.
+    const { token, flowId } = await waitingRun();
     const second = await connectChannel(SECOND_NUMBER, 'EAAG-flows-endpoint-2', SECOND_SECRET);
-    secondChannelId = second.id;
+
+    const start = (channel: string) =>
+      fd.call('post', `/flows/${flowId}/runs`, { channelId: channel, contact: { waId: '447700950999' } });
+    const unknown = await start(randomUUID());
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).toMatchObject({ code: 'CHANNEL_NOT_FOUND', field: 'channelId' });
+    // Made after the workspace's channels were read: known within a second.
+    const taken = await until('the new channel to be taken', async () => {
+      const res = await start(second.id);
+      return res.status === 202 ? res : null;
+    });
+    expect(taken.body).toMatchObject({ flowId, eventId: expect.any(String) });
+
     const elsewhere = { channel: second.id, secret: SECOND_SECRET, publicKey: second.publicKey };
     expect(await ask(messaging, { action: 'ping' }, elsewhere)).toMatchObject({ status: 200 });
     const answer = await ask(
@@ -511,24 +519,6 @@ describe('[issue 19] the WhatsApp Flows data endpoint: screen requests answered 
       status: 200,
       body: { screen: expect.any(String) },
     });
-  });
-
-  it('an API trigger naming a channel the workspace does not have is refused at once; one made a moment ago is taken', async () => {
-    // A flow published before the second number came (waitingRun would now publish its forms on both numbers).
-    const flowId = lastFlowId;
-    expect(flowId).not.toBe('');
-    const start = (channel: string) =>
-      fd.call('post', `/flows/${flowId}/runs`, { channelId: channel, contact: { waId: '447700950999' } });
-    const unknown = await start(randomUUID());
-    expect(unknown.status).toBe(400);
-    expect(unknown.body).toMatchObject({ code: 'CHANNEL_NOT_FOUND', field: 'channelId' });
-    // The second number's channel was made after this workspace's channels were last read: known within a second.
-    expect(secondChannelId).not.toBe('');
-    const taken = await until('the new channel to be taken', async () => {
-      const res = await start(secondChannelId);
-      return res.status === 202 ? res : null;
-    });
-    expect(taken.body).toMatchObject({ flowId, eventId: expect.any(String) });
   });
 
   it('432 for a bad signature or an unknown channel; ping answers active', async () => {
