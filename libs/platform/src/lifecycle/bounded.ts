@@ -13,3 +13,11 @@ export async function settleWithin(work: Promise<unknown>, ms: number): Promise<
     clearTimeout(timer);
   }
 }
+
+/**
+ * How long a queue consumer's shutdown waits for the jobs in flight: the shutdown budget less 2 s for the hooks
+ * that close after it; nothing while Redis is unreachable, since there is nothing to hand back then.
+ */
+export function consumerShutdownBudgetMs(redis: { status: string }, shutdownTimeoutMs: number): number {
+  return redis.status === 'ready' ? shutdownTimeoutMs - 2000 : 0;
+}

@@ -20,3 +20,8 @@ export function redisOptionsFromUrl(url: string): RedisEndpoint {
     tls: parsed.protocol === 'rediss:' ? {} : undefined,
   };
 }
+
+/** A BullMQ consumer's connection (Worker, QueueEvents): they block on Redis, so no request may give up. */
+export function consumerConnection(url: string): RedisEndpoint & { maxRetriesPerRequest: null } {
+  return { ...redisOptionsFromUrl(url), maxRetriesPerRequest: null };
+}

@@ -11,7 +11,8 @@ import {
   noUseCaseFor,
   Periodic,
   REDIS,
-  redisOptionsFromUrl,
+  consumerConnection,
+  consumerShutdownBudgetMs,
   settleWithin,
   startSpan,
   traceparentOf,
@@ -77,7 +78,7 @@ export class NavigationConsumer implements OnApplicationBootstrap, BeforeApplica
   }
 
   onApplicationBootstrap(): void {
-    const connection = { ...redisOptionsFromUrl(this.config.REDIS_URL), maxRetriesPerRequest: null };
+    const connection = consumerConnection(this.config.REDIS_URL);
     for (let p = 0; p < this.config.NAVIGATION_PARTITIONS; p++) {
       const name = navigationQueue(p);
       const worker = new Worker(name, (job, token) => this.onNavigationJob(job, token), {
@@ -184,7 +185,7 @@ export class NavigationConsumer implements OnApplicationBootstrap, BeforeApplica
     this.stopping = true;
     this.lane.stopping = true;
     this.sweeper.stop();
-    const budget = this.redis.status === 'ready' ? this.config.SHUTDOWN_TIMEOUT_MS - 2000 : 0;
+    const budget = consumerShutdownBudgetMs(this.redis, this.config.SHUTDOWN_TIMEOUT_MS);
     const closed = await settleWithin(
       Promise.all([...this.workers.map((w) => w.close()), this.scheduler.stop()]),
       budget,

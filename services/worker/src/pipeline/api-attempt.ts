@@ -36,8 +36,8 @@ export class ApiAttempt {
 
   /**
    * `settles`: the leased outbox row of an in-process attempt, deleted with its outcome. In its span, a child of
-   * the step that decided it. The span is the call itself (resolving the
-   * API, the HTTP attempt) and ends with its outcome; writing the outcome is the result's own span, its child.
+   * the step that decided it. The span is the call itself (resolving the API, the HTTP attempt) and ends with its
+   * outcome; writing the outcome is the result's own span, its child.
    */
   async run(call: ApiCallJob, run: InlineAttempt['run'], settles?: string): Promise<void> {
     const span = startSpan(

@@ -1,5 +1,12 @@
 import { ApiCallJobName, QueueName, readApiCallJob } from '@flowbridge/contracts';
-import { internalKeyOf, JobAuth, REDIS, redisOptionsFromUrl, settleWithin } from '@flowbridge/platform';
+import {
+  internalKeyOf,
+  JobAuth,
+  REDIS,
+  consumerConnection,
+  consumerShutdownBudgetMs,
+  settleWithin,
+} from '@flowbridge/platform';
 import {
   Inject,
   Injectable,
@@ -35,7 +42,7 @@ export class FailedApiCalls implements OnApplicationBootstrap, BeforeApplication
   }
 
   onApplicationBootstrap(): void {
-    const connection = { ...redisOptionsFromUrl(this.config.REDIS_URL), maxRetriesPerRequest: null };
+    const connection = consumerConnection(this.config.REDIS_URL);
     const events = new QueueEvents(QueueName.FlowApiCalls, { prefix: this.config.QUEUE_PREFIX, connection });
     events.on('error', (err) => this.logger.debug({ err }, 'queue events connection error'));
     events.on('failed', ({ jobId, failedReason }) => {
@@ -57,10 +64,9 @@ export class FailedApiCalls implements OnApplicationBootstrap, BeforeApplication
     if (typeof call !== 'string') await this.abandoned.abandon(call, jobId, reason);
   }
 
-  /** With Redis unreachable there is nothing to close cleanly, so nothing is waited for (as Processors). */
   async beforeApplicationShutdown(): Promise<void> {
     if (!this.events) return;
-    const budget = this.redis.status === 'ready' ? this.config.SHUTDOWN_TIMEOUT_MS - 2000 : 0;
+    const budget = consumerShutdownBudgetMs(this.redis, this.config.SHUTDOWN_TIMEOUT_MS);
     await settleWithin(this.events.close(), budget);
   }
 }

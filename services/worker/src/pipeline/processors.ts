@@ -16,7 +16,8 @@ import {
   limitGlobalConcurrency,
   noUseCaseFor,
   REDIS,
-  redisOptionsFromUrl,
+  consumerConnection,
+  consumerShutdownBudgetMs,
   settleWithin,
   UnavailabilityParking,
 } from '@flowbridge/platform';
@@ -64,7 +65,7 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   onApplicationBootstrap(): void {
-    const connection = { ...redisOptionsFromUrl(this.config.REDIS_URL), maxRetriesPerRequest: null };
+    const connection = consumerConnection(this.config.REDIS_URL);
     // Started below, once the listeners are on: connection errors come before the first await.
     const common = {
       prefix: this.config.QUEUE_PREFIX,
@@ -237,7 +238,7 @@ export class Processors implements OnApplicationBootstrap, BeforeApplicationShut
   // Before the database and Redis clients close (their hooks run later): in-flight jobs still need them.
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    const budget = this.redis.status === 'ready' ? this.config.SHUTDOWN_TIMEOUT_MS - 2000 : 0;
+    const budget = consumerShutdownBudgetMs(this.redis, this.config.SHUTDOWN_TIMEOUT_MS);
     const closed = await settleWithin(
       Promise.all([
         ...this.workers.map((w) => w.close()),
