@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { type FlowDocument, pageExampleForm } from '@flowbridge/flow-engine';
+import { type FlowDocument, pageExampleFlow, pageExampleForm } from '@flowbridge/flow-engine';
 import { QueueName } from '@flowbridge/contracts';
-import { FlowTokens, redisOptionsFromUrl, TEST_INTERNAL_KEY } from '@flowbridge/platform';
+import { ApiKeysService, FlowTokens, redisOptionsFromUrl, TEST_INTERNAL_KEY } from '@flowbridge/platform';
 import { HttpPeer, sendJson, testRedisUrl, until } from '@flowbridge/testing';
 import { Queue } from 'bullmq';
 import request from 'supertest';
@@ -20,6 +20,17 @@ const SECOND_NUMBER = {
   wabaId: '240000000001',
 };
 const SECOND_SECRET = 'flows-endpoint-second-app-secret';
+/** A number of another workspace (ws-b), and a third of this one that is disconnected while a flow names it. */
+const THEIR_NUMBER = {
+  phoneNumberId: '140000000003',
+  displayPhoneNumber: '+1 555 0142',
+  wabaId: '240000000003',
+};
+const SPARE_NUMBER = {
+  phoneNumberId: '140000000004',
+  displayPhoneNumber: '+1 555 0143',
+  wabaId: '240000000001',
+};
 const tokens = FlowTokens.fromInternalKey(TEST_INTERNAL_KEY);
 
 /** A chat flow whose first screen opens the page's "Order lookup" form and waits for its completion. */
@@ -118,6 +129,8 @@ describe('[issue 19] the WhatsApp Flows data endpoint: screen requests answered 
       numbers: [
         { ...number, appSecret: APP_SECRET, accessToken: 'EAAG-flows-endpoint' },
         { ...SECOND_NUMBER, appSecret: SECOND_SECRET, accessToken: 'EAAG-flows-endpoint-2' },
+        { ...THEIR_NUMBER, appSecret: 'their-app-secret', accessToken: 'EAAG-flows-endpoint-3' },
+        { ...SPARE_NUMBER, appSecret: 'spare-app-secret', accessToken: 'EAAG-flows-endpoint-4' },
       ],
     });
     connections = await startConnections('flows_ep_conn', { rpc: true });
@@ -527,6 +540,80 @@ describe('[issue 19] the WhatsApp Flows data endpoint: screen requests answered 
     expect(await ask(replica, { action: 'ping' })).toMatchObject({
       status: 200,
       body: { data: { status: 'active' } },
+    });
+  });
+
+  it("a flow's channels are the workspace's own: one it does not have, or another workspace's, is refused at save and import; one disconnected since refuses the publish", async () => {
+    const keyB = (await messaging.app.get(ApiKeysService).create('ws-b', 'test key B')).key;
+    const channel = (number: typeof THEIR_NUMBER, secret: string, token: string, key?: string) =>
+      messaging.call(
+        'post',
+        '/channels',
+        { ...number, accessToken: token, appSecret: secret, verifyToken: `verify-${number.phoneNumberId}` },
+        key,
+      );
+    const theirs = await channel(THEIR_NUMBER, 'their-app-secret', 'EAAG-flows-endpoint-3', keyB);
+    expect(theirs.status).toBe(201);
+    const api = await connections.call('post', '/apis', {
+      name: `Fetch API Data ${randomUUID().slice(0, 8)}`,
+      connectionId,
+      method: 'GET',
+      path: '/orders/{{contact.waId}}',
+    });
+    const flow = { ...pageExampleFlow(api.body.id), name: `Channels ${randomUUID().slice(0, 8)}` };
+    flow.triggers = [{ type: 'api' }];
+
+    const foreign = await fd.call('post', '/flows', { ...flow, channelIds: [channelId, theirs.body.id] });
+    expect(foreign.status).toBe(400);
+    expect(foreign.body).toMatchObject({
+      code: 'CHANNEL_NOT_FOUND',
+      field: 'channelIds[1]',
+      message: expect.stringContaining(theirs.body.id),
+    });
+    const created = await fd.call('post', '/flows', { ...flow, channelIds: [channelId] });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    const unknown = await fd.call('patch', `/flows/${id}`, { channelIds: [randomUUID()] });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).toMatchObject({ code: 'CHANNEL_NOT_FOUND', field: 'channelIds[0]' });
+    expect((await fd.call('get', `/flows/${id}`)).body.channelIds).toEqual([channelId]);
+    // An import naming their channel is refused with every problem, before anything is created.
+    const bundle = (await fd.call('get', `/flows/${id}/export`)).body;
+    const imported = await fd.call('post', '/flows/import', {
+      bundle,
+      name: `Imported ${randomUUID().slice(0, 8)}`,
+      channelIds: [channelId, theirs.body.id],
+    });
+    expect(imported.status).toBe(422);
+    expect(imported.body).toMatchObject({
+      code: 'IMPORT_REFUSED',
+      problems: [{ code: 'CHANNEL_NOT_FOUND', field: 'channelIds[1]', message: expect.any(String) }],
+    });
+
+    // A number connected a moment ago is taken (within a second); disconnected after the save, it refuses the
+    // publish (asked afresh) and nothing is published until the flow stops naming it.
+    const spare = await channel(SPARE_NUMBER, 'spare-app-secret', 'EAAG-flows-endpoint-4');
+    expect(spare.status).toBe(201);
+    await until('the new channel to be taken', async () => {
+      const res = await fd.call('patch', `/flows/${id}`, { channelIds: [channelId, spare.body.id] });
+      return res.status === 200 ? res : null;
+    });
+    expect((await messaging.call('delete', `/channels/${spare.body.id}`)).status).toBe(204);
+    const refused = await fd.call('post', `/flows/${id}/publish`);
+    expect(refused.status).toBe(422);
+    expect(refused.body.problems).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        code: 'CHANNEL_NOT_FOUND',
+        path: 'channelIds[1]',
+        message: expect.stringContaining(spare.body.id),
+      }),
+    ]);
+    expect((await fd.call('get', `/flows/${id}/versions`)).body.items).toEqual([]);
+    expect((await fd.call('patch', `/flows/${id}`, { channelIds: [channelId] })).status).toBe(200);
+    expect(await fd.call('post', `/flows/${id}/publish`)).toMatchObject({
+      status: 201,
+      body: { version: 1, problems: [] },
     });
   });
 });

@@ -1345,7 +1345,7 @@ export type components = {
         };
         ImportProblemView: {
             /** @enum {string} */
-            code: "SECRET_REQUIRED" | "CONNECTION_REFUSED" | "API_REFUSED" | "API_NOT_IN_BUNDLE" | "CONNECTION_NOT_IN_BUNDLE" | "API_ON_OTHER_CONNECTION" | "FLOW_NAME_TAKEN" | "INVALID_BUNDLE";
+            code: "SECRET_REQUIRED" | "CONNECTION_REFUSED" | "API_REFUSED" | "API_NOT_IN_BUNDLE" | "CONNECTION_NOT_IN_BUNDLE" | "API_ON_OTHER_CONNECTION" | "FLOW_NAME_TAKEN" | "CHANNEL_NOT_FOUND" | "INVALID_BUNDLE";
             /** @example secrets.connections["Customer API"].auth.token */
             field: string;
             message: string;
@@ -1436,7 +1436,7 @@ export type components = {
         };
         ProblemView: {
             /** @enum {string} */
-            code: "INVALID_FIELD" | "UNKNOWN_FIELD" | "SCHEMA_VERSION_UNSUPPORTED" | "NO_START_SCREEN" | "DUPLICATE_SCREEN_ID" | "UNKNOWN_SCREEN" | "MISSING_SUCCESS_SCREEN" | "MISSING_FAILURE_SCREEN" | "UNSET_VARIABLE" | "RESERVED_VARIABLE" | "OPERATOR_TYPE_MISMATCH" | "INVALID_CONDITION_VALUE" | "INVALID_REGEX" | "CONDITION_TOO_DEEP" | "INVALID_TEMPLATE" | "TEXT_TOO_LONG" | "TOO_MANY_BUTTONS" | "TOO_MANY_LIST_ROWS" | "DUPLICATE_OPTION_ID" | "CHOICE_WITHOUT_OPTIONS" | "LOOP_WITHOUT_INPUT" | "UNREACHABLE_SCREEN" | "UNREACHABLE_ACTION" | "DEAD_END" | "NO_TRIGGER" | "UNKNOWN_API" | "API_URL_REFUSED" | "API_UNAVAILABLE" | "RESERVED_SCREEN_ID" | "NO_FOOTER" | "NO_TERMINAL_SCREEN" | "MISSING_API" | "UNDECLARED_DATA" | "DATA_NOT_PROVIDED" | "FAILURE_SCREEN_NEEDS_API_DATA" | "UNKNOWN_FORM_FIELD" | "DUPLICATE_FIELD_NAME" | "TOO_MANY_OPTIONS" | "UNKNOWN_FORM" | "FLOW_MESSAGE_TARGET" | "TRIGGER_CONFLICT" | "CLOUD_API_REFUSED";
+            code: "INVALID_FIELD" | "UNKNOWN_FIELD" | "SCHEMA_VERSION_UNSUPPORTED" | "NO_START_SCREEN" | "DUPLICATE_SCREEN_ID" | "UNKNOWN_SCREEN" | "MISSING_SUCCESS_SCREEN" | "MISSING_FAILURE_SCREEN" | "UNSET_VARIABLE" | "RESERVED_VARIABLE" | "OPERATOR_TYPE_MISMATCH" | "INVALID_CONDITION_VALUE" | "INVALID_REGEX" | "CONDITION_TOO_DEEP" | "INVALID_TEMPLATE" | "TEXT_TOO_LONG" | "TOO_MANY_BUTTONS" | "TOO_MANY_LIST_ROWS" | "DUPLICATE_OPTION_ID" | "CHOICE_WITHOUT_OPTIONS" | "LOOP_WITHOUT_INPUT" | "UNREACHABLE_SCREEN" | "UNREACHABLE_ACTION" | "DEAD_END" | "NO_TRIGGER" | "UNKNOWN_API" | "API_URL_REFUSED" | "API_UNAVAILABLE" | "RESERVED_SCREEN_ID" | "NO_FOOTER" | "NO_TERMINAL_SCREEN" | "MISSING_API" | "UNDECLARED_DATA" | "DATA_NOT_PROVIDED" | "FAILURE_SCREEN_NEEDS_API_DATA" | "UNKNOWN_FORM_FIELD" | "DUPLICATE_FIELD_NAME" | "TOO_MANY_OPTIONS" | "UNKNOWN_FORM" | "FLOW_MESSAGE_TARGET" | "TRIGGER_CONFLICT" | "CHANNEL_NOT_FOUND" | "CLOUD_API_REFUSED";
             /** @description When it is in one of the flow's WhatsApp forms: that form */
             formId?: string;
             /** @example data_exchange needs a failure screen (onFailure) */
@@ -3435,7 +3435,7 @@ export interface operations {
                     "application/json": components["schemas"]["FlowView"];
                 };
             };
-            /** @description The request is not well-formed. Error codes: VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON, REQUEST_ABORTED, BODY_LENGTH_MISMATCH */
+            /** @description Error codes: CHANNEL_NOT_FOUND, VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON, REQUEST_ABORTED, BODY_LENGTH_MISMATCH */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3661,7 +3661,7 @@ export interface operations {
                     "application/json": components["schemas"]["FlowView"];
                 };
             };
-            /** @description The request is not well-formed. Error codes: VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON, REQUEST_ABORTED, BODY_LENGTH_MISMATCH */
+            /** @description Error codes: CHANNEL_NOT_FOUND, VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON, REQUEST_ABORTED, BODY_LENGTH_MISMATCH */
             400: {
                 headers: {
                     [name: string]: unknown;

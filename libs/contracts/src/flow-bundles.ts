@@ -85,6 +85,7 @@ export interface ImportProblem {
     | 'CONNECTION_NOT_IN_BUNDLE'
     | 'API_ON_OTHER_CONNECTION'
     | 'FLOW_NAME_TAKEN'
+    | 'CHANNEL_NOT_FOUND'
     | 'INVALID_BUNDLE';
   message: string;
   /** Where: `secrets.connections["Customer API"].auth.token`, `bundle.apis[0].path`… */

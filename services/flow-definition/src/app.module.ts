@@ -28,7 +28,7 @@ import { VersionsController } from './publishing/versions.controller';
 import { FlowsRpcController } from './rpc/flows-rpc.controller';
 import { FlowsRpcService } from './rpc/flows-rpc.service';
 import { RunsController } from './runs/runs.controller';
-import { ChannelsClient } from './runs/channels.client';
+import { ChannelsClient } from './channels/channels.client';
 import { RunsService } from './runs/runs.service';
 import { CONNECTIONS_CLIENT, ConnectionsClient } from './validation/connections.client';
 import { FlowValidator } from './validation/flow-validator';

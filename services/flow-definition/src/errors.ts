@@ -10,7 +10,7 @@ export const FlowErrorCode = {
   FlowNotActive: 'FLOW_NOT_ACTIVE',
   ApiTriggerNotEnabled: 'API_TRIGGER_NOT_ENABLED',
   ChannelNotListened: 'CHANNEL_NOT_LISTENED',
-  /** An API trigger names a channel the workspace does not have (as the messaging service says). */
+  /** An API trigger or a flow's channels name a channel the workspace does not have (as the messaging service says). */
   ChannelNotFound: 'CHANNEL_NOT_FOUND',
   ConnectionsUnavailable: 'CONNECTIONS_UNAVAILABLE',
   /** Publishing forms: the messaging service or the Cloud API did not answer. */

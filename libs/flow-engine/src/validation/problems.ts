@@ -56,6 +56,8 @@ export const ProblemCode = {
   FlowMessageTarget: 'FLOW_MESSAGE_TARGET',
   // Reported by the flow-definition service, across flows.
   TriggerConflict: 'TRIGGER_CONFLICT',
+  /** The flow's `channelIds` name a channel the workspace does not have (deleted since the draft was saved). */
+  ChannelNotFound: 'CHANNEL_NOT_FOUND',
   /** Publishing a form: the Cloud API (Meta's validation_errors) or the channel refused it. */
   CloudApiRefused: 'CLOUD_API_REFUSED',
 } as const;

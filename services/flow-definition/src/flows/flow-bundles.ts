@@ -16,6 +16,7 @@ import {
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, type Repository, Raw } from 'typeorm';
+import { ChannelsClient } from '../channels/channels.client';
 import { FlowErrorCode } from '../errors';
 import { FlowDefinitionConfig } from '../flow-definition.config';
 import { PublishService } from '../publishing/publish.service';
@@ -41,6 +42,7 @@ export class FlowBundles {
     private readonly drafts: FlowsService,
     private readonly publishing: PublishService,
     private readonly connections: ConnectionsClient,
+    private readonly channels: ChannelsClient,
     config: FlowDefinitionConfig,
   ) {
     this.seal = new InternalSeal(purposeKey(internalKeyOf(config), 'flow-imports'));
@@ -100,6 +102,13 @@ export class FlowBundles {
         code: 'FLOW_NAME_TAKEN',
         message: `A flow named "${name}" exists here: import it under another name`,
         field: 'name',
+      });
+    const channelIds = (dto.channelIds ?? []).map((c) => c.toLowerCase());
+    for (const { index, id } of await this.channels.unknown(workspaceId, channelIds))
+      problems.push({
+        code: 'CHANNEL_NOT_FOUND',
+        message: `The workspace has no channel ${id}`,
+        field: `channelIds[${index}]`,
       });
     const request = {
       workspaceId,

@@ -218,6 +218,7 @@ class ImportProblemView {
       'CONNECTION_NOT_IN_BUNDLE',
       'API_ON_OTHER_CONNECTION',
       'FLOW_NAME_TAKEN',
+      'CHANNEL_NOT_FOUND',
       'INVALID_BUNDLE',
     ],
   })

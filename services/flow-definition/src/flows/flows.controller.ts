@@ -37,7 +37,7 @@ export class FlowsController {
   @Post()
   @ApiOperation({ summary: 'Create a draft (saved with its validation problems, even when invalid)' })
   @ApiCreatedResponse({ type: FlowView })
-  @ApiErrors({ 409: [FlowErrorCode.NameTaken] })
+  @ApiErrors({ 400: [FlowErrorCode.ChannelNotFound], 409: [FlowErrorCode.NameTaken] })
   create(@WorkspaceId() workspaceId: string, @Body() dto: CreateFlowDto): Promise<FlowView> {
     return this.flows.create(workspaceId, dto);
   }
@@ -73,6 +73,7 @@ export class FlowsController {
   @ApiHeader({ name: 'if-match', required: false, description: 'The revision last read, e.g. "4"' })
   @ApiOkResponse({ type: FlowView, headers: { ETag: { description: 'The new revision' } } })
   @ApiErrors({
+    400: [FlowErrorCode.ChannelNotFound],
     404: [FlowErrorCode.FlowNotFound],
     409: [FlowErrorCode.NameTaken],
     412: [FlowErrorCode.RevisionChanged],

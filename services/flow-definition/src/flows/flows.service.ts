@@ -4,6 +4,7 @@ import { AppError, violatedConstraint } from '@flowbridge/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, type Repository } from 'typeorm';
+import { ChannelsClient } from '../channels/channels.client';
 import { FlowErrorCode } from '../errors';
 import { FlowEvents } from '../publishing/flow-events';
 import { FlowValidator } from '../validation/flow-validator';
@@ -30,6 +31,7 @@ export class FlowsService {
     @InjectRepository(FlowEntity) private readonly flows: Repository<FlowEntity>,
     private readonly validator: FlowValidator,
     private readonly events: FlowEvents,
+    private readonly channels: ChannelsClient,
   ) {}
 
   async list(workspaceId: string, query: ListFlowsQueryDto): Promise<{ items: FlowView[]; total: number }> {
@@ -110,8 +112,17 @@ export class FlowsService {
     for (const field of DOCUMENT_FIELDS) if (dto[field] !== undefined) document[field] = dto[field];
     entity.document = document;
     if (dto.name !== undefined) entity.name = dto.name;
-    if (dto.channelIds !== undefined)
-      entity.channelIds = [...new Set(dto.channelIds.map((c) => c.toLowerCase()))];
+    if (dto.channelIds !== undefined) {
+      const channelIds = dto.channelIds.map((c) => c.toLowerCase());
+      const [unknown] = await this.channels.unknown(entity.workspaceId, channelIds);
+      if (unknown)
+        throw AppError.validation(
+          `channelIds[${unknown.index}]`,
+          `The workspace has no channel ${unknown.id}`,
+          FlowErrorCode.ChannelNotFound,
+        );
+      entity.channelIds = [...new Set(channelIds)];
+    }
     entity.problems = (await this.validator.validate(entity.workspaceId, document, 'draft')).problems;
   }
 

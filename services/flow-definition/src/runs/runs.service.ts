@@ -17,7 +17,7 @@ import type { StartRunDto } from '../flows/flow.dto';
 import { FlowsService } from '../flows/flows.service';
 import { FlowVersionEntity } from '../publishing/flow-version.entity';
 import { ApiTriggerRepository } from './api-triggers.repository';
-import { ChannelsClient } from './channels.client';
+import { ChannelsClient } from '../channels/channels.client';
 
 const MAX_VARIABLES_BYTES = 64 * 1024;
 

@@ -56,4 +56,25 @@ describe('ChannelsClient: does the workspace have this channel, as the messaging
     const garbled = setUp([{ channels: 'all of them' }]);
     expect(await garbled.client.has('ws-a', 'ch-1')).toBeUndefined();
   });
+
+  it("a flow's channels: each one the workspace does not have, with its place; publishing asks afresh; none when it cannot say", async () => {
+    const { client, send } = setUp([
+      { ok: true, channelIds: ['ch-1', 'ch-2'] },
+      { ok: true, channelIds: ['ch-1'] },
+      'silent',
+    ]);
+    expect(await client.unknown('ws-a', [])).toEqual([]);
+    expect(send).not.toHaveBeenCalled();
+    expect(await client.unknown('ws-a', ['ch-1', 'ch-9', 'ch-2', 'ch-8'])).toEqual([
+      { index: 1, id: 'ch-9' },
+      { index: 3, id: 'ch-8' },
+    ]);
+    // ch-2 deleted since: what is remembered still has it, a fresh question does not.
+    expect(await client.unknown('ws-a', ['ch-2'])).toEqual([]);
+    expect(await client.unknown('ws-a', ['ch-2'], true)).toEqual([{ index: 0, id: 'ch-2' }]);
+    expect(send).toHaveBeenCalledTimes(2);
+    // The messaging service silent: it cannot say, so none is refused.
+    expect(await client.unknown('ws-a', ['ch-9'], true)).toEqual([]);
+    expect(send).toHaveBeenCalledTimes(3);
+  });
 });

@@ -21,10 +21,11 @@ interface Known {
 }
 
 /**
- * Whether a workspace has a channel, as the messaging service (which owns channels) says over RPC, remembered a
- * while. The API trigger asks it so that a channel id the workspace does not have is refused at once instead of
- * accepted and then failing every send. It never blocks a run for long: when the messaging service does not
- * answer in time, the answer is "cannot say" and the run is accepted as before.
+ * Which channels a workspace has, as the messaging service (which owns channels) says over RPC, remembered a
+ * while. An API trigger naming a channel the workspace does not have is refused at once instead of accepted and
+ * then failing every send; a flow's draft naming one is refused at save, and publishing asks afresh (a channel
+ * may have been deleted since). It never blocks for long: when the messaging service does not answer in time,
+ * the answer is "cannot say" and the caller goes on unchecked, as before the check existed.
  */
 @Injectable()
 export class ChannelsClient {
@@ -36,13 +37,40 @@ export class ChannelsClient {
 
   /** True or false when the messaging service said so (lately); undefined when it cannot say now. */
   async has(workspaceId: string, channelId: string): Promise<boolean | undefined> {
-    const cached = this.known.get(workspaceId);
+    const missing = await this.missing(workspaceId, [channelId]);
+    return missing === undefined ? undefined : missing.length === 0;
+  }
+
+  /**
+   * Each of `channelIds` the workspace does not have, with its place in the list; none when it cannot say now.
+   * `fresh`: asked now, whatever is remembered (publishing: a channel deleted a moment ago must show).
+   */
+  async unknown(
+    workspaceId: string,
+    channelIds: string[],
+    fresh = false,
+  ): Promise<Array<{ index: number; id: string }>> {
+    const missing = new Set((await this.missing(workspaceId, channelIds, fresh)) ?? []);
+    return channelIds.flatMap((id, index) => (missing.has(id) ? [{ index, id }] : []));
+  }
+
+  /** The ones of `channelIds` the workspace does not have; undefined when it cannot say now. */
+  private async missing(
+    workspaceId: string,
+    channelIds: string[],
+    fresh = false,
+  ): Promise<string[] | undefined> {
+    if (channelIds.length === 0) return [];
+    const cached = fresh ? undefined : this.known.get(workspaceId);
     const age = cached ? Date.now() - cached.at : Infinity;
     if (cached && cached.ids === null && age < UNKNOWN_MS) return undefined;
-    if (cached?.ids && age < FRESH_MS && cached.ids.has(channelId)) return true;
-    if (cached?.ids && age < RECHECK_MS) return false;
+    if (cached?.ids && age < FRESH_MS) {
+      const { ids } = cached;
+      const absent = channelIds.filter((id) => !ids.has(id));
+      if (absent.length === 0 || age < RECHECK_MS) return absent;
+    }
     const { ids } = await this.ask(workspaceId);
-    return ids === null ? undefined : ids.has(channelId);
+    return ids === null ? undefined : channelIds.filter((id) => !ids.has(id));
   }
 
   /** One question at a time per workspace: the triggers that arrive meanwhile share its answer. */
