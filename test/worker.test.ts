@@ -18,6 +18,7 @@ import { BatchRepository } from '../services/worker/src/pipeline/batch.repositor
 import { ContactDrainer } from '../services/worker/src/pipeline/contact-drainer';
 import { InlineAttempts } from '../services/worker/src/pipeline/inline-attempts';
 import { ExpirySweeper } from '../services/worker/src/pipeline/expiry.sweeper';
+import { FailedApiCalls } from '../services/worker/src/pipeline/failed-api-calls';
 import { InboxRepository } from '../services/worker/src/pipeline/inbox.repository';
 import { PendingSweeper } from '../services/worker/src/pipeline/pending.sweeper';
 import { Outbox } from '../services/worker/src/pipeline/outbox.service';
@@ -256,6 +257,8 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
       connection: redisOptionsFromUrl(testRedisUrl()),
     });
     let failedJobs: Array<{ remove(): Promise<void> }> = [];
+    // What the worker's failed-job listener decides for each job it hears of (called through, only watched).
+    const heard = jest.spyOn(worker.app.get(FailedApiCalls), 'abandon');
     try {
       // The step as a real job would name it: signed with another key, then by this deployment with a payload it
       // refuses.
@@ -290,8 +293,13 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
         'job refused: bad_signature',
       ]);
       failedJobs = failed;
-      // Every worker heard both failures (the queue's event stream) by the time the answer is let through.
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      // The worker heard both failures (the queue's event stream) and decided on them before the answer is let
+      // through.
+      await until('the listener to hear both failures', async () => {
+        const ids = heard.mock.calls.map(([jobId]) => jobId);
+        return [forgedId, malformedId].every((id) => ids.includes(id)) || null;
+      });
+      await Promise.all(heard.mock.results.map((result) => result.value as Promise<void>));
       release();
       const run = await finishedRun(waId);
       expect(run).toMatchObject({ status: 'completed', screenId: 'done_ok' });
@@ -305,6 +313,7 @@ describe('worker (in-process, real Postgres, Redis, connections and flow-definit
         /flowbridge_api_steps_abandoned_total\{[^}]*\} [1-9]/,
       );
     } finally {
+      heard.mockRestore();
       release();
       // Out of the queue's failed set, which other tests here read whole.
       await Promise.all(failedJobs.map((j) => j.remove()));
