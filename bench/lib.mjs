@@ -22,8 +22,13 @@ export function freePort() {
  */
 export async function startService(name, portVar, env, { profile = false, port } = {}) {
   port ??= await freePort();
-  const flags =
-    profile && process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const flags = [
+    ...(profile && process.env.BENCH_PROFILE
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+      : []),
+    // V8 flags NODE_OPTIONS does not take (e.g. --single-threaded-gc), for trying them.
+    ...(process.env.BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? []),
+  ];
   const child = spawn(process.execPath, [...flags, join(ROOT, 'dist/services', name, 'src/main.js')], {
     // Production's heap settings unless the run gives its own (BENCH_NODE_OPTIONS=… becomes NODE_OPTIONS).
     env: { NODE_OPTIONS: nodeOptionsOf(name), ...env, [portVar]: String(port) },
