@@ -543,7 +543,7 @@ describe('[issue 19] the WhatsApp Flows data endpoint: screen requests answered 
     });
   });
 
-  it("a flow's channels are the workspace's own: one it does not have, or another workspace's, is refused at save and import; one disconnected since refuses the publish", async () => {
+  it("a flow's channels are the workspace's own: one it does not have, or another workspace's, is refused at save and import; one disconnected since is a problem that refuses the publish", async () => {
     const keyB = (await messaging.app.get(ApiKeysService).create('ws-b', 'test key B')).key;
     const channel = (number: typeof THEIR_NUMBER, secret: string, token: string, key?: string) =>
       messaging.call(
@@ -599,6 +599,11 @@ describe('[issue 19] the WhatsApp Flows data endpoint: screen requests answered 
       return res.status === 200 ? res : null;
     });
     expect((await messaging.call('delete', `/channels/${spare.body.id}`)).status).toBe(204);
+    const validated = await fd.call('post', `/flows/${id}/validate`);
+    expect(validated.body).toMatchObject({
+      publishable: false,
+      problems: [{ severity: 'error', code: 'CHANNEL_NOT_FOUND', path: 'channelIds[1]', screenId: null }],
+    });
     const refused = await fd.call('post', `/flows/${id}/publish`);
     expect(refused.status).toBe(422);
     expect(refused.body.problems).toEqual([

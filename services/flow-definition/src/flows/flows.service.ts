@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { FLOW_SCHEMA_VERSION } from '@flowbridge/flow-engine';
+import { FLOW_SCHEMA_VERSION, type Problem } from '@flowbridge/flow-engine';
 import { AppError, violatedConstraint } from '@flowbridge/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, type Repository } from 'typeorm';
+import { channelProblems } from '../channels/channel-problems';
 import { ChannelsClient } from '../channels/channels.client';
 import { FlowErrorCode } from '../errors';
 import { FlowEvents } from '../publishing/flow-events';
@@ -85,10 +86,10 @@ export class FlowsService {
     );
   }
 
-  /** Validates the draft again (the APIs it calls may have changed) and saves what it finds. */
+  /** Validates the draft again (the APIs it calls or its channels may have changed) and saves what it finds. */
   async revalidate(workspaceId: string, id: string): Promise<FlowView> {
     const entity = await this.find(workspaceId, id);
-    entity.problems = (await this.validator.validate(workspaceId, entity.document, 'draft')).problems;
+    entity.problems = await this.problemsOf(entity, true);
     return flowView(await this.flows.save(entity));
   }
 
@@ -123,7 +124,17 @@ export class FlowsService {
         );
       entity.channelIds = [...new Set(channelIds)];
     }
-    entity.problems = (await this.validator.validate(entity.workspaceId, document, 'draft')).problems;
+    entity.problems = await this.problemsOf(entity);
+  }
+
+  /**
+   * What validation finds in the draft, and its channels the workspace no longer has (`fresh`: asked now, not
+   * from what the messaging service said lately).
+   */
+  private async problemsOf(entity: FlowEntity, fresh = false): Promise<Problem[]> {
+    const { problems } = await this.validator.validate(entity.workspaceId, entity.document, 'draft');
+    const unknown = await this.channels.unknown(entity.workspaceId, entity.channelIds, fresh);
+    return [...problems, ...channelProblems(unknown)];
   }
 
   private async save(entity: FlowEntity, flows = this.flows): Promise<FlowEntity> {

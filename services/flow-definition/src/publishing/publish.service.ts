@@ -1,15 +1,10 @@
 import type { FlowVersionDocument, JsonValue } from '@flowbridge/contracts';
-import {
-  type FlowDocument,
-  hasErrors,
-  type Problem,
-  ProblemCode,
-  type Trigger,
-} from '@flowbridge/flow-engine';
+import { type FlowDocument, hasErrors, type Problem, type Trigger } from '@flowbridge/flow-engine';
 import { AppError } from '@flowbridge/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, IsNull } from 'typeorm';
+import { channelProblems } from '../channels/channel-problems';
 import { ChannelsClient } from '../channels/channels.client';
 import { FlowErrorCode } from '../errors';
 import { FlowEntity } from '../flows/flow.entity';
@@ -36,7 +31,8 @@ export class PublishService {
   async publish(workspaceId: string, flowId: string): Promise<PublishResult> {
     const draft = await this.flows.find(workspaceId, flowId);
     const { flow, problems } = await this.validator.validate(workspaceId, draft.document, 'publish');
-    problems.push(...(await this.unknownChannels(workspaceId, draft.channelIds)));
+    // Asked afresh: a channel disconnected a moment ago must not be published to.
+    problems.push(...channelProblems(await this.channels.unknown(workspaceId, draft.channelIds, true)));
     // The forms go live on the Cloud API first, for the number this version will get: Meta's objections are
     // the version's problems. A publish that loses the number to another one is refused (publish again).
     // Without forms, concurrent publishes each take the next number in turn.
@@ -144,18 +140,6 @@ export class PublishService {
     });
     await this.events.publish({ workspaceId, flowId, activeVersion: null, change: 'deactivated' });
     return { activeVersion: null };
-  }
-
-  /** The draft's channels the workspace no longer has (deleted since the save), asked afresh. */
-  private async unknownChannels(workspaceId: string, channelIds: string[]): Promise<Problem[]> {
-    const unknown = await this.channels.unknown(workspaceId, channelIds, true);
-    return unknown.map(({ index, id }) => ({
-      severity: 'error',
-      screenId: null,
-      path: `channelIds[${index}]`,
-      code: ProblemCode.ChannelNotFound,
-      message: `The workspace has no channel ${id} (deleted?): remove it from the flow's channels`,
-    }));
   }
 
   /** Other active flows of the workspace on a shared channel whose triggers claim the same messages. */
