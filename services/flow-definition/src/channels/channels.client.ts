@@ -23,9 +23,9 @@ interface Known {
 /**
  * Which channels a workspace has, as the messaging service (which owns channels) says over RPC, remembered a
  * while. An API trigger naming a channel the workspace does not have is refused at once instead of accepted and
- * then failing every send; a flow's draft naming one is refused at save, and publishing asks afresh (a channel
- * may have been deleted since). It never blocks for long: when the messaging service does not answer in time,
- * the answer is "cannot say" and the caller goes on unchecked, as before the check existed.
+ * then failing every send; a flow's draft naming one is refused at save, and validating and publishing ask
+ * afresh (a channel may have been disconnected since). It never blocks for long: when the messaging service does
+ * not answer in time, the answer is "cannot say" and the caller goes on unchecked, as before the check existed.
  */
 @Injectable()
 export class ChannelsClient {
@@ -43,7 +43,7 @@ export class ChannelsClient {
 
   /**
    * Each of `channelIds` the workspace does not have, with its place in the list; none when it cannot say now.
-   * `fresh`: asked now, whatever is remembered (publishing: a channel deleted a moment ago must show).
+   * `fresh`: asked now, whatever is remembered (a channel disconnected a moment ago must show).
    */
   async unknown(
     workspaceId: string,
