@@ -7,6 +7,7 @@ export * from './request-rules';
 export * from './auth';
 export * from './call-log';
 export * from './engine';
+export * from './engine-types';
 export * from './errors';
 export * from './oauth2';
 export * from './protection';

@@ -3,7 +3,8 @@ import { type DynamicModule, Injectable, Module, type OnApplicationShutdown } fr
 import type { Redis } from 'ioredis';
 import { parseAllowList } from './allow-list';
 import type { OutboundConfig } from './config';
-import { RequestEngine, type RequestEngineOptions } from './engine';
+import { RequestEngine } from './engine';
+import type { RequestEngineOptions } from './engine-types';
 
 export function engineFromConfig(
   config: OutboundConfig,
