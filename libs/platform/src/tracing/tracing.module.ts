@@ -1,14 +1,6 @@
 import { type DynamicModule, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { trace } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  type SpanExporter,
-  TraceIdRatioBasedSampler,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace';
+import type { TracerProvider } from '@opentelemetry/sdk-trace';
 import type { PlatformConfig } from '../config';
 
 export type TracingConfig = Pick<
@@ -24,27 +16,6 @@ export function tracesEndpointOf(config: TracingConfig): string | undefined {
   if (config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
   if (!config.OTEL_EXPORTER_OTLP_ENDPOINT) return undefined;
   return `${config.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`;
-}
-
-/**
- * The SDK's tracer provider for a service: its spans batched to `exporter`, sampled where a trace starts
- * (`OTEL_TRACES_SAMPLER_ARG`) and followed downstream (a kept trace is kept by every service).
- */
-export function tracerProviderOf(
-  service: string,
-  config: TracingConfig,
-  exporter: SpanExporter,
-): TracerProvider {
-  return new TracerProvider({
-    resource: resourceFromAttributes({
-      'service.name': `flowbridge-${service}`,
-      'service.namespace': 'flowbridge',
-    }),
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.OTEL_TRACES_SAMPLER_ARG) }),
-    spanProcessors: [
-      new BatchSpanProcessor({ exporter, scheduledDelayMillis: config.OTEL_BSP_SCHEDULE_DELAY }),
-    ],
-  });
 }
 
 /** Sends the spans still batched when the service stops. */
@@ -72,7 +43,7 @@ export class TracingModule {
     const endpoint = tracesEndpointOf(config);
     let provider: TracerProvider | null = null;
     if (endpoint) {
-      provider = tracerProviderOf(service, config, new OTLPTraceExporter({ url: endpoint }));
+      provider = loadSdk().otlpTracerProvider(service, config, endpoint);
       // A second service in the same process (tests, benches) keeps the first one's provider.
       if (!trace.setGlobalTracerProvider(provider)) provider = null;
     }
@@ -81,4 +52,13 @@ export class TracingModule {
       providers: [{ provide: TracingLifecycle, useFactory: () => new TracingLifecycle(provider) }],
     };
   }
+}
+
+/**
+ * The SDK and its OTLP exporter, loaded only when tracing is on: with it off (the default) no service holds
+ * their ~2 MB of heap for nothing.
+ */
+function loadSdk(): typeof import('./tracer-provider') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load, only when tracing is on
+  return require('./tracer-provider') as typeof import('./tracer-provider');
 }

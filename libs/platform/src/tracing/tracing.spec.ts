@@ -1,7 +1,8 @@
 import { readTriggerEvent } from '@flowbridge/contracts';
 import { trace } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
-import { tracerProviderOf, tracesEndpointOf } from './tracing.module';
+import { tracerProviderOf } from './tracer-provider';
+import { tracesEndpointOf } from './tracing.module';
 import { endSpan, startSpan, traceparentOf } from './tracing';
 
 const config = {
