@@ -14,6 +14,8 @@ export interface ConnectionsHarness {
   db: TestDatabase;
   logs: LogCapture;
   adminKey: string;
+  /** What the service was configured with: a replica (`replicaOf`) takes the same. */
+  settings: NodeJS.ProcessEnv;
   /** Every response body seen through `call`, to search for leaked secrets. */
   responses: string[];
   call(
@@ -34,23 +36,27 @@ export async function startConnections(
     rpc?: boolean;
     databasePort?: number;
     outbound?: Partial<RequestEngineOptions>;
+    /** Another replica of that service: its database, keys and RPC namespace. */
+    replicaOf?: ConnectionsHarness;
   } = {},
 ): Promise<ConnectionsHarness> {
-  const db = await createTestDatabase(label);
-  await runMigrations({
-    databaseUrl: db.url,
-    appUrl: db.appUrl,
-    service: SERVICE_NAME,
-    schema: CONNECTIONS_SCHEMA,
-    migrations: CONNECTIONS_MIGRATIONS,
-  });
+  const first = options.replicaOf;
+  const db = first?.db ?? (await createTestDatabase(label));
+  if (!first)
+    await runMigrations({
+      databaseUrl: db.url,
+      appUrl: db.appUrl,
+      service: SERVICE_NAME,
+      schema: CONNECTIONS_SCHEMA,
+      migrations: CONNECTIONS_MIGRATIONS,
+    });
   const serviceDbUrl = new URL(db.appUrl);
   if (options.databasePort) {
     serviceDbUrl.hostname = '127.0.0.1';
     serviceDbUrl.port = String(options.databasePort);
   }
-  const adminKey = `fb_test_${randomBytes(18).toString('base64url')}`;
-  const config = loadConfig(ConnectionsConfig, {
+  const adminKey = first?.adminKey ?? `fb_test_${randomBytes(18).toString('base64url')}`;
+  const settings: NodeJS.ProcessEnv = first?.settings ?? {
     NODE_ENV: 'test',
     LOG_LEVEL: 'debug',
     DATABASE_URL: serviceDbUrl.toString(),
@@ -65,7 +71,8 @@ export async function startConnections(
     // Pub/sub channels are global to the Redis server: each test run answers only its own RPCs.
     RPC_NAMESPACE: `fbtest-${label}-${randomBytes(4).toString('hex')}`,
     ...options.env,
-  });
+  };
+  const config = loadConfig(ConnectionsConfig, settings);
   const logs = new LogCapture();
   const app = await createServiceApp({
     name: SERVICE_NAME,
@@ -85,6 +92,7 @@ export async function startConnections(
     db,
     logs,
     adminKey,
+    settings,
     responses,
     async call(method, path, body, key = adminKey) {
       let req = request(server)[method](path);
@@ -95,7 +103,7 @@ export async function startConnections(
     },
     async close() {
       await app.close();
-      await db.drop();
+      if (!first) await db.drop();
     },
   };
 }

@@ -20,6 +20,7 @@ import {
 import { testRedisUrl, until } from '@flowbridge/testing';
 import { type ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
 import { Redis } from 'ioredis';
+import { register } from 'prom-client';
 import { firstValueFrom } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { type ConnectionsHarness, startConnections } from './connections-app';
@@ -742,6 +743,43 @@ describe('flow-definition service (HTTP + RPC, real Postgres and Redis, a runnin
         before.body,
       );
       expect((await fd.call('get', '/flows', undefined, keyB)).body).toEqual(flowsBefore.body);
+    });
+
+    it('with two connections replicas hearing the RPC, an import creates each connection and API once and says so', async () => {
+      // Pub/sub gives the import to both replicas: before one claimed it, both ran it, and the caller could get
+      // the replica that lost the race on the unique title (422) while the other had created everything.
+      const replica = await startConnections('flowdef-conn-2', { rpc: true, replicaOf: connections });
+      try {
+        const created = await fd.call('post', '/flows', draft(ownFlow()));
+        const bundle = (await fd.call('get', `/flows/${created.body.id}/export`)).body as {
+          apis: Array<Record<string, unknown>>;
+          connections: Array<Record<string, unknown>>;
+        };
+        const titles: string[] = [];
+        for (let i = 0; i < 5; i++) {
+          const tag = randomUUID().slice(0, 8);
+          bundle.connections[0].title = bundle.apis[0].connection = `Replicated ${tag}`;
+          bundle.apis[0].name = `Replicated API ${tag}`;
+          const res = await fd.call('post', '/flows/import', { bundle, name: `Imported ${tag}` }, keyB);
+          expect([res.status, res.body.created]).toEqual([
+            201,
+            { connections: [`Replicated ${tag}`], apis: [`Replicated API ${tag}`] },
+          ]);
+          titles.push(`Replicated ${tag}`);
+        }
+        const listed = await connections.call('get', '/connections?limit=100', undefined, keyBConnections);
+        const mine = (listed.body.items as Array<{ title: string }>)
+          .map((c) => c.title)
+          .filter((t) => t.startsWith('Replicated '));
+        expect(mine.sort()).toEqual([...titles].sort());
+        // The replica that did not answer counted it.
+        const left = /^flowbridge_rpc_left_to_another_replica_total(?:\{[^}]*\})? (\d+)$/m.exec(
+          await register.metrics(),
+        );
+        expect(Number(left?.[1])).toBeGreaterThan(0);
+      } finally {
+        await replica.close();
+      }
     });
   });
 

@@ -1,4 +1,6 @@
+import { hostname } from 'node:os';
 import { Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
 import {
   ClientRedis,
   type Deserializer,
@@ -22,6 +24,12 @@ type RedisTransportOptions = NonNullable<RedisOptions['options']>;
 // Every message and reply is also sealed (AES-256-GCM under a key derived from INTERNAL_KEY), bound to its
 // channel and request id: a client of Redis without the key reads nothing (connections.resolve replies carry
 // a tenant's credentials) and cannot make a service answer (a request that does not open is dropped unread).
+//
+// Pub/sub hands a request to every replica of the service that answers it. One replica answers: the first to
+// claim the request id in Redis (`SET NX`); the others drop it. Without this, an RPC that changes something
+// (connections.import-apis creating connections and APIs) ran on each replica at once, and the caller took
+// whichever reply came first, a replica's refusal after losing the race included. Events (no id) still reach
+// every replica: they are cache hints each one needs.
 
 function namespaced(namespace: string, route: string): string {
   const prefix = `${namespace}:`;
@@ -45,6 +53,18 @@ interface SealedPacket {
 }
 
 const requestContext = (channel: string, id: string | undefined) => `request|${channel}|${id ?? 'event'}`;
+
+/** Longer than any caller waits for a reply; the copies of a request reach the replicas within milliseconds. */
+const CLAIM_TTL_MS = 120_000;
+
+const answeredElsewhere = metricOnce(
+  'flowbridge_rpc_left_to_another_replica_total',
+  () =>
+    new Counter({
+      name: 'flowbridge_rpc_left_to_another_replica_total',
+      help: 'RPC requests this replica did not answer because another replica of the service claimed them',
+    }),
+);
 const replyContext = (namespace: string, id: string) => `reply|${namespace}|${id}`;
 
 class RpcSeal {
@@ -60,6 +80,8 @@ class RpcSeal {
 export class NamespacedRedisServer extends ServerRedis {
   private readonly sealing: RpcSeal;
   private readonly log = new Logger('RpcServer');
+  /** Left in each claim, for an operator reading Redis. */
+  private readonly replica = `${hostname()}:${process.pid}`;
 
   constructor(
     options: RedisTransportOptions,
@@ -103,7 +125,23 @@ export class NamespacedRedisServer extends ServerRedis {
       return Promise.resolve(undefined);
     }
     const { pattern: sentPattern, data } = JSON.parse(opened) as { pattern: unknown; data: unknown };
-    return super.handleMessage(channel, JSON.stringify({ pattern: sentPattern, data, id }), pub, pattern);
+    const handle = () =>
+      super.handleMessage(channel, JSON.stringify({ pattern: sentPattern, data, id }), pub, pattern);
+    return id === undefined ? handle() : this.claim(pub, id).then((mine) => (mine ? handle() : undefined));
+  }
+
+  /**
+   * Whether this replica answers the request: true for the first to claim its id. A claim Redis cannot take
+   * (it is failing) counts as taken here: the request is answered, at worst by more than one replica.
+   */
+  private async claim(pub: Redis, id: string): Promise<boolean> {
+    const key = `${this.namespace}:rpc-claim:${id}`;
+    const mine = await pub.set(key, this.replica, 'PX', CLAIM_TTL_MS, 'NX').then(
+      (ok) => ok !== null,
+      () => true,
+    );
+    if (!mine) answeredElsewhere.inc();
+    return mine;
   }
 }
 

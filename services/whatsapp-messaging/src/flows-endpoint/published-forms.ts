@@ -6,9 +6,8 @@ import {
   publishFormsRequestSchema,
   type PublishFormsResponse,
 } from '@flowbridge/contracts';
-import { AppError, FlowTokens, internalKeyOf, REDIS, Tenancy } from '@flowbridge/platform';
-import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import { AppError, FlowTokens, internalKeyOf, Tenancy } from '@flowbridge/platform';
+import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { ChannelEntity } from '../channels/channel.entity';
@@ -21,9 +20,6 @@ import { FLOW_ENDPOINT_PATH } from './flow-endpoint.controller';
 /** A flow token lives as long as WhatsApp's service window, the longest a run waits for a reply. */
 const TOKEN_LIFETIME_MS = 24 * 3600 * 1000;
 const CACHE_SIZE = 10_000;
-const PENDING = 'pending';
-/** Longer than any publish takes (the caller waits 60 s by default). */
-const ATTEMPT_TTL_MS = 5 * 60_000;
 
 type Published = Extract<PublishFormsResponse, { ok: true }>['published'];
 
@@ -42,7 +38,6 @@ export class PublishedForms implements BeforeApplicationShutdown {
   private readonly ids = new Map<string, string>();
   /** Publish RPCs being answered: shutdown lets them reply while the RPC transport is still open. */
   private readonly answering = new Set<Promise<unknown>>();
-  private stopping = false;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -50,7 +45,6 @@ export class PublishedForms implements BeforeApplicationShutdown {
     private readonly keys: ChannelFlowKeys,
     private readonly cloud: CloudFlows,
     private readonly config: WhatsappMessagingConfig,
-    @Inject(REDIS) private readonly redis: Redis,
   ) {
     this.tokens = FlowTokens.fromInternalKey(internalKeyOf(config));
   }
@@ -66,52 +60,21 @@ export class PublishedForms implements BeforeApplicationShutdown {
         'NO_PUBLIC_URL',
         'Forms need a data endpoint WhatsApp can reach: set PUBLIC_BASE_URL on the messaging service',
       );
-    const answer = this.once(request.attempt, () =>
-      Tenancy.forWorkspace(request.workspaceId, () => this.publishAll(request)),
+    // One replica answers (the RPC transport lets the first to claim the request take it).
+    const answer = Tenancy.forWorkspace(request.workspaceId, () => this.publishAll(request)).catch(
+      (error: unknown): PublishFormsResponse => {
+        this.logger.error({ err: error, attempt: request.attempt }, 'forms not published');
+        return refused('CLOUD_API_UNAVAILABLE', 'The forms could not be published; publish again');
+      },
     );
     const tracked = answer.finally(() => this.answering.delete(tracked));
     this.answering.add(tracked);
     return answer;
   }
 
-  /**
-   * Before the RPC transport closes: a replica waiting for another's result stops waiting (the other answers
-   * the caller), and every answer under way is given, so no reply is published on a closed connection.
-   */
+  /** Before the RPC transport closes: every answer under way is given, so none is published on a closed connection. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
     await Promise.allSettled([...this.answering]);
-  }
-
-  /**
-   * Every replica hears the RPC: the first to claim the attempt in Redis publishes and leaves its result there;
-   * the others wait for it and answer the same, so the caller gets one result whichever reply comes first.
-   */
-  private async once(
-    attempt: string,
-    publish: () => Promise<PublishFormsResponse>,
-  ): Promise<PublishFormsResponse> {
-    const key = `${this.config.QUEUE_PREFIX}:publish-forms:${attempt}`;
-    if (await this.redis.set(key, PENDING, 'PX', ATTEMPT_TTL_MS, 'NX')) {
-      const result = await publish().catch((error: unknown): PublishFormsResponse => {
-        this.logger.error({ err: error, attempt }, 'forms not published');
-        return refused('CLOUD_API_UNAVAILABLE', 'The forms could not be published; publish again');
-      });
-      await this.redis.set(key, JSON.stringify(result), 'PX', ATTEMPT_TTL_MS);
-      return result;
-    }
-    const until = Date.now() + ATTEMPT_TTL_MS;
-    while (Date.now() < until && !this.stopping) {
-      const value = await this.redis.get(key);
-      if (value && value !== PENDING) return JSON.parse(value) as PublishFormsResponse;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    return refused(
-      'CLOUD_API_UNAVAILABLE',
-      this.stopping
-        ? 'This replica stopped before the forms were published; publish again'
-        : 'The replica publishing the forms did not finish',
-    );
   }
 
   private async publishAll(request: PublishFormsRequest): Promise<PublishFormsResponse> {
