@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { RequestEngineOptions } from '@flowbridge/outbound';
-import { createServiceApp, loadConfig, runMigrations } from '@flowbridge/platform';
-import { createTestDatabase, LogCapture, type TestDatabase, testRedisUrl } from '@flowbridge/testing';
+import { createServiceApp, loadConfig } from '@flowbridge/platform';
+import { LogCapture, type TestDatabase, testRedisUrl } from '@flowbridge/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { ConnectionsAppModule, OPENAPI, SERVICE_NAME } from '../services/connections/src/app.module';
 import { ConnectionsConfig } from '../services/connections/src/connections.config';
 import { CONNECTIONS_MIGRATIONS, CONNECTIONS_SCHEMA } from '../services/connections/src/migrations';
+import { serviceDatabase } from './service-database';
 
 export interface ConnectionsHarness {
   app: NestExpressApplication;
@@ -41,15 +42,11 @@ export async function startConnections(
   } = {},
 ): Promise<ConnectionsHarness> {
   const first = options.replicaOf;
-  const db = first?.db ?? (await createTestDatabase(label));
-  if (!first)
-    await runMigrations({
-      databaseUrl: db.url,
-      appUrl: db.appUrl,
-      service: SERVICE_NAME,
-      schema: CONNECTIONS_SCHEMA,
-      migrations: CONNECTIONS_MIGRATIONS,
-    });
+  const db = await serviceDatabase(
+    label,
+    { service: SERVICE_NAME, schema: CONNECTIONS_SCHEMA, migrations: CONNECTIONS_MIGRATIONS },
+    first?.db,
+  );
   const serviceDbUrl = new URL(db.appUrl);
   if (options.databasePort) {
     serviceDbUrl.hostname = '127.0.0.1';

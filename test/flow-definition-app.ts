@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServiceApp, loadConfig, runMigrations } from '@flowbridge/platform';
-import { createTestDatabase, LogCapture, type TestDatabase, testRedisUrl } from '@flowbridge/testing';
+import { createServiceApp, loadConfig } from '@flowbridge/platform';
+import { LogCapture, type TestDatabase, testRedisUrl } from '@flowbridge/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { FlowDefinitionAppModule, SERVICE_NAME } from '../services/flow-definition/src/app.module';
@@ -9,6 +9,7 @@ import {
   FLOW_DEFINITION_MIGRATIONS,
   FLOW_DEFINITION_SCHEMA,
 } from '../services/flow-definition/src/migrations';
+import { serviceDatabase } from './service-database';
 
 export interface FlowDefinitionHarness {
   app: NestExpressApplication;
@@ -30,10 +31,7 @@ export async function startFlowDefinition(
   label: string,
   options: { adminKey: string; rpcNamespace: string; env?: NodeJS.ProcessEnv },
 ): Promise<FlowDefinitionHarness> {
-  const db = await createTestDatabase(label);
-  await runMigrations({
-    databaseUrl: db.url,
-    appUrl: db.appUrl,
+  const db = await serviceDatabase(label, {
     service: SERVICE_NAME,
     schema: FLOW_DEFINITION_SCHEMA,
     migrations: FLOW_DEFINITION_MIGRATIONS,

@@ -13,10 +13,9 @@ import {
   JobAuth,
   loadConfig,
   redisOptionsFromUrl,
-  runMigrations,
   TEST_INTERNAL_KEY,
 } from '@flowbridge/platform';
-import { createTestDatabase, LogCapture, type TestDatabase, testRedisUrl } from '@flowbridge/testing';
+import { LogCapture, type TestDatabase, testRedisUrl } from '@flowbridge/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Queue } from 'bullmq';
 import request from 'supertest';
@@ -27,6 +26,7 @@ import {
 } from '../services/whatsapp-messaging/src/app.module';
 import { MESSAGING_MIGRATIONS, MESSAGING_SCHEMA } from '../services/whatsapp-messaging/src/migrations';
 import { WhatsappMessagingConfig } from '../services/whatsapp-messaging/src/whatsapp-messaging.config';
+import { serviceDatabase } from './service-database';
 
 export interface MessagingHarness {
   app: NestExpressApplication;
@@ -65,15 +65,11 @@ export async function startMessaging(
   options: { env?: NodeJS.ProcessEnv; replicaOf?: MessagingHarness; rpc?: boolean } = {},
 ): Promise<MessagingHarness & { shared: Shared }> {
   const first = (options.replicaOf as (MessagingHarness & { shared: Shared }) | undefined)?.shared;
-  const db = first?.db ?? (await createTestDatabase(label));
-  if (!first)
-    await runMigrations({
-      databaseUrl: db.url,
-      appUrl: db.appUrl,
-      service: SERVICE_NAME,
-      schema: MESSAGING_SCHEMA,
-      migrations: MESSAGING_MIGRATIONS,
-    });
+  const db = await serviceDatabase(
+    label,
+    { service: SERVICE_NAME, schema: MESSAGING_SCHEMA, migrations: MESSAGING_MIGRATIONS },
+    first?.db,
+  );
   const adminKey = first?.adminKey ?? `fb_test_${randomBytes(18).toString('base64url')}`;
   const queuePrefix = first?.queuePrefix ?? `fbtest-msg-${randomBytes(4).toString('hex')}`;
   const encryptionKeys = first?.encryptionKeys ?? `k1:${randomBytes(32).toString('base64')}`;
