@@ -53,6 +53,7 @@ interface SealedPacket {
 }
 
 const requestContext = (channel: string, id: string | undefined) => `request|${channel}|${id ?? 'event'}`;
+const replyContext = (namespace: string, id: string) => `reply|${namespace}|${id}`;
 
 /** Longer than any caller waits for a reply; the copies of a request reach the replicas within milliseconds. */
 const CLAIM_TTL_MS = 120_000;
@@ -65,7 +66,6 @@ const answeredElsewhere = metricOnce(
       help: 'RPC requests this replica did not answer because another replica of the service claimed them',
     }),
 );
-const replyContext = (namespace: string, id: string) => `reply|${namespace}|${id}`;
 
 class RpcSeal {
   readonly seal: InternalSeal;
